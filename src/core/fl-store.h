@@ -1,0 +1,171 @@
+/* fl-store.h — the local SQLite cache: tickets, events, the outbox, sync state
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "fl-ticket.h"
+
+G_BEGIN_DECLS
+
+#define FL_STORE_ERROR (fl_store_error_quark ())
+
+typedef enum
+{
+  FL_STORE_ERROR_FAILED,         /* SQLite said no: disk full, corrupt file, … */
+  FL_STORE_ERROR_TOO_NEW,        /* the file was written by a newer Firstline */
+  FL_STORE_ERROR_NOT_FOUND,      /* no such ticket */
+} FlStoreError;
+
+GQuark fl_store_error_quark (void);
+
+typedef enum
+{
+  FL_VIEW_INCOMING,              /* unassigned, open, 1st level */
+  FL_VIEW_MINE,                  /* assigned to me, open */
+  FL_VIEW_WAITING,
+  FL_VIEW_ESCALATED,
+  FL_VIEW_RESOLVED,              /* resolved or closed */
+  FL_VIEW_ALL,
+} FlView;
+
+#define FL_N_VIEWS (FL_VIEW_ALL + 1)
+
+const char *fl_view_to_string   (FlView      view);
+gboolean    fl_view_from_string (const char *str,
+                                 FlView     *out);
+const char *fl_view_get_label   (FlView      view);
+
+/* One ticket's change, as the "changed" signal reports it. */
+typedef struct
+{
+  FlTicket *old_ticket;          /* NULL: the ticket is new to the cache */
+  FlTicket *new_ticket;          /* NULL: the ticket left the cache */
+} FlStoreChange;
+
+/* The state of a queued op. */
+typedef enum
+{
+  FL_OP_STATE_PENDING,
+  FL_OP_STATE_CONFLICT,
+  FL_OP_STATE_REJECTED,
+} FlOpState;
+
+#define FL_STORE_SCHEMA_VERSION 2
+
+#define FL_TYPE_STORE (fl_store_get_type ())
+G_DECLARE_FINAL_TYPE (FlStore, fl_store, FL, STORE, GObject)
+
+FlStore    *fl_store_new                 (const char     *path,
+                                          GError        **error);
+const char *fl_store_get_path            (FlStore        *self);
+int         fl_store_get_schema_version  (FlStore        *self);
+
+/* Identity and sync state */
+const char *fl_store_get_client_id       (FlStore        *self);
+const char *fl_store_get_username        (FlStore        *self);
+FlRole      fl_store_get_role            (FlStore        *self);
+gboolean    fl_store_set_user            (FlStore        *self,
+                                          const char     *username,
+                                          FlRole          role,
+                                          GError        **error);
+char       *fl_store_dup_state           (FlStore        *self,
+                                          const char     *key);
+gboolean    fl_store_set_state           (FlStore        *self,
+                                          const char     *key,
+                                          const char     *value,
+                                          GError        **error);
+const FlPolicy *fl_store_get_policy      (FlStore        *self);
+
+/* Reading */
+FlTicket   *fl_store_get_ticket          (FlStore        *self,
+                                          const char     *id_or_number,
+                                          GError        **error);
+GPtrArray  *fl_store_list_events         (FlStore        *self,
+                                          const char     *ticket_id,
+                                          GError        **error);
+guint       fl_store_count_tickets       (FlStore        *self,
+                                          FlView          view,
+                                          const char     *query,
+                                          GError        **error);
+GPtrArray  *fl_store_query_tickets       (FlStore        *self,
+                                          FlView          view,
+                                          const char     *query,
+                                          guint           offset,
+                                          guint           limit,
+                                          GError        **error);
+/* Position of a ticket in @view's order if it were there, counting the tickets
+ * in the view that sort before it, leaving out the ids in @exclude. */
+guint       fl_store_count_before        (FlStore        *self,
+                                          FlView          view,
+                                          FlTicket       *ticket,
+                                          GHashTable     *exclude,
+                                          GError        **error);
+gboolean    fl_store_ticket_in_view      (FlStore        *self,
+                                          FlView          view,
+                                          FlTicket       *ticket);
+int         fl_store_compare_tickets     (FlTicket       *a,
+                                          FlTicket       *b);
+
+/* Turns what a person typed into an FTS5 query that cannot be a syntax error;
+ * NULL when nothing is left to search for. */
+char       *fl_store_build_match         (const char     *text);
+
+/* Actions: each is one transaction that changes the ticket, appends its event and
+ * queues its op — all or nothing. They return the ticket's new state. */
+FlTicket   *fl_store_apply_local         (FlStore        *self,
+                                          const char     *ticket_id,
+                                          FlOpType        type,
+                                          JsonObject     *data,
+                                          GError        **error);
+FlTicket   *fl_store_create_ticket       (FlStore        *self,
+                                          JsonObject     *fields,
+                                          GError        **error);
+FlTicket   *fl_store_update_ticket       (FlStore        *self,
+                                          const char     *ticket_id,
+                                          JsonObject     *changes,
+                                          GError        **error);
+FlTicket   *fl_store_add_note            (FlStore        *self,
+                                          const char     *ticket_id,
+                                          const char     *body,
+                                          gboolean        internal,
+                                          GError        **error);
+FlTicket   *fl_store_claim               (FlStore        *self,
+                                          const char     *ticket_id,
+                                          GError        **error);
+FlTicket   *fl_store_resolve             (FlStore        *self,
+                                          const char     *ticket_id,
+                                          FlResolutionCode code,
+                                          const char     *summary,
+                                          GError        **error);
+FlTicket   *fl_store_reopen              (FlStore        *self,
+                                          const char     *ticket_id,
+                                          const char     *reason,
+                                          GError        **error);
+
+/* The outbox */
+guint       fl_store_count_pending_ops   (FlStore        *self);
+GPtrArray  *fl_store_list_pending_ops    (FlStore        *self,
+                                          guint           limit,
+                                          GError        **error);
+
+/* Drafts of notes: they survive switching tickets, syncs and restarts. */
+char       *fl_store_dup_draft           (FlStore        *self,
+                                          const char     *ticket_id,
+                                          gboolean       *internal);
+gboolean    fl_store_set_draft           (FlStore        *self,
+                                          const char     *ticket_id,
+                                          const char     *body,
+                                          gboolean        internal,
+                                          GError        **error);
+
+/* Bulk insert of tickets (demo data, benchmarks, a pull from the server):
+ * one transaction, one "changed" emission. The tickets become the server's state. */
+gboolean    fl_store_put_tickets         (FlStore        *self,
+                                          GPtrArray      *tickets,
+                                          GPtrArray      *events,
+                                          GError        **error);
+
+G_END_DECLS
