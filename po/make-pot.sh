@@ -22,8 +22,8 @@ grep '\.ui$' "$tmp/all" > "$tmp/ui" || true
 common=(--from-code=UTF-8 --add-comments=Translators --package-name=firstline
         --msgid-bugs-address=https://github.com/firstline/firstline/issues
         --output="$out")
-keywords=(--keyword=_ --keyword=N_ --keyword=C_:1c,2 --keyword=NC_:1c,2
-          --keyword=g_dngettext:2,3)
+keywords=(--keyword=_ --keyword=N_ '--keyword=C_:1c,2' '--keyword=NC_:1c,2'
+          '--keyword=g_dngettext:2,3')
 
 rm -f "$out"
 join=()
