@@ -1,0 +1,1642 @@
+/* fl-server-db.c — the server's SQLite storage
+ *
+ * One database file, firstline.db, in WAL mode. Every op is applied in its own
+ * IMMEDIATE transaction: the event, the ticket's new state, the search index and
+ * the global sequence number change together or not at all.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "fl-server-db"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "fl-auth.h"
+#include "fl-checklist.h"
+#include "fl-server-db.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+struct _FlServerDb
+{
+  sqlite3        *db;
+  char           *path;
+  FlPolicy        policy;
+};
+
+static const char schema[] =
+  "CREATE TABLE IF NOT EXISTS meta ("
+  "  key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+  "INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0), ('schema', 1);"
+  "CREATE TABLE IF NOT EXISTS users ("
+  "  username TEXT PRIMARY KEY, display_name TEXT NOT NULL, role TEXT NOT NULL,"
+  "  password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS tokens ("
+  "  hash TEXT PRIMARY KEY,"
+  "  username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,"
+  "  created_at INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS tickets ("
+  "  id TEXT PRIMARY KEY, number INTEGER NOT NULL UNIQUE, version INTEGER NOT NULL,"
+  "  seq INTEGER NOT NULL, status TEXT NOT NULL, category TEXT NOT NULL, assignee TEXT,"
+  "  level INTEGER NOT NULL, queue TEXT NOT NULL, created_at INTEGER NOT NULL,"
+  "  resolved_at INTEGER, due_at INTEGER, resolution_code TEXT, resolved_by TEXT,"
+  "  handoffs INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL);"
+  "CREATE INDEX IF NOT EXISTS tickets_created ON tickets (created_at);"
+  "CREATE TABLE IF NOT EXISTS events ("
+  "  seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ticket_id TEXT NOT NULL,"
+  "  version INTEGER NOT NULL, at INTEGER NOT NULL, author TEXT NOT NULL, type TEXT NOT NULL,"
+  "  data TEXT NOT NULL, client_id TEXT NOT NULL, fields TEXT NOT NULL);"
+  "CREATE INDEX IF NOT EXISTS events_ticket ON events (ticket_id, version);"
+  "CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts USING fts5 ("
+  "  title, description, requester, notes, tokenize = 'unicode61 remove_diacritics 2');"
+  "CREATE TABLE IF NOT EXISTS checklists ("
+  "  id TEXT PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL);";
+
+G_DEFINE_QUARK (fl-server-db-error-quark, fl_server_db_error)
+
+/* -------------------------------------------------------------------------- */
+
+static gboolean
+db_error (FlServerDb  *self,
+          GError     **error,
+          const char  *what)
+{
+  g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+               "%s: %s", what, sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static sqlite3_stmt *
+prepare (FlServerDb  *self,
+         const char  *sql,
+         GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      db_error (self, error, "prepare");
+      return NULL;
+    }
+  return stmt;
+}
+
+static gboolean
+exec (FlServerDb  *self,
+      const char  *sql,
+      GError     **error)
+{
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    return db_error (self, error, sql);
+  return TRUE;
+}
+
+static void
+rollback (FlServerDb *self)
+{
+  if (!sqlite3_get_autocommit (self->db))
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           idx,
+           const char   *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, idx);
+  else
+    sqlite3_bind_text (stmt, idx, text, -1, SQLITE_TRANSIENT);
+}
+
+static void
+bind_time (sqlite3_stmt *stmt,
+           int           idx,
+           gint64        ms)
+{
+  if (ms == 0)
+    sqlite3_bind_null (stmt, idx);
+  else
+    sqlite3_bind_int64 (stmt, idx, ms);
+}
+
+static const char *
+column_text (sqlite3_stmt *stmt,
+             int           idx)
+{
+  return (const char *) sqlite3_column_text (stmt, idx);
+}
+
+static gboolean
+step_done (FlServerDb    *self,
+           sqlite3_stmt  *stmt,
+           GError       **error)
+{
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return db_error (self, error, "step");
+  return TRUE;
+}
+
+static gint64
+next_seq (FlServerDb  *self,
+          GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  stmt = prepare (self, "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value",
+                  error);
+  if (stmt == NULL)
+    return 0;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      db_error (self, error, "seq");
+      return 0;
+    }
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
+    return NULL;
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+static char *
+json_object_to_text (JsonObject *obj)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), obj);
+  return json_to_string (node, FALSE);
+}
+
+/* -------------------------------------------------------------------------- */
+
+FlServerDb *
+fl_server_db_open (const char  *dir,
+                   GError     **error)
+{
+  g_autoptr(FlServerDb) self = g_new0 (FlServerDb, 1);
+
+  g_return_val_if_fail (dir != NULL, NULL);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot create data directory %s: %s"), dir, g_strerror (saved));
+      return NULL;
+    }
+
+  self->path = g_build_filename (dir, "firstline.db", NULL);
+  self->policy = *fl_policy_get_default ();
+
+  if (sqlite3_open_v2 (self->path, &self->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                       NULL) != SQLITE_OK)
+    {
+      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+                   _("Cannot open database %s: %s"), self->path,
+                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
+      return NULL;
+    }
+
+  sqlite3_busy_timeout (self->db, 5000);
+  sqlite3_extended_result_codes (self->db, 1);
+
+  if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !exec (self, "PRAGMA synchronous = NORMAL", error) ||
+      !exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !exec (self, "BEGIN IMMEDIATE", error) ||
+      !exec (self, schema, error) ||
+      !exec (self, "COMMIT", error))
+    {
+      rollback (self);
+      return NULL;
+    }
+
+  return g_steal_pointer (&self);
+}
+
+void
+fl_server_db_free (FlServerDb *self)
+{
+  if (self == NULL)
+    return;
+
+  if (self->db != NULL)
+    {
+      /* Fold the WAL back into the main file on a clean shutdown. */
+      sqlite3_exec (self->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+      sqlite3_close_v2 (self->db);
+    }
+  g_free (self->path);
+  g_free (self);
+}
+
+void
+fl_server_db_set_policy (FlServerDb     *self,
+                         const FlPolicy *policy)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (policy != NULL);
+  self->policy = *policy;
+}
+
+gboolean
+fl_server_db_backup (FlServerDb  *self,
+                     const char  *file,
+                     GError     **error)
+{
+  sqlite3 *dest = NULL;
+  sqlite3_backup *backup;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (file != NULL, FALSE);
+
+  if (sqlite3_open_v2 (file, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+                   _("Cannot open backup file %s: %s"), file,
+                   dest ? sqlite3_errmsg (dest) : "out of memory");
+      sqlite3_close (dest);
+      return FALSE;
+    }
+
+  backup = sqlite3_backup_init (dest, "main", self->db, "main");
+  if (backup == NULL)
+    {
+      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+                   _("Cannot start backup to %s: %s"), file, sqlite3_errmsg (dest));
+      sqlite3_close (dest);
+      return FALSE;
+    }
+
+  /* In steps, so a running server sharing the file is blocked only briefly. */
+  do
+    {
+      rc = sqlite3_backup_step (backup, 256);
+      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        g_usleep (20000);
+    }
+  while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+
+  sqlite3_backup_finish (backup);
+
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+                   _("Backup to %s failed: %s"), file, sqlite3_errstr (rc));
+      sqlite3_close (dest);
+      return FALSE;
+    }
+
+  sqlite3_close (dest);
+  return TRUE;
+}
+
+/* -------------------------------------------------------------------------- */
+/* Users and tokens */
+
+FlServerUser *
+fl_server_user_copy (const FlServerUser *user)
+{
+  FlServerUser *copy;
+
+  g_return_val_if_fail (user != NULL, NULL);
+
+  copy = g_new0 (FlServerUser, 1);
+  copy->username = g_strdup (user->username);
+  copy->display_name = g_strdup (user->display_name);
+  copy->role = user->role;
+  return copy;
+}
+
+void
+fl_server_user_free (FlServerUser *user)
+{
+  if (user == NULL)
+    return;
+  g_free (user->username);
+  g_free (user->display_name);
+  g_free (user);
+}
+
+JsonNode *
+fl_server_user_to_json (const FlServerUser *user)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, user->username);
+  json_builder_set_member_name (builder, "display_name");
+  json_builder_add_string_value (builder, user->display_name);
+  json_builder_set_member_name (builder, "role");
+  json_builder_add_string_value (builder, fl_role_to_string (user->role));
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static FlServerUser *
+user_from_row (sqlite3_stmt *stmt,
+               int           first)
+{
+  FlServerUser *user = g_new0 (FlServerUser, 1);
+
+  user->username = g_strdup (column_text (stmt, first));
+  user->display_name = g_strdup (column_text (stmt, first + 1));
+  if (!fl_role_from_string (column_text (stmt, first + 2), &user->role))
+    user->role = FL_ROLE_AGENT;
+  return user;
+}
+
+gboolean
+fl_server_db_add_user (FlServerDb  *self,
+                       const char  *username,
+                       const char  *display_name,
+                       FlRole       role,
+                       const char  *password_hash,
+                       GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  stmt = prepare (self,
+                  "INSERT INTO users (username, display_name, role, password_hash, created_at) "
+                  "VALUES (?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, username);
+  bind_text (stmt, 2, display_name ? display_name : username);
+  bind_text (stmt, 3, fl_role_to_string (role));
+  bind_text (stmt, 4, password_hash);
+  sqlite3_bind_int64 (stmt, 5, fl_time_now ());
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+    {
+      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_EXISTS,
+                   _("User %s exists already"), username);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return db_error (self, error, "add user");
+  return TRUE;
+}
+
+FlServerUser *
+fl_server_db_get_user (FlServerDb *self,
+                       const char *username)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  stmt = prepare (self, "SELECT username, display_name, role FROM users WHERE username = ?",
+                  NULL);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, username);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return user_from_row (stmt, 0);
+}
+
+char *
+fl_server_db_dup_password_hash (FlServerDb *self,
+                                const char *username)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  stmt = prepare (self, "SELECT password_hash FROM users WHERE username = ?", NULL);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, username);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return g_strdup (column_text (stmt, 0));
+}
+
+GPtrArray *
+fl_server_db_list_users (FlServerDb *self)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  GPtrArray *users = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_server_user_free);
+
+  stmt = prepare (self, "SELECT username, display_name, role FROM users ORDER BY username",
+                  NULL);
+  if (stmt == NULL)
+    return users;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (users, user_from_row (stmt, 0));
+  return users;
+}
+
+char *
+fl_server_db_create_token (FlServerDb  *self,
+                           const char  *username,
+                           GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *token = fl_auth_new_token ();
+  g_autofree char *hash = fl_auth_hash_token (token);
+
+  stmt = prepare (self, "INSERT INTO tokens (hash, username, created_at) VALUES (?, ?, ?)",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, hash);
+  bind_text (stmt, 2, username);
+  sqlite3_bind_int64 (stmt, 3, fl_time_now ());
+  if (!step_done (self, stmt, error))
+    return NULL;
+  return g_steal_pointer (&token);
+}
+
+FlServerUser *
+fl_server_db_lookup_token (FlServerDb *self,
+                           const char *token)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *hash = NULL;
+
+  if (token == NULL || *token == '\0' || strlen (token) > 256)
+    return NULL;
+
+  /* Only the hash is looked up, so the index lookup reveals nothing of the token. */
+  hash = fl_auth_hash_token (token);
+  stmt = prepare (self,
+                  "SELECT t.hash, u.username, u.display_name, u.role FROM tokens t "
+                  "JOIN users u ON u.username = t.username WHERE t.hash = ?", NULL);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, hash);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  if (!fl_auth_equal (column_text (stmt, 0), hash))
+    return NULL;
+  return user_from_row (stmt, 1);
+}
+
+void
+fl_server_db_revoke_token (FlServerDb *self,
+                           const char *token)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *hash = NULL;
+
+  if (token == NULL)
+    return;
+
+  hash = fl_auth_hash_token (token);
+  stmt = prepare (self, "DELETE FROM tokens WHERE hash = ?", NULL);
+  if (stmt == NULL)
+    return;
+  bind_text (stmt, 1, hash);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("Cannot revoke token: %s", sqlite3_errmsg (self->db));
+}
+
+/* -------------------------------------------------------------------------- */
+/* Tickets */
+
+gint64
+fl_server_db_get_latest_seq (FlServerDb *self)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  stmt = prepare (self, "SELECT value FROM meta WHERE key = 'seq'", NULL);
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
+    return 0;
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+static FlTicket *
+load_ticket (FlServerDb  *self,
+             const char  *ticket_id,
+             GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  int rc;
+
+  stmt = prepare (self, "SELECT json FROM tickets WHERE id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, ticket_id);
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND, "unknown ticket");
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      db_error (self, error, "load ticket");
+      return NULL;
+    }
+
+  node = parse_json (column_text (stmt, 0));
+  if (node == NULL)
+    {
+      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+                   "stored ticket %s is not JSON", ticket_id);
+      return NULL;
+    }
+  return fl_ticket_from_json (node, error);
+}
+
+FlTicket *
+fl_server_db_get_ticket (FlServerDb *self,
+                         const char *ticket_id)
+{
+  g_autoptr(GError) error = NULL;
+  FlTicket *ticket;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  ticket = load_ticket (self, ticket_id, &error);
+  if (ticket == NULL && !g_error_matches (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND))
+    g_warning ("Cannot load ticket: %s", error->message);
+  return ticket;
+}
+
+void
+fl_apply_result_free (FlApplyResult *result)
+{
+  if (result == NULL)
+    return;
+  g_clear_object (&result->current);
+  g_free (result->error_message);
+  g_free (result);
+}
+
+/* The top-level ticket fields that differ between @old and @new, as " a b c ". */
+static char *
+changed_fields (FlTicket *old,
+                FlTicket *new)
+{
+  g_autoptr(JsonNode) a = NULL;
+  g_autoptr(JsonNode) b = NULL;
+  g_autoptr(GList) members = NULL;
+  GString *out = g_string_new (" ");
+  JsonObject *oa, *ob;
+
+  if (old == NULL)
+    return g_string_free (out, FALSE);
+
+  a = fl_ticket_to_json (old);
+  b = fl_ticket_to_json (new);
+  oa = json_node_get_object (a);
+  ob = json_node_get_object (b);
+  members = json_object_get_members (ob);
+
+  for (const GList *l = members; l; l = l->next)
+    {
+      const char *name = l->data;
+      JsonNode *va = json_object_get_member (oa, name);
+      JsonNode *vb = json_object_get_member (ob, name);
+
+      if (g_str_equal (name, "version") || g_str_equal (name, "seq") ||
+          g_str_equal (name, "updated_at"))
+        continue;
+      if (va == NULL || !json_node_equal (va, vb))
+        g_string_append_printf (out, "%s ", name);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/* TRUE when one of @fields was changed after @base_version by an op from another client. */
+static gboolean
+changed_by_other (FlServerDb          *self,
+                  const char          *ticket_id,
+                  gint64               base_version,
+                  const char          *client_id,
+                  const char * const  *fields,
+                  gboolean            *out,
+                  GError             **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  *out = FALSE;
+  stmt = prepare (self,
+                  "SELECT fields FROM events WHERE ticket_id = ? AND version > ? "
+                  "AND client_id != ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, ticket_id);
+  sqlite3_bind_int64 (stmt, 2, base_version);
+  bind_text (stmt, 3, client_id);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *changed = column_text (stmt, 0);
+
+      for (guint i = 0; changed && fields[i]; i++)
+        {
+          g_autofree char *needle = g_strdup_printf (" %s ", fields[i]);
+          if (strstr (changed, needle) != NULL)
+            {
+              *out = TRUE;
+              return TRUE;
+            }
+        }
+    }
+  if (rc != SQLITE_DONE)
+    return db_error (self, error, "conflict check");
+  return TRUE;
+}
+
+static char *
+requester_text (FlTicket *t)
+{
+  return g_strjoin (" ", t->requester.name, t->requester.email, t->requester.phone,
+                    t->requester.department, t->requester.location, t->asset, NULL);
+}
+
+static gboolean
+store_ticket (FlServerDb  *self,
+              FlTicket    *t,
+              const FlOp  *op,
+              const char  *author,
+              GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(sqlite3_stmt) fts = NULL;
+  g_autofree char *json = fl_ticket_to_string (t);
+  g_autofree char *requester = requester_text (t);
+  g_autofree char *notes = NULL;
+  gint64 rowid;
+
+  stmt = prepare (self,
+                  "INSERT INTO tickets (id, number, version, seq, status, category, assignee,"
+                  " level, queue, created_at, resolved_at, due_at, resolution_code, resolved_by,"
+                  " handoffs, json) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL, ?15, ?16) "
+                  "ON CONFLICT (id) DO UPDATE SET version = ?3, seq = ?4, status = ?5,"
+                  " category = ?6, assignee = ?7, level = ?8, queue = ?9, resolved_at = ?11,"
+                  " due_at = ?12, resolution_code = ?13,"
+                  " resolved_by = CASE WHEN ?13 IS NULL THEN NULL"
+                  "   WHEN ?17 THEN ?14 ELSE resolved_by END,"
+                  " handoffs = handoffs + ?15, json = ?16 "
+                  "RETURNING rowid", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, t->id);
+  sqlite3_bind_int64 (stmt, 2, t->number);
+  sqlite3_bind_int64 (stmt, 3, t->version);
+  sqlite3_bind_int64 (stmt, 4, t->seq);
+  bind_text (stmt, 5, fl_status_to_string (t->status));
+  bind_text (stmt, 6, t->category);
+  bind_text (stmt, 7, t->assignee);
+  sqlite3_bind_int (stmt, 8, t->level);
+  bind_text (stmt, 9, t->queue);
+  sqlite3_bind_int64 (stmt, 10, t->created_at);
+  bind_time (stmt, 11, t->resolved_at);
+  bind_time (stmt, 12, t->due_at);
+  bind_text (stmt, 13, t->resolution_code != FL_RESOLUTION_NONE
+                       ? fl_resolution_code_to_string (t->resolution_code) : NULL);
+  bind_text (stmt, 14, author);
+  sqlite3_bind_int (stmt, 15, op->type == FL_OP_HANDOFF ? 1 : 0);
+  bind_text (stmt, 16, json);
+  sqlite3_bind_int (stmt, 17, op->type == FL_OP_RESOLVE ? 1 : 0);
+
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return db_error (self, error, "store ticket");
+  rowid = sqlite3_column_int64 (stmt, 0);
+
+  if (op->type != FL_OP_CREATE)
+    {
+      g_autoptr(sqlite3_stmt) get = prepare (self, "SELECT notes FROM tickets_fts WHERE rowid = ?",
+                                             error);
+      if (get == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (get, 1, rowid);
+      if (sqlite3_step (get) == SQLITE_ROW)
+        notes = g_strdup (column_text (get, 0));
+    }
+
+  if (op->type == FL_OP_NOTE)
+    {
+      JsonNode *body = json_object_get_member (op->data, "body");
+      const char *text = body && JSON_NODE_HOLDS_VALUE (body) ? json_node_get_string (body) : NULL;
+      char *joined = g_strjoin ("\n", notes ? notes : "", text ? text : "", NULL);
+
+      g_free (notes);
+      notes = joined;
+    }
+
+  fts = prepare (self,
+                 "INSERT OR REPLACE INTO tickets_fts (rowid, title, description, requester, notes) "
+                 "VALUES (?, ?, ?, ?, ?)", error);
+  if (fts == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (fts, 1, rowid);
+  bind_text (fts, 2, t->title);
+  bind_text (fts, 3, t->description);
+  bind_text (fts, 4, requester);
+  bind_text (fts, 5, notes ? notes : "");
+  return step_done (self, fts, error);
+}
+
+static FlApplyResult *
+finish_rejected (FlApplyResult *result,
+                 const GError  *error)
+{
+  result->status = FL_APPLY_REJECTED;
+  result->error_code = "unprocessable";
+  if (error->domain == FL_MODEL_ERROR && error->code == FL_MODEL_ERROR_FORBIDDEN)
+    result->error_code = "forbidden";
+  else if (error->domain == FL_MODEL_ERROR && error->code == FL_MODEL_ERROR_NOT_FOUND)
+    result->error_code = "not_found";
+  result->error_message = g_strdup (error->message);
+  return result;
+}
+
+FlApplyResult *
+fl_server_db_apply_op (FlServerDb          *self,
+                       const FlOp          *op,
+                       const char          *client_id,
+                       const FlServerUser  *user,
+                       GError             **error)
+{
+  g_autoptr(FlApplyResult) result = g_new0 (FlApplyResult, 1);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlTicket) current = NULL;
+  g_autoptr(FlTicket) next = NULL;
+  g_autoptr(FlOp) eff = NULL;
+  g_autoptr(JsonObject) event_data = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *fields = NULL;
+  g_autofree char *data_text = NULL;
+  gint64 now = fl_time_now ();
+  gint64 seq;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (op != NULL, NULL);
+  g_return_val_if_fail (client_id != NULL, NULL);
+  g_return_val_if_fail (user != NULL, NULL);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return NULL;
+
+  /* Exactly once: the event id is the op id. */
+  stmt = prepare (self,
+                  "SELECT e.version, t.number FROM events e "
+                  "LEFT JOIN tickets t ON t.id = e.ticket_id WHERE e.id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  bind_text (stmt, 1, op->op_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      result->status = FL_APPLY_DUPLICATE;
+      result->version = sqlite3_column_int64 (stmt, 0);
+      result->number = sqlite3_column_int64 (stmt, 1);
+      rollback (self);
+      return g_steal_pointer (&result);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      db_error (self, error, "duplicate check");
+      goto fail;
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  current = load_ticket (self, op->ticket_id, &local_error);
+  if (current == NULL)
+    {
+      if (!g_error_matches (local_error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          goto fail;
+        }
+      g_clear_error (&local_error);
+    }
+
+  if (!fl_op_validate_data (op->type, op->data, &local_error))
+    {
+      rollback (self);
+      return finish_rejected (g_steal_pointer (&result), local_error);
+    }
+
+  /* Conflicts that need the history. */
+  if (current != NULL &&
+      (op->type == FL_OP_UPDATE || op->type == FL_OP_HANDOFF || op->type == FL_OP_RESOLVE))
+    {
+      static const char * const status_field[] = { "status", NULL };
+      g_auto(GStrv) op_fields = NULL;
+      gboolean conflict = FALSE;
+
+      if (op->type == FL_OP_UPDATE)
+        op_fields = fl_op_dup_fields (op);
+
+      if (!changed_by_other (self, op->ticket_id, op->base_version, client_id,
+                             op_fields ? (const char * const *) op_fields : status_field,
+                             &conflict, error))
+        goto fail;
+
+      if (conflict)
+        {
+          result->status = FL_APPLY_CONFLICT;
+          result->version = current->version;
+          result->number = current->number;
+          result->current = g_steal_pointer (&current);
+          rollback (self);
+          return g_steal_pointer (&result);
+        }
+    }
+
+  /* created_at and event times are the op's time, unless missing or in the future. */
+  eff = fl_op_copy (op);
+  if (eff->at <= 0 || eff->at > now)
+    eff->at = now;
+
+  next = fl_ticket_apply (current, eff, user->username, user->role, &self->policy,
+                          &event_data, &local_error);
+  if (next == NULL)
+    {
+      rollback (self);
+      if (g_error_matches (local_error, FL_MODEL_ERROR, FL_MODEL_ERROR_CONFLICT) && current)
+        {
+          result->status = FL_APPLY_CONFLICT;
+          result->version = current->version;
+          result->number = current->number;
+          result->current = g_steal_pointer (&current);
+          return g_steal_pointer (&result);
+        }
+      return finish_rejected (g_steal_pointer (&result), local_error);
+    }
+
+  if (op->type == FL_OP_ASSIGN && next->assignee != NULL)
+    {
+      g_autoptr(FlServerUser) assignee = fl_server_db_get_user (self, next->assignee);
+
+      if (assignee == NULL)
+        {
+          rollback (self);
+          g_set_error (&local_error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
+                       "field 'assignee' names an unknown user");
+          return finish_rejected (g_steal_pointer (&result), local_error);
+        }
+    }
+
+  seq = next_seq (self, error);
+  if (seq == 0)
+    goto fail;
+  next->seq = seq;
+
+  if (op->type == FL_OP_CREATE)
+    {
+      g_autoptr(sqlite3_stmt) num = prepare (self,
+                                             "SELECT COALESCE (MAX (number), 0) + 1 FROM tickets",
+                                             error);
+      if (num == NULL || sqlite3_step (num) != SQLITE_ROW)
+        {
+          if (num != NULL)
+            db_error (self, error, "number");
+          goto fail;
+        }
+      next->number = sqlite3_column_int64 (num, 0);
+    }
+
+  fields = changed_fields (current, next);
+  data_text = json_object_to_text (event_data);
+
+  stmt = prepare (self,
+                  "INSERT INTO events (seq, id, ticket_id, version, at, author, type, data,"
+                  " client_id, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  bind_text (stmt, 2, op->op_id);
+  bind_text (stmt, 3, op->ticket_id);
+  sqlite3_bind_int64 (stmt, 4, next->version);
+  sqlite3_bind_int64 (stmt, 5, eff->at);
+  bind_text (stmt, 6, user->username);
+  bind_text (stmt, 7, fl_op_type_to_string (op->type));
+  bind_text (stmt, 8, data_text);
+  bind_text (stmt, 9, client_id);
+  bind_text (stmt, 10, fields);
+  if (!step_done (self, stmt, error))
+    goto fail;
+
+  if (!store_ticket (self, next, op, user->username, error) ||
+      !exec (self, "COMMIT", error))
+    goto fail;
+
+  result->status = FL_APPLY_APPLIED;
+  result->version = next->version;
+  result->number = next->number;
+  return g_steal_pointer (&result);
+
+fail:
+  rollback (self);
+  return NULL;
+}
+
+static FlEvent *
+event_from_row (sqlite3_stmt *stmt)
+{
+  g_autoptr(JsonNode) data = parse_json (column_text (stmt, 6));
+  FlOpType type = FL_OP_NOTE;
+
+  fl_op_type_from_string (column_text (stmt, 5), &type);
+  return fl_event_new (column_text (stmt, 1), column_text (stmt, 2),
+                       sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 3),
+                       column_text (stmt, 4), type,
+                       data && JSON_NODE_HOLDS_OBJECT (data) ? json_node_get_object (data) : NULL);
+}
+
+GPtrArray *
+fl_server_db_get_events (FlServerDb *self,
+                         const char *ticket_id)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  GPtrArray *events = g_ptr_array_new_with_free_func (g_object_unref);
+
+  stmt = prepare (self,
+                  "SELECT seq, id, ticket_id, at, author, type, data FROM events "
+                  "WHERE ticket_id = ? ORDER BY seq", NULL);
+  if (stmt == NULL)
+    return events;
+  bind_text (stmt, 1, ticket_id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (events, event_from_row (stmt));
+  return events;
+}
+
+gboolean
+fl_server_db_get_changes (FlServerDb  *self,
+                          gint64       cursor,
+                          gint64       limit,
+                          GPtrArray  **out_tickets,
+                          GPtrArray  **out_events,
+                          GPtrArray  **out_checklists,
+                          gint64      *out_cursor,
+                          gboolean    *more,
+                          GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) tickets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) checklists = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 new_cursor = cursor;
+  gint64 upper;
+  int rc;
+
+  *more = FALSE;
+
+  stmt = prepare (self,
+                  "SELECT seq, id, ticket_id, at, author, type, data FROM events "
+                  "WHERE seq > ? ORDER BY seq LIMIT ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, cursor);
+  sqlite3_bind_int64 (stmt, 2, limit + 1);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if ((gint64) events->len == limit)
+        {
+          *more = TRUE;
+          break;
+        }
+      g_ptr_array_add (events, event_from_row (stmt));
+    }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return db_error (self, error, "changes");
+
+  if (events->len > 0)
+    new_cursor = ((FlEvent *) g_ptr_array_index (events, events->len - 1))->seq;
+  upper = *more ? new_cursor : G_MAXINT64;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      FlEvent *ev = g_ptr_array_index (events, i);
+      FlTicket *t;
+
+      if (g_hash_table_contains (seen, ev->ticket_id))
+        continue;
+      g_hash_table_add (seen, ev->ticket_id);
+      t = load_ticket (self, ev->ticket_id, error);
+      if (t == NULL)
+        return FALSE;
+      g_ptr_array_add (tickets, t);
+    }
+
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  stmt = prepare (self,
+                  "SELECT seq, json FROM checklists WHERE seq > ? AND seq <= ? ORDER BY seq",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, cursor);
+  sqlite3_bind_int64 (stmt, 2, upper);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      JsonNode *node = parse_json (column_text (stmt, 1));
+
+      if (node != NULL)
+        g_ptr_array_add (checklists, node);
+      new_cursor = MAX (new_cursor, sqlite3_column_int64 (stmt, 0));
+    }
+
+  *out_tickets = g_steal_pointer (&tickets);
+  *out_events = g_steal_pointer (&events);
+  *out_checklists = g_steal_pointer (&checklists);
+  *out_cursor = new_cursor;
+  return TRUE;
+}
+
+/* Turns free text into an FTS5 query of quoted prefix terms: no query syntax leaks through. */
+static char *
+fts_query (const char *q)
+{
+  g_auto(GStrv) words = g_strsplit_set (q, " \t\r\n", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; words[i]; i++)
+    {
+      g_autofree char *escaped = NULL;
+      g_auto(GStrv) parts = NULL;
+
+      if (*words[i] == '\0')
+        continue;
+      parts = g_strsplit (words[i], "\"", -1);
+      escaped = g_strjoinv ("\"\"", parts);
+      g_string_append_printf (out, "%s\"%s\"*", out->len ? " " : "", escaped);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+GPtrArray *
+fl_server_db_query_tickets (FlServerDb          *self,
+                            const FlTicketQuery *query,
+                            gint64              *total,
+                            GError             **error)
+{
+  g_autoptr(GString) where = g_string_new ("1");
+  g_autoptr(GPtrArray) params = g_ptr_array_new ();   /* const char * or NULL for ints */
+  g_autoptr(GArray) ints = g_array_new (FALSE, TRUE, sizeof (gint64));
+  g_autoptr(GPtrArray) tickets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(sqlite3_stmt) count = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *fts = NULL;
+  g_autofree char *sql_count = NULL;
+  g_autofree char *sql = NULL;
+  gint64 zero = 0;
+  int rc;
+
+#define ADD_TEXT(cond, value) \
+  G_STMT_START { g_string_append (where, cond); g_ptr_array_add (params, (gpointer) (value)); \
+                 g_array_append_val (ints, zero); } G_STMT_END
+#define ADD_INT(cond, value) \
+  G_STMT_START { gint64 v_ = (value); g_string_append (where, cond); \
+                 g_ptr_array_add (params, NULL); g_array_append_val (ints, v_); } G_STMT_END
+
+  if (query->status)
+    ADD_TEXT (" AND status = ?", query->status);
+  if (query->category)
+    ADD_TEXT (" AND category = ?", query->category);
+  if (query->assignee)
+    ADD_TEXT (" AND assignee = ?", query->assignee);
+  if (query->level)
+    ADD_INT (" AND level = ?", query->level);
+  if (query->queue)
+    ADD_TEXT (" AND queue = ?", query->queue);
+  if (query->from)
+    ADD_INT (" AND created_at >= ?", query->from);
+  if (query->to)
+    ADD_INT (" AND created_at < ?", query->to);
+  if (query->q && *query->q)
+    {
+      fts = fts_query (query->q);
+      if (*fts)
+        ADD_TEXT (" AND rowid IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", fts);
+    }
+
+#undef ADD_TEXT
+#undef ADD_INT
+
+  sql_count = g_strdup_printf ("SELECT COUNT(*) FROM tickets WHERE %s", where->str);
+  sql = g_strdup_printf ("SELECT json FROM tickets WHERE %s "
+                         "ORDER BY created_at DESC, number DESC LIMIT ? OFFSET ?", where->str);
+  count = prepare (self, sql_count, error);
+  stmt = prepare (self, sql, error);
+  if (count == NULL || stmt == NULL)
+    return NULL;
+
+  for (guint i = 0; i < params->len; i++)
+    {
+      const char *text = g_ptr_array_index (params, i);
+
+      if (text != NULL)
+        {
+          bind_text (count, i + 1, text);
+          bind_text (stmt, i + 1, text);
+        }
+      else
+        {
+          sqlite3_bind_int64 (count, i + 1, g_array_index (ints, gint64, i));
+          sqlite3_bind_int64 (stmt, i + 1, g_array_index (ints, gint64, i));
+        }
+    }
+  sqlite3_bind_int64 (stmt, params->len + 1, query->limit);
+  sqlite3_bind_int64 (stmt, params->len + 2, query->offset);
+
+  if (sqlite3_step (count) != SQLITE_ROW)
+    {
+      db_error (self, error, "count");
+      return NULL;
+    }
+  *total = sqlite3_column_int64 (count, 0);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonNode) node = parse_json (column_text (stmt, 0));
+      FlTicket *t = node ? fl_ticket_from_json (node, NULL) : NULL;
+
+      if (t != NULL)
+        g_ptr_array_add (tickets, t);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      db_error (self, error, "query");
+      return NULL;
+    }
+
+  return g_steal_pointer (&tickets);
+}
+
+/* -------------------------------------------------------------------------- */
+/* Reports */
+
+typedef struct
+{
+  gint64 created;
+  gint64 resolved;
+  gint64 escalated;
+  gint64 first_contact;
+} Counts;
+
+static Counts *
+counts_lookup (GHashTable *table,
+               const char *key)
+{
+  Counts *c = g_hash_table_lookup (table, key);
+
+  if (c == NULL)
+    {
+      c = g_new0 (Counts, 1);
+      g_hash_table_insert (table, g_strdup (key), c);
+    }
+  return c;
+}
+
+static int
+compare_int64 (gconstpointer a,
+               gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a;
+  gint64 y = *(const gint64 *) b;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static int
+compare_str (gconstpointer a,
+             gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+static char *
+day_of (gint64 ms)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (ms / 1000);
+  return dt ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("1970-01-01");
+}
+
+static void
+add_rate (JsonBuilder *b,
+          const char  *name,
+          gint64       num,
+          gint64       den)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_double_value (b, den > 0 ? (double) num / (double) den : 0.0);
+}
+
+static void
+add_int (JsonBuilder *b,
+         const char  *name,
+         gint64       value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static void
+build_counts_array (JsonBuilder *b,
+                    const char  *array_name,
+                    const char  *key_name,
+                    GHashTable  *table,
+                    gboolean     agent)
+{
+  g_autofree gpointer *keys = NULL;
+  guint n = 0;
+
+  keys = g_hash_table_get_keys_as_array (table, &n);
+  qsort (keys, n, sizeof (gpointer), compare_str);
+
+  json_builder_set_member_name (b, array_name);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n; i++)
+    {
+      Counts *c = g_hash_table_lookup (table, keys[i]);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, key_name);
+      json_builder_add_string_value (b, keys[i]);
+      if (!agent)
+        add_int (b, "created", c->created);
+      add_int (b, "resolved", c->resolved);
+      add_int (b, "escalated", c->escalated);
+      if (agent)
+        add_int (b, "first_contact", c->first_contact);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+JsonNode *
+fl_server_db_report (FlServerDb  *self,
+                     gint64       from,
+                     gint64       to,
+                     gint64       now,
+                     GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GHashTable) by_category = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) by_agent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) by_day = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GArray) durations = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *from_text = fl_time_format (from);
+  g_autofree char *to_text = fl_time_format (to);
+  gint64 created = 0, resolved = 0, escalated = 0, open = 0, first_contact = 0;
+  gint64 level1 = 0, breaches = 0, median = 0;
+  int rc;
+
+  stmt = prepare (self,
+                  "SELECT status, category, created_at, resolved_at, due_at, resolution_code,"
+                  " resolved_by, handoffs FROM tickets WHERE created_at >= ? AND created_at < ?",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, from);
+  sqlite3_bind_int64 (stmt, 2, to);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      FlStatus status = FL_STATUS_NEW;
+      const char *category = column_text (stmt, 1);
+      gint64 created_at = sqlite3_column_int64 (stmt, 2);
+      gint64 resolved_at = sqlite3_column_int64 (stmt, 3);
+      gint64 due_at = sqlite3_column_int64 (stmt, 4);
+      const char *code = column_text (stmt, 5);
+      const char *resolved_by = column_text (stmt, 6);
+      gboolean handed_off = sqlite3_column_int64 (stmt, 7) > 0;
+      gboolean is_resolved = code != NULL && resolved_at > 0;
+      Counts *cat = counts_lookup (by_category, category ? category : "");
+      g_autofree char *day = day_of (created_at);
+
+      fl_status_from_string (column_text (stmt, 0), &status);
+
+      created++;
+      cat->created++;
+      counts_lookup (by_day, day)->created++;
+
+      if (handed_off)
+        {
+          escalated++;
+          cat->escalated++;
+        }
+      if (fl_status_is_open (status))
+        {
+          open++;
+          if (due_at > 0 && now > due_at)
+            breaches++;
+        }
+      if (is_resolved)
+        {
+          g_autofree char *rday = day_of (resolved_at);
+          gint64 secs = (resolved_at - created_at) / 1000;
+          gboolean fc = g_strcmp0 (code, "first_contact") == 0 && !handed_off;
+
+          resolved++;
+          cat->resolved++;
+          counts_lookup (by_day, rday)->resolved++;
+          if (fc)
+            first_contact++;
+          if (!handed_off)
+            level1++;
+          if (due_at > 0 && resolved_at > due_at)
+            breaches++;
+          g_array_append_val (durations, secs);
+          if (resolved_by != NULL)
+            {
+              Counts *agent = counts_lookup (by_agent, resolved_by);
+              agent->resolved++;
+              if (fc)
+                agent->first_contact++;
+            }
+        }
+    }
+  if (rc != SQLITE_DONE)
+    {
+      db_error (self, error, "report");
+      return NULL;
+    }
+
+  /* Escalations per agent: each ticket once per agent who handed it off. */
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  stmt = prepare (self,
+                  "SELECT e.author, COUNT (DISTINCT e.ticket_id) FROM events e "
+                  "JOIN tickets t ON t.id = e.ticket_id "
+                  "WHERE e.type = 'handoff' AND t.created_at >= ? AND t.created_at < ? "
+                  "GROUP BY e.author", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, from);
+  sqlite3_bind_int64 (stmt, 2, to);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    counts_lookup (by_agent, column_text (stmt, 0))->escalated += sqlite3_column_int64 (stmt, 1);
+
+  if (durations->len > 0)
+    {
+      g_array_sort (durations, compare_int64);
+      if (durations->len % 2 == 1)
+        median = g_array_index (durations, gint64, durations->len / 2);
+      else
+        median = (g_array_index (durations, gint64, durations->len / 2 - 1) +
+                  g_array_index (durations, gint64, durations->len / 2)) / 2;
+    }
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "from");
+  json_builder_add_string_value (b, from_text);
+  json_builder_set_member_name (b, "to");
+  json_builder_add_string_value (b, to_text);
+  add_int (b, "created", created);
+  add_int (b, "resolved", resolved);
+  add_int (b, "escalated", escalated);
+  add_int (b, "open", open);
+  add_rate (b, "first_contact_rate", first_contact, resolved);
+  add_rate (b, "level1_resolution_rate", level1, resolved);
+  add_rate (b, "escalation_rate", escalated, created);
+  add_int (b, "median_resolve_seconds", median);
+  add_int (b, "sla_breaches", breaches);
+  build_counts_array (b, "by_category", "category", by_category, FALSE);
+  build_counts_array (b, "by_agent", "agent", by_agent, TRUE);
+
+  {
+    g_autofree gpointer *days = NULL;
+    guint n = 0;
+
+    days = g_hash_table_get_keys_as_array (by_day, &n);
+    qsort (days, n, sizeof (gpointer), compare_str);
+    json_builder_set_member_name (b, "by_day");
+    json_builder_begin_array (b);
+    for (guint i = 0; i < n; i++)
+      {
+        Counts *c = g_hash_table_lookup (by_day, days[i]);
+
+        json_builder_begin_object (b);
+        json_builder_set_member_name (b, "day");
+        json_builder_add_string_value (b, days[i]);
+        add_int (b, "created", c->created);
+        add_int (b, "resolved", c->resolved);
+        json_builder_end_object (b);
+      }
+    json_builder_end_array (b);
+  }
+
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* -------------------------------------------------------------------------- */
+/* Checklists */
+
+/* The checklist format and its rules (unknown steps, cycles, unreachable steps) are
+ * core's: the server stores only what fl_checklist_new_from_json() accepts. */
+gboolean
+fl_server_validate_checklist (JsonNode  *checklist,
+                              GError   **error)
+{
+  g_autoptr(FlChecklist) parsed = NULL;
+
+  g_return_val_if_fail (checklist != NULL, FALSE);
+
+  parsed = fl_checklist_new_from_json (checklist, error);
+  return parsed != NULL;
+}
+
+GPtrArray *
+fl_server_db_list_checklists (FlServerDb  *self,
+                              GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  stmt = prepare (self, "SELECT json FROM checklists ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      JsonNode *node = parse_json (column_text (stmt, 0));
+      if (node != NULL)
+        g_ptr_array_add (list, node);
+    }
+  return g_steal_pointer (&list);
+}
+
+static JsonNode *
+store_checklist (FlServerDb  *self,
+                 const char  *id,
+                 JsonNode    *checklist,
+                 gboolean     only_if_new,
+                 GError     **error)
+{
+  g_autoptr(sqlite3_stmt) get = NULL;
+  g_autoptr(sqlite3_stmt) put = NULL;
+  g_autoptr(JsonNode) copy = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(FlChecklist) parsed = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *obj;
+  JsonNode *member;
+  gint64 version = 1;
+  gint64 seq;
+
+  if (!JSON_NODE_HOLDS_OBJECT (checklist))
+    {
+      g_set_error_literal (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_TYPE,
+                           "a checklist must be an object");
+      return NULL;
+    }
+
+  copy = json_node_copy (checklist);
+  obj = json_node_get_object (copy);
+  member = json_object_get_member (obj, "id");
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
+      json_node_get_value_type (member) != G_TYPE_STRING)
+    {
+      g_set_error_literal (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_INVALID,
+                           "field 'id' is required");
+      return NULL;
+    }
+  if (id != NULL && g_strcmp0 (json_node_get_string (member), id) != 0)
+    {
+      g_set_error_literal (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_INVALID,
+                           "the checklist's 'id' differs from the one in the path");
+      return NULL;
+    }
+  id = json_node_get_string (member);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return NULL;
+
+  get = prepare (self, "SELECT version FROM checklists WHERE id = ?", error);
+  if (get == NULL)
+    goto fail;
+  bind_text (get, 1, id);
+  if (sqlite3_step (get) == SQLITE_ROW)
+    {
+      if (only_if_new)
+        {
+          rollback (self);
+          return g_steal_pointer (&copy);
+        }
+      version = sqlite3_column_int64 (get, 0) + 1;
+    }
+  else if (only_if_new && (member = json_object_get_member (obj, "version")) != NULL &&
+           JSON_NODE_HOLDS_VALUE (member) && json_node_get_value_type (member) == G_TYPE_INT64)
+    {
+      version = MAX (1, json_node_get_int (member));
+    }
+
+  /* The server numbers versions: one more than the stored one. */
+  json_object_set_int_member (obj, "version", version);
+  parsed = fl_checklist_new_from_json (copy, error);
+  if (parsed == NULL)
+    goto fail;
+
+  stored = fl_checklist_to_json (parsed);
+  text = json_to_string (stored, FALSE);
+
+  seq = next_seq (self, error);
+  if (seq == 0)
+    goto fail;
+
+  put = prepare (self,
+                 "INSERT INTO checklists (id, version, seq, json) VALUES (?1, ?2, ?3, ?4) "
+                 "ON CONFLICT (id) DO UPDATE SET version = ?2, seq = ?3, json = ?4", error);
+  if (put == NULL)
+    goto fail;
+  bind_text (put, 1, id);
+  sqlite3_bind_int64 (put, 2, version);
+  sqlite3_bind_int64 (put, 3, seq);
+  bind_text (put, 4, text);
+  if (!step_done (self, put, error) || !exec (self, "COMMIT", error))
+    goto fail;
+
+  return g_steal_pointer (&stored);
+
+fail:
+  rollback (self);
+  return NULL;
+}
+
+JsonNode *
+fl_server_db_put_checklist (FlServerDb  *self,
+                            const char  *id,
+                            JsonNode    *checklist,
+                            GError     **error)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  return store_checklist (self, id, checklist, FALSE, error);
+}
+
+gboolean
+fl_server_db_seed_checklists (FlServerDb  *self,
+                              const char  *dir,
+                              GError     **error)
+{
+  g_autoptr(GDir) d = NULL;
+  const char *name;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return TRUE;
+
+  d = g_dir_open (dir, 0, error);
+  if (d == NULL)
+    return FALSE;
+
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autoptr(JsonParser) parser = NULL;
+      g_autoptr(JsonNode) stored = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (!g_str_has_suffix (name, ".json"))
+        continue;
+
+      path = g_build_filename (dir, name, NULL);
+      parser = json_parser_new ();
+      if (!json_parser_load_from_file (parser, path, &local_error))
+        {
+          g_warning ("Skipping checklist %s: %s", path, local_error->message);
+          continue;
+        }
+
+      stored = store_checklist (self, NULL, json_parser_get_root (parser), TRUE, &local_error);
+      if (stored == NULL)
+        {
+          if (local_error->domain == FL_CHECKLIST_ERROR)
+            {
+              g_warning ("Skipping checklist %s: %s", path, local_error->message);
+              continue;
+            }
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}

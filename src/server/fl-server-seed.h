@@ -1,0 +1,17 @@
+/* fl-server-seed.h — demo users and tickets
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "fl-server-db.h"
+
+G_BEGIN_DECLS
+
+#define FL_SEED_DEMO_PASSWORD "demo"
+
+gboolean fl_server_seed_demo (FlServerDb  *db,
+                              guint       *n_tickets,
+                              GError     **error);
+
+G_END_DECLS

@@ -1,0 +1,1660 @@
+/* fl-server.c — the HTTP API of firstline-server
+ *
+ * Everything runs on the main loop: handlers that need to wait (a long poll, a
+ * password check in a worker thread) pause their message and unpause it later,
+ * so other requests keep being served.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "fl-server"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fl-auth.h"
+#include "fl-checklist.h"
+#include "fl-server.h"
+
+#define API_PREFIX          "/api/v1/"
+#define MAX_OPS             500
+#define DEFAULT_LIMIT       1000
+#define MAX_LIMIT           5000
+#define MAX_WAIT_SECONDS    30
+#define PRESENCE_FRESH_US   (60 * G_USEC_PER_SEC)
+#define MAX_JSON_DEPTH      64
+
+struct _FlServer
+{
+  GObject          parent_instance;
+
+  /* owned */
+  SoupServer      *soup;
+  FlServerDb      *db;
+  FlAuthLimiter   *limiter;
+  GHashTable      *presence;      /* client_id → Presence */
+  GList           *waiters;       /* Waiter, oldest first */
+  GHashTable      *paused;        /* SoupServerMessage → Paused */
+
+  guint            n_in_flight;
+  gboolean         stopping;
+  gboolean         tls;
+};
+
+G_DEFINE_FINAL_TYPE (FlServer, fl_server, G_TYPE_OBJECT)
+
+typedef struct
+{
+  char     *username;
+  char     *viewing;              /* nullable */
+  gboolean  editing;
+  gint64    last_seen;            /* monotonic µs */
+} Presence;
+
+/* A paused message: answered once, and never after the client went away. */
+typedef struct
+{
+  FlServer          *self;        /* borrowed */
+  SoupServerMessage *msg;         /* owned */
+  gulong             finished_id;
+  gulong             disconnected_id;
+  gboolean           gone;
+} Paused;
+
+typedef struct
+{
+  Paused           *paused;       /* borrowed, in self->paused */
+  FlServerUser     *user;
+  char             *client_id;
+  gint64            cursor;
+  gint64            limit;
+  guint             timeout_id;
+} Waiter;
+
+typedef enum
+{
+  ROUTE_HEALTH,
+  ROUTE_SESSION,
+  ROUTE_ME,
+  ROUTE_USERS,
+  ROUTE_SYNC,
+  ROUTE_TICKETS,
+  ROUTE_TICKET,
+  ROUTE_REPORT,
+  ROUTE_CHECKLISTS,
+  ROUTE_CHECKLIST,
+} Route;
+
+/* -------------------------------------------------------------------------- */
+/* Helpers */
+
+static void
+presence_free (gpointer data)
+{
+  Presence *p = data;
+
+  g_free (p->username);
+  g_free (p->viewing);
+  g_free (p);
+}
+
+static void
+set_json (SoupServerMessage *msg,
+          guint              status,
+          JsonNode          *node)
+{
+  g_autofree char *text = json_to_string (node, FALSE);
+  gsize len = strlen (text);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                    g_steal_pointer (&text), len);
+}
+
+static void
+set_error (SoupServerMessage *msg,
+           guint              status,
+           const char        *code,
+           const char        *message)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "code");
+  json_builder_add_string_value (b, code);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, message);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  set_json (msg, status, node);
+}
+
+static void
+set_internal_error (SoupServerMessage *msg,
+                    const GError      *error)
+{
+  g_warning ("Internal error: %s", error ? error->message : "unknown");
+  set_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal", _("Internal server error"));
+}
+
+/* Maps a model error (bad field) onto 400 or 422. */
+static void
+set_model_error (SoupServerMessage *msg,
+                 const GError      *error)
+{
+  if (error->domain == FL_MODEL_ERROR && error->code == FL_MODEL_ERROR_TYPE)
+    set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
+  else
+    set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable", error->message);
+}
+
+/* json-glib parses recursively: refuse deep nesting before it does. */
+static gboolean
+json_depth_ok (const char *data,
+               gsize       len)
+{
+  gboolean in_string = FALSE;
+  gboolean escaped = FALSE;
+  int depth = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (escaped)
+            escaped = FALSE;
+          else if (c == '\\')
+            escaped = TRUE;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > MAX_JSON_DEPTH)
+            return FALSE;
+        }
+      else if (c == ']' || c == '}')
+        depth--;
+    }
+  return TRUE;
+}
+
+/* Parses the request body as a JSON object; sets the error response and returns NULL otherwise. */
+static JsonNode *
+read_body (SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *data;
+  gsize len;
+
+  data = g_bytes_get_data (bytes, &len);
+
+  if (len > FL_SERVER_BODY_LIMIT)
+    {
+      set_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                 _("The request body is larger than 1 MiB"));
+      return NULL;
+    }
+
+  if (len == 0 || data == NULL || !g_utf8_validate (data, len, NULL) ||
+      memchr (data, '\0', len) != NULL || !json_depth_ok (data, len) ||
+      !json_parser_load_from_data (parser, data, len, NULL))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", _("The body is not valid JSON"));
+      return NULL;
+    }
+
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", _("The body must be a JSON object"));
+      return NULL;
+    }
+
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+static const char *
+bearer_token (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *auth = soup_message_headers_get_one (headers, "Authorization");
+
+  if (auth == NULL || g_ascii_strncasecmp (auth, "Bearer ", 7) != 0)
+    return NULL;
+  auth += 7;
+  while (*auth == ' ')
+    auth++;
+  return *auth ? auth : NULL;
+}
+
+static JsonNode *
+tickets_array (GPtrArray *tickets)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_array (b);
+  for (guint i = 0; tickets && i < tickets->len; i++)
+    fl_ticket_build_json (g_ptr_array_index (tickets, i), b);
+  json_builder_end_array (b);
+  return json_builder_get_root (b);
+}
+
+static JsonNode *
+events_array (GPtrArray *events)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_array (b);
+  for (guint i = 0; events && i < events->len; i++)
+    fl_event_build_json (g_ptr_array_index (events, i), b);
+  json_builder_end_array (b);
+  return json_builder_get_root (b);
+}
+
+static JsonNode *
+nodes_array (GPtrArray *nodes)
+{
+  JsonArray *array = json_array_new ();
+
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  for (guint i = 0; nodes && i < nodes->len; i++)
+    json_array_add_element (array, json_node_copy (g_ptr_array_index (nodes, i)));
+  json_node_take_array (node, array);
+  return node;
+}
+
+/* -------------------------------------------------------------------------- */
+/* Paused messages */
+
+static void
+on_paused_gone_cb (SoupServerMessage *msg,
+                   gpointer           user_data)
+{
+  Paused *p = user_data;
+
+  p->gone = TRUE;
+}
+
+static Paused *
+pause_message (FlServer          *self,
+               SoupServerMessage *msg)
+{
+  Paused *p = g_new0 (Paused, 1);
+
+  p->self = self;
+  p->msg = g_object_ref (msg);
+  p->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_paused_gone_cb), p);
+  p->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (on_paused_gone_cb), p);
+  g_hash_table_insert (self->paused, msg, p);
+  g_object_set_data (G_OBJECT (msg), "fl-paused", p);
+  soup_server_message_pause (msg);
+  return p;
+}
+
+static void
+paused_free (gpointer data)
+{
+  Paused *p = data;
+
+  g_object_set_data (G_OBJECT (p->msg), "fl-paused", NULL);
+  g_clear_signal_handler (&p->finished_id, p->msg);
+  g_clear_signal_handler (&p->disconnected_id, p->msg);
+  g_clear_object (&p->msg);
+  g_free (p);
+}
+
+/* Sends what was set on the message, unless the client went away; frees @p. */
+static void
+unpause_message (Paused *p)
+{
+  FlServer *self = p->self;
+
+  if (!p->gone)
+    soup_server_message_unpause (p->msg);
+  g_hash_table_remove (self->paused, p->msg);
+}
+
+/* -------------------------------------------------------------------------- */
+/* Presence and sync responses */
+
+static gboolean
+update_presence (FlServer           *self,
+                 const char         *client_id,
+                 const FlServerUser *user,
+                 const char         *viewing,
+                 gboolean            editing)
+{
+  Presence *p = g_hash_table_lookup (self->presence, client_id);
+  gboolean changed;
+
+  if (p == NULL)
+    {
+      /* Bound the table: drop stale entries when it grows. */
+      if (g_hash_table_size (self->presence) > 10000)
+        {
+          GHashTableIter iter;
+          Presence *old;
+          gint64 now = g_get_monotonic_time ();
+
+          g_hash_table_iter_init (&iter, self->presence);
+          while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &old))
+            if (now - old->last_seen >= PRESENCE_FRESH_US)
+              g_hash_table_iter_remove (&iter);
+        }
+
+      p = g_new0 (Presence, 1);
+      p->username = g_strdup (user->username);
+      g_hash_table_insert (self->presence, g_strdup (client_id), p);
+      changed = viewing != NULL;
+    }
+  else
+    {
+      gboolean was_fresh = g_get_monotonic_time () - p->last_seen < PRESENCE_FRESH_US;
+
+      changed = g_strcmp0 (p->viewing, viewing) != 0 ||
+                (viewing != NULL && (!p->editing != !editing || !was_fresh));
+      if (g_strcmp0 (p->username, user->username) != 0)
+        {
+          g_free (p->username);
+          p->username = g_strdup (user->username);
+          changed = TRUE;
+        }
+    }
+
+  g_free (p->viewing);
+  p->viewing = g_strdup (viewing);
+  p->editing = viewing != NULL && editing;
+  p->last_seen = g_get_monotonic_time ();
+  return changed;
+}
+
+static void
+touch_presence (FlServer   *self,
+                const char *client_id)
+{
+  Presence *p = g_hash_table_lookup (self->presence, client_id);
+
+  if (p != NULL)
+    p->last_seen = g_get_monotonic_time ();
+}
+
+static int
+compare_presence (gconstpointer a,
+                  gconstpointer b)
+{
+  const Presence *x = *(const Presence * const *) a;
+  const Presence *y = *(const Presence * const *) b;
+  int c = g_strcmp0 (x->username, y->username);
+
+  return c != 0 ? c : g_strcmp0 (x->viewing, y->viewing);
+}
+
+static JsonNode *
+presence_array (FlServer   *self,
+                const char *username)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GPtrArray) list = g_ptr_array_new ();
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  Presence *p;
+
+  g_hash_table_iter_init (&iter, self->presence);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &p))
+    if (p->viewing != NULL && g_strcmp0 (p->username, username) != 0 &&
+        now - p->last_seen < PRESENCE_FRESH_US)
+      g_ptr_array_add (list, p);
+
+  g_ptr_array_sort (list, compare_presence);
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < list->len; i++)
+    {
+      Presence *cur = g_ptr_array_index (list, i);
+      gboolean editing = cur->editing;
+
+      /* one entry per user and ticket, even with several clients */
+      while (i + 1 < list->len &&
+             compare_presence (&g_ptr_array_index (list, i + 1), &cur) == 0)
+        editing |= ((Presence *) g_ptr_array_index (list, ++i))->editing;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "ticket_id");
+      json_builder_add_string_value (b, cur->viewing);
+      json_builder_set_member_name (b, "username");
+      json_builder_add_string_value (b, cur->username);
+      json_builder_set_member_name (b, "editing");
+      json_builder_add_boolean_value (b, editing);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  return json_builder_get_root (b);
+}
+
+/* Builds the sync answer; *out_empty tells whether nothing newer than @cursor exists. */
+static JsonNode *
+build_sync_response (FlServer    *self,
+                     const char  *username,
+                     JsonArray   *results,
+                     gint64       cursor,
+                     gint64       limit,
+                     gboolean    *out_empty,
+                     GError     **error)
+{
+  g_autoptr(GPtrArray) tickets = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) checklists = NULL;
+  JsonObject *root = json_object_new ();
+  JsonObject *changes = json_object_new ();
+  JsonNode *node = json_node_init_object (json_node_alloc (), root);
+  gint64 new_cursor = cursor;
+  gboolean more = FALSE;
+  gboolean reset = cursor > fl_server_db_get_latest_seq (self->db);
+
+  if (reset)
+    {
+      new_cursor = 0;
+    }
+  else if (!fl_server_db_get_changes (self->db, cursor, limit, &tickets, &events, &checklists,
+                                      &new_cursor, &more, error))
+    {
+      json_object_unref (changes);
+      json_node_unref (node);
+      json_object_unref (root);
+      return NULL;
+    }
+
+  if (out_empty)
+    *out_empty = !reset && (events == NULL || events->len == 0) &&
+                 (checklists == NULL || checklists->len == 0);
+
+  {
+    JsonArray *array = results ? json_array_ref (results) : json_array_new ();
+    JsonNode *results_node = json_node_new (JSON_NODE_ARRAY);
+
+    json_node_take_array (results_node, array);
+    json_object_set_member (root, "results", results_node);
+  }
+  json_object_set_member (changes, "tickets", tickets_array (tickets));
+  json_object_set_member (changes, "events", events_array (events));
+  json_object_set_member (changes, "checklists", nodes_array (checklists));
+  json_object_set_object_member (root, "changes", changes);
+  json_object_set_member (root, "presence", presence_array (self, username));
+  json_object_set_int_member (root, "cursor", new_cursor);
+  json_object_set_boolean_member (root, "more", more);
+  if (reset)
+    json_object_set_boolean_member (root, "reset", TRUE);
+
+  json_object_unref (root);
+  return node;
+}
+
+static void
+waiter_free (Waiter *w)
+{
+  g_clear_handle_id (&w->timeout_id, g_source_remove);
+  fl_server_user_free (w->user);
+  g_free (w->client_id);
+  g_free (w);
+}
+
+/* Answers a waiting long poll with whatever is there now. */
+static void
+waiter_answer (FlServer *self,
+               Waiter   *w)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  Paused *p = w->paused;
+
+  self->waiters = g_list_remove (self->waiters, w);
+
+  if (!p->gone)
+    {
+      touch_presence (self, w->client_id);
+      node = build_sync_response (self, w->user->username, NULL, w->cursor, w->limit, NULL,
+                                  &error);
+      if (node != NULL)
+        set_json (p->msg, SOUP_STATUS_OK, node);
+      else
+        set_internal_error (p->msg, error);
+    }
+
+  waiter_free (w);
+  unpause_message (p);
+}
+
+static void
+wake_waiters (FlServer *self)
+{
+  while (self->waiters != NULL)
+    waiter_answer (self, self->waiters->data);
+}
+
+static gboolean
+on_waiter_timeout_cb (gpointer user_data)
+{
+  Waiter *w = user_data;
+
+  w->timeout_id = 0;
+  waiter_answer (w->paused->self, w);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+drop_paused_cb (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+  Paused *p;
+
+  /* The server may be gone by now: the table is reached through the Paused itself. */
+  p = g_object_get_data (G_OBJECT (msg), "fl-paused");
+  if (p != NULL)
+    unpause_message (p);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_waiter_gone_cb (SoupServerMessage *msg,
+                   gpointer           user_data)
+{
+  FlServer *self = user_data;
+
+  /* The client went away while waiting: drop its waiter without answering. */
+  for (GList *l = self->waiters; l; l = l->next)
+    {
+      Waiter *w = l->data;
+
+      if (w->paused->msg == msg)
+        {
+          self->waiters = g_list_delete_link (self->waiters, l);
+          w->paused->gone = TRUE;
+          /* Not during the message's own signal emission: later. */
+          g_idle_add_full (G_PRIORITY_DEFAULT, drop_paused_cb, g_object_ref (msg), g_object_unref);
+          waiter_free (w);
+          return;
+        }
+    }
+}
+
+/* -------------------------------------------------------------------------- */
+/* Handlers */
+
+static void
+handle_health (FlServer          *self,
+               SoupServerMessage *msg)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), json_object_new ());
+  JsonObject *obj = json_node_get_object (node);
+
+  json_object_unref (obj);
+  json_object_set_string_member (obj, "status", "ok");
+  json_object_set_string_member (obj, "version", PACKAGE_VERSION);
+  set_json (msg, SOUP_STATUS_OK, node);
+}
+
+typedef struct
+{
+  Paused *paused;
+  char   *username;
+  char   *password;
+  char   *hash;
+  gboolean ok;
+} Login;
+
+static void
+login_free (gpointer data)
+{
+  Login *login = data;
+
+  g_free (login->username);
+  if (login->password != NULL)
+    {
+      memset (login->password, 0, strlen (login->password));
+      g_free (login->password);
+    }
+  g_free (login->hash);
+  g_free (login);
+}
+
+static void
+login_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  Login *login = task_data;
+
+  login->ok = fl_auth_verify_password (login->hash, login->password);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_login_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  FlServer *self = FL_SERVER (source);
+  Login *login = g_task_get_task_data (G_TASK (result));
+  Paused *p = login->paused;
+  SoupServerMessage *msg = p->msg;
+
+  if (!login->ok)
+    {
+      fl_auth_limiter_failure (self->limiter, login->username, g_get_monotonic_time () / G_USEC_PER_SEC);
+      set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("Wrong username or password"));
+    }
+  else
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(FlServerUser) user = fl_server_db_get_user (self->db, login->username);
+      g_autofree char *token = NULL;
+
+      if (user != NULL)
+        token = fl_server_db_create_token (self->db, user->username, &error);
+
+      if (token == NULL)
+        {
+          if (user == NULL)
+            set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                       _("Wrong username or password"));
+          else
+            set_internal_error (msg, error);
+        }
+      else
+        {
+          g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), json_object_new ());
+          JsonObject *obj = json_node_get_object (node);
+
+          json_object_unref (obj);
+          json_object_set_string_member (obj, "token", token);
+          json_object_set_member (obj, "user", fl_server_user_to_json (user));
+          set_json (msg, SOUP_STATUS_OK, node);
+        }
+    }
+
+  unpause_message (p);
+}
+
+static void
+handle_login (FlServer          *self,
+              SoupServerMessage *msg)
+{
+  g_autoptr(JsonNode) body = read_body (msg);
+  g_autoptr(GTask) task = NULL;
+  JsonObject *obj;
+  JsonNode *username, *password;
+  Login *login;
+  gint64 wait;
+
+  if (body == NULL)
+    return;
+
+  obj = json_node_get_object (body);
+  username = json_object_get_member (obj, "username");
+  password = json_object_get_member (obj, "password");
+
+  if (username == NULL || password == NULL ||
+      JSON_NODE_HOLDS_NULL (username) || JSON_NODE_HOLDS_NULL (password))
+    {
+      set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
+                 _("Fields 'username' and 'password' are required"));
+      return;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (username) || json_node_get_value_type (username) != G_TYPE_STRING ||
+      !JSON_NODE_HOLDS_VALUE (password) || json_node_get_value_type (password) != G_TYPE_STRING)
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                 _("Fields 'username' and 'password' must be strings"));
+      return;
+    }
+  if (!fl_text_is_valid (json_node_get_string (username), 1, FL_SHORT_TEXT_MAX) ||
+      !fl_text_is_valid (json_node_get_string (password), 0, 4096))
+    {
+      set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("Wrong username or password"));
+      return;
+    }
+
+  wait = fl_auth_limiter_check (self->limiter, json_node_get_string (username),
+                                g_get_monotonic_time () / G_USEC_PER_SEC);
+  if (wait > 0)
+    {
+      g_autofree char *retry = g_strdup_printf ("%" G_GINT64_FORMAT, wait);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", retry);
+      set_error (msg, 429, "too_many_requests",
+                 _("Too many failed logins; try again later"));
+      return;
+    }
+
+  login = g_new0 (Login, 1);
+  login->username = g_strdup (json_node_get_string (username));
+  login->password = g_strdup (json_node_get_string (password));
+  login->hash = fl_server_db_dup_password_hash (self->db, login->username);
+  login->paused = pause_message (self, msg);
+
+  /* Argon2id takes tens of milliseconds: not on the main loop. */
+  task = g_task_new (self, NULL, on_login_done_cb, NULL);
+  g_task_set_task_data (task, login, login_free);
+  g_task_run_in_thread (task, login_thread);
+}
+
+static void
+handle_logout (FlServer          *self,
+               SoupServerMessage *msg)
+{
+  fl_server_db_revoke_token (self->db, bearer_token (msg));
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+static void
+handle_me (FlServer           *self,
+           SoupServerMessage  *msg,
+           const FlServerUser *user)
+{
+  g_autoptr(JsonNode) node = fl_server_user_to_json (user);
+
+  set_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_users (FlServer          *self,
+              SoupServerMessage *msg)
+{
+  g_autoptr(GPtrArray) users = fl_server_db_list_users (self->db);
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), json_object_new ());
+  JsonObject *obj = json_node_get_object (node);
+  JsonArray *array = json_array_new ();
+
+  json_object_unref (obj);
+  for (guint i = 0; i < users->len; i++)
+    json_array_add_element (array, fl_server_user_to_json (g_ptr_array_index (users, i)));
+  json_object_set_array_member (obj, "users", array);
+  set_json (msg, SOUP_STATUS_OK, node);
+}
+
+static JsonNode *
+result_to_json (const char          *op_id,
+                const FlApplyResult *r)
+{
+  static const char * const names[] = { "applied", "duplicate", "conflict", "rejected" };
+  JsonObject *obj = json_object_new ();
+  JsonNode *node;
+
+  json_object_set_string_member (obj, "op_id", op_id);
+  json_object_set_string_member (obj, "status", names[r->status]);
+  if (r->status != FL_APPLY_REJECTED)
+    {
+      json_object_set_int_member (obj, "version", r->version);
+      if (r->number > 0)
+        json_object_set_int_member (obj, "number", r->number);
+      else
+        json_object_set_null_member (obj, "number");
+    }
+  if (r->status == FL_APPLY_CONFLICT && r->current != NULL)
+    json_object_set_member (obj, "current", fl_ticket_to_json (r->current));
+  if (r->status == FL_APPLY_REJECTED)
+    {
+      JsonObject *err = json_object_new ();
+
+      json_object_set_string_member (err, "code", r->error_code);
+      json_object_set_string_member (err, "message", r->error_message);
+      json_object_set_object_member (obj, "error", err);
+    }
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, obj);
+  return node;
+}
+
+static gboolean
+get_int_member (JsonObject  *obj,
+                const char  *name,
+                gint64       fallback,
+                gint64      *out)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  *out = fallback;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+static void
+handle_sync (FlServer           *self,
+             SoupServerMessage  *msg,
+             const FlServerUser *user)
+{
+  g_autoptr(JsonNode) body = read_body (msg);
+  g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_op_free);
+  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(JsonNode) response = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *obj;
+  JsonNode *node;
+  const char *client_id;
+  const char *viewing = NULL;
+  gboolean editing = FALSE;
+  gboolean changed = FALSE;
+  gboolean empty = FALSE;
+  gint64 cursor, limit, wait;
+
+  if (body == NULL)
+    return;
+  obj = json_node_get_object (body);
+
+  node = json_object_get_member (obj, "client_id");
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
+                 _("Field 'client_id' is required"));
+      return;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+      !fl_uuid_is_valid (json_node_get_string (node)))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                 _("Field 'client_id' must be a UUID"));
+      return;
+    }
+  client_id = json_node_get_string (node);
+
+  if (!get_int_member (obj, "cursor", 0, &cursor) ||
+      !get_int_member (obj, "limit", DEFAULT_LIMIT, &limit) ||
+      !get_int_member (obj, "wait", 0, &wait))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                 _("Fields 'cursor', 'limit' and 'wait' must be integers"));
+      return;
+    }
+  if (cursor < 0)
+    {
+      set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
+                 _("Field 'cursor' must not be negative"));
+      return;
+    }
+  limit = CLAMP (limit, 1, MAX_LIMIT);
+  wait = CLAMP (wait, 0, MAX_WAIT_SECONDS);
+
+  node = json_object_get_member (obj, "viewing");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+          !fl_uuid_is_valid (json_node_get_string (node)))
+        {
+          set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                     _("Field 'viewing' must be a UUID or null"));
+          return;
+        }
+      viewing = json_node_get_string (node);
+    }
+
+  node = json_object_get_member (obj, "editing");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+        {
+          set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                     _("Field 'editing' must be a boolean"));
+          return;
+        }
+      editing = json_node_get_boolean (node);
+    }
+
+  /* Parse every op before applying any: a malformed one fails the whole request. */
+  node = json_object_get_member (obj, "ops");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      JsonArray *array;
+
+      if (!JSON_NODE_HOLDS_ARRAY (node))
+        {
+          set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                     _("Field 'ops' must be an array"));
+          return;
+        }
+      array = json_node_get_array (node);
+      if (json_array_get_length (array) > MAX_OPS)
+        {
+          set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
+                     _("Too many ops in one request (at most 500)"));
+          return;
+        }
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          g_autoptr(GError) op_error = NULL;
+          FlOp *op = fl_op_from_json (json_array_get_element (array, i), &op_error);
+
+          if (op == NULL)
+            {
+              g_autofree char *message = g_strdup_printf ("ops[%u]: %s", i, op_error->message);
+              g_autoptr(GError) wrapped = g_error_new_literal (op_error->domain, op_error->code,
+                                                               message);
+              set_model_error (msg, wrapped);
+              return;
+            }
+          g_ptr_array_add (ops, op);
+        }
+    }
+
+  results = json_array_new ();
+  for (guint i = 0; i < ops->len; i++)
+    {
+      FlOp *op = g_ptr_array_index (ops, i);
+      g_autoptr(FlApplyResult) r = fl_server_db_apply_op (self->db, op, client_id, user, &error);
+
+      if (r == NULL)
+        {
+          /* Earlier ops stay applied (each is atomic); the client retries the rest. */
+          set_internal_error (msg, error);
+          if (changed)
+            wake_waiters (self);
+          return;
+        }
+      if (r->status == FL_APPLY_APPLIED)
+        changed = TRUE;
+      json_array_add_element (results, result_to_json (op->op_id, r));
+    }
+
+  if (update_presence (self, client_id, user, viewing, editing))
+    changed = TRUE;
+
+  /* Wake the others before this request maybe waits itself. */
+  if (changed)
+    wake_waiters (self);
+
+  response = build_sync_response (self, user->username, results, cursor, limit, &empty, &error);
+  if (response == NULL)
+    {
+      set_internal_error (msg, error);
+      return;
+    }
+
+  if (ops->len == 0 && empty && wait > 0 && !self->stopping)
+    {
+      Waiter *w = g_new0 (Waiter, 1);
+
+      w->user = fl_server_user_copy (user);
+      w->client_id = g_strdup (client_id);
+      w->cursor = cursor;
+      w->limit = limit;
+      w->paused = pause_message (self, msg);
+      g_signal_connect_object (msg, "disconnected", G_CALLBACK (on_waiter_gone_cb), self, 0);
+      w->timeout_id = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, (guint) wait,
+                                                  on_waiter_timeout_cb, w, NULL);
+      self->waiters = g_list_append (self->waiters, w);
+      return;
+    }
+
+  set_json (msg, SOUP_STATUS_OK, response);
+}
+
+static gboolean
+parse_time_param (const char *text,
+                  gboolean    end_of_day,
+                  gint64     *out)
+{
+  int y, m, d;
+  char rest;
+
+  if (text == NULL || *text == '\0')
+    return TRUE;
+
+  if (strlen (text) == 10 && sscanf (text, "%4d-%2d-%2d%c", &y, &m, &d, &rest) == 3)
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_utc (y, m, d, 0, 0, 0);
+
+      if (dt == NULL)
+        return FALSE;
+      if (end_of_day)
+        {
+          g_autoptr(GDateTime) next = g_date_time_add_days (dt, 1);
+          *out = g_date_time_to_unix (next) * 1000;
+        }
+      else
+        {
+          *out = g_date_time_to_unix (dt) * 1000;
+        }
+      return TRUE;
+    }
+
+  return fl_time_parse (text, out);
+}
+
+static gboolean
+parse_int_param (const char *text,
+                 gint64      min,
+                 gint64      max,
+                 gint64     *out)
+{
+  guint64 value;
+
+  if (text == NULL || *text == '\0')
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &value, NULL))
+    return FALSE;
+  *out = CLAMP ((gint64) value, min, max);
+  return TRUE;
+}
+
+static const char *
+text_param (GHashTable *query,
+            const char *name)
+{
+  const char *value = query ? g_hash_table_lookup (query, name) : NULL;
+
+  if (value == NULL || *value == '\0')
+    return NULL;
+  return value;
+}
+
+static void
+handle_tickets (FlServer          *self,
+                SoupServerMessage *msg,
+                GHashTable        *query)
+{
+  FlTicketQuery q = { 0 };
+  g_autoptr(GPtrArray) tickets = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *obj;
+  gint64 total = 0;
+  FlStatus status;
+  const char *names[] = { "status", "category", "assignee", "queue", "q" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *value = text_param (query, names[i]);
+
+      if (value != NULL && !fl_text_is_valid (value, 1, 1000))
+        {
+          set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", _("Invalid query parameter"));
+          return;
+        }
+    }
+
+  q.status = text_param (query, "status");
+  q.category = text_param (query, "category");
+  q.assignee = text_param (query, "assignee");
+  q.queue = text_param (query, "queue");
+  q.q = text_param (query, "q");
+  q.limit = 100;
+
+  if (q.status != NULL && !fl_status_from_string (q.status, &status))
+    {
+      set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
+                 _("Parameter 'status' has an unknown value"));
+      return;
+    }
+
+  if (!parse_int_param (text_param (query, "level"), 1, 2, &q.level) ||
+      !parse_int_param (text_param (query, "limit"), 1, 500, &q.limit) ||
+      !parse_int_param (text_param (query, "offset"), 0, G_MAXINT32, &q.offset))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                 _("Parameters 'level', 'limit' and 'offset' must be numbers"));
+      return;
+    }
+
+  if (!parse_time_param (text_param (query, "from"), FALSE, &q.from) ||
+      !parse_time_param (text_param (query, "to"), TRUE, &q.to))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                 _("Parameters 'from' and 'to' must be RFC 3339 times"));
+      return;
+    }
+
+  tickets = fl_server_db_query_tickets (self->db, &q, &total, &error);
+  if (tickets == NULL)
+    {
+      set_internal_error (msg, error);
+      return;
+    }
+
+  node = json_node_init_object (json_node_alloc (), json_object_new ());
+  obj = json_node_get_object (node);
+  json_object_unref (obj);
+  json_object_set_member (obj, "tickets", tickets_array (tickets));
+  json_object_set_int_member (obj, "total", total);
+  set_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_ticket (FlServer          *self,
+               SoupServerMessage *msg,
+               const char        *id)
+{
+  g_autoptr(FlTicket) ticket = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *obj;
+
+  if (!fl_uuid_is_valid (id))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", _("The ticket id is not a UUID"));
+      return;
+    }
+
+  ticket = fl_server_db_get_ticket (self->db, id);
+  if (ticket == NULL)
+    {
+      set_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", _("Unknown ticket"));
+      return;
+    }
+  events = fl_server_db_get_events (self->db, id);
+
+  node = json_node_init_object (json_node_alloc (), json_object_new ());
+  obj = json_node_get_object (node);
+  json_object_unref (obj);
+  json_object_set_member (obj, "ticket", fl_ticket_to_json (ticket));
+  json_object_set_member (obj, "events", events_array (events));
+  set_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_report (FlServer          *self,
+               SoupServerMessage *msg,
+               GHashTable        *query)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 now = fl_time_now ();
+  gint64 to = 0, from = 0;
+
+  if (!parse_time_param (text_param (query, "from"), FALSE, &from) ||
+      !parse_time_param (text_param (query, "to"), TRUE, &to))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                 _("Parameters 'from' and 'to' must be RFC 3339 times"));
+      return;
+    }
+  if (to == 0)
+    to = now;
+  if (from == 0)
+    from = to - 30 * 24 * 3600 * 1000LL;
+  if (from > to)
+    {
+      set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
+                 _("Parameter 'from' is after 'to'"));
+      return;
+    }
+
+  node = fl_server_db_report (self->db, from, to, now, &error);
+  if (node == NULL)
+    set_internal_error (msg, error);
+  else
+    set_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_checklists (FlServer          *self,
+                   SoupServerMessage *msg)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *obj;
+
+  list = fl_server_db_list_checklists (self->db, &error);
+  if (list == NULL)
+    {
+      set_internal_error (msg, error);
+      return;
+    }
+
+  node = json_node_init_object (json_node_alloc (), json_object_new ());
+  obj = json_node_get_object (node);
+  json_object_unref (obj);
+  json_object_set_member (obj, "checklists", nodes_array (list));
+  set_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_put_checklist (FlServer          *self,
+                      SoupServerMessage *msg,
+                      const char        *id)
+{
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *obj;
+
+  if (!fl_text_is_valid (id, 1, FL_SHORT_TEXT_MAX))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", _("Invalid checklist id"));
+      return;
+    }
+
+  body = read_body (msg);
+  if (body == NULL)
+    return;
+
+  /* The id in the path names the checklist; the body may leave it out. */
+  obj = json_node_get_object (body);
+  if (!json_object_has_member (obj, "id"))
+    json_object_set_string_member (obj, "id", id);
+
+  stored = fl_server_db_put_checklist (self->db, id, body, &error);
+  if (stored == NULL)
+    {
+      if (g_error_matches (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_TYPE))
+        set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
+      else if (error->domain == FL_CHECKLIST_ERROR)
+        set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable", error->message);
+      else
+        set_internal_error (msg, error);
+      return;
+    }
+
+  set_json (msg, SOUP_STATUS_OK, stored);
+  wake_waiters (self);
+}
+
+/* -------------------------------------------------------------------------- */
+/* Routing */
+
+static gboolean
+match_route (const char  *path,
+             Route       *route,
+             const char **methods,
+             char       **arg)
+{
+  const char *rest;
+
+  *arg = NULL;
+  if (!g_str_has_prefix (path, API_PREFIX))
+    return FALSE;
+  rest = path + strlen (API_PREFIX);
+
+  if (g_str_equal (rest, "health"))
+    *route = ROUTE_HEALTH, *methods = "GET";
+  else if (g_str_equal (rest, "session"))
+    *route = ROUTE_SESSION, *methods = "POST, DELETE";
+  else if (g_str_equal (rest, "me"))
+    *route = ROUTE_ME, *methods = "GET";
+  else if (g_str_equal (rest, "users"))
+    *route = ROUTE_USERS, *methods = "GET";
+  else if (g_str_equal (rest, "sync"))
+    *route = ROUTE_SYNC, *methods = "POST";
+  else if (g_str_equal (rest, "tickets"))
+    *route = ROUTE_TICKETS, *methods = "GET";
+  else if (g_str_equal (rest, "reports/summary"))
+    *route = ROUTE_REPORT, *methods = "GET";
+  else if (g_str_equal (rest, "checklists"))
+    *route = ROUTE_CHECKLISTS, *methods = "GET";
+  else if (g_str_has_prefix (rest, "tickets/") && rest[8] && !strchr (rest + 8, '/'))
+    *route = ROUTE_TICKET, *methods = "GET", *arg = g_strdup (rest + 8);
+  else if (g_str_has_prefix (rest, "checklists/") && rest[11] && !strchr (rest + 11, '/'))
+    *route = ROUTE_CHECKLIST, *methods = "PUT", *arg = g_strdup (rest + 11);
+  else
+    return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+method_allowed (const char *methods,
+                const char *method)
+{
+  g_auto(GStrv) list = g_strsplit (methods, ", ", -1);
+
+  return g_strv_contains ((const char * const *) list, method);
+}
+
+static void
+on_request_cb (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  FlServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  g_autoptr(FlServerUser) user = NULL;
+  g_autofree char *arg = NULL;
+  const char *methods = NULL;
+  Route route;
+
+    if (self->stopping)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+      set_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
+                 _("The server is shutting down"));
+      return;
+    }
+
+  if (!match_route (path, &route, &methods, &arg))
+    {
+      set_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", _("Unknown path"));
+      return;
+    }
+
+  if (!method_allowed (methods, method))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Allow", methods);
+      set_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                 _("Method not allowed on this path"));
+      return;
+    }
+
+  if (route == ROUTE_HEALTH)
+    {
+      handle_health (self, msg);
+      return;
+    }
+  if (route == ROUTE_SESSION && g_str_equal (method, "POST"))
+    {
+      handle_login (self, msg);
+      return;
+    }
+
+  user = fl_server_db_lookup_token (self->db, bearer_token (msg));
+  if (user == NULL)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "WWW-Authenticate", "Bearer");
+      set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                 _("Missing, unknown or revoked token"));
+      return;
+    }
+
+  if ((route == ROUTE_REPORT || route == ROUTE_CHECKLIST) && user->role != FL_ROLE_LEAD)
+    {
+      set_error (msg, SOUP_STATUS_FORBIDDEN, "forbidden", _("Only a team lead may do this"));
+      return;
+    }
+
+  switch (route)
+    {
+    case ROUTE_SESSION:
+      handle_logout (self, msg);
+      break;
+    case ROUTE_ME:
+      handle_me (self, msg, user);
+      break;
+    case ROUTE_USERS:
+      handle_users (self, msg);
+      break;
+    case ROUTE_SYNC:
+      handle_sync (self, msg, user);
+      break;
+    case ROUTE_TICKETS:
+      handle_tickets (self, msg, query);
+      break;
+    case ROUTE_TICKET:
+      handle_ticket (self, msg, arg);
+      break;
+    case ROUTE_REPORT:
+      handle_report (self, msg, query);
+      break;
+    case ROUTE_CHECKLISTS:
+      handle_checklists (self, msg);
+      break;
+    case ROUTE_CHECKLIST:
+      handle_put_checklist (self, msg, arg);
+      break;
+    case ROUTE_HEALTH:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Runs after the headers: refuses a too large body before reading it. */
+static void
+on_early_request_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  FlServer *self = user_data;
+
+  /* From here on the request counts as in flight until it is finished. */
+  g_object_set_data (G_OBJECT (msg), "fl-counted", GINT_TO_POINTER (1));
+  self->n_in_flight++;
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > FL_SERVER_BODY_LIMIT)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+      set_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                 _("The request body is larger than 1 MiB"));
+    }
+}
+
+/* -------------------------------------------------------------------------- */
+/* Request log */
+
+static void
+on_request_started_cb (SoupServer        *server,
+                       SoupServerMessage *msg,
+                       gpointer           user_data)
+{
+  gint64 *start = g_new (gint64, 1);
+
+  *start = g_get_monotonic_time ();
+  g_object_set_data_full (G_OBJECT (msg), "fl-start", start, g_free);
+}
+
+static void
+log_request (FlServer          *self,
+             SoupServerMessage *msg,
+             gboolean           aborted)
+{
+  gint64 *start = g_object_get_data (G_OBJECT (msg), "fl-start");
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *method = soup_server_message_get_method (msg);
+  const char *path = uri ? g_uri_get_path (uri) : "-";
+  double ms = start ? (g_get_monotonic_time () - *start) / 1000.0 : 0.0;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%FT%TZ");
+
+  if (g_object_get_data (G_OBJECT (msg), "fl-counted") && self->n_in_flight > 0)
+    self->n_in_flight--;
+
+  /* Path only: the query may hold search text; never bodies or headers. */
+  fprintf (stderr, "%s %s %.200s %u %.1f ms%s\n", stamp, method ? method : "-", path,
+           soup_server_message_get_status (msg), ms, aborted ? " aborted" : "");
+  fflush (stderr);
+}
+
+static void
+on_request_finished_cb (SoupServer        *server,
+                        SoupServerMessage *msg,
+                        gpointer           user_data)
+{
+  log_request (user_data, msg, FALSE);
+}
+
+static void
+on_request_aborted_cb (SoupServer        *server,
+                       SoupServerMessage *msg,
+                       gpointer           user_data)
+{
+  log_request (user_data, msg, TRUE);
+}
+
+/* -------------------------------------------------------------------------- */
+
+static void
+fl_server_dispose (GObject *object)
+{
+  FlServer *self = (FlServer *)object;
+
+  while (self->waiters != NULL)
+    {
+      Waiter *w = self->waiters->data;
+      self->waiters = g_list_delete_link (self->waiters, self->waiters);
+      waiter_free (w);
+    }
+  if (self->soup != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->soup, self);
+      soup_server_disconnect (self->soup);
+    }
+  g_clear_pointer (&self->paused, g_hash_table_unref);
+  g_clear_object (&self->soup);
+
+  G_OBJECT_CLASS (fl_server_parent_class)->dispose (object);
+}
+
+static void
+fl_server_finalize (GObject *object)
+{
+  FlServer *self = (FlServer *)object;
+
+  g_clear_pointer (&self->db, fl_server_db_free);
+  g_clear_pointer (&self->limiter, fl_auth_limiter_free);
+  g_clear_pointer (&self->presence, g_hash_table_unref);
+
+  G_OBJECT_CLASS (fl_server_parent_class)->finalize (object);
+}
+
+static void
+fl_server_class_init (FlServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = fl_server_dispose;
+  object_class->finalize = fl_server_finalize;
+}
+
+static void
+fl_server_init (FlServer *self)
+{
+  self->limiter = fl_auth_limiter_new ();
+  self->presence = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, presence_free);
+  self->paused = g_hash_table_new_full (NULL, NULL, NULL, paused_free);
+}
+
+FlServer *
+fl_server_new (FlServerDb      *db,
+               GTlsCertificate *tls_certificate)
+{
+  FlServer *self;
+
+  g_return_val_if_fail (db != NULL, NULL);
+
+  self = g_object_new (FL_TYPE_SERVER, NULL);
+  self->db = db;
+  self->tls = tls_certificate != NULL;
+  self->soup = soup_server_new ("server-header", "firstline-server/" PACKAGE_VERSION " ",
+                                "tls-certificate", tls_certificate,
+                                NULL);
+
+  soup_server_add_early_handler (self->soup, NULL, on_early_request_cb, self, NULL);
+  soup_server_add_handler (self->soup, NULL, on_request_cb, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started_cb), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_finished_cb), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (on_request_aborted_cb), self);
+
+  return self;
+}
+
+char *
+fl_server_listen (FlServer    *self,
+                  const char  *address,
+                  GError     **error)
+{
+  g_autoptr(GSocketConnectable) connectable = NULL;
+  g_autoptr(GSocketAddress) sockaddr = NULL;
+  g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
+  GSList *uris;
+  char *result = NULL;
+
+  g_return_val_if_fail (FL_IS_SERVER (self), NULL);
+  g_return_val_if_fail (address != NULL, NULL);
+
+  connectable = g_network_address_parse (address, 8080, error);
+  if (connectable == NULL)
+    return NULL;
+
+  /* Literal addresses only: no name lookups at start-up. */
+  if (!g_hostname_is_ip_address (g_network_address_get_hostname (G_NETWORK_ADDRESS (connectable))))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IP address and port"), address);
+      return NULL;
+    }
+
+  sockaddr = g_inet_socket_address_new_from_string (
+    g_network_address_get_hostname (G_NETWORK_ADDRESS (connectable)),
+    g_network_address_get_port (G_NETWORK_ADDRESS (connectable)));
+  if (sockaddr == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IP address and port"), address);
+      return NULL;
+    }
+
+  if (!soup_server_listen (self->soup, sockaddr,
+                           self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+    return NULL;
+
+  uris = soup_server_get_uris (self->soup);
+  if (uris != NULL)
+    {
+      GUri *uri = uris->data;
+      const char *host = g_uri_get_host (uri);
+      gboolean v6 = strchr (host, ':') != NULL;
+
+      result = g_strdup_printf ("%s://%s%s%s:%d", self->tls ? "https" : "http",
+                                v6 ? "[" : "", host, v6 ? "]" : "", g_uri_get_port (uri));
+    }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  if (result == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot listen on %s"), address);
+  return result;
+}
+
+void
+fl_server_stop (FlServer *self)
+{
+  g_return_if_fail (FL_IS_SERVER (self));
+
+  self->stopping = TRUE;
+  wake_waiters (self);
+}
+
+guint
+fl_server_get_n_in_flight (FlServer *self)
+{
+  g_return_val_if_fail (FL_IS_SERVER (self), 0);
+
+  return self->n_in_flight;
+}
+
+void
+fl_server_close (FlServer *self)
+{
+  g_return_if_fail (FL_IS_SERVER (self));
+
+  self->stopping = TRUE;
+  wake_waiters (self);
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+}

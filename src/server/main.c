@@ -1,0 +1,343 @@
+/* main.c — firstline-server: command line, signals, main loop
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "firstline-server"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fl-auth.h"
+#include "fl-server.h"
+#include "fl-server-seed.h"
+
+#define EXIT_USAGE      2
+#define DRAIN_TIMEOUT_US (10 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  GMainLoop *loop;
+  FlServer  *server;
+  gint64     drain_deadline;
+  guint      drain_id;
+} Context;
+
+static int
+usage_error (const char *message)
+{
+  g_printerr ("firstline-server: %s\n", message);
+  return EXIT_USAGE;
+}
+
+static int
+runtime_error (const char *message)
+{
+  g_printerr ("firstline-server: %s\n", message);
+  return EXIT_FAILURE;
+}
+
+static gboolean
+drain_cb (gpointer user_data)
+{
+  Context *ctx = user_data;
+
+  if (fl_server_get_n_in_flight (ctx->server) == 0 ||
+      g_get_monotonic_time () > ctx->drain_deadline)
+    {
+      ctx->drain_id = 0;
+      g_main_loop_quit (ctx->loop);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_signal_cb (gpointer user_data)
+{
+  Context *ctx = user_data;
+
+  if (ctx->drain_id != 0)
+    return G_SOURCE_CONTINUE;
+
+  g_printerr ("firstline-server: %s\n", _("shutting down"));
+  fl_server_stop (ctx->server);
+  ctx->drain_deadline = g_get_monotonic_time () + DRAIN_TIMEOUT_US;
+  ctx->drain_id = g_timeout_add (20, drain_cb, ctx);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+username_is_valid (const char *name)
+{
+  gsize len = strlen (name);
+
+  if (len == 0 || len > 64)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (name[i]) && name[i] != '.' && name[i] != '-' && name[i] != '_')
+      return FALSE;
+  return TRUE;
+}
+
+static char *
+read_password_line (void)
+{
+  GString *line = g_string_new (NULL);
+  int c;
+
+  while ((c = getc (stdin)) != EOF && c != '\n')
+    {
+      if (line->len > 4096)
+        break;
+      g_string_append_c (line, (char) c);
+    }
+  if (line->len > 0 && line->str[line->len - 1] == '\r')
+    g_string_truncate (line, line->len - 1);
+  return g_string_free (line, FALSE);
+}
+
+static const char *
+checklist_dir (void)
+{
+  static char *dir;
+
+  if (g_getenv ("FIRSTLINE_CHECKLIST_DIR") != NULL)
+    return g_getenv ("FIRSTLINE_CHECKLIST_DIR");
+  if (dir == NULL)
+    {
+      char *installed = g_build_filename (PKGDATADIR, "checklists", NULL);
+
+      if (g_file_test (installed, G_FILE_TEST_IS_DIR))
+        dir = installed;
+      else
+        {
+          g_free (installed);
+          dir = g_build_filename (SOURCE_DATADIR, "checklists", NULL);
+        }
+    }
+  return dir;
+}
+
+static int
+cmd_user_add (const char *data_dir,
+              const char *name,
+              const char *role_name,
+              const char *display_name)
+{
+  g_autoptr(FlServerDb) db = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *hash = NULL;
+  FlRole role;
+
+  if (!username_is_valid (name))
+    return usage_error (_("user names are 1 to 64 letters, digits, '.', '-' or '_'"));
+  if (role_name == NULL)
+    return usage_error (_("user add needs --role agent|specialist|lead"));
+  if (!fl_role_from_string (role_name, &role))
+    return usage_error (_("--role must be agent, specialist or lead"));
+  if (display_name != NULL && !fl_text_is_valid (display_name, 1, FL_SHORT_TEXT_MAX))
+    return usage_error (_("--display-name must be 1 to 200 characters"));
+
+  password = read_password_line ();
+  if (*password == '\0')
+    return usage_error (_("the password (first line of stdin) must not be empty"));
+  if (!g_utf8_validate (password, -1, NULL) || strlen (password) > 4096)
+    return usage_error (_("the password must be UTF-8 text of at most 4096 bytes"));
+
+  db = fl_server_db_open (data_dir, &error);
+  if (db == NULL)
+    return runtime_error (error->message);
+
+  hash = fl_auth_hash_password (password);
+  memset (password, 0, strlen (password));
+  if (hash == NULL)
+    return runtime_error (_("cannot hash the password (out of memory)"));
+
+  if (!fl_server_db_add_user (db, name, display_name, role, hash, &error))
+    return runtime_error (error->message);
+
+  g_print (_("user %s added as %s\n"), name, fl_role_to_string (role));
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_seed_demo (const char *data_dir)
+{
+  g_autoptr(FlServerDb) db = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_tickets = 0;
+
+  db = fl_server_db_open (data_dir, &error);
+  if (db == NULL)
+    return runtime_error (error->message);
+
+  if (!fl_server_db_seed_checklists (db, checklist_dir (), &error) ||
+      !fl_server_seed_demo (db, &n_tickets, &error))
+    return runtime_error (error->message);
+
+  g_print (_("demo data: %u tickets; users alex, jana (agent), sam, mia (specialist), lee (lead), password “demo”\n"),
+           n_tickets);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_backup (const char *data_dir,
+            const char *file)
+{
+  g_autoptr(FlServerDb) db = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_file_test (file, G_FILE_TEST_EXISTS))
+    return runtime_error (_("the backup file exists already"));
+
+  db = fl_server_db_open (data_dir, &error);
+  if (db == NULL)
+    return runtime_error (error->message);
+
+  if (!fl_server_db_backup (db, file, &error))
+    return runtime_error (error->message);
+
+  g_print (_("backup written to %s\n"), file);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_serve (const char *data_dir,
+           const char *listen,
+           const char *tls_cert,
+           const char *tls_key)
+{
+  g_autoptr(GTlsCertificate) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FlServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autofree char *uri = NULL;
+  FlServerDb *db;
+  Context ctx = { 0 };
+  guint term_id, int_id;
+
+  if (tls_cert != NULL)
+    {
+      cert = g_tls_certificate_new_from_files (tls_cert, tls_key, &error);
+      if (cert == NULL)
+        return runtime_error (error->message);
+    }
+
+  db = fl_server_db_open (data_dir, &error);
+  if (db == NULL)
+    return runtime_error (error->message);
+
+  if (!fl_server_db_seed_checklists (db, checklist_dir (), &error))
+    {
+      fl_server_db_free (db);
+      return runtime_error (error->message);
+    }
+
+  server = fl_server_new (db, cert);
+  uri = fl_server_listen (server, listen, &error);
+  if (uri == NULL)
+    return runtime_error (error->message);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  ctx.loop = loop;
+  ctx.server = server;
+  term_id = g_unix_signal_add (SIGTERM, on_signal_cb, &ctx);
+  int_id = g_unix_signal_add (SIGINT, on_signal_cb, &ctx);
+
+  g_print ("listening on %s\n", uri);
+  fflush (stdout);
+
+  g_main_loop_run (loop);
+
+  g_source_remove (term_id);
+  g_source_remove (int_id);
+  g_clear_handle_id (&ctx.drain_id, g_source_remove);
+  fl_server_close (server);
+  g_clear_object (&server);     /* closes the database */
+
+  g_printerr ("firstline-server: %s\n", _("stopped"));
+  return EXIT_SUCCESS;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
+  g_autofree char *role = NULL;
+  g_autofree char *display_name = NULL;
+  GOptionEntry entries[] = {
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, N_("Address and port to listen on (default 127.0.0.1:8080)"), "ADDR:PORT" },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, N_("Directory of the database"), "DIR" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, N_("TLS certificate (PEM) for HTTPS"), "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, N_("TLS private key (PEM) for HTTPS"), "FILE" },
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, N_("Role of a new user: agent, specialist or lead"), "ROLE" },
+    { "display-name", 0, 0, G_OPTION_ARG_STRING, &display_name, N_("Display name of a new user"), "TEXT" },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (_("[user add NAME --role ROLE [--display-name TEXT] | seed-demo | backup FILE]"));
+  g_option_context_set_summary (context, _("The shared ticket server of Firstline."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (error->message);
+
+  if (!fl_auth_init (&error))
+    return runtime_error (error->message);
+
+  if (data_dir == NULL)
+    data_dir = g_build_filename (g_get_user_data_dir (), "firstline-server", NULL);
+  if (listen == NULL)
+    listen = g_strdup ("127.0.0.1:8080");
+  if ((tls_cert == NULL) != (tls_key == NULL))
+    return usage_error (_("--tls-cert and --tls-key go together"));
+
+  if (argc >= 2 && g_str_equal (argv[1], "user"))
+    {
+      if (argc != 4 || !g_str_equal (argv[2], "add"))
+        return usage_error (_("usage: user add NAME --role ROLE [--display-name TEXT]"));
+      return cmd_user_add (data_dir, argv[3], role, display_name);
+    }
+
+  if (role != NULL || display_name != NULL)
+    return usage_error (_("--role and --display-name only go with “user add”"));
+
+  if (argc >= 2 && g_str_equal (argv[1], "seed-demo"))
+    {
+      if (argc != 2)
+        return usage_error (_("seed-demo takes no arguments"));
+      return cmd_seed_demo (data_dir);
+    }
+
+  if (argc >= 2 && g_str_equal (argv[1], "backup"))
+    {
+      if (argc != 3)
+        return usage_error (_("usage: backup FILE"));
+      return cmd_backup (data_dir, argv[2]);
+    }
+
+  if (argc >= 2)
+    {
+      g_autofree char *message = g_strdup_printf (_("unknown command “%s”"), argv[1]);
+      return usage_error (message);
+    }
+
+  return cmd_serve (data_dir, listen, tls_cert, tls_key);
+}
