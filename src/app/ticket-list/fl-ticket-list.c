@@ -1,0 +1,335 @@
+/* fl-ticket-list.c — the list of tickets of one view
+ *
+ * A GtkListView over the lazy FlTicketListModel: only the rows on screen exist
+ * as widgets, and only the pages they show are read from SQLite.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "fl-ticket-list"
+
+#include "config.h"
+
+#include "fl-ticket-list.h"
+#include "fl-ticket-row.h"
+
+/* The time to due is refreshed this often. */
+#define DUE_REFRESH_SECONDS 30
+
+struct _FlTicketList
+{
+  GtkWidget           parent_instance;
+
+  /* template widgets */
+  GtkWidget          *scroller;
+  GtkListView        *list_view;
+  GtkListItemFactory *factory;
+
+  /* owned */
+  GtkSingleSelection *selection;
+  FlContext          *context;
+  GHashTable         *bound_rows;       /* FlTicketRow set */
+
+  guint               due_timeout_id;
+};
+
+G_DEFINE_FINAL_TYPE (FlTicketList, fl_ticket_list, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_SELECTED_TICKET,
+  N_PROPS
+};
+
+enum {
+  TICKET_ACTIVATED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties [N_PROPS];
+static guint signals [N_SIGNALS];
+
+static gint64
+get_now (FlTicketList *self)
+{
+  return self->context ? fl_context_get_now (self->context) : fl_time_now ();
+}
+
+static void
+setup_cb (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          FlTicketList             *self)
+{
+  gtk_list_item_set_child (item, fl_ticket_row_new ());
+}
+
+static void
+bind_cb (GtkSignalListItemFactory *factory,
+         GtkListItem              *item,
+         FlTicketList             *self)
+{
+  FlTicketRow *row = FL_TICKET_ROW (gtk_list_item_get_child (item));
+  FlTicket *ticket = gtk_list_item_get_item (item);
+
+  fl_ticket_row_set_ticket (row, ticket, get_now (self));
+  g_hash_table_add (self->bound_rows, row);
+}
+
+static void
+unbind_cb (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           FlTicketList             *self)
+{
+  g_hash_table_remove (self->bound_rows, gtk_list_item_get_child (item));
+}
+
+static gboolean
+refresh_due_cb (gpointer user_data)
+{
+  FlTicketList *self = user_data;
+  GHashTableIter iter;
+  gpointer row;
+  gint64 now = get_now (self);
+
+  g_hash_table_iter_init (&iter, self->bound_rows);
+  while (g_hash_table_iter_next (&iter, &row, NULL))
+    fl_ticket_row_update_due (row, now);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_selected_cb (FlTicketList *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_SELECTED_TICKET]);
+}
+
+static void
+on_activate_cb (GtkListView  *list_view,
+                guint         position,
+                FlTicketList *self)
+{
+  g_autoptr(FlTicket) ticket = NULL;
+  GListModel *model = G_LIST_MODEL (self->selection);
+
+  ticket = g_list_model_get_item (model, position);
+  if (ticket != NULL)
+    g_signal_emit (self, signals [TICKET_ACTIVATED], 0, ticket);
+}
+
+static void
+fl_ticket_list_dispose (GObject *object)
+{
+  FlTicketList *self = (FlTicketList *)object;
+
+  g_clear_handle_id (&self->due_timeout_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), FL_TYPE_TICKET_LIST);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->context);
+
+  G_OBJECT_CLASS (fl_ticket_list_parent_class)->dispose (object);
+}
+
+static void
+fl_ticket_list_finalize (GObject *object)
+{
+  FlTicketList *self = (FlTicketList *)object;
+
+  g_clear_pointer (&self->bound_rows, g_hash_table_unref);
+
+  G_OBJECT_CLASS (fl_ticket_list_parent_class)->finalize (object);
+}
+
+static void
+fl_ticket_list_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  FlTicketList *self = FL_TICKET_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL:
+      g_value_set_object (value, fl_ticket_list_get_model (self));
+      break;
+
+    case PROP_SELECTED_TICKET:
+      g_value_set_object (value, fl_ticket_list_get_selected (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fl_ticket_list_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  FlTicketList *self = FL_TICKET_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL:
+      fl_ticket_list_set_model (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fl_ticket_list_class_init (FlTicketListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = fl_ticket_list_dispose;
+  object_class->finalize = fl_ticket_list_finalize;
+  object_class->get_property = fl_ticket_list_get_property;
+  object_class->set_property = fl_ticket_list_set_property;
+
+  properties [PROP_MODEL] =
+    g_param_spec_object ("model", NULL, NULL,
+                         FL_TYPE_TICKET_LIST_MODEL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties [PROP_SELECTED_TICKET] =
+    g_param_spec_object ("selected-ticket", NULL, NULL,
+                         FL_TYPE_TICKET,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals [TICKET_ACTIVATED] =
+    g_signal_new ("ticket-activated",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, FL_TYPE_TICKET);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/firstline/Firstline/ui/fl-ticket-list.ui");
+  gtk_widget_class_bind_template_child (widget_class, FlTicketList, scroller);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketList, list_view);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketList, factory);
+  gtk_widget_class_bind_template_callback (widget_class, on_activate_cb);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "ticketlist");
+
+  g_type_ensure (FL_TYPE_TICKET_ROW);
+}
+
+static void
+fl_ticket_list_init (FlTicketList *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->bound_rows = g_hash_table_new (NULL, NULL);
+  self->selection = gtk_single_selection_new (NULL);
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+
+  g_signal_connect (self->factory, "setup", G_CALLBACK (setup_cb), self);
+  g_signal_connect (self->factory, "bind", G_CALLBACK (bind_cb), self);
+  g_signal_connect (self->factory, "unbind", G_CALLBACK (unbind_cb), self);
+  g_signal_connect (self->list_view, "activate", G_CALLBACK (on_activate_cb), self);
+  g_signal_connect_swapped (self->selection, "notify::selected-item",
+                            G_CALLBACK (on_selected_cb), self);
+
+  self->due_timeout_id = g_timeout_add_seconds (DUE_REFRESH_SECONDS, refresh_due_cb, self);
+}
+
+FlTicketListModel *
+fl_ticket_list_get_model (FlTicketList *self)
+{
+  g_return_val_if_fail (FL_IS_TICKET_LIST (self), NULL);
+
+  return FL_TICKET_LIST_MODEL (gtk_single_selection_get_model (self->selection));
+}
+
+void
+fl_ticket_list_set_model (FlTicketList      *self,
+                          FlTicketListModel *model)
+{
+  g_return_if_fail (FL_IS_TICKET_LIST (self));
+  g_return_if_fail (model == NULL || FL_IS_TICKET_LIST_MODEL (model));
+
+  if (G_LIST_MODEL (model) == gtk_single_selection_get_model (self->selection))
+    return;
+
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (model));
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_MODEL]);
+}
+
+void
+fl_ticket_list_set_context (FlTicketList *self,
+                            FlContext    *context)
+{
+  g_return_if_fail (FL_IS_TICKET_LIST (self));
+  g_return_if_fail (context == NULL || FL_IS_CONTEXT (context));
+
+  g_set_object (&self->context, context);
+}
+
+FlTicket *
+fl_ticket_list_get_selected (FlTicketList *self)
+{
+  g_return_val_if_fail (FL_IS_TICKET_LIST (self), NULL);
+
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+gboolean
+fl_ticket_list_select_id (FlTicketList *self,
+                          const char   *id)
+{
+  FlTicketListModel *model;
+  guint pos;
+
+  g_return_val_if_fail (FL_IS_TICKET_LIST (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  model = fl_ticket_list_get_model (self);
+  if (model == NULL)
+    return FALSE;
+
+  pos = fl_ticket_list_model_find (model, id);
+  if (pos == G_MAXUINT)
+    return FALSE;
+
+  gtk_single_selection_set_selected (self->selection, pos);
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", pos);
+  return TRUE;
+}
+
+void
+fl_ticket_list_select_relative (FlTicketList *self,
+                                int           delta)
+{
+  guint n;
+  guint pos;
+  gint64 next;
+
+  g_return_if_fail (FL_IS_TICKET_LIST (self));
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+  if (n == 0)
+    return;
+
+  pos = gtk_single_selection_get_selected (self->selection);
+  if (pos == GTK_INVALID_LIST_POSITION)
+    next = delta > 0 ? 0 : (gint64) n - 1;
+  else
+    next = CLAMP ((gint64) pos + delta, 0, (gint64) n - 1);
+
+  gtk_single_selection_set_selected (self->selection, (guint) next);
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", (guint) next);
+}
