@@ -153,6 +153,7 @@ test_good (void)
   g_assert_cmpstr (fl_checklist_step_get_text (step, "de"), ==, "Identität prüfen");
   g_assert_cmpstr (fl_checklist_step_get_help (step, "en"), ==, "Call back");
   g_assert_true (step->mandatory);
+  g_assert_false (step->skippable);
   g_assert_cmpint (step->next.kind, ==, FL_CHECKLIST_TARGET_STEP);
   g_assert_cmpstr (step->next.step_id, ==, "works");
   g_assert_cmpint (step->failed.kind, ==, FL_CHECKLIST_TARGET_ESCALATE);
@@ -173,6 +174,15 @@ test_good (void)
   g_assert_cmpstr (fl_localized_text_get (&step->placeholder, "de"), ==, "z. B. PC-0231");
   g_assert_cmpstr (step->requires[0], ==, "verify");
   g_assert_true (step->mandatory);
+  g_assert_false (step->skippable);
+
+  /* Not required, but its "next" ends the checklist: it cannot be skipped either */
+  step = fl_checklist_get_step (checklist, "reset");
+  g_assert_false (step->mandatory);
+  g_assert_false (step->skippable);
+  g_assert_null (fl_checklist_step_get_branch (step, FL_CHECKLIST_OUTCOME_SKIPPED, &error));
+  g_assert_error (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_OUTCOME);
+  g_clear_error (&error);
 
   g_assert_cmpstr (fl_checklist_pick_language ("de_DE.UTF-8"), ==, "de");
   g_assert_cmpstr (fl_checklist_pick_language ("en_GB"), ==, "en");
@@ -189,6 +199,44 @@ test_good (void)
     g_autoptr(JsonNode) original = parse_json (GOOD);
     g_assert_true (json_node_equal (original, node));
   }
+}
+
+/* The full example in docs/checklists.md is a valid checklist. */
+static void
+test_docs_example (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("FIRSTLINE_SOURCE_DIR"), "docs",
+                                            "checklists.md", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(FlChecklist) checklist = NULL;
+  g_autoptr(FlChecklistRun) run = NULL;
+  char *begin;
+  char *end;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  begin = strstr (text, "```json\n");
+  g_assert_nonnull (begin);
+  begin += strlen ("```json\n");
+  end = strstr (begin, "```");
+  g_assert_nonnull (end);
+  *end = '\0';
+
+  json_parser_load_from_data (parser, begin, -1, &error);
+  g_assert_no_error (error);
+  checklist = fl_checklist_new_from_json (json_parser_get_root (parser), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fl_checklist_get_id (checklist), ==, "vpn-quick");
+  g_assert_true (fl_checklist_get_step (checklist, "verify")->mandatory);
+
+  run = fl_checklist_run_new (checklist, NULL);
+  record (run, NULL, "verify", FL_CHECKLIST_OUTCOME_YES, NULL);
+  record (run, NULL, "error-code", FL_CHECKLIST_OUTCOME_DONE, "809");
+  record (run, NULL, "reset-token", FL_CHECKLIST_OUTCOME_DONE, NULL);
+  record (run, NULL, "works", FL_CHECKLIST_OUTCOME_NO, NULL);
+  g_assert_cmpstr (fl_checklist_run_get_result (run)->queue, ==, "network");
 }
 
 static void
@@ -1129,6 +1177,7 @@ test_versions (void)
               "  {'id': 'host', 'kind': 'input', 'text': {'de': 'Rechner', 'en': 'Host'},"
               "   'next': {'escalate': 'network'}}]}", &error);
   g_assert_no_error (error);
+  g_assert_true (fl_checklist_get_step (v2, "verify")->skippable);
   g_clear_object (&run);
   run = fl_checklist_run_new (v2, events);
   g_assert_cmpuint (fl_checklist_run_get_n_ignored (run), ==, 1);
@@ -1147,6 +1196,16 @@ test_versions (void)
   }
   record (run, NULL, "host", FL_CHECKLIST_OUTCOME_DONE, "irgendein Rechner");
   g_assert_cmpstr (fl_checklist_run_get_result (run)->queue, ==, "network");
+
+  /* A skippable check: skipping goes on with "next" */
+  g_clear_object (&run);
+  run = fl_checklist_run_new (v2, NULL);
+  record (run, NULL, "verify", FL_CHECKLIST_OUTCOME_SKIPPED, NULL);
+  g_assert_cmpstr (fl_checklist_run_get_current_step (run)->id, ==, "host");
+  {
+    g_auto(GStrv) tried = fl_checklist_run_dup_steps_tried (run);
+    g_assert_cmpstr (tried[0], ==, "Verify — skipped");
+  }
 }
 
 static void
@@ -1240,6 +1299,7 @@ main (int   argc,
 
   g_test_add_func ("/checklist/format/good", test_good);
   g_test_add_func ("/checklist/format/outcomes", test_outcomes);
+  g_test_add_func ("/checklist/format/docs-example", test_docs_example);
   g_test_add_func ("/checklist/validator/broken", test_broken);
   g_test_add_func ("/checklist/validator/untrusted-strings", test_untrusted_strings);
   g_test_add_func ("/checklist/load-dir", test_load_dir);

@@ -628,6 +628,14 @@ check_graph (FlChecklist  *self,
         }
     }
 
+  for (guint i = 0; i < n; i++)
+    {
+      FlChecklistStep *step = g_ptr_array_index (self->steps, i);
+
+      step->skippable = step->kind == FL_CHECKLIST_STEP_CHECK && !step->mandatory &&
+                        step->next.kind == FL_CHECKLIST_TARGET_STEP;
+    }
+
   /* No cycles: then every path ends, since every step has its branches */
   if (!visit (&g, step_index (self, self->start), error))
     return FALSE;
@@ -1007,6 +1015,12 @@ fl_checklist_step_get_branch (const FlChecklistStep  *step,
               g_set_error (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_OUTCOME,
                            _("Step '%s' is required by a later step and cannot be skipped"),
                            step->id);
+              return NULL;
+            }
+          if (!step->skippable)
+            {
+              g_set_error (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_OUTCOME,
+                           _("Step '%s' ends the checklist and cannot be skipped"), step->id);
               return NULL;
             }
           return &step->next;

@@ -99,7 +99,8 @@ typedef struct
   char                *pattern;      /* optional, input only: GRegex matched against the whole value */
   char                *example;      /* input only, required with a pattern: a value it matches */
   GStrv                requires;     /* never NULL; steps that must be done before this one */
-  gboolean             mandatory;    /* another step requires this one: it cannot be skipped */
+  gboolean             mandatory;    /* another step requires this one */
+  gboolean             skippable;    /* check only: not mandatory, and "next" is another step */
   FlChecklistTarget    next;         /* check (done, skipped), input (done) */
   FlChecklistTarget    yes;          /* question */
   FlChecklistTarget    no;           /* question */
@@ -125,8 +126,8 @@ const char *fl_checklist_step_get_text       (const FlChecklistStep *step,
                                               const char            *lang);
 const char *fl_checklist_step_get_help       (const FlChecklistStep *step,
                                               const char            *lang);
-/* Whether @outcome fits the step's kind (and a "failed" branch exists, and a mandatory
- * check is not skipped); when it does, the branch it leads to. */
+/* Whether @outcome fits the step's kind (a "failed" branch exists for "failed", the check
+ * is skippable for "skipped"); when it does, the branch it leads to. */
 const FlChecklistTarget *
             fl_checklist_step_get_branch     (const FlChecklistStep *step,
                                               FlChecklistOutcome     outcome,
