@@ -187,6 +187,16 @@ test_good (void)
   g_assert_cmpstr (fl_checklist_pick_language ("de_DE.UTF-8"), ==, "de");
   g_assert_cmpstr (fl_checklist_pick_language ("en_GB"), ==, "en");
   g_assert_cmpstr (fl_checklist_pick_language (NULL), ==, "en");
+  /* The user's language decides, when no language is given */
+  g_setenv ("LANGUAGE", "de_DE:en", TRUE);
+  g_assert_cmpstr (fl_checklist_pick_language (NULL), ==, "de");
+  g_assert_cmpstr (fl_checklist_get_title (checklist, NULL), ==, "VPN prüfen");
+  g_setenv ("LANGUAGE", "fr_FR:de_DE", TRUE);
+  g_assert_cmpstr (fl_checklist_pick_language (NULL), ==, "de");
+  g_setenv ("LANGUAGE", "en_US:de_DE", TRUE);
+  g_assert_cmpstr (fl_checklist_pick_language (NULL), ==, "en");
+  g_unsetenv ("LANGUAGE");
+  g_assert_cmpstr (fl_checklist_pick_language (NULL), ==, "en");
 
   /* Round trip */
   first = to_string (checklist);

@@ -530,9 +530,9 @@ fl_checklist_run_describe_steps (FlChecklistRun *self)
 
   str = g_string_new (NULL);
   /* Translators: a checklist's title and version, heading its steps */
-  g_string_append_printf (str, _("Checklist “%s” (version %" G_GINT64_FORMAT "):"),
+  g_string_append_printf (str, _("Checklist “%s” (version %d):"),
                           fl_checklist_get_title (self->checklist, NULL),
-                          fl_checklist_get_version (self->checklist));
+                          (int) fl_checklist_get_version (self->checklist));
 
   lines = fl_checklist_run_dup_steps_tried (self);
   for (guint i = 0; lines[i]; i++)
