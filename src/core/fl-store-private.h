@@ -36,3 +36,20 @@ gboolean      _fl_store_write_event     (FlStore     *self,
                                          GError     **error);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* Applies one answer of POST /api/v1/sync in one transaction: the results of the
+ * ops that were sent, then the changes (events, tickets rebased on the ops still
+ * pending, checklists) and the new cursor. @out_changes receives what changed for
+ * "changed" (emit it on the thread that owns the store the UI reads). */
+gboolean      _fl_store_apply_sync      (FlStore     *self,
+                                         JsonObject  *response,
+                                         GPtrArray  **out_changes,
+                                         GError     **error);
+/* The server lost our cursor: forget its state, keep our unsent ops. */
+gboolean      _fl_store_reset_server_state (FlStore  *self,
+                                            GError  **error);
+gint64        _fl_store_get_cursor      (FlStore     *self);
+
+G_END_DECLS

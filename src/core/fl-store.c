@@ -1677,3 +1677,863 @@ failed:
   _fl_store_rollback (self);
   return FALSE;
 }
+
+/* -------------------------------------------------------------------------- */
+/* Conflicts, rejected ops, checklists                                          */
+
+void
+fl_conflict_free (FlConflict *conflict)
+{
+  if (conflict == NULL)
+    return;
+
+  g_free (conflict->id);
+  g_free (conflict->ticket_id);
+  g_free (conflict->op_id);
+  g_clear_pointer (&conflict->fields, json_object_unref);
+  g_free (conflict);
+}
+
+void
+fl_rejected_op_free (FlRejectedOp *rejected)
+{
+  if (rejected == NULL)
+    return;
+
+  g_clear_pointer (&rejected->op, fl_op_free);
+  g_free (rejected->error_code);
+  g_free (rejected->error_message);
+  g_free (rejected);
+}
+
+static guint
+count_rows (FlStore    *self,
+            const char *sql)
+{
+  sqlite3_stmt *stmt;
+  guint count = 0;
+
+  if (!(stmt = get_stmt (self, sql, NULL)))
+    return 0;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    count = (guint) sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  return count;
+}
+
+guint
+fl_store_count_conflicts (FlStore *self)
+{
+  g_return_val_if_fail (FL_IS_STORE (self), 0);
+
+  return count_rows (self, "SELECT count(*) FROM conflicts");
+}
+
+GPtrArray *
+fl_store_list_conflicts (FlStore  *self,
+                         GError  **error)
+{
+  static const char *sql =
+    "SELECT c.id, c.ticket_id, c.op_id, o.type, c.fields, c.created_at"
+    " FROM conflicts c JOIN outbox o ON o.op_id = c.op_id ORDER BY c.created_at, c.id";
+  g_autoptr(GPtrArray) conflicts = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_conflict_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (FL_IS_STORE (self), NULL);
+
+  if (!(stmt = get_stmt (self, sql, error)))
+    return NULL;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      FlConflict *c = g_new0 (FlConflict, 1);
+
+      c->id = column_dup (stmt, 0);
+      c->ticket_id = column_dup (stmt, 1);
+      c->op_id = column_dup (stmt, 2);
+      fl_op_type_from_string ((const char *) sqlite3_column_text (stmt, 3), &c->type);
+      c->fields = json_object_from_text ((const char *) sqlite3_column_text (stmt, 4));
+      c->created_at = sqlite3_column_int64 (stmt, 5);
+      g_ptr_array_add (conflicts, c);
+    }
+  sqlite3_reset (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&conflicts);
+}
+
+static FlOp *
+load_outbox_op (FlStore    *self,
+                const char *op_id,
+                char      **out_state)
+{
+  static const char *sql =
+    "SELECT op_id, ticket_id, type, base_version, at, data, state FROM outbox WHERE op_id = ?1";
+  sqlite3_stmt *stmt;
+  FlOp *op = NULL;
+
+  if (!(stmt = get_stmt (self, sql, NULL)))
+    return NULL;
+  bind_text (stmt, 1, op_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(JsonObject) data = json_object_from_text ((const char *) sqlite3_column_text (stmt, 5));
+      FlOpType type = FL_OP_NOTE;
+
+      fl_op_type_from_string ((const char *) sqlite3_column_text (stmt, 2), &type);
+      op = fl_op_new ((const char *) sqlite3_column_text (stmt, 0),
+                      (const char *) sqlite3_column_text (stmt, 1),
+                      type, sqlite3_column_int64 (stmt, 3), sqlite3_column_int64 (stmt, 4), data);
+      if (out_state)
+        *out_state = column_dup (stmt, 6);
+    }
+  sqlite3_reset (stmt);
+
+  return op;
+}
+
+static gboolean
+run_stmt_text (FlStore     *self,
+               const char  *sql,
+               const char  *arg,
+               GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!(stmt = get_stmt (self, sql, error)))
+    return FALSE;
+  bind_text (stmt, 1, arg);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, rc, error);
+
+  return TRUE;
+}
+
+gboolean
+fl_store_resolve_conflict (FlStore     *self,
+                           const char  *conflict_id,
+                           gboolean     keep_mine,
+                           GError     **error)
+{
+  static const char *sql_find = "SELECT op_id FROM conflicts WHERE id = ?1";
+  g_autoptr(FlOp) op = NULL;
+  g_autofree char *op_id = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (FL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (conflict_id != NULL, FALSE);
+
+  if (!(stmt = get_stmt (self, sql_find, error)))
+    return FALSE;
+  bind_text (stmt, 1, conflict_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    op_id = column_dup (stmt, 0);
+  sqlite3_reset (stmt);
+
+  if (op_id == NULL || !(op = load_outbox_op (self, op_id, NULL)))
+    {
+      g_set_error (error, FL_STORE_ERROR, FL_STORE_ERROR_NOT_FOUND,
+                   _("No such conflict: %s"), conflict_id);
+      return FALSE;
+    }
+
+  if (keep_mine)
+    {
+      g_autoptr(FlTicket) ticket = NULL;
+
+      /* The same change again, now on the version the server has. */
+      if (!(ticket = fl_store_apply_local (self, op->ticket_id, op->type, op->data, error)))
+        return FALSE;
+    }
+
+  if (!_fl_store_begin (self, error))
+    return FALSE;
+
+  if (!run_stmt_text (self, "DELETE FROM conflicts WHERE id = ?1", conflict_id, error) ||
+      !run_stmt_text (self, "DELETE FROM outbox WHERE op_id = ?1", op_id, error))
+    {
+      _fl_store_rollback (self);
+      return FALSE;
+    }
+
+  return _fl_store_commit (self, error);
+}
+
+GPtrArray *
+fl_store_list_rejected_ops (FlStore  *self,
+                            GError  **error)
+{
+  static const char *sql =
+    "SELECT op_id, error FROM outbox WHERE state = 'rejected' ORDER BY seq";
+  g_autoptr(GPtrArray) rejected = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_rejected_op_free);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (FL_IS_STORE (self), NULL);
+
+  if (!(stmt = get_stmt (self, sql, error)))
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_ptr_array_add (ids, column_dup (stmt, 0));
+      g_ptr_array_add (errors, column_dup (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(JsonObject) err = json_object_from_text (g_ptr_array_index (errors, i));
+      FlRejectedOp *r = g_new0 (FlRejectedOp, 1);
+
+      r->op = load_outbox_op (self, g_ptr_array_index (ids, i), NULL);
+      r->error_code = g_strdup (json_object_get_string_member_with_default (err, "code", "rejected"));
+      r->error_message = g_strdup (json_object_get_string_member_with_default (err, "message", ""));
+      if (r->op == NULL)
+        fl_rejected_op_free (r);
+      else
+        g_ptr_array_add (rejected, r);
+    }
+
+  return g_steal_pointer (&rejected);
+}
+
+gboolean
+fl_store_dismiss_rejected_op (FlStore     *self,
+                              const char  *op_id,
+                              GError     **error)
+{
+  g_return_val_if_fail (FL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (op_id != NULL, FALSE);
+
+  return run_stmt_text (self, "DELETE FROM outbox WHERE op_id = ?1 AND state = 'rejected'",
+                        op_id, error);
+}
+
+GPtrArray *
+fl_store_list_checklists (FlStore  *self,
+                          GError  **error)
+{
+  static const char *sql =
+    "SELECT definition FROM checklists c WHERE version ="
+    " (SELECT max(version) FROM checklists WHERE id = c.id) ORDER BY category, id";
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (FL_IS_STORE (self), NULL);
+
+  if (!(stmt = get_stmt (self, sql, error)))
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, column_dup (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&list);
+}
+
+char *
+fl_store_dup_checklist (FlStore     *self,
+                        const char  *id,
+                        gint64       version,
+                        GError     **error)
+{
+  static const char *sql = "SELECT definition FROM checklists WHERE id = ?1 AND version = ?2";
+  sqlite3_stmt *stmt;
+  char *definition = NULL;
+
+  g_return_val_if_fail (FL_IS_STORE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  if (!(stmt = get_stmt (self, sql, error)))
+    return NULL;
+  bind_text (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, version);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    definition = column_dup (stmt, 0);
+  sqlite3_reset (stmt);
+
+  if (definition == NULL)
+    g_set_error (error, FL_STORE_ERROR, FL_STORE_ERROR_NOT_FOUND,
+                 _("No such checklist: %s (version %d)"), id, (int) version);
+
+  return definition;
+}
+
+/* -------------------------------------------------------------------------- */
+/* Applying what the server said                                                 */
+
+gint64
+_fl_store_get_cursor (FlStore *self)
+{
+  g_autofree char *cursor = fl_store_dup_state (self, "cursor");
+  gint64 v = 0;
+
+  if (cursor != NULL)
+    v = g_ascii_strtoll (cursor, NULL, 10);
+
+  return MAX (v, 0);
+}
+
+static GPtrArray *
+list_pending_ops_for (FlStore    *self,
+                      const char *ticket_id)
+{
+  static const char *sql =
+    "SELECT op_id, ticket_id, type, base_version, at, data FROM outbox"
+    " WHERE ticket_id = ?1 AND state = 'pending' ORDER BY seq";
+  GPtrArray *ops = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_op_free);
+  sqlite3_stmt *stmt;
+
+  if (!(stmt = get_stmt (self, sql, NULL)))
+    return ops;
+  bind_text (stmt, 1, ticket_id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(JsonObject) data = json_object_from_text ((const char *) sqlite3_column_text (stmt, 5));
+      FlOpType type = FL_OP_NOTE;
+
+      fl_op_type_from_string ((const char *) sqlite3_column_text (stmt, 2), &type);
+      g_ptr_array_add (ops, fl_op_new ((const char *) sqlite3_column_text (stmt, 0),
+                                       (const char *) sqlite3_column_text (stmt, 1),
+                                       type, sqlite3_column_int64 (stmt, 3),
+                                       sqlite3_column_int64 (stmt, 4), data));
+    }
+  sqlite3_reset (stmt);
+
+  return ops;
+}
+
+/* The ticket as the server has it, with our unsent ops played on top. */
+static gboolean
+rebase_ticket (FlStore     *self,
+               FlTicket    *server,
+               GPtrArray   *changes,
+               GError     **error)
+{
+  static const char *sql_base =
+    "UPDATE tickets SET base_version = ?2, server_state = ?3 WHERE id = ?1";
+  g_autoptr(FlTicket) old = _fl_store_load_ticket (self, server->id, NULL);
+  g_autoptr(GPtrArray) ops = list_pending_ops_for (self, server->id);
+  g_autoptr(FlTicket) local = fl_ticket_copy (server);
+  g_autofree char *state = fl_ticket_to_string (server);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  for (guint i = 0; i < ops->len; i++)
+    {
+      FlOp *op = g_ptr_array_index (ops, i);
+      g_autoptr(FlTicket) next = NULL;
+
+      if (op->type == FL_OP_CREATE)
+        continue;
+
+      /* An op that no longer fits stays queued; the server will say why. */
+      next = fl_ticket_apply (local, op, self->username, self->role,
+                              fl_store_get_policy (self), NULL, NULL);
+      if (next != NULL)
+        g_set_object (&local, next);
+    }
+
+  local->number = server->number;
+  local->seq = server->seq;
+  local->pending = ops->len;
+
+  if (!_fl_store_write_ticket (self, local, error))
+    return FALSE;
+
+  if (!(stmt = get_stmt (self, sql_base, error)))
+    return FALSE;
+  bind_text (stmt, 1, server->id);
+  sqlite3_bind_int64 (stmt, 2, server->version);
+  bind_text (stmt, 3, state);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, rc, error);
+
+  if (old == NULL || !fl_ticket_equal (old, local) || old->pending != local->pending)
+    _fl_store_changes_add (changes, old, local);
+
+  return TRUE;
+}
+
+static FlTicket *
+load_server_state (FlStore    *self,
+                   const char *ticket_id)
+{
+  static const char *sql = "SELECT server_state FROM tickets WHERE id = ?1";
+  g_autofree char *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  sqlite3_stmt *stmt;
+
+  if (!(stmt = get_stmt (self, sql, NULL)))
+    return NULL;
+  bind_text (stmt, 1, ticket_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    text = column_dup (stmt, 0);
+  sqlite3_reset (stmt);
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
+    return NULL;
+
+  return fl_ticket_from_json (json_parser_get_root (parser), NULL);
+}
+
+static JsonNode *
+ticket_field (JsonObject *ticket,
+              const char *field)
+{
+  JsonNode *node = ticket ? json_object_get_member (ticket, field) : NULL;
+
+  return node ? json_node_copy (node) : json_node_init_null (json_node_alloc ());
+}
+
+static void
+add_conflict_field (JsonObject *fields,
+                    const char *field,
+                    JsonNode   *mine,
+                    JsonNode   *theirs)
+{
+  JsonObject *pair = json_object_new ();
+
+  json_object_set_member (pair, "mine", mine);
+  json_object_set_member (pair, "theirs", theirs);
+  json_object_set_object_member (fields, field, pair);
+}
+
+/* Mine and theirs for each field the op wanted to change. */
+static JsonObject *
+conflict_fields (FlStore    *self,
+                 FlOp       *op,
+                 JsonObject *current)
+{
+  JsonObject *fields = json_object_new ();
+
+  switch (op->type)
+    {
+    case FL_OP_UPDATE:
+      {
+        g_auto(GStrv) names = fl_op_dup_fields (op);
+        for (guint i = 0; names[i]; i++)
+          add_conflict_field (fields, names[i],
+                              json_node_copy (json_object_get_member (op->data, names[i])),
+                              ticket_field (current, names[i]));
+        break;
+      }
+
+    case FL_OP_CLAIM:
+      add_conflict_field (fields, "assignee",
+                          json_node_init_string (json_node_alloc (), self->username),
+                          ticket_field (current, "assignee"));
+      break;
+
+    case FL_OP_HANDOFF:
+    case FL_OP_RESOLVE:
+    case FL_OP_CREATE:
+    case FL_OP_NOTE:
+    case FL_OP_CHECKLIST:
+    case FL_OP_ASSIGN:
+    case FL_OP_REOPEN:
+    case FL_OP_CLOSE:
+    default:
+      add_conflict_field (fields, "status",
+                          json_node_init_string (json_node_alloc (),
+                                                 op->type == FL_OP_HANDOFF ? "escalated" :
+                                                 op->type == FL_OP_RESOLVE ? "resolved" :
+                                                 fl_op_type_to_string (op->type)),
+                          ticket_field (current, "status"));
+      break;
+    }
+
+  return fields;
+}
+
+static gboolean
+apply_result (FlStore     *self,
+              JsonObject  *result,
+              GHashTable  *touched,
+              GError     **error)
+{
+  static const char *sql_done = "DELETE FROM outbox WHERE op_id = ?1";
+  static const char *sql_state = "UPDATE outbox SET state = ?2, error = ?3 WHERE op_id = ?1";
+  static const char *sql_conflict =
+    "INSERT OR REPLACE INTO conflicts (id, ticket_id, op_id, fields, theirs, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+  static const char *sql_number =
+    "UPDATE tickets SET number = ?2 WHERE id = ?1 AND number IS NULL";
+  const char *op_id = json_object_get_string_member_with_default (result, "op_id", NULL);
+  const char *status = json_object_get_string_member_with_default (result, "status", "");
+  g_autoptr(FlOp) op = NULL;
+  g_autofree char *state = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (op_id == NULL || !(op = load_outbox_op (self, op_id, &state)) ||
+      g_strcmp0 (state, "pending") != 0)
+    return TRUE;
+
+  g_hash_table_add (touched, g_strdup (op->ticket_id));
+
+  /* A refused op did not happen: its local event leaves the timeline. */
+  if (!g_str_equal (status, "applied") && !g_str_equal (status, "duplicate") &&
+      !run_stmt_text (self, "DELETE FROM events WHERE id = ?1 AND seq = 0", op_id, error))
+    return FALSE;
+
+  if (g_str_equal (status, "applied") || g_str_equal (status, "duplicate"))
+    {
+      gint64 number = 0;
+
+      if (json_object_has_member (result, "number") &&
+          JSON_NODE_HOLDS_VALUE (json_object_get_member (result, "number")))
+        number = json_object_get_int_member (result, "number");
+
+      if (!run_stmt_text (self, sql_done, op_id, error))
+        return FALSE;
+
+      if (number > 0)
+        {
+          if (!(stmt = get_stmt (self, sql_number, error)))
+            return FALSE;
+          bind_text (stmt, 1, op->ticket_id);
+          sqlite3_bind_int64 (stmt, 2, number);
+          rc = sqlite3_step (stmt);
+          sqlite3_reset (stmt);
+          if (rc != SQLITE_DONE)
+            return set_sqlite_error (self, rc, error);
+        }
+      return TRUE;
+    }
+
+  if (g_str_equal (status, "conflict"))
+    {
+      JsonObject *current = NULL;
+      g_autoptr(JsonObject) fields = NULL;
+      g_autofree char *fields_text = NULL;
+      g_autofree char *theirs_text = NULL;
+      g_autofree char *conflict_id = fl_uuid_new ();
+
+      if (json_object_has_member (result, "current") &&
+          JSON_NODE_HOLDS_OBJECT (json_object_get_member (result, "current")))
+        current = json_object_get_object_member (result, "current");
+
+      fields = conflict_fields (self, op, current);
+      fields_text = json_object_to_text (fields);
+      theirs_text = current ? json_object_to_text (current) : g_strdup ("{}");
+
+      if (!(stmt = get_stmt (self, sql_state, error)))
+        return FALSE;
+      bind_text (stmt, 1, op_id);
+      bind_text (stmt, 2, "conflict");
+      sqlite3_bind_null (stmt, 3);
+      rc = sqlite3_step (stmt);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        return set_sqlite_error (self, rc, error);
+
+      if (!(stmt = get_stmt (self, sql_conflict, error)))
+        return FALSE;
+      bind_text (stmt, 1, conflict_id);
+      bind_text (stmt, 2, op->ticket_id);
+      bind_text (stmt, 3, op_id);
+      bind_text (stmt, 4, fields_text);
+      bind_text (stmt, 5, theirs_text);
+      sqlite3_bind_int64 (stmt, 6, fl_time_now ());
+      rc = sqlite3_step (stmt);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        return set_sqlite_error (self, rc, error);
+
+      return TRUE;
+    }
+
+  /* rejected, or a status this client does not know: keep it, with the reason */
+  {
+    g_autofree char *error_text = NULL;
+
+    if (json_object_has_member (result, "error") &&
+        JSON_NODE_HOLDS_OBJECT (json_object_get_member (result, "error")))
+      error_text = json_object_to_text (json_object_get_object_member (result, "error"));
+    else
+      error_text = g_strdup_printf ("{\"code\":\"rejected\",\"message\":\"%s\"}",
+                                    g_str_equal (status, "rejected") ? "" : "unknown result");
+
+    if (!(stmt = get_stmt (self, sql_state, error)))
+      return FALSE;
+    bind_text (stmt, 1, op_id);
+    bind_text (stmt, 2, "rejected");
+    bind_text (stmt, 3, error_text);
+    rc = sqlite3_step (stmt);
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE)
+      return set_sqlite_error (self, rc, error);
+  }
+
+  return TRUE;
+}
+
+static gboolean
+event_exists (FlStore    *self,
+              const char *id)
+{
+  static const char *sql = "SELECT 1 FROM events WHERE id = ?1";
+  sqlite3_stmt *stmt;
+  gboolean exists;
+
+  if (!(stmt = get_stmt (self, sql, NULL)))
+    return FALSE;
+  bind_text (stmt, 1, id);
+  exists = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+
+  return exists;
+}
+
+static JsonArray *
+get_array (JsonObject *obj,
+           const char *name)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
+
+  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static gboolean
+put_checklist (FlStore   *self,
+               JsonNode  *node,
+               GError   **error)
+{
+  static const char *sql =
+    "INSERT OR REPLACE INTO checklists (id, version, category, definition) VALUES (?1, ?2, ?3, ?4)";
+  g_autofree char *text = NULL;
+  JsonObject *obj;
+  const char *id;
+  const char *category;
+  gint64 version;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return TRUE;
+
+  obj = json_node_get_object (node);
+  id = json_object_get_string_member_with_default (obj, "id", NULL);
+  category = json_object_get_string_member_with_default (obj, "category", "");
+  version = json_object_get_int_member_with_default (obj, "version", 0);
+  if (id == NULL || !fl_text_is_valid (id, 1, FL_SHORT_TEXT_MAX) || version < 1 ||
+      !g_utf8_validate (category, -1, NULL))
+    return TRUE;
+
+  text = json_to_string (node, FALSE);
+  if (!(stmt = get_stmt (self, sql, error)))
+    return FALSE;
+  bind_text (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, version);
+  bind_text (stmt, 3, category);
+  bind_text (stmt, 4, text);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, rc, error);
+
+  return TRUE;
+}
+
+gboolean
+_fl_store_apply_sync (FlStore     *self,
+                      JsonObject  *response,
+                      GPtrArray  **out_changes,
+                      GError     **error)
+{
+  g_autoptr(GPtrArray) changes = _fl_store_changes_new ();
+  g_autoptr(GHashTable) touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) rebased = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) server_tickets = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonArray *results = get_array (response, "results");
+  JsonObject *delta = NULL;
+  JsonArray *tickets;
+  JsonArray *events;
+  JsonArray *checklists;
+  g_autofree char *cursor_text = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  gint64 cursor;
+
+  g_return_val_if_fail (FL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (response != NULL, FALSE);
+
+  if (json_object_has_member (response, "changes") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (response, "changes")))
+    delta = json_object_get_object_member (response, "changes");
+  tickets = get_array (delta, "tickets");
+  events = get_array (delta, "events");
+  checklists = get_array (delta, "checklists");
+  cursor = json_object_get_int_member_with_default (response, "cursor", _fl_store_get_cursor (self));
+
+  /* Parse everything first: nothing is written unless all of it makes sense. */
+  for (guint i = 0; tickets && i < json_array_get_length (tickets); i++)
+    {
+      FlTicket *t = fl_ticket_from_json (json_array_get_element (tickets, i), error);
+      if (t == NULL)
+        {
+          g_prefix_error (error, "ticket %u: ", i);
+          return FALSE;
+        }
+      g_ptr_array_add (server_tickets, t);
+    }
+
+  if (!_fl_store_begin (self, error))
+    return FALSE;
+
+  for (guint i = 0; results && i < json_array_get_length (results); i++)
+    {
+      JsonNode *node = json_array_get_element (results, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (node) &&
+          !apply_result (self, json_node_get_object (node), touched, error))
+        goto failed;
+    }
+
+  for (guint i = 0; events && i < json_array_get_length (events); i++)
+    {
+      g_autoptr(FlEvent) e = fl_event_from_json (json_array_get_element (events, i), error);
+      gboolean known;
+      g_autoptr(FlTicket) owner = NULL;
+
+      if (e == NULL)
+        goto failed;
+
+      /* An event of a ticket this cache never saw arrives with its ticket below. */
+      known = event_exists (self, e->id);
+      owner = _fl_store_load_ticket (self, e->ticket_id, NULL);
+      if (owner == NULL)
+        {
+          gboolean in_batch = FALSE;
+          for (guint k = 0; k < server_tickets->len; k++)
+            if (g_str_equal (((FlTicket *) g_ptr_array_index (server_tickets, k))->id, e->ticket_id))
+              {
+                in_batch = TRUE;
+                if (!_fl_store_write_ticket (self, g_ptr_array_index (server_tickets, k), error))
+                  goto failed;
+                break;
+              }
+          if (!in_batch)
+            continue;
+        }
+
+      if (!_fl_store_write_event (self, e, error))
+        goto failed;
+      if (!known && e->type == FL_OP_NOTE &&
+          !append_fts_note (self, e->ticket_id,
+                            json_object_get_string_member_with_default (e->data, "body", ""),
+                            error))
+        goto failed;
+    }
+
+  for (guint i = 0; i < server_tickets->len; i++)
+    {
+      FlTicket *t = g_ptr_array_index (server_tickets, i);
+
+      if (!rebase_ticket (self, t, changes, error))
+        goto failed;
+      g_hash_table_add (rebased, t->id);
+    }
+
+  /* Tickets whose ops were answered but whose state did not come along
+   * (a conflict or rejection changes nothing on the server): rebase them on
+   * the server state we know, so the refused change no longer shows. */
+  g_hash_table_iter_init (&iter, touched);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      g_autoptr(FlTicket) server = NULL;
+      g_autoptr(FlTicket) current = NULL;
+
+      if (g_hash_table_contains (rebased, key))
+        continue;
+
+      server = load_server_state (self, key);
+      if (server != NULL)
+        {
+          if (!rebase_ticket (self, server, changes, error))
+            goto failed;
+        }
+      else if ((current = _fl_store_load_ticket (self, key, NULL)) != NULL)
+        {
+          /* Never on the server (a create still pending, or rejected): count what is left. */
+          g_autoptr(GPtrArray) ops = list_pending_ops_for (self, key);
+          if (current->pending != ops->len)
+            {
+              g_autoptr(FlTicket) updated = fl_ticket_copy (current);
+              updated->pending = ops->len;
+              if (!_fl_store_write_ticket (self, updated, error))
+                goto failed;
+              _fl_store_changes_add (changes, current, updated);
+            }
+        }
+    }
+
+  for (guint i = 0; checklists && i < json_array_get_length (checklists); i++)
+    if (!put_checklist (self, json_array_get_element (checklists, i), error))
+      goto failed;
+
+  cursor_text = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (cursor, 0));
+  if (!fl_store_set_state (self, "cursor", cursor_text, error))
+    goto failed;
+
+  if (!_fl_store_commit (self, error))
+    return FALSE;
+
+  if (out_changes)
+    *out_changes = g_steal_pointer (&changes);
+  return TRUE;
+
+failed:
+  _fl_store_rollback (self);
+  return FALSE;
+}
+
+gboolean
+_fl_store_reset_server_state (FlStore  *self,
+                              GError  **error)
+{
+  g_return_val_if_fail (FL_IS_STORE (self), FALSE);
+
+  if (!_fl_store_begin (self, error))
+    return FALSE;
+
+  /* Tickets with unsent changes stay; everything else comes again from the server. */
+  if (!exec_sql (self,
+                 "DELETE FROM tickets_fts WHERE rowid IN"
+                 " (SELECT rowid FROM tickets WHERE pending = 0);"
+                 "DELETE FROM tickets WHERE pending = 0;"
+                 "DELETE FROM events WHERE seq > 0;"
+                 "DELETE FROM sync_state WHERE key = 'cursor';",
+                 error))
+    {
+      _fl_store_rollback (self);
+      return FALSE;
+    }
+
+  return _fl_store_commit (self, error);
+}

@@ -151,6 +151,58 @@ GPtrArray  *fl_store_list_pending_ops    (FlStore        *self,
                                           guint           limit,
                                           GError        **error);
 
+/* Conflicts: an op the server refused because someone else changed the same thing.
+ * @fields is {"FIELD": {"mine": V, "theirs": V}, …} */
+typedef struct
+{
+  char       *id;
+  char       *ticket_id;
+  char       *op_id;
+  FlOpType    type;
+  JsonObject *fields;
+  gint64      created_at;
+} FlConflict;
+
+void        fl_conflict_free             (FlConflict     *conflict);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlConflict, fl_conflict_free)
+
+guint       fl_store_count_conflicts     (FlStore        *self);
+GPtrArray  *fl_store_list_conflicts      (FlStore        *self,
+                                          GError        **error);
+/* Keep mine: the op is made again on the ticket's current version.
+ * Take theirs: the op is dropped. Either way the conflict is gone. */
+gboolean    fl_store_resolve_conflict    (FlStore        *self,
+                                          const char     *conflict_id,
+                                          gboolean        keep_mine,
+                                          GError        **error);
+
+/* Ops the server rejected, kept with its reason so that nothing vanishes silently. */
+typedef struct
+{
+  FlOp       *op;
+  char       *error_code;
+  char       *error_message;
+} FlRejectedOp;
+
+void        fl_rejected_op_free          (FlRejectedOp   *rejected);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlRejectedOp, fl_rejected_op_free)
+
+GPtrArray  *fl_store_list_rejected_ops   (FlStore        *self,
+                                          GError        **error);
+/* Removes a rejected op once the person has seen it. */
+gboolean    fl_store_dismiss_rejected_op (FlStore        *self,
+                                          const char     *op_id,
+                                          GError        **error);
+
+/* Checklist definitions as published on the server (JSON text), newest version
+ * of each id; and all versions by id and version. */
+GPtrArray  *fl_store_list_checklists     (FlStore        *self,
+                                          GError        **error);
+char       *fl_store_dup_checklist       (FlStore        *self,
+                                          const char     *id,
+                                          gint64          version,
+                                          GError        **error);
+
 /* Drafts of notes: they survive switching tickets, syncs and restarts. */
 char       *fl_store_dup_draft           (FlStore        *self,
                                           const char     *ticket_id,

@@ -1,0 +1,129 @@
+/* fl-sync-engine.h — makes the local cache and firstline-server converge
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "fl-credentials.h"
+#include "fl-store.h"
+
+G_BEGIN_DECLS
+
+#define FL_SYNC_ERROR (fl_sync_error_quark ())
+
+typedef enum
+{
+  FL_SYNC_ERROR_UNREACHABLE,     /* no connection, refused, timed out: the CLI's exit 3 */
+  FL_SYNC_ERROR_UNAUTHORIZED,    /* 401: log in again */
+  FL_SYNC_ERROR_SERVER,          /* the server answered with an error or nonsense */
+  FL_SYNC_ERROR_NOT_CONFIGURED,  /* no server or no login yet */
+  FL_SYNC_ERROR_CONFLICTS,       /* finished, but conflicts are waiting: the CLI's exit 4 */
+  FL_SYNC_ERROR_FORBIDDEN,       /* 403 */
+  FL_SYNC_ERROR_INVALID,         /* 4xx other than the above */
+} FlSyncError;
+
+GQuark fl_sync_error_quark (void);
+
+typedef enum
+{
+  FL_SYNC_STATE_OFFLINE,
+  FL_SYNC_STATE_CONNECTING,
+  FL_SYNC_STATE_SYNCING,
+  FL_SYNC_STATE_IDLE,
+  FL_SYNC_STATE_ERROR,
+  FL_SYNC_STATE_UNAUTHORIZED,
+} FlSyncState;
+
+/* Someone else's open ticket, from the server's presence list. */
+typedef struct
+{
+  char     *ticket_id;
+  char     *username;
+  gboolean  editing;
+} FlPresence;
+
+#define FL_TYPE_SYNC_ENGINE (fl_sync_engine_get_type ())
+G_DECLARE_FINAL_TYPE (FlSyncEngine, fl_sync_engine, FL, SYNC_ENGINE, GObject)
+
+FlSyncEngine *fl_sync_engine_new               (FlStore              *store);
+FlStore      *fl_sync_engine_get_store         (FlSyncEngine         *self);
+
+/* Properties: "state", "pending-ops", "conflicts", "rejected", "last-sync" (ms),
+ * "last-error", "server-url", "credentials-backend". */
+FlSyncState   fl_sync_engine_get_state         (FlSyncEngine         *self);
+guint         fl_sync_engine_get_pending_ops   (FlSyncEngine         *self);
+guint         fl_sync_engine_get_conflicts     (FlSyncEngine         *self);
+gint64        fl_sync_engine_get_last_sync     (FlSyncEngine         *self);
+const char   *fl_sync_engine_get_last_error    (FlSyncEngine         *self);
+char         *fl_sync_engine_dup_server_url    (FlSyncEngine         *self);
+FlCredentialsBackend fl_sync_engine_get_credentials_backend (FlSyncEngine *self);
+
+/* A file of CA certificates to trust for HTTPS, besides the system's. */
+void          fl_sync_engine_set_ca_file       (FlSyncEngine         *self,
+                                                const char           *ca_file);
+/* Seconds to wait for an answer beyond a long poll's own wait (default 15). */
+void          fl_sync_engine_set_timeout       (FlSyncEngine         *self,
+                                                guint                 seconds);
+
+/* POST /api/v1/session; on success the user and server are kept in the store and
+ * the token in the Secret Service (or the fallback file). */
+void          fl_sync_engine_login_async       (FlSyncEngine         *self,
+                                                const char           *server_url,
+                                                const char           *username,
+                                                const char           *password,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean      fl_sync_engine_login_finish      (FlSyncEngine         *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+/* DELETE /api/v1/session (when reachable) and forget the token. */
+void          fl_sync_engine_logout_async      (FlSyncEngine         *self,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean      fl_sync_engine_logout_finish     (FlSyncEngine         *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
+/* PUT /api/v1/checklists/{id} with @definition (a CHECKLIST JSON object); role lead.
+ * On success the checklist, with the version the server gave it, is in the store. */
+void          fl_sync_engine_publish_checklist_async  (FlSyncEngine        *self,
+                                                       JsonNode            *definition,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gint64        fl_sync_engine_publish_checklist_finish (FlSyncEngine        *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+
+/* One complete sync: pushes every pending op and pulls until nothing is left
+ * (with @wait > 0 the last pull is a long poll of that many seconds). */
+void          fl_sync_engine_sync_async        (FlSyncEngine         *self,
+                                                guint                 wait,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean      fl_sync_engine_sync_finish       (FlSyncEngine         *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
+/* The app's mode: sync, then keep a long poll open; push local changes at once;
+ * back off when offline; come back with the network. */
+void          fl_sync_engine_start             (FlSyncEngine         *self);
+void          fl_sync_engine_stop              (FlSyncEngine         *self);
+/* Wakes a running engine now (after a local change, or when the user asks). */
+void          fl_sync_engine_kick              (FlSyncEngine         *self);
+
+/* Presence: what the user has open and whether they type in it. */
+void          fl_sync_engine_set_viewing       (FlSyncEngine         *self,
+                                                const char           *ticket_id,
+                                                gboolean              editing);
+/* Others on @ticket_id (NULL: everyone), as FlPresence. */
+GPtrArray    *fl_sync_engine_list_presence     (FlSyncEngine         *self,
+                                                const char           *ticket_id);
+
+G_END_DECLS
