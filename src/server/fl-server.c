@@ -999,8 +999,7 @@ handle_sync (FlServer           *self,
       w->limit = limit;
       w->paused = pause_message (self, msg);
       g_signal_connect_object (msg, "disconnected", G_CALLBACK (on_waiter_gone_cb), self, 0);
-      w->timeout_id = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, (guint) wait,
-                                                  on_waiter_timeout_cb, w, NULL);
+      w->timeout_id = g_timeout_add ((guint) wait * 1000, on_waiter_timeout_cb, w);
       self->waiters = g_list_append (self->waiters, w);
       return;
     }

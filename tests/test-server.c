@@ -1,0 +1,1661 @@
+/* test-server.c — the real firstline-server over HTTP
+ *
+ * Every test talks to the real binary (env FIRSTLINE_SERVER) on 127.0.0.1, port 0,
+ * with a temporary data directory. Most tests share one server; the ones about
+ * restarts and crashes start their own.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct
+{
+  GSubprocess *proc;
+  char        *dir;
+  char        *base;      /* http://127.0.0.1:PORT/api/v1 */
+} Server;
+
+static Server *shared;
+static gint push_progress;      /* batches acknowledged, all pushers */
+static char *tok_alex, *tok_jana, *tok_sam, *tok_lee;
+
+/* -------------------------------------------------------------------------- */
+/* Helpers */
+
+static const char *
+server_path (void)
+{
+  const char *path = g_getenv ("FIRSTLINE_SERVER");
+
+  g_assert_nonnull (path);
+  return path;
+}
+
+/* Loopback only: no proxy lookup (the test environment has no proxy schemas). */
+static SoupSession *
+session_new (void)
+{
+  SoupSession *session = soup_session_new ();
+
+  soup_session_set_proxy_resolver (session, NULL);
+  soup_session_set_timeout (session, 60);
+  return session;
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static Server *
+server_start (const char *dir)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *checklists = NULL;
+  Server *s = g_new0 (Server, 1);
+  static int n;
+
+  s->dir = g_strdup (dir);
+  log = g_strdup_printf ("%s/server-%d.log", dir, n++);
+  checklists = g_build_filename (g_getenv ("FIRSTLINE_SOURCE_DIR"), "data", "checklists", NULL);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  g_subprocess_launcher_setenv (launcher, "FIRSTLINE_CHECKLIST_DIR", checklists, TRUE);
+
+  s->proc = g_subprocess_launcher_spawn (launcher, &error, server_path (),
+                                         "--listen", "127.0.0.1:0", "--data-dir", dir, NULL);
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
+  s->base = g_strconcat (line + strlen ("listening on "), "/api/v1", NULL);
+  return s;
+}
+
+/* Ends the server: SIGTERM (expects a clean exit 0) or SIGKILL. Keeps the directory. */
+static void
+server_stop (Server   *s,
+             gboolean  hard)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (s->proc, hard ? SIGKILL : SIGTERM);
+  g_subprocess_wait (s->proc, NULL, &error);
+  g_assert_no_error (error);
+  if (!hard)
+    {
+      g_assert_true (g_subprocess_get_if_exited (s->proc));
+      g_assert_cmpint (g_subprocess_get_exit_status (s->proc), ==, 0);
+    }
+  g_clear_object (&s->proc);
+  g_free (s->base);
+  g_free (s->dir);
+  g_free (s);
+}
+
+static int
+run_cli (const char  *stdin_text,
+         char       **out_stderr,
+         ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) server_path ());
+  va_start (ap, out_stderr);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  {
+    g_autoptr(GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_autofree char *input = NULL;
+    int fd = g_file_open_tmp ("fl-stdin-XXXXXX", &input, &error);
+
+    g_assert_no_error (error);
+    close (fd);
+    g_file_set_contents (input, stdin_text ? stdin_text : "", -1, &error);
+    g_assert_no_error (error);
+    g_subprocess_launcher_set_stdin_file_path (launcher, input);
+    proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
+    g_assert_no_error (error);
+    g_unlink (input);
+  }
+  if (out_stderr)
+    *out_stderr = g_steal_pointer (&err);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  return g_subprocess_get_exit_status (proc);
+}
+
+static void
+add_user (const char *dir,
+          const char *name,
+          const char *role)
+{
+  g_autofree char *password = g_strdup_printf ("pw-%s\n", name);
+
+  g_assert_cmpint (run_cli (password, NULL, "--data-dir", dir, "user", "add", name,
+                            "--role", role, NULL), ==, 0);
+}
+
+/* One HTTP request; returns the parsed JSON body (NULL when empty). */
+static JsonNode *
+http (Server      *s,
+      const char  *method,
+      const char  *path,
+      const char  *token,
+      const char  *body,
+      guint       *status,
+      char       **retry_after)
+{
+  g_autoptr(SoupSession) session = session_new ();
+  g_autofree char *url = g_strconcat (s->base, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len;
+  const char *data;
+
+  g_assert_nonnull (msg);
+  if (token)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  if (retry_after)
+    *retry_after = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                           "Retry-After"));
+
+  data = g_bytes_get_data (reply, &len);
+  if (len == 0)
+    return NULL;
+  g_assert_cmpstr (soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL),
+                   ==, "application/json");
+  json_parser_load_from_data (parser, data, len, &error);
+  g_assert_no_error (error);
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+/* Expects @status and returns the body as an object (never NULL for JSON bodies). */
+static JsonNode *
+expect (Server     *s,
+        const char *method,
+        const char *path,
+        const char *token,
+        const char *body,
+        guint       expected)
+{
+  guint status = 0;
+  JsonNode *node = http (s, method, path, token, body, &status, NULL);
+
+  if (status != expected)
+    g_error ("%s %s: expected %u, got %u: %s", method, path, expected, status,
+             node ? json_to_string (node, FALSE) : "");
+  return node;
+}
+
+/* Checks that the body is {"error": {"code": CODE, "message": S}}. */
+static void
+expect_error (Server     *s,
+              const char *method,
+              const char *path,
+              const char *token,
+              const char *body,
+              guint       status,
+              const char *code)
+{
+  g_autoptr(JsonNode) node = expect (s, method, path, token, body, status);
+  JsonObject *err;
+
+  g_assert_nonnull (node);
+  err = json_object_get_object_member (json_node_get_object (node), "error");
+  g_assert_nonnull (err);
+  g_assert_cmpstr (json_object_get_string_member (err, "code"), ==, code);
+  g_assert_true (strlen (json_object_get_string_member (err, "message")) > 0);
+}
+
+static char *
+login (Server     *s,
+       const char *name)
+{
+  g_autofree char *body = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"pw-%s\"}", name, name);
+  g_autoptr(JsonNode) node = expect (s, "POST", "/session", NULL, body, 200);
+  JsonObject *obj = json_node_get_object (node);
+
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (obj, "user"),
+                                                  "username"), ==, name);
+  return g_strdup (json_object_get_string_member (obj, "token"));
+}
+
+static char *
+op_json (const char *op_id,
+         const char *ticket_id,
+         const char *type,
+         gint64      base_version,
+         const char *at,
+         const char *data)
+{
+  return g_strdup_printf ("{\"op_id\":\"%s\",\"ticket_id\":\"%s\",\"type\":\"%s\","
+                          "\"base_version\":%" G_GINT64_FORMAT ",\"at\":%s%s%s,\"data\":%s}",
+                          op_id, ticket_id, type, base_version,
+                          at ? "\"" : "", at ? at : "null", at ? "\"" : "", data);
+}
+
+static char *
+create_data (const char *title,
+             const char *category)
+{
+  return g_strdup_printf ("{\"title\":\"%s\",\"requester\":{\"name\":\"Jana Krüger\","
+                          "\"department\":\"Buchhaltung\"},\"category\":\"%s\","
+                          "\"channel\":\"phone\",\"impact\":\"high\",\"urgency\":\"high\"}",
+                          title, category);
+}
+
+/* Pushes @ops (a JSON array text) and returns the response object. */
+static JsonNode *
+sync_ops (Server     *s,
+          const char *token,
+          const char *client_id,
+          gint64      cursor,
+          const char *ops)
+{
+  g_autofree char *body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT
+                                           ",\"ops\":[%s]}", client_id, cursor, ops);
+  return expect (s, "POST", "/sync", token, body, 200);
+}
+
+static JsonObject *
+result_n (JsonNode *response,
+          guint     n)
+{
+  JsonArray *results = json_object_get_array_member (json_node_get_object (response), "results");
+
+  g_assert_cmpuint (json_array_get_length (results), >, n);
+  return json_array_get_object_element (results, n);
+}
+
+/* Applies one op and returns its result status; *out (optional) gets the result. */
+static char *
+push1 (const char  *token,
+       const char  *client_id,
+       const char  *ticket_id,
+       const char  *type,
+       gint64       base_version,
+       const char  *data,
+       JsonNode   **out)
+{
+  g_autofree char *op_id = g_uuid_string_random ();
+  g_autofree char *op = op_json (op_id, ticket_id, type, base_version, NULL, data);
+  g_autoptr(JsonNode) response = sync_ops (shared, token, client_id, 0, op);
+  JsonObject *r = result_n (response, 0);
+  char *status = g_strdup (json_object_get_string_member (r, "status"));
+
+  g_assert_cmpstr (json_object_get_string_member (r, "op_id"), ==, op_id);
+  if (out)
+    *out = json_node_ref (response);
+  return status;
+}
+
+static JsonObject *
+get_ticket (const char *ticket_id,
+            JsonNode  **holder)
+{
+  g_autofree char *path = g_strconcat ("/tickets/", ticket_id, NULL);
+
+  *holder = expect (shared, "GET", path, tok_alex, NULL, 200);
+  return json_object_get_object_member (json_node_get_object (*holder), "ticket");
+}
+
+/* Creates a ticket as alex and returns its id. */
+static char *
+new_ticket (const char *client_id,
+            const char *title)
+{
+  g_autofree char *data = create_data (title, "network");
+  char *ticket_id = g_uuid_string_random ();
+  g_autofree char *status = push1 (tok_alex, client_id, ticket_id, "create", 0, data, NULL);
+
+  g_assert_cmpstr (status, ==, "applied");
+  return ticket_id;
+}
+
+static const char *
+error_code (JsonObject *result)
+{
+  return json_object_get_string_member (json_object_get_object_member (result, "error"), "code");
+}
+
+/* -------------------------------------------------------------------------- */
+/* Tests */
+
+static void
+test_cli (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fl-server-XXXXXX", NULL);
+  g_autofree char *backup = g_build_filename (dir, "backup.db", NULL);
+  g_autofree char *err = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (run_cli (NULL, &err, "--data-dir", dir, "frobnicate", NULL), ==, 2);
+  g_assert_true (g_str_has_prefix (err, "firstline-server: "));
+  g_assert_cmpint (strchr (err, '\n') - err, ==, (int) strlen (err) - 1);   /* one line */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, NULL, "--no-such-option", NULL), ==, 2);
+  g_assert_cmpint (run_cli ("pw\n", NULL, "--data-dir", dir, "user", "add", "x", NULL), ==, 2);
+  g_assert_cmpint (run_cli ("pw\n", NULL, "--data-dir", dir, "user", "add", "x", "--role", "boss", NULL), ==, 2);
+  g_assert_cmpint (run_cli ("\n", NULL, "--data-dir", dir, "user", "add", "x", "--role", "agent", NULL), ==, 2);
+  g_assert_cmpint (run_cli (NULL, NULL, "--data-dir", dir, "--tls-cert", "/nonexistent", NULL), ==, 2);
+  g_assert_cmpint (run_cli (NULL, NULL, "--data-dir", dir, "--tls-cert", "/nonexistent",
+                            "--tls-key", "/nonexistent", NULL), ==, 1);
+  g_assert_cmpint (run_cli (NULL, NULL, "--data-dir", dir, "--listen", "nohost:80", NULL), ==, 1);
+
+  g_assert_cmpint (run_cli ("pw-x\n", NULL, "--data-dir", dir, "user", "add", "x", "--role", "agent",
+                            "--display-name", "Xaver Xander", NULL), ==, 0);
+  g_assert_cmpint (run_cli ("pw-x\n", &err, "--data-dir", dir, "user", "add", "x", "--role", "lead", NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "firstline-server: "));
+
+  g_assert_cmpint (run_cli (NULL, NULL, "--data-dir", dir, "backup", backup, NULL), ==, 0);
+  g_assert_cmpint (run_cli (NULL, NULL, "--data-dir", dir, "backup", backup, NULL), ==, 1);
+  g_assert_cmpint (sqlite3_open_v2 (backup, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT display_name, role, password_hash FROM users",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "Xaver Xander");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, "agent");
+  g_assert_true (g_str_has_prefix ((const char *) sqlite3_column_text (stmt, 2), "$argon2id$"));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  rm_rf (dir);
+}
+
+static void
+test_errors (void)
+{
+  g_autofree char *client = g_uuid_string_random ();
+  g_autofree char *ticket = g_uuid_string_random ();
+  g_autofree char *body = NULL;
+  g_autofree char *big = NULL;
+  g_autoptr(JsonNode) health = expect (shared, "GET", "/health", NULL, NULL, 200);
+  g_autoptr(GString) ops = g_string_new (NULL);
+  g_autoptr(JsonNode) holder = NULL;
+  guint status = 0;
+
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (health), "status"), ==, "ok");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (health), "version"), ==,
+                   PACKAGE_VERSION);
+
+  expect_error (shared, "GET", "/nothing", tok_alex, NULL, 404, "not_found");
+  expect_error (shared, "GET", "/tickets/a/b", tok_alex, NULL, 404, "not_found");
+  expect_error (shared, "DELETE", "/health", NULL, NULL, 405, "method_not_allowed");
+  expect_error (shared, "GET", "/sync", tok_alex, NULL, 405, "method_not_allowed");
+  expect_error (shared, "GET", "/me", NULL, NULL, 401, "unauthorized");
+  expect_error (shared, "GET", "/me", "0123456789abcdef", NULL, 401, "unauthorized");
+  expect_error (shared, "GET", "/tickets", NULL, NULL, 401, "unauthorized");
+  expect_error (shared, "POST", "/sync", tok_alex, "not json", 400, "bad_request");
+  expect_error (shared, "POST", "/sync", tok_alex, "[1,2]", 400, "bad_request");
+  expect_error (shared, "POST", "/sync", tok_alex, "{\"client_id\":\"nope\"}", 400, "bad_request");
+  expect_error (shared, "POST", "/sync", tok_alex, "{\"cursor\":0}", 422, "unprocessable");
+  expect_error (shared, "POST", "/session", NULL, "{\"username\":1,\"password\":2}", 400, "bad_request");
+
+  /* deep nesting is refused, not parsed recursively */
+  big = g_strnfill (100000, '[');
+  expect_error (shared, "POST", "/sync", tok_alex, big, 400, "bad_request");
+  g_clear_pointer (&big, g_free);
+
+  /* a malformed op fails the whole request; nothing is applied */
+  {
+    g_autofree char *good = op_json ("11111111-2222-4333-8444-555555555555", ticket, "create", 0, NULL,
+                                     "{\"title\":\"t\",\"requester\":{\"name\":\"n\"},\"category\":\"c\",\"channel\":\"phone\"}");
+    g_autofree char *bad = op_json ("not-a-uuid", ticket, "note", 1, NULL, "{\"body\":\"x\"}");
+    g_autofree char *path = g_strconcat ("/tickets/", ticket, NULL);
+
+    body = g_strdup_printf ("{\"client_id\":\"%s\",\"ops\":[%s,%s]}", client, good, bad);
+    expect_error (shared, "POST", "/sync", tok_alex, body, 400, "bad_request");
+    g_clear_pointer (&body, g_free);
+    body = g_strdup_printf ("{\"client_id\":\"%s\",\"ops\":[%s,{\"op_id\":\"%s\"}]}", client, good, client);
+    expect_error (shared, "POST", "/sync", tok_alex, body, 422, "unprocessable");
+    g_clear_pointer (&body, g_free);
+    expect_error (shared, "GET", path, tok_alex, NULL, 404, "not_found");
+  }
+
+  /* more than 500 ops: 422, nothing applied */
+  for (guint i = 0; i < 501; i++)
+    {
+      g_autofree char *op_id = g_uuid_string_random ();
+      g_autofree char *op = op_json (op_id, ticket, i == 0 ? "create" : "note", i, NULL,
+                                     i == 0 ? "{\"title\":\"t\",\"requester\":{\"name\":\"n\"},\"category\":\"c\",\"channel\":\"phone\"}"
+                                            : "{\"body\":\"x\"}");
+      g_string_append_printf (ops, "%s%s", i ? "," : "", op);
+    }
+  body = g_strdup_printf ("{\"client_id\":\"%s\",\"ops\":[%s]}", client, ops->str);
+  expect_error (shared, "POST", "/sync", tok_alex, body, 422, "unprocessable");
+  {
+    g_autofree char *path = g_strconcat ("/tickets/", ticket, NULL);
+    expect_error (shared, "GET", path, tok_alex, NULL, 404, "not_found");
+  }
+
+  /* over 1 MiB */
+  big = g_strnfill (1024 * 1024 + 10, ' ');
+  expect_error (shared, "POST", "/sync", tok_alex, big, 413, "payload_too_large");
+
+  expect_error (shared, "GET", "/tickets/not-a-uuid", tok_alex, NULL, 400, "bad_request");
+  expect_error (shared, "GET", "/tickets/00000000-0000-4000-8000-000000000000", tok_alex, NULL, 404, "not_found");
+  expect_error (shared, "GET", "/tickets?status=bogus", tok_alex, NULL, 422, "unprocessable");
+  expect_error (shared, "GET", "/tickets?from=yesterday", tok_alex, NULL, 400, "bad_request");
+  expect_error (shared, "GET", "/tickets?limit=many", tok_alex, NULL, 400, "bad_request");
+  expect_error (shared, "PUT", "/checklists/vpn", tok_lee, "{\"id\":", 400, "bad_request");
+
+  /* the server is still fine */
+  holder = http (shared, "GET", "/health", NULL, NULL, &status, NULL);
+  g_assert_cmpuint (status, ==, 200);
+}
+
+static void
+test_roles (void)
+{
+  g_autoptr(JsonNode) me = expect (shared, "GET", "/me", tok_sam, NULL, 200);
+  g_autoptr(JsonNode) users = expect (shared, "GET", "/users", tok_jana, NULL, 200);
+  g_autoptr(JsonNode) report = NULL;
+  JsonArray *list;
+
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (me), "role"), ==, "specialist");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (me), "username"), ==, "sam");
+  g_assert_true (json_object_has_member (json_node_get_object (me), "display_name"));
+
+  list = json_object_get_array_member (json_node_get_object (users), "users");
+  g_assert_cmpuint (json_array_get_length (list), ==, 4);
+  for (guint i = 0; i < 4; i++)
+    g_assert_false (json_object_has_member (json_array_get_object_element (list, i), "password_hash"));
+
+  /* reports and publishing checklists: lead only */
+  expect_error (shared, "GET", "/reports/summary", tok_alex, NULL, 403, "forbidden");
+  expect_error (shared, "GET", "/reports/summary", tok_sam, NULL, 403, "forbidden");
+  report = expect (shared, "GET", "/reports/summary", tok_lee, NULL, 200);
+  expect_error (shared, "PUT", "/checklists/vpn", tok_jana, "{}", 403, "forbidden");
+  expect_error (shared, "PUT", "/checklists/vpn", tok_sam, "{}", 403, "forbidden");
+
+  /* everyone may read */
+  {
+    const char *tokens[] = { tok_alex, tok_sam, tok_lee };
+    for (guint i = 0; i < G_N_ELEMENTS (tokens); i++)
+      {
+        g_autoptr(JsonNode) a = expect (shared, "GET", "/tickets", tokens[i], NULL, 200);
+        g_autoptr(JsonNode) b = expect (shared, "GET", "/checklists", tokens[i], NULL, 200);
+      }
+  }
+}
+
+static void
+test_session (void)
+{
+  g_autofree char *token = login (shared, "jana");
+  g_autoptr(JsonNode) wrong = NULL;
+  g_autoptr(JsonNode) unknown = NULL;
+  g_autoptr(JsonNode) me = NULL;
+  guint s1 = 0, s2 = 0;
+
+  g_assert_cmpuint (strlen (token), >=, 32);
+
+  wrong = http (shared, "POST", "/session", NULL, "{\"username\":\"jana\",\"password\":\"nope\"}", &s1, NULL);
+  unknown = http (shared, "POST", "/session", NULL, "{\"username\":\"nobody\",\"password\":\"nope\"}", &s2, NULL);
+  g_assert_cmpuint (s1, ==, 401);
+  g_assert_cmpuint (s2, ==, 401);
+  g_assert_true (json_node_equal (wrong, unknown));
+
+  me = expect (shared, "GET", "/me", token, NULL, 200);
+  g_assert_null (expect (shared, "DELETE", "/session", token, NULL, 204));
+  expect_error (shared, "GET", "/me", token, NULL, 401, "unauthorized");
+  expect_error (shared, "POST", "/sync", token, "{}", 401, "unauthorized");
+}
+
+static void
+test_rate_limit (void)
+{
+  g_autofree char *retry = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  guint status = 0;
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(JsonNode) n = http (shared, "POST", "/session", NULL,
+                                    "{\"username\":\"ghost\",\"password\":\"guess\"}", &status, NULL);
+      g_assert_cmpuint (status, ==, 401);
+    }
+
+  node = http (shared, "POST", "/session", NULL, "{\"username\":\"ghost\",\"password\":\"guess\"}",
+               &status, &retry);
+  g_assert_cmpuint (status, ==, 429);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (node), "error"), "code"),
+                   ==, "too_many_requests");
+  g_assert_nonnull (retry);
+  g_assert_cmpint (atoi (retry), >, 0);
+  g_assert_cmpint (atoi (retry), <=, 300);
+
+  /* other users are not affected */
+  g_free (login (shared, "sam"));
+}
+
+static void
+test_ops (void)
+{
+  g_autofree char *client = g_uuid_string_random ();
+  g_autofree char *lead_client = g_uuid_string_random ();
+  g_autofree char *ticket = g_uuid_string_random ();
+  g_autofree char *op_id = g_uuid_string_random ();
+  g_autofree char *data = create_data ("Drucker offline", "printer");
+  g_autofree char *op = op_json (op_id, ticket, "create", 0, "2026-01-05T09:00:00.000Z", data);
+  g_autoptr(JsonNode) response = sync_ops (shared, tok_alex, client, 0, op);
+  g_autoptr(JsonNode) holder = NULL;
+  JsonObject *r = result_n (response, 0);
+  JsonObject *t;
+  JsonArray *events;
+  gint64 number = json_object_get_int_member (r, "number");
+  char *st;
+
+  /* create */
+  g_assert_cmpstr (json_object_get_string_member (r, "status"), ==, "applied");
+  g_assert_cmpint (json_object_get_int_member (r, "version"), ==, 1);
+  g_assert_cmpint (number, >, 0);
+  t = get_ticket (ticket, &holder);
+  g_assert_cmpint (json_object_get_int_member (t, "number"), ==, number);
+  g_assert_cmpstr (json_object_get_string_member (t, "created_at"), ==, "2026-01-05T09:00:00.000Z");
+  g_assert_cmpstr (json_object_get_string_member (t, "due_at"), ==, "2026-01-05T13:00:00.000Z");
+  g_assert_cmpint (json_object_get_int_member (t, "priority"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (t, "status"), ==, "new");
+  g_assert_cmpstr (json_object_get_string_member (t, "created_by"), ==, "alex");
+  g_assert_cmpstr (json_object_get_string_member (t, "queue"), ==, "first-level");
+  events = json_object_get_array_member (json_node_get_object (holder), "events");
+  g_assert_cmpuint (json_array_get_length (events), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (events, 0), "id"), ==, op_id);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (events, 0), "author"), ==, "alex");
+  g_assert_cmpint (json_object_get_int_member (t, "seq"), ==,
+                   json_object_get_int_member (json_array_get_object_element (events, 0), "seq"));
+  g_clear_pointer (&holder, json_node_unref);
+
+  /* a second create with the same ticket id is rejected */
+  st = push1 (tok_alex, client, ticket, "create", 0, data, &holder);
+  g_assert_cmpstr (st, ==, "rejected");
+  g_assert_cmpstr (error_code (result_n (holder, 0)), ==, "unprocessable");
+  g_free (st);
+  g_clear_pointer (&holder, json_node_unref);
+
+  /* a future "at" becomes now */
+  {
+    g_autofree char *t2 = g_uuid_string_random ();
+    g_autofree char *o2 = g_uuid_string_random ();
+    g_autofree char *op2 = op_json (o2, t2, "create", 0, "2999-01-01T00:00:00.000Z", data);
+    g_autoptr(JsonNode) resp = sync_ops (shared, tok_alex, client, 0, op2);
+    g_autoptr(JsonNode) h2 = NULL;
+    JsonObject *tt = get_ticket (t2, &h2);
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (tt, "created_at"), "20"));
+    g_assert_false (g_str_has_prefix (json_object_get_string_member (tt, "created_at"), "2999"));
+  }
+
+  /* update: fields and the event's changes */
+  st = push1 (tok_alex, client, ticket, "update", 1,
+              "{\"title\":\"Drucker 2. OG offline\",\"impact\":\"low\",\"status\":\"waiting\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  t = get_ticket (ticket, &holder);
+  g_assert_cmpstr (json_object_get_string_member (t, "title"), ==, "Drucker 2. OG offline");
+  g_assert_cmpstr (json_object_get_string_member (t, "status"), ==, "waiting");
+  g_assert_cmpint (json_object_get_int_member (t, "priority"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (t, "version"), ==, 2);
+  events = json_object_get_array_member (json_node_get_object (holder), "events");
+  {
+    JsonObject *ev = json_array_get_object_element (events, 1);
+    JsonObject *changes = json_object_get_object_member (json_object_get_object_member (ev, "data"), "changes");
+    JsonArray *title = json_object_get_array_member (changes, "title");
+    g_assert_cmpstr (json_object_get_string_member (ev, "type"), ==, "update");
+    g_assert_cmpstr (json_array_get_string_element (title, 0), ==, "Drucker offline");
+    g_assert_cmpstr (json_array_get_string_element (title, 1), ==, "Drucker 2. OG offline");
+  }
+  g_clear_pointer (&holder, json_node_unref);
+
+  /* update to a status that needs its own op: rejected */
+  st = push1 (tok_alex, client, ticket, "update", 2, "{\"status\":\"resolved\"}", &holder);
+  g_assert_cmpstr (st, ==, "rejected");
+  g_assert_cmpstr (error_code (result_n (holder, 0)), ==, "unprocessable");
+  g_free (st);
+  g_clear_pointer (&holder, json_node_unref);
+
+  /* note and checklist */
+  st = push1 (tok_alex, client, ticket, "note", 2, "{\"body\":\"Toner getauscht\",\"internal\":true}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  st = push1 (tok_alex, client, ticket, "checklist", 3,
+              "{\"checklist_id\":\"printer\",\"checklist_version\":1,\"step_id\":\"queue\",\"outcome\":\"done\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  st = push1 (tok_alex, client, ticket, "checklist", 3,
+              "{\"checklist_id\":\"printer\",\"step_id\":\"queue\",\"outcome\":\"maybe\"}", NULL);
+  g_assert_cmpstr (st, ==, "rejected");
+  g_free (st);
+
+  /* claim */
+  st = push1 (tok_alex, client, ticket, "claim", 4, "{}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  t = get_ticket (ticket, &holder);
+  g_assert_cmpstr (json_object_get_string_member (t, "assignee"), ==, "alex");
+  g_clear_pointer (&holder, json_node_unref);
+
+  /* assign: lead only */
+  st = push1 (tok_alex, client, ticket, "assign", 5, "{\"assignee\":\"jana\"}", &holder);
+  g_assert_cmpstr (st, ==, "rejected");
+  g_assert_cmpstr (error_code (result_n (holder, 0)), ==, "forbidden");
+  g_free (st);
+  g_clear_pointer (&holder, json_node_unref);
+  st = push1 (tok_lee, lead_client, ticket, "assign", 5, "{\"assignee\":\"jana\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  t = get_ticket (ticket, &holder);
+  g_assert_cmpstr (json_object_get_string_member (t, "assignee"), ==, "jana");
+  g_clear_pointer (&holder, json_node_unref);
+
+  /* handoff */
+  st = push1 (tok_jana, client, ticket, "handoff", 6,
+              "{\"queue\":\"workplace\",\"summary\":\"Hardware defekt\",\"steps_tried\":[\"Neustart\"],\"urgency\":\"high\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  t = get_ticket (ticket, &holder);
+  g_assert_cmpstr (json_object_get_string_member (t, "status"), ==, "escalated");
+  g_assert_cmpint (json_object_get_int_member (t, "level"), ==, 2);
+  g_assert_true (json_object_get_null_member (t, "assignee"));
+  g_assert_cmpstr (json_object_get_string_member (t, "queue"), ==, "workplace");
+  g_clear_pointer (&holder, json_node_unref);
+
+  /* resolve */
+  st = push1 (tok_sam, client, ticket, "resolve", 7, "{\"code\":\"solved\",\"summary\":\"Fixiereinheit getauscht\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  t = get_ticket (ticket, &holder);
+  g_assert_cmpstr (json_object_get_string_member (t, "status"), ==, "resolved");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (t, "resolution"), "code"), ==, "solved");
+  g_assert_false (json_object_get_null_member (t, "resolved_at"));
+  g_clear_pointer (&holder, json_node_unref);
+
+  /* reopen */
+  st = push1 (tok_alex, client, ticket, "reopen", 8, "{\"reason\":\"tritt wieder auf\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  t = get_ticket (ticket, &holder);
+  g_assert_cmpstr (json_object_get_string_member (t, "status"), ==, "in_progress");
+  g_assert_true (json_object_get_null_member (t, "resolution"));
+  g_assert_true (json_object_get_null_member (t, "resolved_at"));
+  g_clear_pointer (&holder, json_node_unref);
+  st = push1 (tok_alex, client, ticket, "reopen", 9, "{}", NULL);
+  g_assert_cmpstr (st, ==, "rejected");
+  g_free (st);
+
+  /* close: an agent only when resolved; a lead always */
+  st = push1 (tok_alex, client, ticket, "close", 9, "{}", &holder);
+  g_assert_cmpstr (st, ==, "rejected");
+  g_assert_cmpstr (error_code (result_n (holder, 0)), ==, "forbidden");
+  g_free (st);
+  g_clear_pointer (&holder, json_node_unref);
+  st = push1 (tok_alex, client, ticket, "resolve", 9, "{\"code\":\"first_contact\",\"summary\":\"ok\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  st = push1 (tok_alex, client, ticket, "close", 10, "{}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  t = get_ticket (ticket, &holder);
+  g_assert_cmpstr (json_object_get_string_member (t, "status"), ==, "closed");
+  g_assert_cmpint (json_object_get_int_member (t, "version"), ==, 11);
+  events = json_object_get_array_member (json_node_get_object (holder), "events");
+  g_assert_cmpuint (json_array_get_length (events), ==, 11);
+  g_clear_pointer (&holder, json_node_unref);
+
+  /* lead closes an open ticket */
+  {
+    g_autofree char *t3 = new_ticket (client, "Maus defekt");
+    st = push1 (tok_lee, lead_client, t3, "close", 1, "{}", NULL);
+    g_assert_cmpstr (st, ==, "applied");
+    g_free (st);
+  }
+
+  /* unknown ticket */
+  {
+    g_autofree char *t4 = g_uuid_string_random ();
+    st = push1 (tok_alex, client, t4, "note", 1, "{\"body\":\"x\"}", &holder);
+    g_assert_cmpstr (st, ==, "rejected");
+    g_assert_cmpstr (error_code (result_n (holder, 0)), ==, "not_found");
+    g_free (st);
+  }
+}
+
+static void
+test_conflicts (void)
+{
+  g_autofree char *c1 = g_uuid_string_random ();
+  g_autofree char *c2 = g_uuid_string_random ();
+  g_autofree char *ticket = new_ticket (c1, "VPN bricht ab");
+  g_autoptr(JsonNode) holder = NULL;
+  JsonObject *r;
+  char *st;
+
+  /* c2 changes the title after version 1 */
+  st = push1 (tok_jana, c2, ticket, "update", 1, "{\"title\":\"VPN bricht ständig ab\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+
+  /* c1, still at version 1: the same field conflicts, carrying the current ticket */
+  st = push1 (tok_alex, c1, ticket, "update", 1, "{\"title\":\"VPN langsam\"}", &holder);
+  g_assert_cmpstr (st, ==, "conflict");
+  r = result_n (holder, 0);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (r, "current"), "title"),
+                   ==, "VPN bricht ständig ab");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (r, "current"), "version"), ==, 2);
+  g_free (st);
+  g_clear_pointer (&holder, json_node_unref);
+
+  /* another field does not */
+  st = push1 (tok_alex, c1, ticket, "update", 1, "{\"asset\":\"NB-0815\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+
+  /* the same client with a stale base_version: its own changes never conflict */
+  st = push1 (tok_alex, c1, ticket, "update", 1, "{\"asset\":\"NB-0816\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  {
+    g_autofree char *o1 = g_uuid_string_random ();
+    g_autofree char *o2 = g_uuid_string_random ();
+    g_autofree char *a = op_json (o1, ticket, "update", 4, NULL, "{\"description\":\"eins\"}");
+    g_autofree char *b = op_json (o2, ticket, "update", 4, NULL, "{\"description\":\"zwei\"}");
+    g_autofree char *both = g_strconcat (a, ",", b, NULL);
+    g_autoptr(JsonNode) resp = sync_ops (shared, tok_alex, c1, 0, both);
+    g_assert_cmpstr (json_object_get_string_member (result_n (resp, 0), "status"), ==, "applied");
+    g_assert_cmpstr (json_object_get_string_member (result_n (resp, 1), "status"), ==, "applied");
+    g_assert_cmpint (json_object_get_int_member (result_n (resp, 1), "version"), ==, 6);
+  }
+
+  /* c2 sets the status; c1's resolve and handoff based before that conflict */
+  st = push1 (tok_jana, c2, ticket, "update", 6, "{\"status\":\"waiting\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  st = push1 (tok_alex, c1, ticket, "resolve", 6, "{\"code\":\"solved\",\"summary\":\"x\"}", NULL);
+  g_assert_cmpstr (st, ==, "conflict");
+  g_free (st);
+  st = push1 (tok_alex, c1, ticket, "handoff", 6, "{\"queue\":\"network\",\"summary\":\"x\"}", NULL);
+  g_assert_cmpstr (st, ==, "conflict");
+  g_free (st);
+  /* a note never conflicts */
+  st = push1 (tok_alex, c1, ticket, "note", 1, "{\"body\":\"Rückruf\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  /* up to date: fine */
+  st = push1 (tok_alex, c1, ticket, "handoff", 8, "{\"queue\":\"network\",\"summary\":\"x\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+
+  /* claim of a ticket assigned to someone else */
+  st = push1 (tok_sam, c2, ticket, "claim", 9, "{}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  st = push1 (tok_jana, c2, ticket, "claim", 10, "{}", &holder);
+  g_assert_cmpstr (st, ==, "conflict");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (result_n (holder, 0), "current"), "assignee"),
+                   ==, "sam");
+  g_free (st);
+  g_clear_pointer (&holder, json_node_unref);
+
+  /* handoff of a resolved ticket */
+  st = push1 (tok_sam, c2, ticket, "resolve", 10, "{\"code\":\"solved\",\"summary\":\"x\"}", NULL);
+  g_assert_cmpstr (st, ==, "applied");
+  g_free (st);
+  st = push1 (tok_sam, c2, ticket, "handoff", 11, "{\"queue\":\"network\",\"summary\":\"x\"}", NULL);
+  g_assert_cmpstr (st, ==, "conflict");
+  g_free (st);
+}
+
+static void
+test_duplicates (void)
+{
+  g_autofree char *client = g_uuid_string_random ();
+  g_autofree char *other = g_uuid_string_random ();
+  g_autofree char *ticket = g_uuid_string_random ();
+  g_autofree char *op_id = g_uuid_string_random ();
+  g_autofree char *note_id = g_uuid_string_random ();
+  g_autofree char *data = create_data ("Outlook startet nicht", "email");
+  g_autofree char *create = op_json (op_id, ticket, "create", 0, NULL, data);
+  g_autofree char *note = op_json (note_id, ticket, "note", 1, NULL, "{\"body\":\"einmal\"}");
+  g_autofree char *ops = g_strjoin (",", create, create, note, note, NULL);
+  g_autoptr(JsonNode) first = sync_ops (shared, tok_alex, client, 0, ops);
+  g_autoptr(JsonNode) again = NULL;
+  g_autoptr(JsonNode) holder = NULL;
+  gint64 number = json_object_get_int_member (result_n (first, 0), "number");
+
+  g_assert_cmpstr (json_object_get_string_member (result_n (first, 0), "status"), ==, "applied");
+  g_assert_cmpstr (json_object_get_string_member (result_n (first, 1), "status"), ==, "duplicate");
+  g_assert_cmpint (json_object_get_int_member (result_n (first, 1), "version"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (result_n (first, 1), "number"), ==, number);
+  g_assert_cmpstr (json_object_get_string_member (result_n (first, 3), "status"), ==, "duplicate");
+  g_assert_cmpint (json_object_get_int_member (result_n (first, 3), "version"), ==, 2);
+
+  /* later, from another client (a restored copy pushing again) */
+  again = sync_ops (shared, tok_alex, other, 0, ops);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_assert_cmpstr (json_object_get_string_member (result_n (again, i), "status"), ==, "duplicate");
+      g_assert_cmpint (json_object_get_int_member (result_n (again, i), "number"), ==, number);
+    }
+  g_assert_cmpint (json_object_get_int_member (result_n (again, 0), "version"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (result_n (again, 2), "version"), ==, 2);
+
+  get_ticket (ticket, &holder);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (holder), "events")), ==, 2);
+}
+
+static void
+test_changes (void)
+{
+  g_autofree char *client = g_uuid_string_random ();
+  g_autoptr(JsonNode) base = sync_ops (shared, tok_alex, client, 0, "");
+  gint64 start = json_object_get_int_member (json_node_get_object (base), "cursor");
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *ticket = new_ticket (client, "Paging");
+  gint64 cursor = start;
+  guint pages = 0;
+
+  g_assert_cmpint (start, >, 0);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *st = push1 (tok_alex, client, ticket, "note", 1, "{\"body\":\"n\"}", NULL);
+      g_assert_cmpstr (st, ==, "applied");
+    }
+
+  /* 5 new events, pages of 2 */
+  for (;;)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT
+                                               ",\"limit\":2}", client, cursor);
+      g_autoptr(JsonNode) resp = expect (shared, "POST", "/sync", tok_alex, body, 200);
+      JsonObject *obj = json_node_get_object (resp);
+      JsonObject *changes = json_object_get_object_member (obj, "changes");
+      JsonArray *events = json_object_get_array_member (changes, "events");
+      JsonArray *tickets = json_object_get_array_member (changes, "tickets");
+      gint64 prev = cursor;
+
+      pages++;
+      g_assert_cmpuint (json_array_get_length (events), <=, 2);
+      for (guint i = 0; i < json_array_get_length (events); i++)
+        {
+          JsonObject *ev = json_array_get_object_element (events, i);
+          g_assert_cmpint (json_object_get_int_member (ev, "seq"), >, prev);
+          prev = json_object_get_int_member (ev, "seq");
+          g_assert_true (g_hash_table_add (seen, g_strdup (json_object_get_string_member (ev, "id"))));
+        }
+      if (json_array_get_length (events) > 0)
+        {
+          g_assert_cmpuint (json_array_get_length (tickets), ==, 1);
+          g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (tickets, 0), "version"), ==, 5);
+          g_assert_cmpint (json_object_get_int_member (obj, "cursor"), ==, prev);
+        }
+      else
+        g_assert_cmpint (json_object_get_int_member (obj, "cursor"), ==, cursor);
+      cursor = json_object_get_int_member (obj, "cursor");
+      if (!json_object_get_boolean_member (obj, "more"))
+        break;
+      g_assert_cmpuint (json_array_get_length (events), ==, 2);
+    }
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 5);
+  g_assert_cmpuint (pages, ==, 3);
+
+  /* a cursor beyond the latest seq: reset */
+  {
+    g_autofree char *body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT "}",
+                                             client, cursor + 1000);
+    g_autoptr(JsonNode) resp = expect (shared, "POST", "/sync", tok_alex, body, 200);
+    JsonObject *obj = json_node_get_object (resp);
+    g_assert_true (json_object_get_boolean_member (obj, "reset"));
+    g_assert_cmpint (json_object_get_int_member (obj, "cursor"), ==, 0);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_object_get_object_member (obj, "changes"), "events")), ==, 0);
+  }
+}
+
+typedef struct
+{
+  const char *token;
+  char       *body;
+  guint       status;
+  JsonNode   *response;
+  gint64      finished;   /* monotonic µs */
+} Poll;
+
+static gpointer
+poll_thread (gpointer data)
+{
+  Poll *p = data;
+
+  p->response = http (shared, "POST", "/sync", p->token, p->body, &p->status, NULL);
+  p->finished = g_get_monotonic_time ();
+  return NULL;
+}
+
+static void
+test_long_poll (void)
+{
+  g_autofree char *c1 = g_uuid_string_random ();
+  g_autofree char *c2 = g_uuid_string_random ();
+  g_autoptr(JsonNode) base = sync_ops (shared, tok_alex, c1, 0, "");
+  gint64 cursor = json_object_get_int_member (json_node_get_object (base), "cursor");
+  Poll p = { tok_alex, NULL, 0, NULL, 0 };
+  GThread *thread;
+  gint64 pushed;
+  g_autofree char *ticket = NULL;
+
+  /* the waiter gets a new ticket from another client in under a second */
+  p.body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT ",\"wait\":20}", c1, cursor);
+  thread = g_thread_new ("poll", poll_thread, &p);
+  g_usleep (300 * 1000);
+  g_assert_cmpint (p.finished, ==, 0);
+
+  /* other requests are served meanwhile */
+  {
+    g_autoptr(JsonNode) h = expect (shared, "GET", "/health", NULL, NULL, 200);
+  }
+
+  pushed = g_get_monotonic_time ();
+  ticket = new_ticket (c2, "Neues Ticket aus dem Portal");
+  g_thread_join (thread);
+  g_assert_cmpuint (p.status, ==, 200);
+  g_assert_cmpint (p.finished - pushed, <, G_USEC_PER_SEC);
+  {
+    JsonArray *events = json_object_get_array_member (json_object_get_object_member (json_node_get_object (p.response), "changes"), "events");
+    g_assert_cmpuint (json_array_get_length (events), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (events, 0), "ticket_id"), ==, ticket);
+    cursor = json_object_get_int_member (json_node_get_object (p.response), "cursor");
+  }
+  g_clear_pointer (&p.body, g_free);
+  g_clear_pointer (&p.response, json_node_unref);
+
+  /* a presence change wakes it too, and the answer lists the other user */
+  p.finished = 0;
+  p.body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT ",\"wait\":20,"
+                            "\"viewing\":\"%s\"}", c1, cursor, ticket);
+  thread = g_thread_new ("poll", poll_thread, &p);
+  g_usleep (300 * 1000);
+  g_assert_cmpint (p.finished, ==, 0);
+  pushed = g_get_monotonic_time ();
+  {
+    g_autofree char *body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT ","
+                                             "\"viewing\":\"%s\",\"editing\":true}", c2, cursor, ticket);
+    g_autoptr(JsonNode) resp = expect (shared, "POST", "/sync", tok_jana, body, 200);
+    JsonArray *presence = json_object_get_array_member (json_node_get_object (resp), "presence");
+    /* jana sees alex viewing, not herself */
+    g_assert_cmpuint (json_array_get_length (presence), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (presence, 0), "username"), ==, "alex");
+    g_assert_false (json_object_get_boolean_member (json_array_get_object_element (presence, 0), "editing"));
+  }
+  g_thread_join (thread);
+  g_assert_cmpuint (p.status, ==, 200);
+  g_assert_cmpint (p.finished - pushed, <, G_USEC_PER_SEC);
+  {
+    JsonArray *presence = json_object_get_array_member (json_node_get_object (p.response), "presence");
+    JsonObject *entry;
+    g_assert_cmpuint (json_array_get_length (presence), ==, 1);
+    entry = json_array_get_object_element (presence, 0);
+    g_assert_cmpstr (json_object_get_string_member (entry, "username"), ==, "jana");
+    g_assert_cmpstr (json_object_get_string_member (entry, "ticket_id"), ==, ticket);
+    g_assert_true (json_object_get_boolean_member (entry, "editing"));
+  }
+  g_clear_pointer (&p.body, g_free);
+  g_clear_pointer (&p.response, json_node_unref);
+
+  /* with nothing happening, it answers empty after "wait" seconds */
+  {
+    gint64 t0 = g_get_monotonic_time ();
+    g_autofree char *body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT ","
+                                             "\"wait\":1,\"viewing\":\"%s\"}", c1, cursor, ticket);
+    g_autoptr(JsonNode) resp = expect (shared, "POST", "/sync", tok_alex, body, 200);
+    gint64 took = g_get_monotonic_time () - t0;
+    g_assert_cmpint (took, >=, 900 * 1000);
+    g_assert_cmpint (took, <, 5 * G_USEC_PER_SEC);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_object_get_object_member (json_node_get_object (resp), "changes"), "events")), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (resp), "cursor"), ==, cursor);
+  }
+
+  /* leaving the ticket clears the presence */
+  {
+    g_autofree char *body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT ",\"viewing\":null}", c2, cursor);
+    g_autoptr(JsonNode) r1 = expect (shared, "POST", "/sync", tok_jana, body, 200);
+    g_autofree char *body2 = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT "}", c1, cursor);
+    g_autoptr(JsonNode) r2 = expect (shared, "POST", "/sync", tok_alex, body2, 200);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (r2), "presence")), ==, 0);
+  }
+}
+
+static void
+test_tickets_query (void)
+{
+  g_autofree char *client = g_uuid_string_random ();
+  g_autofree char *t1 = new_ticket (client, "Bildschirm flackert");
+  g_autofree char *t2 = new_ticket (client, "Bildschirm schwarz");
+  g_autoptr(JsonNode) r = NULL;
+  JsonArray *list;
+  char *st;
+
+  st = push1 (tok_alex, client, t1, "note", 1, "{\"body\":\"Grafikkartentreiber über Gerätemanager zurückgesetzt\"}", NULL);
+  g_free (st);
+  st = push1 (tok_alex, client, t2, "handoff", 1, "{\"queue\":\"workplace\",\"summary\":\"defekt\"}", NULL);
+  g_free (st);
+
+  r = expect (shared, "GET", "/tickets?q=bildschirm&limit=500", tok_sam, NULL, 200);
+  list = json_object_get_array_member (json_node_get_object (r), "tickets");
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r), "total"), ==, 2);
+  /* newest first */
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0), "id"), ==, t2);
+  g_clear_pointer (&r, json_node_unref);
+
+  /* notes are searched, umlauts and prefixes work */
+  r = expect (shared, "GET", "/tickets?q=Ger%C3%A4teman", tok_sam, NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r), "total"), ==, 1);
+  list = json_object_get_array_member (json_node_get_object (r), "tickets");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0), "id"), ==, t1);
+  g_clear_pointer (&r, json_node_unref);
+
+  /* FTS syntax in q is just text */
+  r = expect (shared, "GET", "/tickets?q=%22bild%20OR%20*%20NEAR(", tok_sam, NULL, 200);
+  g_clear_pointer (&r, json_node_unref);
+
+  r = expect (shared, "GET", "/tickets?q=bildschirm&status=escalated&level=2&queue=workplace", tok_sam, NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r), "total"), ==, 1);
+  g_clear_pointer (&r, json_node_unref);
+
+  r = expect (shared, "GET", "/tickets?q=Kr%C3%BCger&category=network&limit=1&offset=1", tok_sam, NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r), "total"), >=, 2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (r), "tickets")), ==, 1);
+  g_clear_pointer (&r, json_node_unref);
+
+  r = expect (shared, "GET", "/tickets?from=2000-01-01T00:00:00.000Z&to=2000-01-02T00:00:00.000Z", tok_sam, NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r), "total"), ==, 0);
+}
+
+/* A fixed data set in March 2021 (only there), with known figures. */
+static void
+test_report (void)
+{
+  g_autofree char *c = g_uuid_string_random ();
+  g_autoptr(JsonNode) r = NULL;
+  JsonObject *o;
+  struct { const char *id; } t[4];
+  g_autoptr(GString) ops = g_string_new (NULL);
+  g_autofree char *data = create_data ("Report", "password");
+  g_autofree char *data2 = create_data ("Report", "network");
+  char *ids[4];
+
+  for (guint i = 0; i < 4; i++)
+    ids[i] = g_uuid_string_random (), t[i].id = ids[i];
+
+#define OP(ticket, type, bv, at, d) G_STMT_START { \
+    g_autofree char *id_ = g_uuid_string_random (); \
+    g_autofree char *op_ = op_json (id_, ticket, type, bv, at, d); \
+    g_string_append_printf (ops, "%s%s", ops->len ? "," : "", op_); } G_STMT_END
+
+  /* P1 tickets: due 4 h after creation. */
+  /* A: password, resolved at first contact after 10 min */
+  OP (t[0].id, "create", 0, "2021-03-01T08:00:00.000Z", data);
+  OP (t[0].id, "resolve", 1, "2021-03-01T08:10:00.000Z", "{\"code\":\"first_contact\",\"summary\":\"ok\"}");
+  /* B: network, handed off, resolved by the specialist after 5 h (late) */
+  OP (t[1].id, "create", 0, "2021-03-01T09:00:00.000Z", data2);
+  OP (t[1].id, "handoff", 1, "2021-03-01T09:30:00.000Z", "{\"queue\":\"network\",\"summary\":\"x\"}");
+  /* C: network, resolved "solved" after 1 h, on the next day's creation */
+  OP (t[2].id, "create", 0, "2021-03-02T10:00:00.000Z", data2);
+  OP (t[2].id, "resolve", 1, "2021-03-02T11:00:00.000Z", "{\"code\":\"solved\",\"summary\":\"ok\"}");
+  /* D: password, still open long past due */
+  OP (t[3].id, "create", 0, "2021-03-02T12:00:00.000Z", data);
+#undef OP
+
+  r = sync_ops (shared, tok_alex, c, 0, ops->str);
+  g_clear_pointer (&r, json_node_unref);
+  {
+    g_autofree char *id_ = g_uuid_string_random ();
+    g_autofree char *op_ = op_json (id_, t[1].id, "resolve", 2, "2021-03-01T14:00:00.000Z",
+                                    "{\"code\":\"solved\",\"summary\":\"ok\"}");
+    r = sync_ops (shared, tok_sam, c, 0, op_);
+    g_assert_cmpstr (json_object_get_string_member (result_n (r, 0), "status"), ==, "applied");
+    g_clear_pointer (&r, json_node_unref);
+  }
+
+  r = expect (shared, "GET", "/reports/summary?from=2021-03-01&to=2021-03-31", tok_lee, NULL, 200);
+  o = json_node_get_object (r);
+  g_assert_cmpstr (json_object_get_string_member (o, "from"), ==, "2021-03-01T00:00:00.000Z");
+  g_assert_cmpint (json_object_get_int_member (o, "created"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (o, "resolved"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (o, "escalated"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (o, "open"), ==, 1);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "first_contact_rate"), 1.0 / 3, 1e-9);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "level1_resolution_rate"), 2.0 / 3, 1e-9);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "escalation_rate"), 0.25, 1e-9);
+  /* 600 s, 3600 s, 18000 s */
+  g_assert_cmpint (json_object_get_int_member (o, "median_resolve_seconds"), ==, 3600);
+  /* B resolved after due, D open past due */
+  g_assert_cmpint (json_object_get_int_member (o, "sla_breaches"), ==, 2);
+
+  {
+    JsonArray *cats = json_object_get_array_member (o, "by_category");
+    JsonObject *net = json_array_get_object_element (cats, 0);
+    JsonObject *pw = json_array_get_object_element (cats, 1);
+    g_assert_cmpuint (json_array_get_length (cats), ==, 2);
+    g_assert_cmpstr (json_object_get_string_member (net, "category"), ==, "network");
+    g_assert_cmpint (json_object_get_int_member (net, "created"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (net, "resolved"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (net, "escalated"), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (pw, "category"), ==, "password");
+    g_assert_cmpint (json_object_get_int_member (pw, "resolved"), ==, 1);
+  }
+  {
+    JsonArray *agents = json_object_get_array_member (o, "by_agent");
+    JsonObject *alex = json_array_get_object_element (agents, 0);
+    JsonObject *sam = json_array_get_object_element (agents, 1);
+    g_assert_cmpuint (json_array_get_length (agents), ==, 2);
+    g_assert_cmpstr (json_object_get_string_member (alex, "agent"), ==, "alex");
+    g_assert_cmpint (json_object_get_int_member (alex, "resolved"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (alex, "escalated"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (alex, "first_contact"), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (sam, "agent"), ==, "sam");
+    g_assert_cmpint (json_object_get_int_member (sam, "resolved"), ==, 1);
+  }
+  {
+    JsonArray *days = json_object_get_array_member (o, "by_day");
+    g_assert_cmpuint (json_array_get_length (days), ==, 2);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (days, 0), "day"), ==, "2021-03-01");
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (days, 0), "created"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (days, 0), "resolved"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (days, 1), "created"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (days, 1), "resolved"), ==, 1);
+  }
+  g_clear_pointer (&r, json_node_unref);
+
+  /* an empty range */
+  r = expect (shared, "GET", "/reports/summary?from=2021-04-01T00:00:00.000Z&to=2021-04-02T00:00:00.000Z", tok_lee, NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r), "created"), ==, 0);
+  g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (r), "escalation_rate"), ==, 0.0);
+
+  for (guint i = 0; i < 4; i++)
+    g_free (ids[i]);
+}
+
+static void
+test_checklists (void)
+{
+  g_autofree char *client = g_uuid_string_random ();
+  g_autoptr(JsonNode) list = expect (shared, "GET", "/checklists", tok_alex, NULL, 200);
+  JsonArray *array = json_object_get_array_member (json_node_get_object (list), "checklists");
+  g_autoptr(JsonNode) vpn = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) base = sync_ops (shared, tok_alex, client, 0, "");
+  gint64 cursor = json_object_get_int_member (json_node_get_object (base), "cursor");
+  gint64 version;
+  JsonObject *obj;
+
+  /* seeded from data/checklists */
+  g_assert_cmpuint (json_array_get_length (array), >=, 8);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (array, i), "id"), "vpn"))
+      vpn = json_node_copy (json_array_get_element (array, i));
+  g_assert_nonnull (vpn);
+  obj = json_node_get_object (vpn);
+  version = json_object_get_int_member (obj, "version");
+
+  text = json_to_string (vpn, FALSE);
+  stored = expect (shared, "PUT", "/checklists/vpn", tok_lee, text, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (stored), "version"), ==, version + 1);
+  g_clear_pointer (&text, g_free);
+
+  /* published after the cursor: in the sync changes */
+  {
+    g_autoptr(JsonNode) resp = sync_ops (shared, tok_alex, client, cursor, "");
+    JsonArray *cls = json_object_get_array_member (json_object_get_object_member (json_node_get_object (resp), "changes"), "checklists");
+    g_assert_cmpuint (json_array_get_length (cls), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (cls, 0), "id"), ==, "vpn");
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (resp), "cursor"), >, cursor);
+  }
+
+  /* a step pointing at an unknown step */
+  {
+    JsonArray *steps = json_object_get_array_member (obj, "steps");
+    JsonObject *step0 = json_array_get_object_element (steps, 0);
+    g_autoptr(JsonNode) saved = json_node_copy (json_object_get_member (step0, "yes"));
+
+    json_object_set_string_member (step0, "yes", "no-such-step");
+    text = json_to_string (vpn, FALSE);
+    expect_error (shared, "PUT", "/checklists/vpn", tok_lee, text, 422, "unprocessable");
+    g_clear_pointer (&text, g_free);
+
+    /* a cycle: the first step's branch back to itself */
+    json_object_set_string_member (step0, "yes", json_object_get_string_member (step0, "id"));
+    text = json_to_string (vpn, FALSE);
+    expect_error (shared, "PUT", "/checklists/vpn", tok_lee, text, 422, "unprocessable");
+    g_clear_pointer (&text, g_free);
+    json_object_set_member (step0, "yes", g_steal_pointer (&saved));
+  }
+
+  /* the id in the path must match */
+  text = json_to_string (vpn, FALSE);
+  expect_error (shared, "PUT", "/checklists/printer", tok_lee, text, 422, "unprocessable");
+
+  /* nothing of that was stored */
+  {
+    g_autoptr(JsonNode) again = expect (shared, "GET", "/checklists", tok_alex, NULL, 200);
+    JsonArray *a = json_object_get_array_member (json_node_get_object (again), "checklists");
+    for (guint i = 0; i < json_array_get_length (a); i++)
+      if (g_str_equal (json_object_get_string_member (json_array_get_object_element (a, i), "id"), "vpn"))
+        g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (a, i), "version"), ==, version + 1);
+  }
+}
+
+/* -------------------------------------------------------------------------- */
+/* Concurrency and crashes */
+
+typedef struct
+{
+  Server     *server;
+  const char *token;
+  char       *client;
+  guint       n_ops;
+  guint       batch;
+  GPtrArray  *op_texts;      /* every op, as JSON text */
+  GPtrArray  *op_ids;
+  GHashTable *acked;         /* op_id → "version:number" of the first answer */
+  GHashTable *numbers;       /* ticket numbers seen (shared, under lock) */
+  GMutex     *lock;
+  guint       applied;
+  gboolean    tolerate_errors;
+} Pusher;
+
+static void
+pusher_prepare (Pusher *p)
+{
+  g_autofree char *data = create_data ("Last", "software");
+
+  p->client = g_uuid_string_random ();
+  p->op_texts = g_ptr_array_new_with_free_func (g_free);
+  p->op_ids = g_ptr_array_new_with_free_func (g_free);
+  p->acked = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  for (guint i = 0; i < p->n_ops; i++)
+    {
+      char *op_id = g_uuid_string_random ();
+      g_autofree char *ticket = g_uuid_string_random ();
+      g_ptr_array_add (p->op_texts, op_json (op_id, ticket, "create", 0, NULL, data));
+      g_ptr_array_add (p->op_ids, op_id);
+    }
+}
+
+static void
+pusher_clear (Pusher *p)
+{
+  g_free (p->client);
+  g_ptr_array_unref (p->op_texts);
+  g_ptr_array_unref (p->op_ids);
+  g_hash_table_unref (p->acked);
+}
+
+/* Sends the ops in batches; with @tolerate_errors a failed request (server gone) stops. */
+static gboolean
+pusher_send (Pusher *p)
+{
+  g_autoptr(SoupSession) session = session_new ();
+
+  for (guint start = 0; start < p->n_ops; start += p->batch)
+    {
+      g_autoptr(GString) body = g_string_new (NULL);
+      g_autofree char *url = g_strconcat (p->server->base, "/sync", NULL);
+      g_autofree char *auth = g_strconcat ("Bearer ", p->token, NULL);
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GBytes) reply = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonArray *results;
+      guint end = MIN (start + p->batch, p->n_ops);
+
+      g_string_append_printf (body, "{\"client_id\":\"%s\",\"cursor\":0,\"limit\":1,\"ops\":[", p->client);
+      for (guint i = start; i < end; i++)
+        g_string_append_printf (body, "%s%s", i > start ? "," : "", (char *) g_ptr_array_index (p->op_texts, i));
+      g_string_append (body, "]}");
+
+      bytes = g_bytes_new (body->str, body->len);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      reply = soup_session_send_and_read (session, msg, NULL, &error);
+      if (reply == NULL || soup_message_get_status (msg) != 200)
+        {
+          if (p->tolerate_errors)
+            return FALSE;
+          g_error ("push failed: %s %u", error ? error->message : "", soup_message_get_status (msg));
+        }
+
+      g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (reply, NULL),
+                                                 g_bytes_get_size (reply), NULL));
+      results = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "results");
+      g_assert_cmpuint (json_array_get_length (results), ==, end - start);
+      for (guint i = 0; i < end - start; i++)
+        {
+          JsonObject *r = json_array_get_object_element (results, i);
+          const char *op_id = g_ptr_array_index (p->op_ids, start + i);
+          const char *status = json_object_get_string_member (r, "status");
+          char *ack = g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT,
+                                       json_object_get_int_member (r, "version"),
+                                       json_object_get_int_member (r, "number"));
+          const char *earlier = g_hash_table_lookup (p->acked, op_id);
+
+          g_assert_cmpstr (json_object_get_string_member (r, "op_id"), ==, op_id);
+          if (earlier != NULL)
+            {
+              /* acknowledged before: now a duplicate with the same figures */
+              g_assert_cmpstr (status, ==, "duplicate");
+              g_assert_cmpstr (earlier, ==, ack);
+              g_free (ack);
+              continue;
+            }
+          if (g_str_equal (status, "applied"))
+            {
+              p->applied++;
+              g_mutex_lock (p->lock);
+              g_assert_true (g_hash_table_add (p->numbers,
+                                               GINT_TO_POINTER (json_object_get_int_member (r, "number"))));
+              g_mutex_unlock (p->lock);
+            }
+          else
+            {
+              /* a retry after a crash: applied before the crash, never acknowledged */
+              g_assert_cmpstr (status, ==, "duplicate");
+              g_assert_true (p->tolerate_errors);
+            }
+          g_hash_table_insert (p->acked, (gpointer) op_id, ack);
+        }
+      g_atomic_int_inc (&push_progress);
+    }
+  return TRUE;
+}
+
+static gpointer
+pusher_thread (gpointer data)
+{
+  return GINT_TO_POINTER (pusher_send (data));
+}
+
+static void
+test_concurrency (void)
+{
+  enum { N_CLIENTS = 20, N_OPS = 200 };
+  Pusher pushers[N_CLIENTS] = { { 0 } };
+  GThread *threads[N_CLIENTS];
+  g_autoptr(GHashTable) numbers = g_hash_table_new (NULL, NULL);
+  g_autoptr(JsonNode) list = NULL;
+  GMutex lock;
+  const char *tokens[] = { tok_alex, tok_jana, tok_sam, tok_lee };
+
+  g_mutex_init (&lock);
+  for (guint i = 0; i < N_CLIENTS; i++)
+    {
+      pushers[i].server = shared;
+      pushers[i].token = tokens[i % 4];
+      pushers[i].n_ops = N_OPS;
+      pushers[i].batch = 50;
+      pushers[i].numbers = numbers;
+      pushers[i].lock = &lock;
+      pusher_prepare (&pushers[i]);
+    }
+  for (guint i = 0; i < N_CLIENTS; i++)
+    threads[i] = g_thread_new ("pusher", pusher_thread, &pushers[i]);
+  for (guint i = 0; i < N_CLIENTS; i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_cmpuint (pushers[i].applied, ==, N_OPS);
+    }
+  g_assert_cmpuint (g_hash_table_size (numbers), ==, N_CLIENTS * N_OPS);
+
+  /* all again: every one a duplicate with its first figures */
+  for (guint i = 0; i < N_CLIENTS; i++)
+    threads[i] = g_thread_new ("pusher", pusher_thread, &pushers[i]);
+  for (guint i = 0; i < N_CLIENTS; i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_cmpuint (pushers[i].applied, ==, N_OPS);
+      pusher_clear (&pushers[i]);
+    }
+
+  list = expect (shared, "GET", "/tickets?q=Last", tok_lee, NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (list), "total"), ==, N_CLIENTS * N_OPS);
+  g_mutex_clear (&lock);
+}
+
+static gint64
+latest_cursor (Server     *s,
+               const char *token)
+{
+  gint64 cursor = 0;
+
+  for (;;)
+    {
+      g_autofree char *b = g_strdup_printf ("{\"client_id\":\"00000000-0000-4000-8000-000000000001\","
+                                            "\"cursor\":%" G_GINT64_FORMAT ",\"limit\":5000}", cursor);
+      g_autoptr(JsonNode) r = expect (s, "POST", "/sync", token, b, 200);
+      cursor = json_object_get_int_member (json_node_get_object (r), "cursor");
+      if (!json_object_get_boolean_member (json_node_get_object (r), "more"))
+        return cursor;
+    }
+}
+
+static void
+test_crash (void)
+{
+  enum { N_CLIENTS = 4, N_OPS = 300 };
+  g_autofree char *dir = g_dir_make_tmp ("fl-server-XXXXXX", NULL);
+  Server *s;
+  Pusher pushers[N_CLIENTS] = { { 0 } };
+  GThread *threads[N_CLIENTS];
+  g_autoptr(GHashTable) numbers = g_hash_table_new (NULL, NULL);
+  g_autoptr(JsonNode) list = NULL;
+  g_autofree char *token = NULL;
+  guint acked = 0;
+  gint64 cursor_before, cursor_after, stored_before;
+  GMutex lock;
+
+  add_user (dir, "alex", "agent");
+  s = server_start (dir);
+  token = login (s, "alex");
+  g_mutex_init (&lock);
+
+  for (guint i = 0; i < N_CLIENTS; i++)
+    {
+      pushers[i].server = s;
+      pushers[i].token = token;
+      pushers[i].n_ops = N_OPS;
+      pushers[i].batch = 5;
+      pushers[i].numbers = numbers;
+      pushers[i].lock = &lock;
+      pushers[i].tolerate_errors = TRUE;
+      pusher_prepare (&pushers[i]);
+      threads[i] = g_thread_new ("pusher", pusher_thread, &pushers[i]);
+    }
+
+  /* kill -9 while they push: after a fifth of the batches */
+  g_atomic_int_set (&push_progress, 0);
+  for (guint i = 0; i < 20000 && g_atomic_int_get (&push_progress) < N_CLIENTS * N_OPS / 5 / 5; i++)
+    g_usleep (500);
+  g_subprocess_force_exit (s->proc);
+  for (guint i = 0; i < N_CLIENTS; i++)
+    {
+      g_thread_join (threads[i]);
+      acked += g_hash_table_size (pushers[i].acked);
+    }
+  g_test_message ("acknowledged before the crash: %u of %u", acked, N_CLIENTS * N_OPS);
+  g_assert_cmpuint (acked, <, N_CLIENTS * N_OPS);
+  server_stop (s, TRUE);
+
+  /* restart on the same data; replay everything from every client */
+  s = server_start (dir);
+  cursor_before = latest_cursor (s, token);   /* the token survived the crash */
+  {
+    g_autoptr(JsonNode) before = expect (s, "GET", "/tickets?limit=1", token, NULL, 200);
+    stored_before = json_object_get_int_member (json_node_get_object (before), "total");
+    g_assert_cmpint (stored_before, >=, acked);
+  }
+  for (guint i = 0; i < N_CLIENTS; i++)
+    {
+      pushers[i].server = s;
+      pushers[i].tolerate_errors = TRUE;
+      threads[i] = g_thread_new ("pusher", pusher_thread, &pushers[i]);
+    }
+  for (guint i = 0; i < N_CLIENTS; i++)
+    {
+      g_assert_true (GPOINTER_TO_INT (g_thread_join (threads[i])));
+      g_assert_cmpuint (g_hash_table_size (pushers[i].acked), ==, N_OPS);
+      pusher_clear (&pushers[i]);
+    }
+
+  /* each op stored exactly once: one ticket per create op, numbers unique */
+  list = expect (s, "GET", "/tickets?limit=1", token, NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (list), "total"), ==, N_CLIENTS * N_OPS);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (json_object_get_array_member (json_node_get_object (list), "tickets"), 0), "number"),
+                   <=, N_CLIENTS * N_OPS);
+  cursor_after = latest_cursor (s, token);
+  g_assert_cmpint (cursor_after, >=, cursor_before);
+  /* one new event per op stored after the restart, none twice */
+  g_assert_cmpint (cursor_after - cursor_before, ==, N_CLIENTS * N_OPS - stored_before);
+
+  server_stop (s, FALSE);
+  g_mutex_clear (&lock);
+  rm_rf (dir);
+}
+
+static void
+test_restart (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fl-server-XXXXXX", NULL);
+  g_autofree char *client = g_uuid_string_random ();
+  g_autofree char *token = NULL;
+  g_autofree char *data = create_data ("Neustart", "other");
+  gint64 number1, seq1;
+  Server *s;
+
+  add_user (dir, "lee", "lead");
+  s = server_start (dir);
+  token = login (s, "lee");
+  {
+    g_autofree char *o = g_uuid_string_random ();
+    g_autofree char *t = g_uuid_string_random ();
+    g_autofree char *op = op_json (o, t, "create", 0, NULL, data);
+    g_autoptr(JsonNode) r = sync_ops (s, token, client, 0, op);
+    number1 = json_object_get_int_member (result_n (r, 0), "number");
+    seq1 = json_object_get_int_member (json_node_get_object (r), "cursor");
+  }
+  server_stop (s, FALSE);   /* SIGTERM: exit 0 */
+
+  s = server_start (dir);
+  {
+    g_autofree char *o = g_uuid_string_random ();
+    g_autofree char *t = g_uuid_string_random ();
+    g_autofree char *op = op_json (o, t, "create", 0, NULL, data);
+    g_autofree char *body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT ",\"ops\":[%s]}",
+                                             client, seq1, op);
+    g_autoptr(JsonNode) r = expect (s, "POST", "/sync", token, body, 200);
+    JsonArray *events = json_object_get_array_member (json_object_get_object_member (json_node_get_object (r), "changes"), "events");
+    g_assert_cmpint (json_object_get_int_member (result_n (r, 0), "number"), ==, number1 + 1);
+    g_assert_cmpuint (json_array_get_length (events), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (events, 0), "seq"), >, seq1);
+  }
+  server_stop (s, FALSE);
+  rm_rf (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *dir = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  dir = g_dir_make_tmp ("fl-server-XXXXXX", NULL);
+  add_user (dir, "alex", "agent");
+  add_user (dir, "jana", "agent");
+  add_user (dir, "sam", "specialist");
+  add_user (dir, "lee", "lead");
+  shared = server_start (dir);
+  tok_alex = login (shared, "alex");
+  tok_jana = login (shared, "jana");
+  tok_sam = login (shared, "sam");
+  tok_lee = login (shared, "lee");
+
+  g_test_add_func ("/server/cli", test_cli);
+  g_test_add_func ("/server/errors", test_errors);
+  g_test_add_func ("/server/roles", test_roles);
+  g_test_add_func ("/server/session", test_session);
+  g_test_add_func ("/server/rate-limit", test_rate_limit);
+  g_test_add_func ("/server/ops", test_ops);
+  g_test_add_func ("/server/conflicts", test_conflicts);
+  g_test_add_func ("/server/duplicates", test_duplicates);
+  g_test_add_func ("/server/changes", test_changes);
+  g_test_add_func ("/server/long-poll", test_long_poll);
+  g_test_add_func ("/server/tickets", test_tickets_query);
+  g_test_add_func ("/server/report", test_report);
+  g_test_add_func ("/server/checklists", test_checklists);
+  g_test_add_func ("/server/concurrency", test_concurrency);
+  g_test_add_func ("/server/crash", test_crash);
+  g_test_add_func ("/server/restart", test_restart);
+
+  ret = g_test_run ();
+
+  server_stop (shared, FALSE);
+  g_free (tok_alex);
+  g_free (tok_jana);
+  g_free (tok_sam);
+  g_free (tok_lee);
+  rm_rf (dir);
+  return ret;
+}
