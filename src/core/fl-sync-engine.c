@@ -639,6 +639,7 @@ post_done_cb (GObject      *source,
   g_autoptr(GError) transport_error = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GTask) apply = NULL;
+  GCancellable *cancellable;
   ApplyData *applied;
 
   body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &transport_error);
@@ -673,7 +674,8 @@ post_done_cb (GObject      *source,
   applied = g_new0 (ApplyData, 1);
   applied->response = g_steal_pointer (&body);
 
-  apply = g_task_new (self, g_task_get_cancellable (task), apply_done_cb, g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  apply = g_task_new (self, cancellable, apply_done_cb, g_steal_pointer (&task));
   g_task_set_source_tag (apply, apply_thread);
   g_task_set_task_data (apply, applied, apply_data_free);
   g_task_run_in_thread (apply, apply_thread);
@@ -1188,6 +1190,7 @@ login_done_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GTask) store_task = NULL;
+  GCancellable *cancellable;
   JsonObject *obj;
   JsonObject *user;
   const char *token;
@@ -1241,7 +1244,8 @@ login_done_cb (GObject      *source,
       data->username = g_strdup (json_object_get_string_member (user, "username"));
     }
 
-  store_task = g_task_new (self, g_task_get_cancellable (task), login_stored_cb, g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  store_task = g_task_new (self, cancellable, login_stored_cb, g_steal_pointer (&task));
   g_task_set_task_data (store_task, data, NULL);
   g_task_run_in_thread (store_task, login_store_thread);
 }
