@@ -15,6 +15,7 @@ struct _FlContext
   /* owned */
   FlStore   *store;
   GSettings *settings;
+  FlSyncEngine *sync_engine;
 
   gint64     fixed_now;          /* 0: the real clock */
 };
@@ -35,6 +36,9 @@ fl_context_dispose (GObject *object)
 {
   FlContext *self = (FlContext *)object;
 
+  if (self->sync_engine != NULL)
+    fl_sync_engine_stop (self->sync_engine);
+  g_clear_object (&self->sync_engine);
   g_clear_object (&self->settings);
   g_clear_object (&self->store);
 
@@ -88,10 +92,26 @@ fl_context_set_property (GObject      *object,
 }
 
 static void
+fl_context_constructed (GObject *object)
+{
+  FlContext *self = (FlContext *)object;
+
+  G_OBJECT_CLASS (fl_context_parent_class)->constructed (object);
+
+  self->sync_engine = fl_sync_engine_new (self->store);
+  if (self->settings != NULL)
+    {
+      g_autofree char *ca_file = g_settings_get_string (self->settings, "ca-file");
+      fl_sync_engine_set_ca_file (self->sync_engine, ca_file);
+    }
+}
+
+static void
 fl_context_class_init (FlContextClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = fl_context_constructed;
   object_class->dispose = fl_context_dispose;
   object_class->get_property = fl_context_get_property;
   object_class->set_property = fl_context_set_property;
@@ -133,6 +153,14 @@ fl_context_get_store (FlContext *self)
   g_return_val_if_fail (FL_IS_CONTEXT (self), NULL);
 
   return self->store;
+}
+
+FlSyncEngine *
+fl_context_get_sync_engine (FlContext *self)
+{
+  g_return_val_if_fail (FL_IS_CONTEXT (self), NULL);
+
+  return self->sync_engine;
 }
 
 GSettings *

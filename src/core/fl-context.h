@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "fl-store.h"
+#include "fl-sync-engine.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,8 @@ G_DECLARE_FINAL_TYPE (FlContext, fl_context, FL, CONTEXT, GObject)
 FlContext  *fl_context_new           (FlStore    *store,
                                       GSettings  *settings);
 FlStore    *fl_context_get_store     (FlContext  *self);
+/* The sync engine on the same store (always there; it may not be logged in). */
+FlSyncEngine *fl_context_get_sync_engine (FlContext *self);
 /* NULL where no schema is installed (the CLI) */
 GSettings  *fl_context_get_settings  (FlContext  *self);
 /* The time every part uses, ms since the epoch; tests may set it. */
