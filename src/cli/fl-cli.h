@@ -1,0 +1,27 @@
+/* fl-cli.h — the commands of firstline-cli
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit statuses, as documented in docs/cli.md. */
+typedef enum
+{
+  FL_CLI_EXIT_OK          = 0,
+  FL_CLI_EXIT_ERROR       = 1,
+  FL_CLI_EXIT_USAGE       = 2,
+  FL_CLI_EXIT_UNREACHABLE = 3,
+  FL_CLI_EXIT_CONFLICTS   = 4,
+} FlCliExit;
+
+/* Runs one command line (@argv[0] is the program name) and returns the exit
+ * status. Output goes to stdout, messages to stderr; the password of `login` is
+ * read from stdin. */
+int fl_cli_run (int    argc,
+                char **argv);
+
+G_END_DECLS
