@@ -8,8 +8,12 @@
 
 #include <glib/gi18n.h>
 
+#include <stdio.h>
+#include <string.h>
+
 #include "fl-application.h"
 #include "fl-demo.h"
+#include "fl-login-dialog.h"
 #include "fl-window.h"
 
 struct _FlApplication
@@ -19,6 +23,8 @@ struct _FlApplication
   /* owned */
   FlContext      *context;
   char           *cache_path;
+  char           *server_url;
+  char           *username;
   int             demo_tickets;
 };
 
@@ -27,6 +33,11 @@ G_DEFINE_FINAL_TYPE (FlApplication, fl_application, ADW_TYPE_APPLICATION)
 static const GOptionEntry option_entries[] = {
   { "cache", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Use this local cache file"), N_("FILE") },
+  { "server", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Log in to this server (password from $FIRSTLINE_PASSWORD or the first line of stdin)"),
+    N_("URL") },
+  { "user", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Log in as this user (with --server)"), N_("NAME") },
   { "demo-tickets", 0, 0, G_OPTION_ARG_INT, NULL,
     N_("Fill an empty cache with this many generated demo tickets"), N_("N") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -66,6 +77,79 @@ fill_demo (FlApplication *self,
     g_warning ("Could not add demo tickets: %s", error->message);
 }
 
+/* A desktop notification for a new incoming ticket while the window is in the background. */
+static void
+on_store_changed_cb (FlApplication *self,
+                     GPtrArray     *changes,
+                     FlStore       *store)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GSettings *settings = fl_context_get_settings (self->context);
+
+  if (settings != NULL && !g_settings_get_boolean (settings, "notifications"))
+    return;
+  if (window != NULL && gtk_window_is_active (window))
+    return;
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      FlStoreChange *c = g_ptr_array_index (changes, i);
+      g_autoptr(GNotification) notification = NULL;
+      g_autofree char *id = NULL;
+      g_autofree char *body = NULL;
+
+      if (c->old_ticket != NULL || c->new_ticket == NULL ||
+          !fl_store_ticket_in_view (store, FL_VIEW_INCOMING, c->new_ticket) ||
+          g_strcmp0 (c->new_ticket->created_by, fl_store_get_username (store)) == 0)
+        continue;
+
+      /* Translators: notification body: priority, requester, title */
+      body = g_strdup_printf (_("P%d · %s: %s"), c->new_ticket->priority,
+                              c->new_ticket->requester.name, c->new_ticket->title);
+      notification = g_notification_new (_("New incoming ticket"));
+      g_notification_set_body (notification, body);
+      g_notification_set_priority (notification, c->new_ticket->priority == 1
+                                                 ? G_NOTIFICATION_PRIORITY_HIGH
+                                                 : G_NOTIFICATION_PRIORITY_NORMAL);
+      g_notification_set_default_action (notification, "app.activate");
+      id = g_strdup_printf ("new-ticket-%s", c->new_ticket->id);
+      g_application_send_notification (G_APPLICATION (self), id, notification);
+    }
+}
+
+static char *
+read_password (void)
+{
+  const char *env = g_getenv ("FIRSTLINE_PASSWORD");
+  char line[4096];
+
+  if (env != NULL)
+    return g_strdup (env);
+
+  if (fgets (line, sizeof line, stdin) == NULL)
+    return NULL;
+  line[strcspn (line, "\r\n")] = '\0';
+  return g_strdup (line);
+}
+
+static void
+login_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(FlApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  FlSyncEngine *engine = FL_SYNC_ENGINE (source);
+
+  if (!fl_sync_engine_login_finish (engine, result, &error))
+    {
+      g_warning ("Login failed: %s", error->message);
+      return;
+    }
+
+  fl_sync_engine_start (engine);
+}
+
 static gboolean
 ensure_context (FlApplication  *self,
                 GError        **error)
@@ -85,6 +169,8 @@ ensure_context (FlApplication  *self,
 
   settings = settings_new_if_installed ();
   self->context = fl_context_new (store, settings);
+  g_signal_connect_object (store, "changed", G_CALLBACK (on_store_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   return TRUE;
 }
 
@@ -116,6 +202,25 @@ fl_application_activate (GApplication *app)
 
   window = GTK_WINDOW (fl_window_new (self, self->context));
   gtk_window_present (window);
+
+  {
+    FlSyncEngine *engine = fl_context_get_sync_engine (self->context);
+    g_autofree char *server = fl_sync_engine_dup_server_url (engine);
+
+    if (self->server_url != NULL)
+      {
+        g_autofree char *password = read_password ();
+        const char *user = self->username ? self->username
+                                          : fl_store_get_username (fl_context_get_store (self->context));
+
+        fl_sync_engine_login_async (engine, self->server_url, user, password ? password : "",
+                                    NULL, login_done_cb, g_object_ref (self));
+      }
+    else if (server != NULL)
+      fl_sync_engine_start (engine);
+    else if (self->demo_tickets <= 0)
+      gtk_window_present (GTK_WINDOW (fl_login_dialog_new (window, self->context)));
+  }
 }
 
 static int
@@ -132,6 +237,8 @@ fl_application_handle_local_options (GApplication *app,
 
   g_variant_dict_lookup (options, "cache", "^ay", &self->cache_path);
   g_variant_dict_lookup (options, "demo-tickets", "i", &self->demo_tickets);
+  g_variant_dict_lookup (options, "server", "s", &self->server_url);
+  g_variant_dict_lookup (options, "user", "s", &self->username);
 
   return G_APPLICATION_CLASS (fl_application_parent_class)->handle_local_options (app, options);
 }
@@ -164,9 +271,47 @@ about_action (GSimpleAction *action,
                          NULL);
 }
 
+static void
+apply_color_scheme (const char *scheme)
+{
+  AdwColorScheme value = ADW_COLOR_SCHEME_DEFAULT;
+
+  if (g_strcmp0 (scheme, "dark") == 0)
+    value = ADW_COLOR_SCHEME_FORCE_DARK;
+  else if (g_strcmp0 (scheme, "light") == 0)
+    value = ADW_COLOR_SCHEME_FORCE_LIGHT;
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), value);
+}
+
+static void
+dark_style_action (GSimpleAction *action,
+                   GVariant      *state,
+                   gpointer       user_data)
+{
+  FlApplication *self = user_data;
+  const char *scheme = g_variant_get_boolean (state) ? "dark" : "default";
+  GSettings *settings = self->context ? fl_context_get_settings (self->context) : NULL;
+
+  g_simple_action_set_state (action, state);
+  apply_color_scheme (scheme);
+  if (settings != NULL)
+    g_settings_set_string (settings, "color-scheme", scheme);
+}
+
+static void
+activate_action (GSimpleAction *action,
+                 GVariant      *param,
+                 gpointer       user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "about", about_action },
+  { "activate", activate_action },
+  { "dark-style", NULL, NULL, "false", dark_style_action },
 };
 
 static void
@@ -180,6 +325,19 @@ fl_application_startup (GApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+
+  {
+    g_autoptr(GSettings) settings = settings_new_if_installed ();
+    if (settings != NULL)
+      {
+        g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
+        GAction *dark = g_action_map_lookup_action (G_ACTION_MAP (self), "dark-style");
+
+        apply_color_scheme (scheme);
+        g_simple_action_set_state (G_SIMPLE_ACTION (dark),
+                                   g_variant_new_boolean (g_strcmp0 (scheme, "dark") == 0));
+      }
+  }
 }
 
 static void
@@ -198,6 +356,8 @@ fl_application_finalize (GObject *object)
   FlApplication *self = (FlApplication *)object;
 
   g_free (self->cache_path);
+  g_free (self->server_url);
+  g_free (self->username);
 
   G_OBJECT_CLASS (fl_application_parent_class)->finalize (object);
 }

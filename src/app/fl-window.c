@@ -7,9 +7,27 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
+#include "fl-conflicts-dialog.h"
+#include "fl-login-dialog.h"
+#include "fl-sync-indicator.h"
+#include "fl-ticket-detail.h"
 #include "fl-ticket-list.h"
 #include "fl-window.h"
+
+#if __has_include ("fl-intake-dialog.h")
+# include "fl-intake-dialog.h"
+# define HAVE_INTAKE 1
+#endif
+#if __has_include ("fl-checklist-pane.h")
+# include "fl-checklist-pane.h"
+# define HAVE_CHECKLIST_PANE 1
+#endif
+#if __has_include ("fl-handoff-dialog.h")
+# include "fl-handoff-dialog.h"
+# define HAVE_HANDOFF 1
+#endif
 
 /* View counts are refreshed at most this often while the store changes. */
 #define COUNTS_DEBOUNCE_MS 150
@@ -38,10 +56,20 @@ struct _FlWindow
   FlTicketList         *ticket_list;
   AdwWindowTitle       *detail_title;
   AdwStatusPage        *detail_placeholder;
+  GtkStack             *detail_stack;
+  FlTicketDetail       *ticket_detail;
+  GtkRevealer          *checklist_revealer;
+  GtkBox               *checklist_box;
+  GtkToggleButton      *checklist_button;
+  FlSyncIndicator      *sync_indicator;
+
+  /* borrowed */
+  GtkWidget            *checklist_pane;
 
   /* owned */
   FlContext            *context;
   FlTicketListModel    *model;
+  char                 *selected_id;
 
   guint                 counts_source_id;
 };
@@ -106,13 +134,14 @@ update_list_stack (FlWindow *self)
 }
 
 static void
-update_detail (FlWindow *self)
+show_ticket (FlWindow *self,
+             FlTicket *ticket)
 {
-  FlTicket *ticket = fl_ticket_list_get_selected (self->ticket_list);
   g_autofree char *number = NULL;
 
   if (ticket == NULL)
     {
+      gtk_stack_set_visible_child_name (self->detail_stack, "placeholder");
       adw_window_title_set_title (self->detail_title, "");
       adw_window_title_set_subtitle (self->detail_title, "");
       return;
@@ -121,6 +150,61 @@ update_detail (FlWindow *self)
   number = fl_ticket_dup_display_number (ticket);
   adw_window_title_set_title (self->detail_title, ticket->title);
   adw_window_title_set_subtitle (self->detail_title, number);
+  fl_ticket_detail_set_ticket (self->ticket_detail, ticket);
+#ifdef HAVE_CHECKLIST_PANE
+  if (self->checklist_pane != NULL)
+    fl_checklist_pane_set_ticket (FL_CHECKLIST_PANE (self->checklist_pane), ticket);
+#endif
+  gtk_stack_set_visible_child_name (self->detail_stack, "detail");
+}
+
+/* The list follows the selection; the detail keeps its ticket when the
+ * ticket leaves the view (claimed out of Incoming, say) and follows it. */
+static void
+update_detail (FlWindow *self)
+{
+  FlTicket *ticket = fl_ticket_list_get_selected (self->ticket_list);
+
+  if (ticket == NULL)
+    return;
+
+  g_free (self->selected_id);
+  self->selected_id = g_strdup (ticket->id);
+  show_ticket (self, ticket);
+}
+
+static void
+on_detail_ticket_cb (FlWindow       *self,
+                     GParamSpec     *pspec,
+                     FlTicketDetail *detail)
+{
+  FlTicket *ticket = fl_ticket_detail_get_ticket (detail);
+  g_autofree char *number = NULL;
+
+  if (ticket == NULL)
+    return;
+
+  number = fl_ticket_dup_display_number (ticket);
+  adw_window_title_set_title (self->detail_title, ticket->title);
+  adw_window_title_set_subtitle (self->detail_title, number);
+}
+
+/* Keeps the selected ticket selected while rows move around it. */
+static void
+on_items_changed_cb (FlWindow   *self,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     GListModel *model)
+{
+  FlTicket *selected = fl_ticket_list_get_selected (self->ticket_list);
+
+  if (self->selected_id == NULL)
+    return;
+  if (selected != NULL && g_str_equal (selected->id, self->selected_id))
+    return;
+
+  fl_ticket_list_select_id (self->ticket_list, self->selected_id);
 }
 
 static void
@@ -150,6 +234,17 @@ on_ticket_activated_cb (FlWindow     *self,
                         FlTicketList *list)
 {
   adw_leaflet_set_visible_child (self->leaflet, self->detail_pane);
+}
+
+G_GNUC_UNUSED static void
+on_ticket_created_cb (FlWindow *self,
+                      FlTicket *ticket)
+{
+  /* Show the new ticket where it is: its row in the list, and its detail. */
+  g_free (self->selected_id);
+  self->selected_id = g_strdup (ticket->id);
+  if (!fl_ticket_list_select_id (self->ticket_list, ticket->id))
+    show_ticket (self, ticket);
 }
 
 static void
@@ -241,6 +336,202 @@ select_relative_action (GtkWidget  *widget,
 }
 
 static void
+new_ticket_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+#ifdef HAVE_INTAKE
+  FlWindow *self = FL_WINDOW (widget);
+  FlIntakeDialog *dialog = fl_intake_dialog_new (GTK_WINDOW (self), self->context);
+
+  g_signal_connect_object (dialog, "created", G_CALLBACK (on_ticket_created_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+#endif
+}
+
+static void
+sync_now_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+  FlSyncEngine *engine = fl_context_get_sync_engine (self->context);
+
+  fl_sync_engine_start (engine);
+  fl_sync_engine_kick (engine);
+}
+
+static void
+show_conflicts_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+
+  gtk_window_present (GTK_WINDOW (fl_conflicts_dialog_new (GTK_WINDOW (self), self->context)));
+}
+
+static void
+login_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+
+  gtk_window_present (GTK_WINDOW (fl_login_dialog_new (GTK_WINDOW (self), self->context)));
+}
+
+static void
+logout_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+
+  fl_sync_engine_logout_async (fl_context_get_sync_engine (self->context), NULL, NULL, NULL);
+}
+
+static void
+preferences_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+  GSettings *settings = fl_context_get_settings (self->context);
+  g_autofree char *server = fl_sync_engine_dup_server_url (fl_context_get_sync_engine (self->context));
+  g_autofree char *account = NULL;
+  GtkWidget *window = adw_preferences_window_new ();
+  GtkWidget *page = adw_preferences_page_new ();
+  GtkWidget *group = adw_preferences_group_new ();
+  GtkWidget *row;
+  GtkWidget *toggle;
+
+  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (self));
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Server"));
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Logged in"));
+  /* Translators: user on server */
+  account = server ? g_strdup_printf (_("%s on %s"),
+                                      fl_store_get_username (fl_context_get_store (self->context)),
+                                      server)
+                   : g_strdup (_("Not logged in"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), account);
+  toggle = gtk_button_new_with_mnemonic (_("_Log In…"));
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (toggle), "win.login");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+
+  if (fl_sync_engine_get_credentials_backend (fl_context_get_sync_engine (self->context)) == FL_CREDENTIALS_FILE)
+    {
+      row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No keyring available"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                   _("The login token is kept in a file only you can read."));
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+    }
+
+  row = adw_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Extra CA certificates (file)"));
+  if (settings != NULL)
+    g_settings_bind (settings, "ca-file", row, "text", G_SETTINGS_BIND_DEFAULT);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
+
+  group = adw_preferences_group_new ();
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Desktop"));
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Notify about new incoming tickets"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("While the window is in the background"));
+  toggle = gtk_switch_new ();
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+  if (settings != NULL)
+    g_settings_bind (settings, "notifications", toggle, "active", G_SETTINGS_BIND_DEFAULT);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Dark style"));
+  toggle = gtk_switch_new ();
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  gtk_switch_set_active (GTK_SWITCH (toggle),
+                         adw_style_manager_get_dark (adw_style_manager_get_default ()));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (toggle), "app.dark-style");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
+
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+forward_to_detail_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+  g_autofree char *detail_action = g_strdup_printf ("ticket.%s", action_name + strlen ("win."));
+
+  if (fl_ticket_detail_get_ticket (self->ticket_detail) != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self->ticket_detail), detail_action, NULL);
+}
+
+static void
+toggle_checklist_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+
+  gtk_toggle_button_set_active (self->checklist_button,
+                                !gtk_toggle_button_get_active (self->checklist_button));
+}
+
+static void
+on_handoff_requested_cb (FlWindow       *self,
+                         FlTicket       *ticket,
+                         FlTicketDetail *detail)
+{
+#ifdef HAVE_HANDOFF
+  gtk_window_present (GTK_WINDOW (fl_handoff_dialog_new (GTK_WINDOW (self), self->context,
+                                                          ticket, NULL)));
+#endif
+}
+
+#ifdef HAVE_CHECKLIST_PANE
+static void
+on_checklist_resolve_cb (FlWindow         *self,
+                         FlResolutionCode  code,
+                         const char       *summary,
+                         GtkWidget        *pane)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self->ticket_detail), "ticket.resolve-with", "(ss)",
+                              fl_resolution_code_to_string (code), summary ? summary : "");
+}
+
+static void
+on_checklist_escalate_cb (FlWindow   *self,
+                          const char *queue,
+                          GtkWidget  *pane)
+{
+  FlTicket *ticket = fl_ticket_detail_get_ticket (self->ticket_detail);
+
+  if (ticket == NULL)
+    return;
+# ifdef HAVE_HANDOFF
+  gtk_window_present (GTK_WINDOW (fl_handoff_dialog_new (GTK_WINDOW (self), self->context,
+                                                          ticket, queue)));
+# endif
+}
+#endif
+
+static void
 fl_window_constructed (GObject *object)
 {
   FlWindow *self = (FlWindow *)object;
@@ -268,6 +559,23 @@ fl_window_constructed (GObject *object)
 
   fl_ticket_list_set_context (self->ticket_list, self->context);
   fl_ticket_list_set_model (self->ticket_list, self->model);
+  g_signal_connect_object (self->model, "items-changed",
+                           G_CALLBACK (on_items_changed_cb), self, G_CONNECT_SWAPPED);
+
+  fl_ticket_detail_set_context (self->ticket_detail, self->context);
+  fl_sync_indicator_set_engine (self->sync_indicator, fl_context_get_sync_engine (self->context));
+
+#ifdef HAVE_CHECKLIST_PANE
+  self->checklist_pane = fl_checklist_pane_new (self->context);
+  gtk_widget_set_hexpand (self->checklist_pane, TRUE);
+  gtk_box_append (self->checklist_box, self->checklist_pane);
+  g_signal_connect_object (self->checklist_pane, "resolve-requested",
+                           G_CALLBACK (on_checklist_resolve_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->checklist_pane, "escalate-requested",
+                           G_CALLBACK (on_checklist_escalate_cb), self, G_CONNECT_SWAPPED);
+#else
+  gtk_widget_set_visible (GTK_WIDGET (self->checklist_button), FALSE);
+#endif
 
   /* Selects the view's row in the sidebar and sets the title. */
   fl_window_set_view (self, view);
@@ -285,6 +593,7 @@ fl_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), FL_TYPE_WINDOW);
   g_clear_object (&self->model);
   g_clear_object (&self->context);
+  g_clear_pointer (&self->selected_id, g_free);
 
   G_OBJECT_CLASS (fl_window_parent_class)->dispose (object);
 }
@@ -347,6 +656,8 @@ fl_window_class_init (FlWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (FL_TYPE_TICKET_LIST);
+  g_type_ensure (FL_TYPE_TICKET_DETAIL);
+  g_type_ensure (FL_TYPE_SYNC_INDICATOR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/firstline/Firstline/ui/fl-window.ui");
@@ -369,12 +680,36 @@ fl_window_class_init (FlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FlWindow, ticket_list);
   gtk_widget_class_bind_template_child (widget_class, FlWindow, detail_title);
   gtk_widget_class_bind_template_child (widget_class, FlWindow, detail_placeholder);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, detail_stack);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, ticket_detail);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, checklist_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, checklist_box);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, checklist_button);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, sync_indicator);
 
   gtk_widget_class_install_action (widget_class, "win.show-views", NULL, show_views_action);
   gtk_widget_class_install_action (widget_class, "win.show-list", NULL, show_list_action);
   gtk_widget_class_install_action (widget_class, "win.view", "s", view_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.select-relative", "i", select_relative_action);
+  gtk_widget_class_install_action (widget_class, "win.new-ticket", NULL, new_ticket_action);
+  gtk_widget_class_install_action (widget_class, "win.sync-now", NULL, sync_now_action);
+  gtk_widget_class_install_action (widget_class, "win.show-conflicts", NULL, show_conflicts_action);
+  gtk_widget_class_install_action (widget_class, "win.login", NULL, login_action);
+  gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_action);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_install_action (widget_class, "win.claim", NULL, forward_to_detail_action);
+  gtk_widget_class_install_action (widget_class, "win.resolve", NULL, forward_to_detail_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-checklist", NULL, toggle_checklist_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-ticket", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.claim", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.resolve", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-checklist", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (view_keys); i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
@@ -403,6 +738,10 @@ fl_window_init (FlWindow *self)
                             G_CALLBACK (on_selected_ticket_cb), self);
   g_signal_connect_swapped (self->ticket_list, "ticket-activated",
                             G_CALLBACK (on_ticket_activated_cb), self);
+  g_signal_connect_swapped (self->ticket_detail, "notify::ticket",
+                            G_CALLBACK (on_detail_ticket_cb), self);
+  g_signal_connect_swapped (self->ticket_detail, "handoff-requested",
+                            G_CALLBACK (on_handoff_requested_cb), self);
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
 }
 

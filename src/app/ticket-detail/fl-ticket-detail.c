@@ -1,0 +1,917 @@
+/* fl-ticket-detail.c — one ticket: header, requester, timeline, notes, actions
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "fl-ticket-detail"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "fl-ticket-detail.h"
+
+/* A draft is written to the cache this long after the last keystroke. */
+#define DRAFT_SAVE_DELAY_MS 400
+
+struct _FlTicketDetail
+{
+  GtkWidget       parent_instance;
+
+  /* template widgets */
+  GtkWidget      *box;
+  GtkRevealer    *presence_revealer;
+  GtkLabel       *presence_label;
+  GtkLabel       *priority_label;
+  GtkLabel       *number_label;
+  GtkLabel       *status_label;
+  GtkWidget      *pending_icon;
+  GtkLabel       *title_label;
+  GtkLabel       *meta_label;
+  GtkWidget      *claim_button;
+  GtkWidget      *wait_button;
+  GtkWidget      *resume_button;
+  GtkWidget      *resolve_button;
+  GtkWidget      *handoff_button;
+  GtkWidget      *reopen_button;
+  GtkWidget      *close_button;
+  AdwActionRow   *requester_row;
+  AdwActionRow   *contact_row;
+  AdwActionRow   *place_row;
+  AdwActionRow   *asset_row;
+  GtkLabel       *description_label;
+  GtkListBox     *timeline;
+  GtkTextView    *note_view;
+  GtkCheckButton *internal_check;
+  GtkLabel       *note_error;
+
+  /* owned */
+  FlContext      *context;
+  FlTicket       *ticket;
+  char           *presence_text;
+
+  guint           draft_source_id;
+  guint           n_timeline_rows;
+  gboolean        loading_draft;
+};
+
+G_DEFINE_FINAL_TYPE (FlTicketDetail, fl_ticket_detail, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_TICKET,
+  N_PROPS
+};
+
+enum {
+  HANDOFF_REQUESTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties [N_PROPS];
+static guint signals [N_SIGNALS];
+
+static FlStore *
+get_store (FlTicketDetail *self)
+{
+  return self->context ? fl_context_get_store (self->context) : NULL;
+}
+
+static void
+set_exclusive_class (GtkWidget  *widget,
+                     const char *prefix,
+                     const char *wanted)
+{
+  g_auto(GStrv) classes = gtk_widget_get_css_classes (widget);
+
+  for (guint i = 0; classes[i]; i++)
+    if (g_str_has_prefix (classes[i], prefix))
+      gtk_widget_remove_css_class (widget, classes[i]);
+  gtk_widget_add_css_class (widget, wanted);
+}
+
+static void
+show_error (FlTicketDetail *self,
+            const char     *heading,
+            const GError   *error)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   heading, error->message);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static char *
+format_local_time (gint64 ms)
+{
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) local = NULL;
+
+  if (ms == 0)
+    return g_strdup ("—");
+
+  utc = g_date_time_new_from_unix_utc (ms / 1000);
+  if (utc == NULL)
+    return g_strdup ("—");
+  local = g_date_time_to_local (utc);
+  /* Translators: a date and time in the timeline, see g_date_time_format() */
+  return g_date_time_format (local, _("%d.%m.%Y %H:%M"));
+}
+
+static const char *
+or_dash (const char *text)
+{
+  return text != NULL && *text != '\0' ? text : "—";
+}
+
+static GtkWidget *
+timeline_row_new (FlEvent *event)
+{
+  g_autofree char *when = format_local_time (event->at);
+  g_autofree char *what = fl_event_describe (event);
+  g_autofree char *header = NULL;
+  GtkWidget *box;
+  GtkWidget *top;
+  GtkWidget *label;
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  gtk_widget_set_margin_top (box, 8);
+  gtk_widget_set_margin_bottom (box, 8);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+
+  top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_append (GTK_BOX (box), top);
+
+  /* Translators: who and when in the timeline, e.g. "alex · 29.11.2026 10:15" */
+  header = g_strdup_printf (_("%s · %s"), event->author, when);
+  label = gtk_label_new (header);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_add_css_class (label, "caption");
+  gtk_box_append (GTK_BOX (top), label);
+
+  if (event->seq == 0)
+    {
+      GtkWidget *icon = gtk_image_new_from_icon_name ("emblem-synchronizing-symbolic");
+      gtk_widget_set_tooltip_text (icon, _("Not yet sent to the server"));
+      gtk_widget_add_css_class (icon, "pending-marker");
+      gtk_box_append (GTK_BOX (top), icon);
+    }
+
+  label = gtk_label_new (what);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_box_append (GTK_BOX (box), label);
+
+  if (event->type == FL_OP_NOTE || event->type == FL_OP_HANDOFF ||
+      event->type == FL_OP_RESOLVE || event->type == FL_OP_REOPEN)
+    {
+      const char *member = event->type == FL_OP_NOTE ? "body" :
+                           event->type == FL_OP_REOPEN ? "reason" : "summary";
+      const char *text = json_object_get_string_member_with_default (event->data, member, "");
+
+      if (*text != '\0')
+        {
+          label = gtk_label_new (text);
+          gtk_label_set_xalign (GTK_LABEL (label), 0);
+          gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+          gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+          gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+          gtk_box_append (GTK_BOX (box), label);
+        }
+
+      if (event->type == FL_OP_NOTE &&
+          json_object_get_boolean_member_with_default (event->data, "internal", FALSE))
+        gtk_widget_add_css_class (box, "internal-note");
+    }
+
+  if (event->type == FL_OP_HANDOFF &&
+      json_object_has_member (event->data, "steps_tried") &&
+      JSON_NODE_HOLDS_ARRAY (json_object_get_member (event->data, "steps_tried")))
+    {
+      JsonArray *steps = json_object_get_array_member (event->data, "steps_tried");
+      g_autoptr(GString) text = g_string_new (NULL);
+
+      for (guint i = 0; i < json_array_get_length (steps); i++)
+        {
+          JsonNode *node = json_array_get_element (steps, i);
+          if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+            g_string_append_printf (text, "• %s\n", json_node_get_string (node));
+        }
+
+      if (text->len > 0)
+        {
+          g_string_truncate (text, text->len - 1);
+          label = gtk_label_new (text->str);
+          gtk_label_set_xalign (GTK_LABEL (label), 0);
+          gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+          gtk_widget_add_css_class (label, "dim-label");
+          gtk_box_append (GTK_BOX (box), label);
+        }
+    }
+
+  return box;
+}
+
+static void
+update_timeline (FlTicketDetail *self)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->timeline))) != NULL)
+    gtk_list_box_remove (self->timeline, child);
+  self->n_timeline_rows = 0;
+
+  if (self->ticket == NULL)
+    return;
+
+  events = fl_store_list_events (get_store (self), self->ticket->id, NULL);
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    {
+      gtk_list_box_append (self->timeline, timeline_row_new (g_ptr_array_index (events, i)));
+      self->n_timeline_rows++;
+    }
+}
+
+static void
+update_actions (FlTicketDetail *self)
+{
+  FlTicket *t = self->ticket;
+  FlStore *store = get_store (self);
+  const char *me = store ? fl_store_get_username (store) : NULL;
+  gboolean is_lead = store && fl_store_get_role (store) == FL_ROLE_LEAD;
+  gboolean open = t && fl_status_is_open (t->status);
+  struct { const char *action; GtkWidget *button; gboolean enabled; } actions[] = {
+    { "ticket.claim", self->claim_button, open && g_strcmp0 (t->assignee, me) != 0 && t->assignee == NULL },
+    { "ticket.wait", self->wait_button, open && t->status != FL_STATUS_WAITING && t->status != FL_STATUS_ESCALATED },
+    { "ticket.resume", self->resume_button, t && t->status == FL_STATUS_WAITING },
+    { "ticket.resolve", self->resolve_button, open },
+    { "ticket.handoff", self->handoff_button, open && t->status != FL_STATUS_ESCALATED },
+    { "ticket.reopen", self->reopen_button, t && !open },
+    { "ticket.close", self->close_button, t && t->status != FL_STATUS_CLOSED &&
+                                          (t->status == FL_STATUS_RESOLVED || is_lead) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    {
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), actions[i].action, actions[i].enabled);
+      gtk_widget_set_visible (actions[i].button, actions[i].enabled);
+    }
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "ticket.send-note", t != NULL);
+}
+
+static void
+update_presence (FlTicketDetail *self)
+{
+  g_autoptr(GPtrArray) others = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (self->ticket != NULL && self->context != NULL)
+    others = fl_sync_engine_list_presence (fl_context_get_sync_engine (self->context),
+                                           self->ticket->id);
+
+  for (guint i = 0; others != NULL && i < others->len; i++)
+    {
+      FlPresence *p = g_ptr_array_index (others, i);
+
+      if (text->len > 0)
+        g_string_append (text, " ");
+      if (p->editing)
+        /* Translators: %s is a user name */
+        g_string_append_printf (text, _("%s is typing in this ticket."), p->username);
+      else
+        /* Translators: %s is a user name */
+        g_string_append_printf (text, _("%s has this ticket open too."), p->username);
+    }
+
+  g_free (self->presence_text);
+  self->presence_text = g_string_free (g_steal_pointer (&text), FALSE);
+  gtk_label_set_label (self->presence_label, self->presence_text);
+  gtk_revealer_set_reveal_child (self->presence_revealer, *self->presence_text != '\0');
+}
+
+static void
+update_view (FlTicketDetail *self)
+{
+  FlTicket *t = self->ticket;
+  g_autofree char *priority = NULL;
+  g_autofree char *priority_class = NULL;
+  g_autofree char *status_class = NULL;
+  g_autofree char *number = NULL;
+  g_autofree char *meta = NULL;
+  g_autofree char *due = NULL;
+  g_autofree char *due_at = NULL;
+  g_autofree char *contact = NULL;
+  g_autofree char *place = NULL;
+  g_autofree char *asset = NULL;
+
+  update_actions (self);
+  update_timeline (self);
+  update_presence (self);
+
+  if (t == NULL)
+    return;
+
+  /* Translators: a ticket's priority badge, e.g. "P1" */
+  priority = g_strdup_printf (_("P%d"), t->priority);
+  gtk_label_set_label (self->priority_label, priority);
+  priority_class = g_strdup_printf ("priority-%d", t->priority);
+  set_exclusive_class (GTK_WIDGET (self->priority_label), "priority-", priority_class);
+
+  number = fl_ticket_dup_display_number (t);
+  gtk_label_set_label (self->number_label, number);
+  gtk_label_set_label (self->status_label, fl_status_get_label (t->status));
+  status_class = g_strdup_printf ("status-%s", fl_status_to_string (t->status));
+  set_exclusive_class (GTK_WIDGET (self->status_label), "status-", status_class);
+  gtk_widget_set_visible (self->pending_icon, t->pending > 0);
+  gtk_label_set_label (self->title_label, t->title);
+
+  due = fl_ticket_format_due (t, fl_context_get_now (self->context));
+  due_at = format_local_time (t->due_at);
+  /* Translators: due time, time left, assignee, level, queue */
+  meta = g_strdup_printf (_("Due %s (%s) · Assignee: %s · Level %d · Queue: %s"),
+                          due_at, *due ? due : "—",
+                          t->assignee ? t->assignee : _("nobody"), t->level, t->queue);
+  gtk_label_set_label (self->meta_label, meta);
+
+  adw_action_row_set_subtitle (self->requester_row, or_dash (t->requester.name));
+  /* Translators: phone and e-mail of the requester */
+  contact = g_strdup_printf (_("%s · %s"), or_dash (t->requester.phone), or_dash (t->requester.email));
+  adw_action_row_set_subtitle (self->contact_row, contact);
+  place = g_strdup_printf (_("%s · %s"), or_dash (t->requester.department), or_dash (t->requester.location));
+  adw_action_row_set_subtitle (self->place_row, place);
+  asset = g_strdup_printf (_("%s · %s · %s"), or_dash (t->asset), fl_channel_get_label (t->channel),
+                           t->category);
+  adw_action_row_set_subtitle (self->asset_row, asset);
+
+  gtk_label_set_label (self->description_label, t->description);
+  gtk_widget_set_visible (GTK_WIDGET (self->description_label), *t->description != '\0');
+}
+
+static char *
+get_buffer_text (FlTicketDetail *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->note_view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static void
+save_draft (FlTicketDetail *self)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_handle_id (&self->draft_source_id, g_source_remove);
+
+  if (self->ticket == NULL || self->context == NULL)
+    return;
+
+  text = get_buffer_text (self);
+  if (!fl_store_set_draft (get_store (self), self->ticket->id, text,
+                           gtk_check_button_get_active (self->internal_check), &error))
+    gtk_label_set_label (self->note_error, error->message);
+}
+
+static gboolean
+save_draft_cb (gpointer user_data)
+{
+  FlTicketDetail *self = user_data;
+
+  self->draft_source_id = 0;
+  save_draft (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_note_changed_cb (FlTicketDetail *self,
+                    GtkTextBuffer  *buffer)
+{
+  g_autofree char *text = NULL;
+
+  if (self->loading_draft || self->ticket == NULL)
+    return;
+
+  gtk_label_set_label (self->note_error, "");
+  g_clear_handle_id (&self->draft_source_id, g_source_remove);
+  self->draft_source_id = g_timeout_add (DRAFT_SAVE_DELAY_MS, save_draft_cb, self);
+
+  /* Tell the others that someone is typing here. */
+  text = get_buffer_text (self);
+  fl_sync_engine_set_viewing (fl_context_get_sync_engine (self->context), self->ticket->id,
+                              *text != '\0');
+}
+
+static void
+load_draft (FlTicketDetail *self)
+{
+  g_autofree char *draft = NULL;
+  gboolean internal = TRUE;
+
+  self->loading_draft = TRUE;
+  if (self->ticket != NULL)
+    draft = fl_store_dup_draft (get_store (self), self->ticket->id, &internal);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->note_view), draft ? draft : "", -1);
+  gtk_check_button_set_active (self->internal_check, draft ? internal : TRUE);
+  gtk_label_set_label (self->note_error, "");
+  self->loading_draft = FALSE;
+}
+
+static void
+on_store_changed_cb (FlTicketDetail *self,
+                     GPtrArray      *changes,
+                     FlStore        *store)
+{
+  if (self->ticket == NULL)
+    return;
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      FlStoreChange *c = g_ptr_array_index (changes, i);
+      FlTicket *t = c->new_ticket ? c->new_ticket : c->old_ticket;
+
+      if (g_strcmp0 (t->id, self->ticket->id) != 0)
+        continue;
+
+      /* The note being written is left alone; only what is shown changes. */
+      if (c->new_ticket != NULL)
+        {
+          g_set_object (&self->ticket, c->new_ticket);
+          g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TICKET]);
+        }
+      update_view (self);
+      return;
+    }
+}
+
+static void
+on_presence_changed_cb (FlTicketDetail *self,
+                        FlSyncEngine   *engine)
+{
+  update_presence (self);
+}
+
+static void
+run_simple (FlTicketDetail *self,
+            FlOpType        type,
+            JsonObject     *data,
+            const char     *heading)
+{
+  g_autoptr(FlTicket) updated = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->ticket == NULL)
+    return;
+
+  updated = fl_store_apply_local (get_store (self), self->ticket->id, type, data, &error);
+  if (updated == NULL)
+    show_error (self, heading, error);
+}
+
+static void
+claim_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+
+  run_simple (FL_TICKET_DETAIL (widget), FL_OP_CLAIM, data, _("The ticket could not be claimed"));
+}
+
+static void
+set_status (FlTicketDetail *self,
+            FlStatus        status)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+
+  json_object_set_string_member (data, "status", fl_status_to_string (status));
+  run_simple (self, FL_OP_UPDATE, data, _("The status could not be changed"));
+}
+
+static void
+wait_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  set_status (FL_TICKET_DETAIL (widget), FL_STATUS_WAITING);
+}
+
+static void
+resume_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  set_status (FL_TICKET_DETAIL (widget), FL_STATUS_IN_PROGRESS);
+}
+
+static void
+close_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+
+  run_simple (FL_TICKET_DETAIL (widget), FL_OP_CLOSE, data, _("The ticket could not be closed"));
+}
+
+static void
+reopen_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+
+  json_object_set_string_member (data, "reason", "");
+  run_simple (FL_TICKET_DETAIL (widget), FL_OP_REOPEN, data, _("The ticket could not be reopened"));
+}
+
+static void
+handoff_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+
+  if (self->ticket != NULL)
+    g_signal_emit (self, signals [HANDOFF_REQUESTED], 0, self->ticket);
+}
+
+static void
+resolve_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  gtk_widget_activate_action (widget, "ticket.resolve-with", "(ss)",
+                              fl_resolution_code_to_string (FL_RESOLUTION_FIRST_CONTACT), "");
+}
+
+typedef struct
+{
+  FlTicketDetail *self;
+  GtkDropDown    *codes;
+  GtkEntry       *summary;
+} ResolveDialog;
+
+static void
+on_resolve_response_cb (AdwMessageDialog *dialog,
+                        const char       *response,
+                        gpointer          user_data)
+{
+  ResolveDialog *rd = user_data;
+  FlResolutionCode code = (FlResolutionCode) (gtk_drop_down_get_selected (rd->codes) + 1);
+  const char *summary = gtk_editable_get_text (GTK_EDITABLE (rd->summary));
+  g_autoptr(FlTicket) updated = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (response, "resolve") != 0 || rd->self->ticket == NULL)
+    return;
+
+  updated = fl_store_resolve (get_store (rd->self), rd->self->ticket->id, code, summary, &error);
+  if (updated == NULL)
+    show_error (rd->self, _("The ticket could not be resolved"), error);
+}
+
+static void
+on_summary_changed_cb (GtkEditable      *editable,
+                       AdwMessageDialog *dialog)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (gtk_editable_get_text (editable)));
+  gboolean ok = fl_text_is_valid (trimmed, 1, FL_TEXT_MAX);
+
+  adw_message_dialog_set_response_enabled (dialog, "resolve", ok);
+}
+
+static void
+resolve_with_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  const char *code_text = NULL;
+  const char *summary = NULL;
+  FlResolutionCode code = FL_RESOLUTION_FIRST_CONTACT;
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  ResolveDialog *rd;
+  GtkWidget *dialog;
+  GtkWidget *box;
+
+  if (self->ticket == NULL)
+    return;
+
+  g_variant_get (param, "(&s&s)", &code_text, &summary);
+  fl_resolution_code_from_string (code_text, &code);
+  if (code == FL_RESOLUTION_NONE)
+    code = FL_RESOLUTION_FIRST_CONTACT;
+
+  for (FlResolutionCode c = FL_RESOLUTION_FIRST_CONTACT; c <= FL_RESOLUTION_WITHDRAWN; c++)
+    gtk_string_list_append (labels, fl_resolution_code_get_label (c));
+
+  rd = g_new0 (ResolveDialog, 1);
+  rd->self = self;
+  rd->codes = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&labels)), NULL));
+  gtk_drop_down_set_selected (rd->codes, code - 1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (rd->codes),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Resolution code"), -1);
+  rd->summary = GTK_ENTRY (gtk_entry_new ());
+  gtk_entry_set_placeholder_text (rd->summary, _("What solved it?"));
+  gtk_entry_set_activates_default (rd->summary, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (rd->summary), summary ? summary : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (rd->summary),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Resolution summary"), -1);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (rd->codes));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (rd->summary));
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Resolve Ticket"),
+                                   _("How was it resolved? The summary is kept in the history."));
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "resolve", _("_Resolve"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "resolve",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "resolve");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (rd->summary, "changed", G_CALLBACK (on_summary_changed_cb), dialog);
+  on_summary_changed_cb (GTK_EDITABLE (rd->summary), ADW_MESSAGE_DIALOG (dialog));
+  g_signal_connect_data (dialog, "response", G_CALLBACK (on_resolve_response_cb), rd,
+                         (GClosureNotify) g_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (GTK_WIDGET (rd->summary));
+}
+
+static void
+send_note_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  fl_ticket_detail_send_note (FL_TICKET_DETAIL (widget));
+}
+
+static void
+fl_ticket_detail_dispose (GObject *object)
+{
+  FlTicketDetail *self = (FlTicketDetail *)object;
+
+  if (self->draft_source_id != 0)
+    save_draft (self);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), FL_TYPE_TICKET_DETAIL);
+  g_clear_object (&self->ticket);
+  g_clear_object (&self->context);
+
+  G_OBJECT_CLASS (fl_ticket_detail_parent_class)->dispose (object);
+}
+
+static void
+fl_ticket_detail_finalize (GObject *object)
+{
+  FlTicketDetail *self = (FlTicketDetail *)object;
+
+  g_free (self->presence_text);
+
+  G_OBJECT_CLASS (fl_ticket_detail_parent_class)->finalize (object);
+}
+
+static void
+fl_ticket_detail_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  FlTicketDetail *self = FL_TICKET_DETAIL (object);
+
+  switch (prop_id)
+    {
+    case PROP_TICKET:
+      g_value_set_object (value, self->ticket);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fl_ticket_detail_class_init (FlTicketDetailClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = fl_ticket_detail_dispose;
+  object_class->finalize = fl_ticket_detail_finalize;
+  object_class->get_property = fl_ticket_detail_get_property;
+
+  properties [PROP_TICKET] =
+    g_param_spec_object ("ticket", NULL, NULL,
+                         FL_TYPE_TICKET,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals [HANDOFF_REQUESTED] =
+    g_signal_new ("handoff-requested",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, FL_TYPE_TICKET);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/firstline/Firstline/ui/fl-ticket-detail.ui");
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, box);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, presence_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, presence_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, priority_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, number_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, status_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, pending_icon);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, title_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, meta_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, claim_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, wait_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, resume_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, resolve_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, handoff_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, reopen_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, close_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, requester_row);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, contact_row);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, place_row);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, asset_row);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, description_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, timeline);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, note_view);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, internal_check);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, note_error);
+
+  gtk_widget_class_install_action (widget_class, "ticket.claim", NULL, claim_action);
+  gtk_widget_class_install_action (widget_class, "ticket.wait", NULL, wait_action);
+  gtk_widget_class_install_action (widget_class, "ticket.resume", NULL, resume_action);
+  gtk_widget_class_install_action (widget_class, "ticket.resolve", NULL, resolve_action);
+  gtk_widget_class_install_action (widget_class, "ticket.resolve-with", "(ss)", resolve_with_action);
+  gtk_widget_class_install_action (widget_class, "ticket.handoff", NULL, handoff_action);
+  gtk_widget_class_install_action (widget_class, "ticket.reopen", NULL, reopen_action);
+  gtk_widget_class_install_action (widget_class, "ticket.close", NULL, close_action);
+  gtk_widget_class_install_action (widget_class, "ticket.send-note", NULL, send_note_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
+                                       "ticket.send-note", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK,
+                                       "ticket.send-note", NULL);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "ticketdetail");
+}
+
+static void
+fl_ticket_detail_init (FlTicketDetail *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect_swapped (gtk_text_view_get_buffer (self->note_view), "changed",
+                            G_CALLBACK (on_note_changed_cb), self);
+  g_signal_connect_swapped (self->internal_check, "toggled",
+                            G_CALLBACK (on_note_changed_cb), self);
+  update_actions (self);
+}
+
+GtkWidget *
+fl_ticket_detail_new (void)
+{
+  return g_object_new (FL_TYPE_TICKET_DETAIL, NULL);
+}
+
+void
+fl_ticket_detail_set_context (FlTicketDetail *self,
+                              FlContext      *context)
+{
+  g_return_if_fail (FL_IS_TICKET_DETAIL (self));
+  g_return_if_fail (FL_IS_CONTEXT (context));
+  g_return_if_fail (self->context == NULL);
+
+  self->context = g_object_ref (context);
+  g_signal_connect_object (fl_context_get_store (context), "changed",
+                           G_CALLBACK (on_store_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (fl_context_get_sync_engine (context), "presence-changed",
+                           G_CALLBACK (on_presence_changed_cb), self, G_CONNECT_SWAPPED);
+}
+
+FlTicket *
+fl_ticket_detail_get_ticket (FlTicketDetail *self)
+{
+  g_return_val_if_fail (FL_IS_TICKET_DETAIL (self), NULL);
+
+  return self->ticket;
+}
+
+void
+fl_ticket_detail_set_ticket (FlTicketDetail *self,
+                             FlTicket       *ticket)
+{
+  g_return_if_fail (FL_IS_TICKET_DETAIL (self));
+  g_return_if_fail (ticket == NULL || FL_IS_TICKET (ticket));
+  g_return_if_fail (self->context != NULL);
+
+  if (self->ticket != NULL && ticket != NULL && g_str_equal (self->ticket->id, ticket->id))
+    {
+      g_set_object (&self->ticket, ticket);
+      update_view (self);
+      return;
+    }
+
+  /* Keep what was typed for the ticket we leave. */
+  if (self->ticket != NULL)
+    save_draft (self);
+
+  g_set_object (&self->ticket, ticket);
+  load_draft (self);
+  update_view (self);
+
+  fl_sync_engine_set_viewing (fl_context_get_sync_engine (self->context),
+                              ticket ? ticket->id : NULL, FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TICKET]);
+}
+
+char *
+fl_ticket_detail_dup_draft (FlTicketDetail *self)
+{
+  g_return_val_if_fail (FL_IS_TICKET_DETAIL (self), NULL);
+
+  return get_buffer_text (self);
+}
+
+void
+fl_ticket_detail_set_draft (FlTicketDetail *self,
+                            const char     *text)
+{
+  g_return_if_fail (FL_IS_TICKET_DETAIL (self));
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->note_view), text ? text : "", -1);
+}
+
+gboolean
+fl_ticket_detail_send_note (FlTicketDetail *self)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *trimmed = NULL;
+  g_autoptr(FlTicket) updated = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (FL_IS_TICKET_DETAIL (self), FALSE);
+
+  if (self->ticket == NULL)
+    return FALSE;
+
+  text = get_buffer_text (self);
+  trimmed = g_strstrip (g_strdup (text));
+  if (*trimmed == '\0')
+    {
+      gtk_label_set_label (self->note_error, _("Write the note first."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->note_view));
+      return FALSE;
+    }
+
+  /* The draft stays in the cache until the note itself is stored. */
+  save_draft (self);
+
+  updated = fl_store_add_note (get_store (self), self->ticket->id, text,
+                               gtk_check_button_get_active (self->internal_check), &error);
+  if (updated == NULL)
+    {
+      gtk_label_set_label (self->note_error, error->message);
+      return FALSE;
+    }
+
+  load_draft (self);
+  fl_sync_engine_set_viewing (fl_context_get_sync_engine (self->context), self->ticket->id, FALSE);
+  return TRUE;
+}
+
+const char *
+fl_ticket_detail_get_presence_text (FlTicketDetail *self)
+{
+  g_return_val_if_fail (FL_IS_TICKET_DETAIL (self), NULL);
+
+  return self->presence_text ? self->presence_text : "";
+}
+
+guint
+fl_ticket_detail_get_n_timeline_rows (FlTicketDetail *self)
+{
+  g_return_val_if_fail (FL_IS_TICKET_DETAIL (self), 0);
+
+  return self->n_timeline_rows;
+}
