@@ -655,6 +655,7 @@ cmd_checklist_publish (FlCli   *cli,
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
+  g_autofree char *version_text = NULL;
   JsonNode *root;
   Waiter waiter = { 0 };
   GStatBuf st;
@@ -696,9 +697,10 @@ cmd_checklist_publish (FlCli   *cli,
   if (error != NULL)
     return fail_with_error (error);
 
-  g_print (_("Published checklist %s, version %" G_GINT64_FORMAT "\n"),
+  version_text = g_strdup_printf ("%" G_GINT64_FORMAT, version);
+  g_print (_("Published checklist %s, version %s\n"),
            json_object_get_string_member_with_default (json_node_get_object (root), "id", ""),
-           version);
+           version_text);
   return FL_CLI_EXIT_OK;
 }
 
