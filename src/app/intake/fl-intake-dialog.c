@@ -445,6 +445,13 @@ on_category_changed_cb (FlIntakeDialog *self)
   update_category_hint (self);
 }
 
+static gboolean
+close_idle_cb (gpointer user_data)
+{
+  gtk_window_close (GTK_WINDOW (user_data));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_discard_response_cb (AdwMessageDialog *dialog,
                         const char       *response,
@@ -454,16 +461,12 @@ on_discard_response_cb (AdwMessageDialog *dialog,
 
   if (g_strcmp0 (response, "discard") == 0)
     {
+      /* Not from inside the question's own signal: it closes itself after it. */
       self->discard_confirmed = TRUE;
-      gtk_window_close (GTK_WINDOW (self));
+      g_idle_add_full (G_PRIORITY_DEFAULT, close_idle_cb, g_object_ref (self), g_object_unref);
     }
-  else
-    {
-      GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (self));
-
-      if (focus == NULL)
-        focus_field (self, FIELD_NAME);
-    }
+  else if (gtk_window_get_focus (GTK_WINDOW (self)) == NULL)
+    focus_field (self, FIELD_NAME);
 }
 
 static void
