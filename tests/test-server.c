@@ -23,6 +23,9 @@ typedef struct
   char        *base;      /* http://127.0.0.1:PORT/api/v1 */
 } Server;
 
+/* A cursor far beyond any seq: the answer is a reset without changes (cheap). */
+#define NO_CHANGES G_MAXINT32
+
 static Server *shared;
 static gint push_progress;      /* batches acknowledged, all pushers */
 static char *tok_alex, *tok_jana, *tok_sam, *tok_lee;
@@ -84,6 +87,12 @@ server_start (const char *dir)
   checklists = g_build_filename (g_getenv ("FIRSTLINE_SOURCE_DIR"), "data", "checklists", NULL);
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_setenv (launcher, "FIRSTLINE_CHECKLIST_DIR", checklists, TRUE);
+  if (g_getenv ("ASAN_OPTIONS") != NULL)
+    {
+      /* Leak checks stay on; only the slow exact unwinding on every malloc goes. */
+      g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS"), ":fast_unwind_on_malloc=1", NULL);
+      g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
+    }
 
   s->proc = g_subprocess_launcher_spawn (launcher, &error, server_path (),
                                          "--listen", "127.0.0.1:0", "--data-dir", dir, NULL);
@@ -331,7 +340,7 @@ push1 (const char  *token,
 {
   g_autofree char *op_id = g_uuid_string_random ();
   g_autofree char *op = op_json (op_id, ticket_id, type, base_version, NULL, data);
-  g_autoptr(JsonNode) response = sync_ops (shared, token, client_id, 0, op);
+  g_autoptr(JsonNode) response = sync_ops (shared, token, client_id, NO_CHANGES, op);
   JsonObject *r = result_n (response, 0);
   char *status = g_strdup (json_object_get_string_member (r, "status"));
 
@@ -369,6 +378,9 @@ error_code (JsonObject *result)
 {
   return json_object_get_string_member (json_object_get_object_member (result, "error"), "code");
 }
+
+static gint64 latest_cursor (Server     *s,
+                             const char *token);
 
 /* -------------------------------------------------------------------------- */
 /* Tests */
@@ -591,7 +603,7 @@ test_ops (void)
   g_autofree char *op_id = g_uuid_string_random ();
   g_autofree char *data = create_data ("Drucker offline", "printer");
   g_autofree char *op = op_json (op_id, ticket, "create", 0, "2026-01-05T09:00:00.000Z", data);
-  g_autoptr(JsonNode) response = sync_ops (shared, tok_alex, client, 0, op);
+  g_autoptr(JsonNode) response = sync_ops (shared, tok_alex, client, NO_CHANGES, op);
   g_autoptr(JsonNode) holder = NULL;
   JsonObject *r = result_n (response, 0);
   JsonObject *t;
@@ -631,7 +643,7 @@ test_ops (void)
     g_autofree char *t2 = g_uuid_string_random ();
     g_autofree char *o2 = g_uuid_string_random ();
     g_autofree char *op2 = op_json (o2, t2, "create", 0, "2999-01-01T00:00:00.000Z", data);
-    g_autoptr(JsonNode) resp = sync_ops (shared, tok_alex, client, 0, op2);
+    g_autoptr(JsonNode) resp = sync_ops (shared, tok_alex, client, NO_CHANGES, op2);
     g_autoptr(JsonNode) h2 = NULL;
     JsonObject *tt = get_ticket (t2, &h2);
     g_assert_true (g_str_has_prefix (json_object_get_string_member (tt, "created_at"), "20"));
@@ -812,7 +824,7 @@ test_conflicts (void)
     g_autofree char *a = op_json (o1, ticket, "update", 4, NULL, "{\"description\":\"eins\"}");
     g_autofree char *b = op_json (o2, ticket, "update", 4, NULL, "{\"description\":\"zwei\"}");
     g_autofree char *both = g_strconcat (a, ",", b, NULL);
-    g_autoptr(JsonNode) resp = sync_ops (shared, tok_alex, c1, 0, both);
+    g_autoptr(JsonNode) resp = sync_ops (shared, tok_alex, c1, NO_CHANGES, both);
     g_assert_cmpstr (json_object_get_string_member (result_n (resp, 0), "status"), ==, "applied");
     g_assert_cmpstr (json_object_get_string_member (result_n (resp, 1), "status"), ==, "applied");
     g_assert_cmpint (json_object_get_int_member (result_n (resp, 1), "version"), ==, 6);
@@ -869,7 +881,7 @@ test_duplicates (void)
   g_autofree char *create = op_json (op_id, ticket, "create", 0, NULL, data);
   g_autofree char *note = op_json (note_id, ticket, "note", 1, NULL, "{\"body\":\"einmal\"}");
   g_autofree char *ops = g_strjoin (",", create, create, note, note, NULL);
-  g_autoptr(JsonNode) first = sync_ops (shared, tok_alex, client, 0, ops);
+  g_autoptr(JsonNode) first = sync_ops (shared, tok_alex, client, NO_CHANGES, ops);
   g_autoptr(JsonNode) again = NULL;
   g_autoptr(JsonNode) holder = NULL;
   gint64 number = json_object_get_int_member (result_n (first, 0), "number");
@@ -882,7 +894,7 @@ test_duplicates (void)
   g_assert_cmpint (json_object_get_int_member (result_n (first, 3), "version"), ==, 2);
 
   /* later, from another client (a restored copy pushing again) */
-  again = sync_ops (shared, tok_alex, other, 0, ops);
+  again = sync_ops (shared, tok_alex, other, NO_CHANGES, ops);
   for (guint i = 0; i < 4; i++)
     {
       g_assert_cmpstr (json_object_get_string_member (result_n (again, i), "status"), ==, "duplicate");
@@ -899,8 +911,8 @@ static void
 test_changes (void)
 {
   g_autofree char *client = g_uuid_string_random ();
-  g_autoptr(JsonNode) base = sync_ops (shared, tok_alex, client, 0, "");
-  gint64 start = json_object_get_int_member (json_node_get_object (base), "cursor");
+
+  gint64 start = latest_cursor (shared, tok_alex);
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *ticket = new_ticket (client, "Paging");
   gint64 cursor = start;
@@ -986,8 +998,8 @@ test_long_poll (void)
 {
   g_autofree char *c1 = g_uuid_string_random ();
   g_autofree char *c2 = g_uuid_string_random ();
-  g_autoptr(JsonNode) base = sync_ops (shared, tok_alex, c1, 0, "");
-  gint64 cursor = json_object_get_int_member (json_node_get_object (base), "cursor");
+
+  gint64 cursor = latest_cursor (shared, tok_alex);
   Poll p = { tok_alex, NULL, 0, NULL, 0 };
   GThread *thread;
   gint64 pushed;
@@ -1155,13 +1167,13 @@ test_report (void)
   OP (t[3].id, "create", 0, "2021-03-02T12:00:00.000Z", data);
 #undef OP
 
-  r = sync_ops (shared, tok_alex, c, 0, ops->str);
+  r = sync_ops (shared, tok_alex, c, NO_CHANGES, ops->str);
   g_clear_pointer (&r, json_node_unref);
   {
     g_autofree char *id_ = g_uuid_string_random ();
     g_autofree char *op_ = op_json (id_, t[1].id, "resolve", 2, "2021-03-01T14:00:00.000Z",
                                     "{\"code\":\"solved\",\"summary\":\"ok\"}");
-    r = sync_ops (shared, tok_sam, c, 0, op_);
+    r = sync_ops (shared, tok_sam, c, NO_CHANGES, op_);
     g_assert_cmpstr (json_object_get_string_member (result_n (r, 0), "status"), ==, "applied");
     g_clear_pointer (&r, json_node_unref);
   }
@@ -1234,8 +1246,8 @@ test_checklists (void)
   g_autoptr(JsonNode) vpn = NULL;
   g_autoptr(JsonNode) stored = NULL;
   g_autofree char *text = NULL;
-  g_autoptr(JsonNode) base = sync_ops (shared, tok_alex, client, 0, "");
-  gint64 cursor = json_object_get_int_member (json_node_get_object (base), "cursor");
+
+  gint64 cursor = latest_cursor (shared, tok_alex);
   gint64 version;
   JsonObject *obj;
 
@@ -1360,7 +1372,7 @@ pusher_send (Pusher *p)
       JsonArray *results;
       guint end = MIN (start + p->batch, p->n_ops);
 
-      g_string_append_printf (body, "{\"client_id\":\"%s\",\"cursor\":0,\"limit\":1,\"ops\":[", p->client);
+      g_string_append_printf (body, "{\"client_id\":\"%s\",\"cursor\":%d,\"ops\":[", p->client, NO_CHANGES);
       for (guint i = start; i < end; i++)
         g_string_append_printf (body, "%s%s", i > start ? "," : "", (char *) g_ptr_array_index (p->op_texts, i));
       g_string_append (body, "]}");
@@ -1502,6 +1514,7 @@ test_crash (void)
   g_autofree char *token = NULL;
   guint acked = 0;
   gint64 cursor_before, cursor_after, stored_before;
+  gint64 t0 = g_get_monotonic_time ();
   GMutex lock;
 
   add_user (dir, "alex", "agent");
@@ -1532,12 +1545,14 @@ test_crash (void)
       g_thread_join (threads[i]);
       acked += g_hash_table_size (pushers[i].acked);
     }
-  g_test_message ("acknowledged before the crash: %u of %u", acked, N_CLIENTS * N_OPS);
+  g_test_message ("acknowledged before the crash: %u of %u (%.1f s)", acked, N_CLIENTS * N_OPS,
+                  (g_get_monotonic_time () - t0) / 1e6);
   g_assert_cmpuint (acked, <, N_CLIENTS * N_OPS);
   server_stop (s, TRUE);
 
   /* restart on the same data; replay everything from every client */
   s = server_start (dir);
+  g_test_message ("restarted (%.1f s)", (g_get_monotonic_time () - t0) / 1e6);
   cursor_before = latest_cursor (s, token);   /* the token survived the crash */
   {
     g_autoptr(JsonNode) before = expect (s, "GET", "/tickets?limit=1", token, NULL, 200);
@@ -1557,6 +1572,7 @@ test_crash (void)
       pusher_clear (&pushers[i]);
     }
 
+  g_test_message ("replayed (%.1f s)", (g_get_monotonic_time () - t0) / 1e6);
   /* each op stored exactly once: one ticket per create op, numbers unique */
   list = expect (s, "GET", "/tickets?limit=1", token, NULL, 200);
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (list), "total"), ==, N_CLIENTS * N_OPS);
