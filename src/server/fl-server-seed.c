@@ -221,6 +221,8 @@ checklist_data (const DemoCase *c,
   return data;
 }
 
+#define FRESH_TICKETS 24
+
 static gboolean
 seed_ticket (Seed    *seed,
              guint    index,
@@ -240,10 +242,14 @@ seed_ticket (Seed    *seed,
   JsonObject *data, *req;
   gint64 at, version;
   guint roll;
-  gint64 age_ms = (gint64) (g_rand_double (seed->rand) * DAYS * 24 * HOUR);
+  /* The first few are this morning's calls, so the demo has an incoming queue. */
+  gint64 age_ms = index < FRESH_TICKETS
+                  ? (gint64) (g_rand_double (seed->rand) * 4 * HOUR) + 10 * MINUTE
+                  : (gint64) (g_rand_double (seed->rand) * DAYS * 24 * HOUR);
 
   /* Office hours, spread over the last 60 days. */
   at = now - age_ms;
+  if (index >= FRESH_TICKETS)
   {
     g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (at / 1000);
     int hour = g_date_time_get_hour (dt);
@@ -276,7 +282,7 @@ seed_ticket (Seed    *seed,
     return version == 0;
 
   /* The newest tickets are still waiting in the incoming queue. */
-  if (age_ms < 3 * HOUR && g_rand_boolean (seed->rand))
+  if (index < FRESH_TICKETS / 2 || (age_ms < 3 * HOUR && g_rand_boolean (seed->rand)))
     return TRUE;
 
   at += g_rand_int_range (seed->rand, 1, 20) * MINUTE;
