@@ -100,6 +100,7 @@ typedef struct
   GSubprocess      *proc;
   GDataInputStream *out;
   char             *url;
+  char             *log;             /* the running server's stderr */
   guint16           port;            /* kept across restarts */
   guint             n_starts;
 } Server;
@@ -122,6 +123,8 @@ server_start (Server *s)
       const char *prefix = "listening on ";
 
       g_subprocess_launcher_set_stderr_file_path (launcher, log);
+      g_free (s->log);
+      s->log = g_strdup (log);
       s->proc = g_subprocess_launcher_spawn (launcher, &error, SERVER_PATH,
                                              "--listen", listen, "--data-dir", s->data_dir, NULL);
       g_assert_no_error (error);
@@ -167,6 +170,16 @@ server_stop (Server *s)
   g_subprocess_wait (s->proc, NULL, &error);
   g_assert_no_error (error);
   /* It stops cleanly (under the sanitizers: without leaks). */
+  if (exit_status_of (s->proc) != 0)
+    {
+      g_autofree char *log = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      g_file_get_contents (s->log, &log, NULL, NULL);
+      lines = g_strsplit (log ? log : "", "\n", 60);
+      for (guint i = 0; lines[i] != NULL && i < 59; i++)
+        g_printerr ("# server: %s\n", lines[i]);
+    }
   g_assert_cmpint (exit_status_of (s->proc), ==, 0);
   g_clear_object (&s->out);
   g_clear_object (&s->proc);
@@ -539,6 +552,7 @@ fixture_teardown (Fixture       *f,
   g_free (f->http.token);
   g_free (f->server.data_dir);
   g_free (f->server.url);
+  g_free (f->server.log);
   remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->cache_a);
