@@ -310,9 +310,11 @@ error_message_from (SoupMessage *msg,
               const char *m = json_object_get_string_member_with_default (json_node_get_object (err),
                                                                           "message", NULL);
               if (m != NULL && g_utf8_validate (m, -1, NULL))
-                /* Translators: %u is an HTTP status, %s the server's message */
-                return g_strdup_printf (_("The server answered %u: %s"), status,
-                                        g_utf8_substring (m, 0, MIN (g_utf8_strlen (m, -1), 300)));
+                {
+                  g_autofree char *shown = g_utf8_substring (m, 0, MIN (g_utf8_strlen (m, -1), 300));
+                  /* Translators: %u is an HTTP status, %s the server's message */
+                  return g_strdup_printf (_("The server answered %u: %s"), status, shown);
+                }
             }
         }
     }
@@ -1483,6 +1485,7 @@ publish_ready_cb (GObject      *source,
   g_autoptr(GBytes) body = NULL;
   g_autofree char *path = NULL;
   g_autofree char *escaped = NULL;
+  GCancellable *cancellable;
   const char *id;
   char *text;
 
@@ -1512,9 +1515,9 @@ publish_ready_cb (GObject      *source,
       return;
     }
 
+  cancellable = g_task_get_cancellable (task);
   g_object_set (get_session (self), "timeout", self->timeout, NULL);
-  soup_session_send_and_read_async (get_session (self), msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task),
+  soup_session_send_and_read_async (get_session (self), msg, G_PRIORITY_DEFAULT, cancellable,
                                     publish_done_cb, g_steal_pointer (&task));
 }
 
