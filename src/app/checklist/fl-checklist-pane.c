@@ -23,6 +23,7 @@ struct _FlChecklistPane
   GtkLabel           *error_label;
   GtkStack           *stack;
   AdwStatusPage      *empty_page;
+  GtkWidget          *scroller;
   GtkListBox         *done_list;
   GtkWidget          *current_box;
   GtkLabel           *step_kind_label;
@@ -120,6 +121,13 @@ hide_input_error (FlChecklistPane *self)
   gtk_accessible_reset_state (GTK_ACCESSIBLE (self->input_entry), GTK_ACCESSIBLE_STATE_INVALID);
 }
 
+static void
+unref_nullable (gpointer object)
+{
+  if (object != NULL)
+    g_object_unref (object);
+}
+
 static int
 compare_titles (gconstpointer a,
                 gconstpointer b)
@@ -138,10 +146,10 @@ rebuild_choices (FlChecklistPane *self)
   GPtrArray *list = fl_checklist_library_list (self->library);
 
   g_ptr_array_set_size (self->choices, 0);
-  g_ptr_array_add (self->choices, NULL);
   for (guint i = 0; i < list->len; i++)
     g_ptr_array_add (self->choices, g_object_ref (g_ptr_array_index (list, i)));
   g_ptr_array_sort (self->choices, compare_titles);
+  g_ptr_array_insert (self->choices, 0, NULL);
 
   gtk_string_list_append (model, C_("checklist", "None"));
   for (guint i = 1; i < self->choices->len; i++)
@@ -437,12 +445,12 @@ update_progress (FlChecklistPane *self)
   if (n_done == 0)
     g_string_append (text, _("not started"));
   else
-    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u step done", "%u steps done",
+    g_string_append_printf (text, ngettext ("%u step done", "%u steps done",
                                                n_done), n_done);
   if (attempt > 0)
     {
       g_string_append (text, " · ");
-      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "restarted once",
+      g_string_append_printf (text, ngettext ("restarted once",
                                                  "restarted %u times", attempt), attempt);
     }
 
@@ -556,6 +564,25 @@ reload (FlChecklistPane *self)
   show_run (self);
 }
 
+static gboolean
+scroll_to_end_cb (GtkWidget     *scroller,
+                  GdkFrameClock *clock,
+                  gpointer       user_data)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                        gtk_adjustment_get_page_size (adjustment));
+  return G_SOURCE_REMOVE;
+}
+
+/* The current step (or the result) is last: bring it into view once laid out. */
+static void
+scroll_to_current (FlChecklistPane *self)
+{
+  gtk_widget_add_tick_callback (GTK_WIDGET (self->scroller), scroll_to_end_cb, NULL, NULL);
+}
+
 /* Focuses the first control of the step now shown, for the next answer by keyboard. */
 static void
 focus_next_control (FlChecklistPane *self)
@@ -614,6 +641,7 @@ answer (FlChecklistPane    *self,
         const char         *value)
 {
   const FlChecklistStep *step;
+  FlChecklistStepKind kind;
   g_autoptr(JsonObject) data = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -638,9 +666,19 @@ answer (FlChecklistPane    *self,
       return;
     }
 
+  kind = step->kind;
+
   /* On failure everything stays as it is, the typed value too. */
-  if (record (self, data))
-    focus_next_control (self);
+  if (!record (self, data))
+    return;
+
+  /* The value is saved; the next input step has set its own text already. */
+  if (kind == FL_CHECKLIST_STEP_INPUT &&
+      (fl_checklist_run_is_finished (self->run) ||
+       fl_checklist_run_get_current_step (self->run)->kind != FL_CHECKLIST_STEP_INPUT))
+    gtk_editable_set_text (GTK_EDITABLE (self->input_entry), "");
+  focus_next_control (self);
+  scroll_to_current (self);
 }
 
 /* -------------------------------------------------------------------------- */
@@ -839,11 +877,14 @@ static void
 fl_checklist_pane_dispose (GObject *object)
 {
   FlChecklistPane *self = (FlChecklistPane *)object;
+  GtkWidget *child;
 
   if (self->context != NULL && self->changed_id != 0)
     g_clear_signal_handler (&self->changed_id, get_store (self));
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FL_TYPE_CHECKLIST_PANE);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   g_clear_object (&self->run);
   g_clear_object (&self->ticket);
@@ -952,6 +993,7 @@ fl_checklist_pane_class_init (FlChecklistPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FlChecklistPane, error_label);
   gtk_widget_class_bind_template_child (widget_class, FlChecklistPane, stack);
   gtk_widget_class_bind_template_child (widget_class, FlChecklistPane, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, FlChecklistPane, scroller);
   gtk_widget_class_bind_template_child (widget_class, FlChecklistPane, done_list);
   gtk_widget_class_bind_template_child (widget_class, FlChecklistPane, current_box);
   gtk_widget_class_bind_template_child (widget_class, FlChecklistPane, step_kind_label);
@@ -992,7 +1034,7 @@ fl_checklist_pane_class_init (FlChecklistPaneClass *klass)
 static void
 fl_checklist_pane_init (FlChecklistPane *self)
 {
-  self->choices = g_ptr_array_new_with_free_func ((GDestroyNotify) g_object_unref);
+  self->choices = g_ptr_array_new_with_free_func (unref_nullable);
   self->picks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->drafts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
@@ -1043,6 +1085,7 @@ fl_checklist_pane_set_ticket (FlChecklistPane *self,
   hide_input_error (self);
   hide_error (self);
   reload (self);
+  scroll_to_current (self);
 }
 
 FlTicket *
