@@ -563,6 +563,7 @@ test_password_reset_walk (void)
                             "jkrueger"));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (child (&f, "input_entry"))), ==, "j krüger!");
   g_assert_cmpuint (count_checklist_events (&f, ticket->id), ==, 0);
+  save_screenshot (f.window, "checklist-input-error.png");
   g_assert_cmpstr (current_step (&f), ==, "user-account");
 
   /* Typing clears the error; a valid value is recorded at once */
@@ -633,6 +634,7 @@ test_password_reset_walk (void)
                    "Escalate to accounts");
   g_assert_false (gtk_widget_get_visible (child (&f, "resolve_button")));
   g_assert_cmpuint (count_rows (child (&f, "done_list")), ==, 10);
+  save_screenshot (f.window, "checklist-finished.png");
   click (&f, "escalate_button");
   g_assert_cmpuint (r.n_escalate, ==, 1);
   g_assert_cmpstr (r.queue, ==, "accounts");

@@ -678,6 +678,7 @@ test_checklist_to_server (void)
   g_assert_true (gtk_widget_has_css_class (dialog_child (&f, "summary_row"), "error"));
   g_assert_true (focus_in (&f, "summary_row"));
   g_assert_cmpuint (count_events (&f, ticket->id, FL_OP_HANDOFF), ==, 0);
+  save_screenshot (GTK_WIDGET (f.dialog), "handoff-refused.png");
 
   /* With a summary and an added line: handed off */
   gtk_editable_set_text (GTK_EDITABLE (dialog_child (&f, "summary_row")),

@@ -18,6 +18,7 @@ struct _FlChecklistLibrary
   FlStore    *store;
   GPtrArray  *builtin;     /* FlChecklist, sorted by id */
   GHashTable *published;   /* "id\nversion" → FlChecklist, every version seen in the store */
+  GHashTable *parsed;      /* definition text → FlChecklist, or NULL when invalid */
   GPtrArray  *latest;      /* FlChecklist (refs), the newest of each id, sorted by id */
 };
 
@@ -61,6 +62,13 @@ parse_definition (const char *text)
   return checklist;
 }
 
+static void
+unref_nullable (gpointer object)
+{
+  if (object != NULL)
+    g_object_unref (object);
+}
+
 static FlChecklist *
 find_in (GPtrArray  *checklists,
          const char *id)
@@ -76,6 +84,7 @@ fl_checklist_library_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_pointer (&self->builtin, g_ptr_array_unref);
   g_clear_pointer (&self->published, g_hash_table_unref);
+  g_clear_pointer (&self->parsed, g_hash_table_unref);
   g_clear_pointer (&self->latest, g_ptr_array_unref);
 
   G_OBJECT_CLASS (fl_checklist_library_parent_class)->finalize (object);
@@ -93,6 +102,7 @@ static void
 fl_checklist_library_init (FlChecklistLibrary *self)
 {
   self->published = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->parsed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unref_nullable);
   self->latest = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
@@ -159,21 +169,28 @@ fl_checklist_library_refresh (FlChecklistLibrary *self)
 
   for (guint i = 0; texts != NULL && i < texts->len; i++)
     {
-      g_autoptr(FlChecklist) parsed = parse_definition (g_ptr_array_index (texts, i));
+      const char *text = g_ptr_array_index (texts, i);
       g_autofree char *key = NULL;
       FlChecklist *checklist;
       FlChecklist *existing;
 
-      if (parsed == NULL)
-        continue;
-
-      key = make_key (fl_checklist_get_id (parsed), fl_checklist_get_version (parsed));
-      checklist = g_hash_table_lookup (self->published, key);
-      if (checklist == NULL)
+      /* Each definition is parsed and validated once. */
+      if (!g_hash_table_lookup_extended (self->parsed, text, NULL, (gpointer *) &checklist))
         {
-          checklist = parsed;
-          g_hash_table_insert (self->published, g_steal_pointer (&key), g_steal_pointer (&parsed));
+          checklist = parse_definition (text);
+          g_hash_table_insert (self->parsed, g_strdup (text), checklist);
+          if (checklist != NULL)
+            {
+              key = make_key (fl_checklist_get_id (checklist), fl_checklist_get_version (checklist));
+              if (!g_hash_table_contains (self->published, key))
+                g_hash_table_insert (self->published, g_steal_pointer (&key),
+                                     g_object_ref (checklist));
+              else
+                checklist = g_hash_table_lookup (self->published, key);
+            }
         }
+      if (checklist == NULL)
+        continue;
 
       /* A published version wins only when it is newer than the built-in one. */
       existing = find_in (latest, fl_checklist_get_id (checklist));
