@@ -779,6 +779,13 @@ test_changes_batch (void)
   run_changes_batch (FALSE);
 }
 
+/* Fails until the model stays consistent during each items-changed of a batch. */
+static void
+test_changes_batch_reads (void)
+{
+  run_changes_batch (TRUE);
+}
+
 /* -------------------------------------------------------------------------- */
 
 typedef struct
@@ -998,6 +1005,7 @@ main (int   argc,
   add_test ("/list-model/large", test_large);
   add_test ("/list-model/changes/single", test_changes_single);
   add_test ("/list-model/changes/batch", test_changes_batch);
+  add_test ("/list-model/changes/batch-reads", test_changes_batch_reads);
   add_test ("/list-model/search", test_search_query);
   add_test ("/list-model/view-switch", test_view_switch);
 

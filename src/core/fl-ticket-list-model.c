@@ -27,6 +27,9 @@ struct _FlTicketListModel
   GHashTable *pages;            /* page index → GPtrArray of FlTicket */
   GQueue      page_lru;         /* page indexes, most recent first */
 
+  GArray     *overlay;          /* Placed: changed tickets while changes are announced */
+  GArray     *final_positions;  /* guint, sorted */
+
   FlView      view;
   guint       n_items;
   guint       n_page_loads;
@@ -117,27 +120,31 @@ load_page (FlTicketListModel *self,
   return rows;
 }
 
-/* Where @ticket sits (or would sit) among the tickets of the view while a batch is
- * applied: rows outside the batch come from SQLite; batch rows count with their new
- * state when already handled (index < @current) and their old state otherwise. */
+/* One ticket's change within a transaction: its state before the first change
+ * and after the last one. */
+typedef struct
+{
+  FlTicket *before;
+  FlTicket *after;
+} Delta;
+
+/* Where @ticket sits in the list made of the rows outside the batch and, for the
+ * batch, the states chosen by @use_after. */
 static guint
-position_in_batch (FlTicketListModel *self,
-                   GPtrArray         *changes,
-                   guint              current,
-                   FlTicket          *ticket,
-                   GHashTable        *batch_ids)
+position_among (FlTicketListModel *self,
+                GArray            *deltas,
+                gboolean           use_after,
+                FlTicket          *ticket,
+                GHashTable        *batch_ids)
 {
   guint pos = fl_store_count_before (self->store, self->view, ticket, batch_ids, NULL);
 
-  for (guint i = 0; i < changes->len; i++)
+  for (guint i = 0; i < deltas->len; i++)
     {
-      FlStoreChange *c = g_ptr_array_index (changes, i);
-      FlTicket *other = i < current ? c->new_ticket : c->old_ticket;
+      Delta *d = &g_array_index (deltas, Delta, i);
+      FlTicket *other = use_after ? d->after : d->before;
 
-      if (i == current || other == NULL)
-        continue;
-      /* the same ticket twice in one batch: only its latest state counts */
-      if (g_strcmp0 (other->id, ticket->id) == 0)
+      if (other == NULL || g_str_equal (other->id, ticket->id))
         continue;
       if (fl_store_ticket_in_view (self->store, self->view, other) &&
           fl_store_compare_tickets (other, ticket) < 0)
@@ -147,13 +154,56 @@ position_in_batch (FlTicketListModel *self,
   return pos;
 }
 
+typedef struct
+{
+  FlTicket *ticket;
+  guint     position;
+} Placed;
+
+static int
+compare_placed (gconstpointer a,
+                gconstpointer b)
+{
+  const Placed *pa = a;
+  const Placed *pb = b;
+
+  return pa->position < pb->position ? -1 : pa->position > pb->position ? 1 : 0;
+}
+
+static int
+compare_guint (gconstpointer a,
+               gconstpointer b)
+{
+  guint ua = *(const guint *) a;
+  guint ub = *(const guint *) b;
+
+  return ua < ub ? -1 : ua > ub ? 1 : 0;
+}
+
+/* While a transaction's changes are announced one by one, the model must look
+ * like the list in between (GListModel's rule: a reader inside items-changed sees
+ * the state that signal describes). SQLite already holds the final state; the
+ * rows outside the transaction keep their order, so the list in between is those
+ * rows merged with the changed tickets announced so far (@overlay, by position).
+ * @final_positions lists where the changed tickets sit in the final list, so
+ * the k-th untouched row can be found there. */
+static FlTicket *
+get_row_in_between (FlTicketListModel *self,
+                    guint              position);
+
+/* Each changed ticket leaves its old place and arrives at its new one: one
+ * removal and one addition per ticket, never a reset. */
 static void
 on_store_changed_cb (FlTicketListModel *self,
                      GPtrArray         *changes,
                      FlStore           *store)
 {
   g_autoptr(GHashTable) batch_ids = NULL;
-  guint n_items;
+  g_autoptr(GArray) deltas = NULL;
+  g_autoptr(GArray) removals = NULL;
+  g_autoptr(GArray) additions = NULL;
+  guint n_old = self->n_items;
+  guint n_new;
 
   g_assert (FL_IS_TICKET_LIST_MODEL (self));
 
@@ -165,67 +215,113 @@ on_store_changed_cb (FlTicketListModel *self,
     }
 
   batch_ids = g_hash_table_new (g_str_hash, g_str_equal);
+  deltas = g_array_new (FALSE, TRUE, sizeof (Delta));
   for (guint i = 0; i < changes->len; i++)
     {
       FlStoreChange *c = g_ptr_array_index (changes, i);
       FlTicket *t = c->new_ticket ? c->new_ticket : c->old_ticket;
-      g_hash_table_add (batch_ids, t->id);
+      gboolean found = FALSE;
+
+      for (guint k = 0; k < deltas->len; k++)
+        {
+          Delta *d = &g_array_index (deltas, Delta, k);
+          FlTicket *dt = d->after ? d->after : d->before;
+
+          if (g_str_equal (dt->id, t->id))
+            {
+              d->after = c->new_ticket;
+              found = TRUE;
+              break;
+            }
+        }
+
+      if (!found)
+        {
+          Delta d = { c->old_ticket, c->new_ticket };
+          g_array_append_val (deltas, d);
+          g_hash_table_add (batch_ids, t->id);
+        }
     }
 
-  n_items = self->n_items;
+  removals = g_array_new (FALSE, FALSE, sizeof (Placed));
+  additions = g_array_new (FALSE, FALSE, sizeof (Placed));
 
-  for (guint i = 0; i < changes->len; i++)
+  for (guint i = 0; i < deltas->len; i++)
     {
-      FlStoreChange *c = g_ptr_array_index (changes, i);
-      gboolean was_in = c->old_ticket && fl_store_ticket_in_view (self->store, self->view, c->old_ticket);
-      gboolean is_in = c->new_ticket && fl_store_ticket_in_view (self->store, self->view, c->new_ticket);
-      guint old_pos = 0;
-      guint new_pos = 0;
+      Delta *d = &g_array_index (deltas, Delta, i);
 
-      if (!was_in && !is_in)
-        continue;
-
-      if (was_in)
-        old_pos = position_in_batch (self, changes, i, c->old_ticket, batch_ids);
-      if (is_in)
+      if (d->before && fl_store_ticket_in_view (self->store, self->view, d->before))
         {
-          /* with the old row gone, the new one lands among the others */
-          new_pos = position_in_batch (self, changes, i, c->new_ticket, batch_ids);
+          Placed p = { d->before, position_among (self, deltas, FALSE, d->before, batch_ids) };
+          g_array_append_val (removals, p);
         }
-
-      drop_pages (self);
-
-      if (was_in && is_in && old_pos == new_pos)
+      if (d->after && fl_store_ticket_in_view (self->store, self->view, d->after))
         {
-          g_list_model_items_changed (G_LIST_MODEL (self), old_pos, 1, 1);
-        }
-      else
-        {
-          if (was_in)
-            {
-              n_items--;
-              self->n_items = n_items;
-              g_list_model_items_changed (G_LIST_MODEL (self), old_pos, 1, 0);
-            }
-          if (is_in)
-            {
-              n_items++;
-              self->n_items = n_items;
-              g_list_model_items_changed (G_LIST_MODEL (self), new_pos, 0, 1);
-            }
+          Placed p = { d->after, position_among (self, deltas, TRUE, d->after, batch_ids) };
+          g_array_append_val (additions, p);
         }
     }
+
+  if (removals->len == 0 && additions->len == 0)
+    return;
+
+  n_new = count_items (self);
+  drop_pages (self);
+
+  /* One ticket changed in place: a single precise change. */
+  if (removals->len == 1 && additions->len == 1 &&
+      g_array_index (removals, Placed, 0).position == g_array_index (additions, Placed, 0).position)
+    {
+      self->n_items = n_new;
+      g_list_model_items_changed (G_LIST_MODEL (self),
+                                  g_array_index (removals, Placed, 0).position, 1, 1);
+      return;
+    }
+
+  g_array_sort (removals, compare_placed);
+  g_array_sort (additions, compare_placed);
+
+  self->final_positions = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < additions->len; i++)
+    g_array_append_val (self->final_positions, g_array_index (additions, Placed, i).position);
+  g_array_sort (self->final_positions, compare_guint);
+
+  /* The old list: untouched rows and the changed tickets' old states. */
+  self->overlay = g_array_copy (removals);
+  self->n_items = n_old;
+
+  for (guint i = removals->len; i > 0; i--)
+    {
+      guint position = g_array_index (removals, Placed, i - 1).position;
+
+      g_array_remove_index (self->overlay, i - 1);
+      self->n_items--;
+      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+    }
+
+  for (guint i = 0; i < additions->len; i++)
+    {
+      Placed p = g_array_index (additions, Placed, i);
+
+      g_array_append_val (self->overlay, p);
+      self->n_items++;
+      g_list_model_items_changed (G_LIST_MODEL (self), p.position, 0, 1);
+    }
+
+  g_clear_pointer (&self->overlay, g_array_unref);
+  g_clear_pointer (&self->final_positions, g_array_unref);
 
   /* The count from SQLite is the truth; a mismatch would mean a lost change. */
-  n_items = count_items (self);
-  if (n_items != self->n_items)
+  if (self->n_items != n_new)
     {
-      g_debug ("List model out of step (%u vs %u), resetting", self->n_items, n_items);
+      g_debug ("List model out of step (%u vs %u), resetting", self->n_items, n_new);
+      self->n_items = n_old - removals->len + additions->len;
       reset (self);
       return;
     }
 
-  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+  if (n_old != n_new)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
 }
 
 static GType
@@ -252,11 +348,45 @@ fl_ticket_list_model_get_item (GListModel *model,
   if (position >= self->n_items)
     return NULL;
 
+  if (self->overlay != NULL)
+    return get_row_in_between (self, position);
+
   rows = load_page (self, page);
   if (rows == NULL || index >= rows->len)
     return NULL;
 
   return g_object_ref (g_ptr_array_index (rows, index));
+}
+
+static FlTicket *
+get_row_in_between (FlTicketListModel *self,
+                    guint              position)
+{
+  guint before = 0;
+  guint final;
+  GPtrArray *rows;
+
+  for (guint i = 0; i < self->overlay->len; i++)
+    {
+      Placed *p = &g_array_index (self->overlay, Placed, i);
+
+      if (p->position == position)
+        return g_object_ref (p->ticket);
+      if (p->position < position)
+        before++;
+    }
+
+  /* the (position - before)-th untouched row, found in the final list */
+  final = position - before;
+  for (guint i = 0; i < self->final_positions->len; i++)
+    if (g_array_index (self->final_positions, guint, i) <= final)
+      final++;
+
+  rows = load_page (self, final / FL_TICKET_LIST_PAGE_SIZE);
+  if (rows == NULL || final % FL_TICKET_LIST_PAGE_SIZE >= rows->len)
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (rows, final % FL_TICKET_LIST_PAGE_SIZE));
 }
 
 static void
