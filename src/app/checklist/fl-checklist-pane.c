@@ -628,10 +628,12 @@ record (FlChecklistPane *self,
     }
 
   hide_error (self);
-  /* The store's "changed" has reloaded the pane already; this covers a store that
-   * reports nothing for an unchanged ticket. */
-  g_set_object (&self->ticket, updated);
-  reload (self);
+  /* The store's "changed" has normally reloaded the pane already. */
+  if (self->ticket == NULL || self->ticket->version != updated->version)
+    {
+      g_set_object (&self->ticket, updated);
+      reload (self);
+    }
   return TRUE;
 }
 
