@@ -53,7 +53,7 @@ typedef enum
   FL_OP_STATE_REJECTED,
 } FlOpState;
 
-#define FL_STORE_SCHEMA_VERSION 2
+#define FL_STORE_SCHEMA_VERSION 3
 
 #define FL_TYPE_STORE (fl_store_get_type ())
 G_DECLARE_FINAL_TYPE (FlStore, fl_store, FL, STORE, GObject)
