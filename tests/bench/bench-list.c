@@ -35,7 +35,10 @@
   "req_department, req_location, asset, channel, category, impact, urgency, priority, " \
   "status, level, queue, assignee, resolution_code, resolution_summary, created_by, " \
   "created_at, updated_at, resolved_at, due_at, waiting_since, pending"
-#define FTS_FILTER " AND rowid IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?1)"
+/* The search, as in fl-store.c: count from the index alone in All, rows walked in
+ * list order ("+rowid"). */
+#define FTS_FILTER " AND +rowid IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?1)"
+#define FTS_COUNT "SELECT count(*) FROM tickets_fts WHERE tickets_fts MATCH ?1"
 
 /* Realistic searches: requester names, asset numbers, title words in German
  * and English, departments and places, prefixes as they are typed. */
@@ -241,7 +244,7 @@ main (int   argc,
   count_stmt = prepare (db, "SELECT count(*) FROM tickets WHERE " INCOMING_WHERE);
   select_stmt = prepare (db, "SELECT " COLUMNS " FROM tickets WHERE " INCOMING_WHERE
                              " ORDER BY priority, due_at, id LIMIT 50");
-  fts_count_stmt = prepare (db, "SELECT count(*) FROM tickets WHERE 1" FTS_FILTER);
+  fts_count_stmt = prepare (db, FTS_COUNT);
   fts_select_stmt = prepare (db, "SELECT " COLUMNS " FROM tickets WHERE 1" FTS_FILTER
                                  " ORDER BY priority, due_at, id LIMIT 50");
 
