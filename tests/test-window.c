@@ -142,14 +142,16 @@ static gboolean
 is_search_entry (GtkWidget *widget,
                  gpointer   data)
 {
-  return GTK_IS_SEARCH_ENTRY (widget);
+  /* the window's own, not one inside a drop-down's popover */
+  return GTK_IS_SEARCH_ENTRY (widget) && gtk_widget_get_ancestor (widget, GTK_TYPE_SEARCH_BAR) != NULL;
 }
 
 static gboolean
 is_stack (GtkWidget *widget,
           gpointer   data)
 {
-  return GTK_IS_STACK (widget) && gtk_stack_get_child_by_name (GTK_STACK (widget), "empty") != NULL;
+  return GTK_IS_STACK (widget) && gtk_stack_get_child_by_name (GTK_STACK (widget), "empty") != NULL &&
+         gtk_stack_get_child_by_name (GTK_STACK (widget), "no-results") != NULL;
 }
 
 static const char *

@@ -1466,6 +1466,8 @@ fl_store_add_note (FlStore     *self,
                    GError     **error)
 {
   g_autoptr(JsonObject) data = json_object_new ();
+  /* a handler of "changed" may free the caller's copy of the id */
+  g_autofree char *id = g_strdup (ticket_id);
   FlTicket *ticket;
 
   g_return_val_if_fail (body != NULL, NULL);
@@ -1473,11 +1475,11 @@ fl_store_add_note (FlStore     *self,
   json_object_set_string_member (data, "body", body);
   json_object_set_boolean_member (data, "internal", internal);
 
-  ticket = fl_store_apply_local (self, ticket_id, FL_OP_NOTE, data, error);
+  ticket = fl_store_apply_local (self, id, FL_OP_NOTE, data, error);
 
   /* The draft is done with once the note is safely in the cache. */
   if (ticket != NULL)
-    fl_store_set_draft (self, ticket_id, NULL, FALSE, NULL);
+    fl_store_set_draft (self, id, NULL, FALSE, NULL);
 
   return ticket;
 }
@@ -2436,42 +2438,6 @@ _fl_store_apply_sync (FlStore     *self,
         goto failed;
     }
 
-  for (guint i = 0; events && i < json_array_get_length (events); i++)
-    {
-      g_autoptr(FlEvent) e = fl_event_from_json (json_array_get_element (events, i), error);
-      gboolean known;
-      g_autoptr(FlTicket) owner = NULL;
-
-      if (e == NULL)
-        goto failed;
-
-      /* An event of a ticket this cache never saw arrives with its ticket below. */
-      known = event_exists (self, e->id);
-      owner = _fl_store_load_ticket (self, e->ticket_id, NULL);
-      if (owner == NULL)
-        {
-          gboolean in_batch = FALSE;
-          for (guint k = 0; k < server_tickets->len; k++)
-            if (g_str_equal (((FlTicket *) g_ptr_array_index (server_tickets, k))->id, e->ticket_id))
-              {
-                in_batch = TRUE;
-                if (!_fl_store_write_ticket (self, g_ptr_array_index (server_tickets, k), error))
-                  goto failed;
-                break;
-              }
-          if (!in_batch)
-            continue;
-        }
-
-      if (!_fl_store_write_event (self, e, error))
-        goto failed;
-      if (!known && e->type == FL_OP_NOTE &&
-          !append_fts_note (self, e->ticket_id,
-                            json_object_get_string_member_with_default (e->data, "body", ""),
-                            error))
-        goto failed;
-    }
-
   for (guint i = 0; i < server_tickets->len; i++)
     {
       FlTicket *t = g_ptr_array_index (server_tickets, i);
@@ -2479,6 +2445,31 @@ _fl_store_apply_sync (FlStore     *self,
       if (!rebase_ticket (self, t, changes, error))
         goto failed;
       g_hash_table_add (rebased, t->id);
+    }
+
+  /* Tickets first, so that their events have a row to belong to. */
+  for (guint i = 0; events && i < json_array_get_length (events); i++)
+    {
+      g_autoptr(FlEvent) e = fl_event_from_json (json_array_get_element (events, i), error);
+      g_autoptr(FlTicket) owner = NULL;
+      gboolean known;
+
+      if (e == NULL)
+        goto failed;
+
+      /* An event of a ticket this cache does not hold (yet) is skipped. */
+      owner = _fl_store_load_ticket (self, e->ticket_id, NULL);
+      if (owner == NULL)
+        continue;
+
+      known = event_exists (self, e->id);
+      if (!_fl_store_write_event (self, e, error))
+        goto failed;
+      if (!known && e->type == FL_OP_NOTE &&
+          !append_fts_note (self, e->ticket_id,
+                            json_object_get_string_member_with_default (e->data, "body", ""),
+                            error))
+        goto failed;
     }
 
   /* Tickets whose ops were answered but whose state did not come along

@@ -593,7 +593,20 @@ apply_done_cb (GObject      *source,
     }
 
   if (applied->changes != NULL && applied->changes->len > 0)
-    _fl_store_emit_changed (self->store, g_steal_pointer (&applied->changes));
+    {
+      /* The worker committed before any change made here since; what those
+       * tickets are now is what the store holds now. */
+      for (guint i = 0; i < applied->changes->len; i++)
+        {
+          FlStoreChange *c = g_ptr_array_index (applied->changes, i);
+          FlTicket *t = c->new_ticket ? c->new_ticket : c->old_ticket;
+          FlTicket *now = _fl_store_load_ticket (self->store, t->id, NULL);
+
+          g_clear_object (&c->new_ticket);
+          c->new_ticket = now;
+        }
+      _fl_store_emit_changed (self->store, g_steal_pointer (&applied->changes));
+    }
 
   if (applied->presence != NULL)
     {
@@ -620,6 +633,8 @@ apply_done_cb (GObject      *source,
 
   if (data->wait > 0 && !data->long_polled)
     {
+      /* Everything is pushed and pulled: up to date while the long poll waits. */
+      set_state (self, FL_SYNC_STATE_IDLE);
       data->long_polling = TRUE;
       sync_round (g_steal_pointer (&task));
       return;

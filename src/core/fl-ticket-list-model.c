@@ -268,6 +268,29 @@ on_store_changed_cb (FlTicketListModel *self,
   n_new = count_items (self);
   drop_pages (self);
 
+  /* A change reported late (the sync engine's worker committed before a change
+   * made here, but reports after it) may not fit what this model announced:
+   * then only a reset keeps readers safe. */
+  if (n_old + additions->len != n_new + removals->len)
+    {
+      g_debug ("List model out of step (%u - %u + %u vs %u), resetting",
+               n_old, removals->len, additions->len, n_new);
+      reset (self);
+      return;
+    }
+  for (guint i = 0; i < removals->len; i++)
+    if (g_array_index (removals, Placed, i).position >= n_old)
+      {
+        reset (self);
+        return;
+      }
+  for (guint i = 0; i < additions->len; i++)
+    if (g_array_index (additions, Placed, i).position >= n_new)
+      {
+        reset (self);
+        return;
+      }
+
   /* One ticket changed in place: a single precise change. */
   if (removals->len == 1 && additions->len == 1 &&
       g_array_index (removals, Placed, 0).position == g_array_index (additions, Placed, 0).position)
@@ -310,15 +333,6 @@ on_store_changed_cb (FlTicketListModel *self,
 
   g_clear_pointer (&self->overlay, g_array_unref);
   g_clear_pointer (&self->final_positions, g_array_unref);
-
-  /* The count from SQLite is the truth; a mismatch would mean a lost change. */
-  if (self->n_items != n_new)
-    {
-      g_debug ("List model out of step (%u vs %u), resetting", self->n_items, n_new);
-      self->n_items = n_old - removals->len + additions->len;
-      reset (self);
-      return;
-    }
 
   if (n_old != n_new)
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);

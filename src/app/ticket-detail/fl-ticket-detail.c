@@ -468,11 +468,13 @@ run_simple (FlTicketDetail *self,
 {
   g_autoptr(FlTicket) updated = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
 
   if (self->ticket == NULL)
     return;
 
-  updated = fl_store_apply_local (get_store (self), self->ticket->id, type, data, &error);
+  id = g_strdup (self->ticket->id);
+  updated = fl_store_apply_local (get_store (self), id, type, data, &error);
   if (updated == NULL)
     show_error (self, heading, error);
 }
@@ -571,11 +573,13 @@ on_resolve_response_cb (AdwMessageDialog *dialog,
   const char *summary = gtk_editable_get_text (GTK_EDITABLE (rd->summary));
   g_autoptr(FlTicket) updated = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
 
   if (g_strcmp0 (response, "resolve") != 0 || rd->self->ticket == NULL)
     return;
 
-  updated = fl_store_resolve (get_store (rd->self), rd->self->ticket->id, code, summary, &error);
+  id = g_strdup (rd->self->ticket->id);
+  updated = fl_store_resolve (get_store (rd->self), id, code, summary, &error);
   if (updated == NULL)
     show_error (rd->self, _("The ticket could not be resolved"), error);
 }
@@ -867,6 +871,7 @@ fl_ticket_detail_send_note (FlTicketDetail *self)
 {
   g_autofree char *text = NULL;
   g_autofree char *trimmed = NULL;
+  g_autofree char *id = NULL;
   g_autoptr(FlTicket) updated = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -887,7 +892,9 @@ fl_ticket_detail_send_note (FlTicketDetail *self)
   /* The draft stays in the cache until the note itself is stored. */
   save_draft (self);
 
-  updated = fl_store_add_note (get_store (self), self->ticket->id, text,
+  /* the id is copied: the store's "changed" replaces self->ticket on the way */
+  id = g_strdup (self->ticket->id);
+  updated = fl_store_add_note (get_store (self), id, text,
                                gtk_check_button_get_active (self->internal_check), &error);
   if (updated == NULL)
     {
@@ -896,7 +903,7 @@ fl_ticket_detail_send_note (FlTicketDetail *self)
     }
 
   load_draft (self);
-  fl_sync_engine_set_viewing (fl_context_get_sync_engine (self->context), self->ticket->id, FALSE);
+  fl_sync_engine_set_viewing (fl_context_get_sync_engine (self->context), id, FALSE);
   return TRUE;
 }
 

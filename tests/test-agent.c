@@ -1,0 +1,434 @@
+/* test-agent.c — the agent's day in the real window, against the real server
+ *
+ * Under Xvfb: log in to a firstline-server on 127.0.0.1 (port 0), find a ticket
+ * by search, claim it, write a note, resolve it; see a ticket that another
+ * client made with firstline-cli appear by itself; work offline and watch the
+ * unsent counter return to 0 when the server is back.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#include "fl-application.h"
+#include "fl-sync-indicator.h"
+#include "fl-ticket-detail.h"
+#include "fl-window.h"
+
+typedef struct
+{
+  char          *dir;
+  char          *server_dir;
+  GSubprocess   *server;
+  char          *url;
+  guint16        port;
+  FlStore       *store;
+  FlContext     *context;
+  FlApplication *app;
+  FlWindow      *window;
+} Fixture;
+
+static void
+spin_until (gboolean   (*done) (gpointer),
+            gpointer     data,
+            guint        seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out after %u s", seconds);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+static void
+run_command (const char *input,
+             const char *first,
+             ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  va_list args;
+
+  va_start (args, first);
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  proc = g_subprocess_newv ((const char * const *) argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                            G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, input, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (g_subprocess_get_exit_status (proc) != 0)
+    g_error ("%s failed: %s", first, err);
+}
+
+static void
+start_server (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *listen = NULL;
+  const char *server = g_getenv ("FIRSTLINE_SERVER");
+
+  g_assert_nonnull (server);
+  listen = g_strdup_printf ("127.0.0.1:%u", f->port);
+  f->server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                                &error, server, "--listen", listen, "--data-dir", f->server_dir, NULL);
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "listening on http://"));
+
+  g_free (f->url);
+  f->url = g_strdup (line + strlen ("listening on "));
+  f->port = (guint16) atoi (strrchr (f->url, ':') + 1);
+}
+
+static void
+stop_server (Fixture *f)
+{
+  g_subprocess_send_signal (f->server, SIGKILL);
+  g_subprocess_wait (f->server, NULL, NULL);
+  g_clear_object (&f->server);
+}
+
+static void
+login_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  fl_sync_engine_login_finish (FL_SYNC_ENGINE (source), result, &error);
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+fixture_open (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *config = NULL;
+  const char *server = g_getenv ("FIRSTLINE_SERVER");
+  gboolean logged_in = FALSE;
+
+  f->dir = g_dir_make_tmp ("firstline-agent-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->server_dir = g_build_filename (f->dir, "server", NULL);
+  config = g_build_filename (f->dir, "config", NULL);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("FIRSTLINE_CREDENTIALS", "file", TRUE);
+
+  run_command ("alexpass\n", server, "--data-dir", f->server_dir, "user", "add", "alex",
+               "--role", "agent", NULL);
+  run_command ("janapass\n", server, "--data-dir", f->server_dir, "user", "add", "jana",
+               "--role", "agent", NULL);
+  start_server (f);
+
+  path = g_build_filename (f->dir, "cache.db", NULL);
+  f->store = fl_store_new (path, &error);
+  g_assert_no_error (error);
+  f->context = fl_context_new (f->store, NULL);
+
+  fl_sync_engine_login_async (fl_context_get_sync_engine (f->context), f->url, "alex", "alexpass",
+                              NULL, login_done_cb, &logged_in);
+  spin_until (flag_set, &logged_in, 20);
+  fl_sync_engine_start (fl_context_get_sync_engine (f->context));
+
+  f->app = g_object_new (FL_TYPE_APPLICATION,
+                         "application-id", "io.github.firstline.FirstlineAgentTest",
+                         "flags", G_APPLICATION_NON_UNIQUE,
+                         NULL);
+  g_application_register (G_APPLICATION (f->app), NULL, &error);
+  g_assert_no_error (error);
+  f->window = fl_window_new (f->app, f->context);
+  gtk_window_present (GTK_WINDOW (f->window));
+}
+
+static void
+fixture_close (Fixture *f)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  fl_sync_engine_stop (fl_context_get_sync_engine (f->context));
+  for (int i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_clear_object (&f->app);
+  g_clear_object (&f->context);
+  g_clear_object (&f->store);
+  if (f->server != NULL)
+    stop_server (f);
+  g_free (f->url);
+  g_free (f->server_dir);
+  g_free (f->dir);
+}
+
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type)
+{
+  /* a search entry: the window's own, not one inside a drop-down's popover */
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) &&
+      (type != GTK_TYPE_SEARCH_ENTRY || gtk_widget_get_ancestor (root, GTK_TYPE_SEARCH_BAR)))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *id;
+  guint       expected;
+} Wait;
+
+static gboolean
+engine_idle (gpointer data)
+{
+  Fixture *f = data;
+  FlSyncEngine *engine = fl_context_get_sync_engine (f->context);
+
+  return fl_sync_engine_get_state (engine) == FL_SYNC_STATE_IDLE &&
+         fl_store_count_pending_ops (f->store) == 0;
+}
+
+static gboolean
+ticket_synced (gpointer data)
+{
+  Wait *w = data;
+  g_autoptr(FlTicket) t = fl_store_get_ticket (w->f->store, w->id, NULL);
+
+  return t != NULL && t->number > 0 && t->pending == 0;
+}
+
+static gboolean
+ticket_in_list (gpointer data)
+{
+  Wait *w = data;
+
+  return fl_ticket_list_model_find (fl_window_get_list_model (w->f->window), w->id) != G_MAXUINT;
+}
+
+static gboolean
+search_has_n (gpointer data)
+{
+  Wait *w = data;
+
+  return g_list_model_get_n_items (G_LIST_MODEL (fl_window_get_list_model (w->f->window))) == w->expected;
+}
+
+static gboolean
+indicator_settled (gpointer data)
+{
+  Wait *w = data;
+  FlSyncIndicator *indicator = FL_SYNC_INDICATOR (find_widget (GTK_WIDGET (w->f->window),
+                                                               FL_TYPE_SYNC_INDICATOR));
+
+  return g_strcmp0 (fl_sync_indicator_get_text (indicator), w->id) == 0;
+}
+
+static gboolean
+engine_offline (gpointer data)
+{
+  Fixture *f = data;
+
+  return fl_sync_engine_get_state (fl_context_get_sync_engine (f->context)) == FL_SYNC_STATE_OFFLINE;
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* not ours */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ADW_MESSAGE_DIALOG (w);
+    }
+
+  return NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_message_dialog () != NULL;
+}
+
+static void
+test_agent_day (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(JsonObject) fields = json_object_new ();
+  JsonObject *requester = json_object_new ();
+  g_autoptr(FlTicket) created = NULL;
+  g_autoptr(FlTicket) t = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cli_cache = NULL;
+  g_autofree char *cli_id = NULL;
+  FlTicketDetail *detail;
+  GtkWidget *entry;
+  AdwMessageDialog *dialog;
+  Wait w = { &f, NULL, 0 };
+  gint64 start;
+  double seconds;
+
+  fixture_open (&f);
+  spin_until (engine_idle, &f, 20);
+
+  /* A ticket made in this cache reaches the server and gets its number. */
+  json_object_set_string_member (fields, "title", "Outlook startet nicht — Profil defekt");
+  json_object_set_string_member (requester, "name", "Jana Krüger");
+  json_object_set_string_member (requester, "phone", "+49 30 1234");
+  json_object_set_object_member (fields, "requester", requester);
+  json_object_set_string_member (fields, "category", "email");
+  json_object_set_string_member (fields, "channel", "phone");
+  created = fl_store_create_ticket (f.store, fields, &error);
+  g_assert_no_error (error);
+  w.id = created->id;
+  spin_until (ticket_synced, &w, 20);
+
+  /* Found by search as you type. */
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "win.search", NULL);
+  entry = find_widget (GTK_WIDGET (f.window), GTK_TYPE_SEARCH_ENTRY);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "profil krüger");
+  w.expected = 1;
+  spin_until (search_has_n, &w, 10);
+  g_assert_true (ticket_in_list (&w));
+
+  /* Select it, claim it. */
+  detail = FL_TICKET_DETAIL (find_widget (GTK_WIDGET (f.window), FL_TYPE_TICKET_DETAIL));
+  g_assert_nonnull (detail);
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "win.select-relative", "i", 1);
+  g_assert_nonnull (fl_ticket_detail_get_ticket (detail));
+  g_assert_cmpstr (fl_ticket_detail_get_ticket (detail)->id, ==, created->id);
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "win.claim", NULL);
+  t = fl_store_get_ticket (f.store, created->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (t->assignee, ==, "alex");
+  g_assert_cmpint (t->status, ==, FL_STATUS_IN_PROGRESS);
+  g_clear_object (&t);
+
+  /* A note written in the composer, its draft kept, then sent. */
+  fl_ticket_detail_set_draft (detail, "Profil neu angelegt, PST eingebunden 📎");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (detail), "ticket.send-note", NULL));
+  {
+    g_autofree char *left = fl_ticket_detail_dup_draft (detail);
+    g_autoptr(GPtrArray) events = fl_store_list_events (f.store, created->id, NULL);
+    FlEvent *last = g_ptr_array_index (events, events->len - 1);
+
+    g_assert_cmpstr (left, ==, "");
+    g_assert_cmpint (last->type, ==, FL_OP_NOTE);
+    g_assert_cmpstr (json_object_get_string_member (last->data, "body"), ==,
+                     "Profil neu angelegt, PST eingebunden 📎");
+    g_assert_cmpuint (fl_ticket_detail_get_n_timeline_rows (detail), ==, events->len);
+  }
+
+  /* Resolve through the dialog. */
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "win.resolve", NULL);
+  spin_until (dialog_shown, NULL, 5);
+  dialog = find_message_dialog ();
+  entry = find_widget (adw_message_dialog_get_extra_child (dialog), GTK_TYPE_ENTRY);
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "resolve"));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Outlook-Profil neu erstellt");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "resolve"));
+  adw_message_dialog_response (dialog, "resolve");
+  t = fl_store_get_ticket (f.store, created->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (t->status, ==, FL_STATUS_RESOLVED);
+  g_assert_cmpint (t->resolution_code, ==, FL_RESOLUTION_FIRST_CONTACT);
+  g_assert_cmpstr (t->resolution_summary, ==, "Outlook-Profil neu erstellt");
+  g_clear_object (&t);
+  spin_until (engine_idle, &f, 20);
+
+  /* Another agent creates a ticket with firstline-cli: it shows up by itself. */
+  gtk_editable_set_text (GTK_EDITABLE (entry = find_widget (GTK_WIDGET (f.window), GTK_TYPE_SEARCH_ENTRY)), "");
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "win.view", "s", "incoming");
+  cli_cache = g_build_filename (f.dir, "jana.db", NULL);
+  {
+    const char *cli = g_getenv ("FIRSTLINE_CLI");
+    g_autoptr(GSubprocess) proc = NULL;
+    g_autofree char *out = NULL;
+
+    g_assert_nonnull (cli);
+    run_command ("janapass\n", cli, "--cache", cli_cache, "login", f.url, "jana", NULL);
+    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, cli, "--cache", cli_cache,
+                             "new", "--title", "Drucker 3. OG offline", "--category", "printer",
+                             "--requester", "Paul Becker", NULL);
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+    g_assert_no_error (error);
+    cli_id = g_strstrip (g_strdup (out));
+    g_assert_true (fl_uuid_is_valid (cli_id));
+
+    start = g_get_monotonic_time ();
+    run_command (NULL, cli, "--cache", cli_cache, "sync", NULL);
+  }
+  w.id = cli_id;
+  spin_until (ticket_in_list, &w, 10);
+  seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  g_test_message ("another client's ticket appeared after %.2f s (including the CLI's sync)", seconds);
+  g_assert_cmpfloat (seconds, <, 5.0);
+
+  /* Offline: the change waits in the outbox and the indicator says so. */
+  stop_server (&f);
+  spin_until (engine_offline, &f, 30);
+  t = fl_store_add_note (f.store, cli_id, "Toner getauscht, warte auf Rückmeldung", TRUE, &error);
+  g_assert_no_error (error);
+  g_clear_object (&t);
+  g_assert_cmpuint (fl_store_count_pending_ops (f.store), ==, 1);
+  w.id = "Offline · 1 unsent";
+  spin_until (indicator_settled, &w, 5);
+
+  /* Back online: "Sync now", and the counter returns to 0. */
+  start_server (&f);
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "win.sync-now", NULL);
+  spin_until (engine_idle, &f, 30);
+  w.id = "Online";
+  spin_until (indicator_settled, &w, 5);
+
+  fixture_close (&f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/agent/day", test_agent_day);
+
+  return g_test_run ();
+}
