@@ -142,7 +142,7 @@ fl_sync_indicator_dispose (GObject *object)
   FlSyncIndicator *self = (FlSyncIndicator *)object;
 
   g_clear_handle_id (&self->update_source_id, g_source_remove);
-  gtk_widget_dispose_template (GTK_WIDGET (self), FL_TYPE_SYNC_INDICATOR);
+  /* AdwBin unparents its child itself. */
   g_clear_object (&self->engine);
 
   G_OBJECT_CLASS (fl_sync_indicator_parent_class)->dispose (object);
