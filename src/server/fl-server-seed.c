@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "fl-auth.h"
+#include "fl-checklist-engine.h"
 #include "fl-server-seed.h"
 
 #define N_TICKETS  320
@@ -65,74 +66,57 @@ typedef struct
   const char *title;
   const char *description;
   const char *asset_prefix;
-  const char *steps[3];
   const char *solution;
 } DemoCase;
 
 static const DemoCase cases[] = {
   { "password", "password-reset", "Passwort vergessen",
     "Benutzer hat sein Windows-Passwort vergessen und ist ausgesperrt.", "NB",
-    { "verify-identity", "reset-password", "confirm-login" },
     "Identität per Rückruf geprüft, Passwort zurückgesetzt, Anmeldung bestätigt." },
   { "password", "password-reset", "Password expired, cannot change it",
     "User gets 'password does not meet requirements' when changing the expired password.", "NB",
-    { "verify-identity", "reset-password", "confirm-login" },
     "Explained the complexity rules; user set a compliant password." },
   { "account", "account-lockout", "Konto gesperrt nach Urlaub",
     "Nach drei Wochen Urlaub ist das Konto gesperrt, Outlook fragt ständig nach dem Passwort.", "NB",
-    { "verify-identity", "check-lockout-source", "unlock-account" },
     "Altes Passwort im Smartphone-Mailkonto gespeichert; entfernt und Konto entsperrt." },
   { "account", "account-lockout", "Account locked repeatedly",
     "Account locks every morning around 9:00.", "PC",
-    { "verify-identity", "check-lockout-source", "unlock-account" },
     "Stale mapped drive credentials removed from Credential Manager." },
   { "software", "software-install", "Installation von Adobe Reader",
     "Benutzer benötigt Adobe Reader für Rechnungsprüfung, keine Adminrechte.", "PC",
-    { "check-license", "deploy-package", "verify-start" },
     "Paket über Softwareverteilung bereitgestellt, Start geprüft." },
   { "software", "software-install", "Teams crashes on start",
     "Microsoft Teams closes immediately after the splash screen since the last update.", "NB",
-    { "check-license", "clear-cache", "verify-start" },
     "Cleared the Teams cache and reinstalled the client." },
   { "network", "network-no-connection", "Kein Netzwerk am Arbeitsplatz",
     "PC zeigt 'Kein Internetzugriff', Kollegen im selben Raum haben Netz.", "PC",
-    { "check-cable", "check-ip", "check-switch-port" },
     "Patchkabel defekt, getauscht." },
   { "network", "vpn", "VPN verbindet nicht im Homeoffice",
     "VPN-Client meldet Zeitüberschreitung bei der Anmeldung, Internet zu Hause funktioniert.", "NB",
-    { "check-internet", "check-vpn-client", "check-certificate" },
     "Abgelaufenes Maschinenzertifikat erneuert." },
   { "network", "vpn", "Cannot log in to VPN",
     "VPN rejects the login with error 691 since this morning.", "NB",
-    { "check-internet", "check-vpn-client", "check-certificate" },
     "User was not in the VPN group after the department move; group added." },
   { "hardware", "new-hardware", "Neuer Monitor für Arbeitsplatz",
     "Zweiter Monitor gewünscht, Genehmigung der Abteilungsleitung liegt vor.", "MON",
-    { "check-approval", "order-device", "schedule-setup" },
     "Monitor geliefert und angeschlossen." },
   { "hardware", "new-hardware", "Laptop battery swollen",
     "Laptop case bulges at the bottom; the touchpad no longer clicks.", "NB",
-    { "check-warranty", "order-device", "schedule-setup" },
     "Device replaced under warranty; data migrated." },
   { "printer", "printer", "Drucker druckt nur leere Seiten",
     "Etagendrucker 2. OG gibt nur leere Blätter aus, Toner laut Anzeige voll.", "PRN",
-    { "check-queue", "print-test-page", "check-toner" },
     "Versiegelungsstreifen an der neuen Tonerkartusche entfernt." },
   { "printer", "printer", "Printer not found after move",
     "After moving desks the default printer is missing.", "PRN",
-    { "check-queue", "add-printer", "print-test-page" },
     "Added the floor printer via the print server." },
   { "email", "email", "Postfach voll",
     "Outlook meldet, dass das Postfach die Größenbeschränkung erreicht hat.", "NB",
-    { "check-mailbox-size", "archive-mail", "verify-send" },
     "Archivierung eingerichtet, alte Anhänge gelöscht." },
   { "email", "email", "Emails stuck in outbox",
     "Messages stay in the outbox; receiving works.", "NB",
-    { "check-connection", "check-attachment-size", "verify-send" },
     "A 60 MB attachment blocked the queue; sent a share link instead." },
   { "other", "other", "Telefon am Arbeitsplatz ohne Freizeichen",
     "Tischtelefon zeigt 'Registrierung fehlgeschlagen'.", "TEL",
-    { "check-cable", "restart-device", "check-registration" },
     "PoE-Port am Switch neu gestartet." },
 };
 
@@ -158,6 +142,7 @@ typedef struct
   GRand        *rand;
   FlServerUser *users[G_N_ELEMENTS (demo_users)];
   char         *clients[G_N_ELEMENTS (demo_users)];
+  GPtrArray    *checklists;     /* FlChecklist, may be NULL */
 } Seed;
 
 static FlServerUser *
@@ -207,18 +192,60 @@ apply (Seed               *seed,
   return result->version;
 }
 
-static JsonObject *
-checklist_data (const DemoCase *c,
-                guint           step,
-                const char     *outcome)
+static FlChecklist *
+find_checklist (Seed       *seed,
+                const char *id)
 {
-  JsonObject *data = json_object_new ();
+  for (guint i = 0; seed->checklists != NULL && i < seed->checklists->len; i++)
+    if (g_strcmp0 (fl_checklist_get_id (g_ptr_array_index (seed->checklists, i)), id) == 0)
+      return g_ptr_array_index (seed->checklists, i);
+  return NULL;
+}
 
-  json_object_set_string_member (data, "checklist_id", c->checklist);
-  json_object_set_int_member (data, "checklist_version", 1);
-  json_object_set_string_member (data, "step_id", c->steps[step]);
-  json_object_set_string_member (data, "outcome", outcome);
-  return data;
+/* Answers up to @n steps of the ticket's checklist as an agent would: inputs get a
+ * plausible value, questions a yes or no, checks are done. Returns the version. */
+static gint64
+walk_checklist (Seed               *seed,
+                FlChecklistRun     *run,
+                const char         *ticket_id,
+                gint64              version,
+                gint64             *at,
+                guint               n,
+                const char         *value,
+                const FlServerUser *user,
+                GError            **error)
+{
+  for (guint i = 0; run != NULL && i < n && version > 0; i++)
+    {
+      const FlChecklistStep *step = fl_checklist_run_get_current_step (run);
+      FlChecklistOutcome outcome = FL_CHECKLIST_OUTCOME_DONE;
+      g_autoptr(JsonObject) data = NULL;
+      const char *v = NULL;
+
+      if (step == NULL)
+        break;
+
+      if (step->kind == FL_CHECKLIST_STEP_QUESTION)
+        outcome = g_rand_boolean (seed->rand) ? FL_CHECKLIST_OUTCOME_YES : FL_CHECKLIST_OUTCOME_NO;
+      else if (step->kind == FL_CHECKLIST_STEP_INPUT)
+        v = step->example ? step->example : value;
+
+      data = fl_checklist_run_make_step_data (run, step->id, outcome, v, NULL);
+      if (data == NULL && step->kind == FL_CHECKLIST_STEP_QUESTION)
+        {
+          outcome = outcome == FL_CHECKLIST_OUTCOME_YES ? FL_CHECKLIST_OUTCOME_NO : FL_CHECKLIST_OUTCOME_YES;
+          data = fl_checklist_run_make_step_data (run, step->id, outcome, v, NULL);
+        }
+      if (data == NULL)
+        break;
+
+      *at += g_rand_int_range (seed->rand, 1, 6) * MINUTE;
+      version = apply (seed, ticket_id, FL_OP_CHECKLIST, version, *at, data, user, error);
+      if (version > 0)
+        fl_checklist_run_apply (run, data, user->username, *at, NULL);
+    }
+
+  return version;
 }
 
 #define FRESH_TICKETS 24
@@ -240,6 +267,7 @@ seed_ticket (Seed    *seed,
   g_autofree char *asset = NULL;
   gboolean german = g_str_has_suffix (c->description, ".") && g_utf8_strchr (c->description, -1, 0x00E4) != NULL;
   JsonObject *data, *req;
+  g_autoptr(FlChecklistRun) run = NULL;
   gint64 at, version;
   guint roll;
   /* The first few are this morning's calls, so the demo has an incoming queue. */
@@ -292,15 +320,17 @@ seed_ticket (Seed    *seed,
   if (version <= 0)
     return version == 0;
 
-  for (guint s = 0; s < 2; s++)
-    {
-      at += g_rand_int_range (seed->rand, 1, 6) * MINUTE;
-      data = checklist_data (c, s, s == 0 ? "done" : (g_rand_boolean (seed->rand) ? "yes" : "no"));
-      version = apply (seed, ticket_id, FL_OP_CHECKLIST, version, at, data, agent, error);
-      json_object_unref (data);
-      if (version < 0)
-        return FALSE;
-    }
+  {
+    FlChecklist *checklist = find_checklist (seed, c->checklist);
+    if (checklist != NULL)
+      {
+        g_autoptr(GPtrArray) none = g_ptr_array_new ();
+        run = fl_checklist_run_new (checklist, none);
+      }
+  }
+  version = walk_checklist (seed, run, ticket_id, version, &at, 2, asset, agent, error);
+  if (version < 0)
+    return FALSE;
 
   if (g_rand_int_range (seed->rand, 0, 3) == 0)
     {
@@ -320,9 +350,7 @@ seed_ticket (Seed    *seed,
     {
       /* solved at first contact */
       at += g_rand_int_range (seed->rand, 3, 25) * MINUTE;
-      data = checklist_data (c, 2, "done");
-      version = apply (seed, ticket_id, FL_OP_CHECKLIST, version, at, data, agent, error);
-      json_object_unref (data);
+      version = walk_checklist (seed, run, ticket_id, version, &at, 1, asset, agent, error);
       data = json_object_new ();
       json_object_set_string_member (data, "code", "first_contact");
       json_object_set_string_member (data, "summary", c->solution);
@@ -352,8 +380,12 @@ seed_ticket (Seed    *seed,
       JsonArray *tried = json_array_new ();
       JsonObject *hd = json_object_new ();
 
-      json_array_add_string_element (tried, c->steps[0]);
-      json_array_add_string_element (tried, c->steps[1]);
+      if (run != NULL)
+        {
+          g_auto(GStrv) steps = fl_checklist_run_dup_steps_tried (run);
+          for (guint k = 0; steps[k]; k++)
+            json_array_add_string_element (tried, steps[k]);
+        }
       at += g_rand_int_range (seed->rand, 5, 40) * MINUTE;
       json_object_set_string_member (hd, "queue", queues[g_rand_int_range (seed->rand, 0, G_N_ELEMENTS (queues))]);
       json_object_set_string_member (hd, "summary",
@@ -399,11 +431,14 @@ seed_ticket (Seed    *seed,
 
 gboolean
 fl_server_seed_demo (FlServerDb  *db,
+                     GPtrArray   *checklists,
                      guint       *n_tickets,
                      GError     **error)
 {
   g_autofree char *hash = NULL;
   Seed seed = { 0 };
+
+  seed.checklists = checklists;
   gboolean ok = TRUE;
   gint64 now = fl_time_now ();
 

@@ -10,7 +10,9 @@ G_BEGIN_DECLS
 
 #define FL_SEED_DEMO_PASSWORD "demo"
 
+/* @checklists: the checklists (FlChecklist) the demo tickets walk, or NULL */
 gboolean fl_server_seed_demo (FlServerDb  *db,
+                              GPtrArray   *checklists,
                               guint       *n_tickets,
                               GError     **error);
 

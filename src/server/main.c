@@ -14,6 +14,7 @@
 
 #include "fl-auth.h"
 #include "fl-server.h"
+#include "fl-checklist.h"
 #include "fl-server-seed.h"
 
 #define EXIT_USAGE      2
@@ -177,9 +178,16 @@ cmd_seed_demo (const char *data_dir)
   if (db == NULL)
     return runtime_error (error->message);
 
-  if (!fl_server_db_seed_checklists (db, checklist_dir (), &error) ||
-      !fl_server_seed_demo (db, &n_tickets, &error))
+  if (!fl_server_db_seed_checklists (db, checklist_dir (), &error))
     return runtime_error (error->message);
+
+  {
+    const char *dir = checklist_dir ();
+    g_autoptr(GPtrArray) checklists = dir ? fl_checklist_load_dir (dir, NULL) : NULL;
+
+    if (!fl_server_seed_demo (db, checklists, &n_tickets, &error))
+      return runtime_error (error->message);
+  }
 
   g_print (_("demo data: %u tickets; users alex, jana (agent), sam, mia (specialist), lee (lead), password “demo”\n"),
            n_tickets);
