@@ -35,8 +35,8 @@ pids+=($!)
 for _ in $(seq 50); do grep -q listening "$work/server.out" && break; sleep 0.1; done
 url=$(grep -o 'http://[^ ]*' "$work/server.out")
 
-shoot () {   # shoot NAME [ENV...]: start the app, select a ticket, capture
-  local name=$1; shift
+shoot () {   # shoot NAME VIEW-KEY [ENV...]: start the app, select a view's first ticket, capture
+  local name=$1 view=$2; shift 2
   env "$@" FIRSTLINE_CACHE="$work/cache-$name.db" FIRSTLINE_PASSWORD=demo \
     "$builddir/src/app/firstline" --server "$url" --user alex >/dev/null 2>&1 &
   local app=$!
@@ -45,7 +45,7 @@ shoot () {   # shoot NAME [ENV...]: start the app, select a ticket, capture
   wid=$(xwininfo -root -tree | awk '/"Firstline"/ { print $1; exit }')
   xdotool windowfocus --sync "$wid" 2>/dev/null || true
   sleep 0.3
-  xdotool key alt+1
+  xdotool key "$view"
   sleep 0.3
   xdotool key alt+Down
   sleep 1.5
@@ -54,6 +54,7 @@ shoot () {   # shoot NAME [ENV...]: start the app, select a ticket, capture
 }
 
 mkdir -p "$out"
-shoot main-window
-shoot main-window-dark ADW_DEBUG_COLOR_SCHEME=prefer-dark
+shoot main-window alt+1
+shoot main-window-dark alt+1 ADW_DEBUG_COLOR_SCHEME=prefer-dark
+shoot ticket-detail alt+2
 echo "Screenshots written to $out"
