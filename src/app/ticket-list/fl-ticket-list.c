@@ -64,6 +64,30 @@ setup_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
+update_presence (FlTicketList *self,
+                 FlTicketRow  *row)
+{
+  FlTicket *ticket = fl_ticket_row_get_ticket (row);
+  g_autoptr(GPtrArray) presence = NULL;
+
+  if (self->context != NULL && ticket != NULL)
+    presence = fl_sync_engine_list_presence (fl_context_get_sync_engine (self->context), ticket->id);
+  fl_ticket_row_set_presence (row, presence);
+}
+
+static void
+on_presence_changed_cb (FlTicketList *self,
+                        FlSyncEngine *engine)
+{
+  GHashTableIter iter;
+  gpointer row;
+
+  g_hash_table_iter_init (&iter, self->bound_rows);
+  while (g_hash_table_iter_next (&iter, &row, NULL))
+    update_presence (self, row);
+}
+
+static void
 bind_cb (GtkSignalListItemFactory *factory,
          GtkListItem              *item,
          FlTicketList             *self)
@@ -72,6 +96,7 @@ bind_cb (GtkSignalListItemFactory *factory,
   FlTicket *ticket = gtk_list_item_get_item (item);
 
   fl_ticket_row_set_ticket (row, ticket, get_now (self));
+  update_presence (self, row);
   g_hash_table_add (self->bound_rows, row);
 }
 
@@ -276,7 +301,11 @@ fl_ticket_list_set_context (FlTicketList *self,
   g_return_if_fail (FL_IS_TICKET_LIST (self));
   g_return_if_fail (context == NULL || FL_IS_CONTEXT (context));
 
-  g_set_object (&self->context, context);
+  if (!g_set_object (&self->context, context) || context == NULL)
+    return;
+
+  g_signal_connect_object (fl_context_get_sync_engine (context), "presence-changed",
+                           G_CALLBACK (on_presence_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 FlTicket *

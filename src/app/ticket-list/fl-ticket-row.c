@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fl-sync-engine.h"
 #include "fl-ticket-row.h"
 
 /* Under this much time left a ticket is shown as close to its due time. */
@@ -26,6 +27,7 @@ struct _FlTicketRow
   GtkLabel  *due_label;
   GtkLabel  *details_label;
   GtkLabel  *status_label;
+  GtkLabel  *presence_label;
 
   /* owned */
   FlTicket  *ticket;
@@ -73,6 +75,7 @@ fl_ticket_row_class_init (FlTicketRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FlTicketRow, due_label);
   gtk_widget_class_bind_template_child (widget_class, FlTicketRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, FlTicketRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketRow, presence_label);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "ticketrow");
@@ -97,6 +100,50 @@ fl_ticket_row_get_ticket (FlTicketRow *self)
   g_return_val_if_fail (FL_IS_TICKET_ROW (self), NULL);
 
   return self->ticket;
+}
+
+void
+fl_ticket_row_set_presence (FlTicketRow *self,
+                            GPtrArray   *presence)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+  g_autoptr(GString) tooltip = g_string_new (NULL);
+  gboolean editing = FALSE;
+
+  g_return_if_fail (FL_IS_TICKET_ROW (self));
+
+  for (guint i = 0; presence != NULL && i < presence->len; i++)
+    {
+      FlPresence *p = g_ptr_array_index (presence, i);
+
+      if (names->len > 0)
+        {
+          g_string_append (names, ", ");
+          g_string_append (tooltip, "\n");
+        }
+      g_string_append (names, p->username);
+      editing |= p->editing;
+      if (p->editing)
+        /* Translators: %s is a user name */
+        g_string_append_printf (tooltip, _("%s is typing in this ticket"), p->username);
+      else
+        /* Translators: %s is a user name */
+        g_string_append_printf (tooltip, _("%s has this ticket open"), p->username);
+    }
+
+  if (names->len > 0)
+    {
+      /* Translators: a marker on a ticket row; %s are the user names of the others
+       * who have it open, "✎" when one of them is typing */
+      g_autofree char *text = g_strdup_printf (editing ? _("✎ %s") : _("👁 %s"), names->str);
+      gtk_label_set_label (self->presence_label, text);
+    }
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->presence_label), tooltip->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->presence_label), names->len > 0);
+  if (editing)
+    gtk_widget_add_css_class (GTK_WIDGET (self->presence_label), "editing");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->presence_label), "editing");
 }
 
 void

@@ -18,6 +18,9 @@ FlTicket  *fl_ticket_row_get_ticket (FlTicketRow *self);
 void       fl_ticket_row_set_ticket (FlTicketRow *self,
                                      FlTicket    *ticket,
                                      gint64       now);
+/* Who else has the ticket open (FlPresence), or NULL. */
+void       fl_ticket_row_set_presence (FlTicketRow *self,
+                                       GPtrArray   *presence);
 /* Refreshes the time to due. */
 void       fl_ticket_row_update_due (FlTicketRow *self,
                                      gint64       now);
