@@ -25,6 +25,7 @@ struct _FlApplication
   char           *cache_path;
   char           *server_url;
   char           *username;
+  char           *last_notification;
   int             demo_tickets;
 };
 
@@ -77,44 +78,19 @@ fill_demo (FlApplication *self,
     g_warning ("Could not add demo tickets: %s", error->message);
 }
 
-/* A desktop notification for a new incoming ticket while the window is in the background. */
+/* A desktop notification for each new incoming ticket from someone else while the
+ * window is in the background. */
 static void
 on_store_changed_cb (FlApplication *self,
                      GPtrArray     *changes,
                      FlStore       *store)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
-  GSettings *settings = fl_context_get_settings (self->context);
 
-  if (settings != NULL && !g_settings_get_boolean (settings, "notifications"))
-    return;
   if (window != NULL && gtk_window_is_active (window))
     return;
 
-  for (guint i = 0; i < changes->len; i++)
-    {
-      FlStoreChange *c = g_ptr_array_index (changes, i);
-      g_autoptr(GNotification) notification = NULL;
-      g_autofree char *id = NULL;
-      g_autofree char *body = NULL;
-
-      if (c->old_ticket != NULL || c->new_ticket == NULL ||
-          !fl_store_ticket_in_view (store, FL_VIEW_INCOMING, c->new_ticket) ||
-          g_strcmp0 (c->new_ticket->created_by, fl_store_get_username (store)) == 0)
-        continue;
-
-      /* Translators: notification body: priority, requester, title */
-      body = g_strdup_printf (_("P%d · %s: %s"), c->new_ticket->priority,
-                              c->new_ticket->requester.name, c->new_ticket->title);
-      notification = g_notification_new (_("New incoming ticket"));
-      g_notification_set_body (notification, body);
-      g_notification_set_priority (notification, c->new_ticket->priority == 1
-                                                 ? G_NOTIFICATION_PRIORITY_HIGH
-                                                 : G_NOTIFICATION_PRIORITY_NORMAL);
-      g_notification_set_default_action (notification, "app.activate");
-      id = g_strdup_printf ("new-ticket-%s", c->new_ticket->id);
-      g_application_send_notification (G_APPLICATION (self), id, notification);
-    }
+  fl_application_notify_new_tickets (self, changes);
 }
 
 static char *
@@ -168,9 +144,10 @@ ensure_context (FlApplication  *self,
   fill_demo (self, store);
 
   settings = settings_new_if_installed ();
-  self->context = fl_context_new (store, settings);
-  g_signal_connect_object (store, "changed", G_CALLBACK (on_store_changed_cb), self,
-                           G_CONNECT_SWAPPED);
+  {
+    g_autoptr(FlContext) context = fl_context_new (store, settings);
+    fl_application_set_context (self, context);
+  }
   return TRUE;
 }
 
@@ -358,6 +335,7 @@ fl_application_finalize (GObject *object)
   g_free (self->cache_path);
   g_free (self->server_url);
   g_free (self->username);
+  g_free (self->last_notification);
 
   G_OBJECT_CLASS (fl_application_parent_class)->finalize (object);
 }
@@ -390,6 +368,78 @@ fl_application_new (void)
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        "resource-base-path", "/io/github/firstline/Firstline",
                        NULL);
+}
+
+guint
+fl_application_notify_new_tickets (FlApplication *self,
+                                   GPtrArray     *changes)
+{
+  FlStore *store;
+  GSettings *settings;
+  guint sent = 0;
+
+  g_return_val_if_fail (FL_IS_APPLICATION (self), 0);
+  g_return_val_if_fail (changes != NULL, 0);
+
+  if (self->context == NULL)
+    return 0;
+
+  store = fl_context_get_store (self->context);
+  settings = fl_context_get_settings (self->context);
+  if (settings != NULL && !g_settings_get_boolean (settings, "notifications"))
+    return 0;
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      FlStoreChange *c = g_ptr_array_index (changes, i);
+      g_autoptr(GNotification) notification = NULL;
+      g_autofree char *id = NULL;
+      g_autofree char *body = NULL;
+
+      if (c->old_ticket != NULL || c->new_ticket == NULL ||
+          !fl_store_ticket_in_view (store, FL_VIEW_INCOMING, c->new_ticket) ||
+          g_strcmp0 (c->new_ticket->created_by, fl_store_get_username (store)) == 0)
+        continue;
+
+      /* Translators: notification body: priority, requester, title */
+      body = g_strdup_printf (_("P%d · %s: %s"), c->new_ticket->priority,
+                              c->new_ticket->requester.name, c->new_ticket->title);
+      notification = g_notification_new (_("New incoming ticket"));
+      g_notification_set_body (notification, body);
+      g_notification_set_priority (notification, c->new_ticket->priority == 1
+                                                 ? G_NOTIFICATION_PRIORITY_HIGH
+                                                 : G_NOTIFICATION_PRIORITY_NORMAL);
+      g_notification_set_default_action (notification, "app.activate");
+      id = g_strdup_printf ("new-ticket-%s", c->new_ticket->id);
+      g_application_send_notification (G_APPLICATION (self), id, notification);
+
+      g_free (self->last_notification);
+      self->last_notification = g_strdup (body);
+      sent++;
+    }
+
+  return sent;
+}
+
+const char *
+fl_application_get_last_notification (FlApplication *self)
+{
+  g_return_val_if_fail (FL_IS_APPLICATION (self), NULL);
+
+  return self->last_notification;
+}
+
+void
+fl_application_set_context (FlApplication *self,
+                            FlContext     *context)
+{
+  g_return_if_fail (FL_IS_APPLICATION (self));
+  g_return_if_fail (FL_IS_CONTEXT (context));
+  g_return_if_fail (self->context == NULL);
+
+  self->context = g_object_ref (context);
+  g_signal_connect_object (fl_context_get_store (context), "changed",
+                           G_CALLBACK (on_store_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 FlContext *
