@@ -11,10 +11,11 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
-#include <signal.h>
 
 #include "fl-application.h"
 #include "fl-sync-indicator.h"
+#include "fl-test-gui.h"
+#include "fl-test-util.h"
 #include "fl-ticket-detail.h"
 #include "fl-window.h"
 
@@ -22,40 +23,22 @@ typedef struct
 {
   char          *dir;
   char          *server_dir;
-  GSubprocess   *server;
-  char          *url;
-  guint16        port;
+  FlTestServer  *server;
   FlStore       *store;
   FlContext     *context;
   FlApplication *app;
   FlWindow      *window;
 } Fixture;
 
-static void
-spin_until (gboolean   (*done) (gpointer),
-            gpointer     data,
-            guint        seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out after %u s", seconds);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-}
-
+/* Runs a program with @input on stdin; it must succeed. */
 static void
 run_command (const char *input,
              const char *first,
              ...)
 {
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   va_list args;
 
@@ -65,47 +48,8 @@ run_command (const char *input,
   va_end (args);
   g_ptr_array_add (argv, NULL);
 
-  proc = g_subprocess_newv ((const char * const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                            G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, input, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (g_subprocess_get_exit_status (proc) != 0)
+  if (fl_test_run_full (launcher, (const char * const *) argv->pdata, input, NULL, &err) != 0)
     g_error ("%s failed: %s", first, err);
-}
-
-static void
-start_server (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-  g_autofree char *listen = NULL;
-  const char *server = g_getenv ("FIRSTLINE_SERVER");
-
-  g_assert_nonnull (server);
-  listen = g_strdup_printf ("127.0.0.1:%u", f->port);
-  f->server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                                &error, server, "--listen", listen, "--data-dir", f->server_dir, NULL);
-  g_assert_no_error (error);
-
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (line, "listening on http://"));
-
-  g_free (f->url);
-  f->url = g_strdup (line + strlen ("listening on "));
-  f->port = (guint16) atoi (strrchr (f->url, ':') + 1);
-}
-
-static void
-stop_server (Fixture *f)
-{
-  g_subprocess_send_signal (f->server, SIGKILL);
-  g_subprocess_wait (f->server, NULL, NULL);
-  g_clear_object (&f->server);
 }
 
 static void
@@ -121,19 +65,12 @@ login_done_cb (GObject      *source,
   *done = TRUE;
 }
 
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
 static void
 fixture_open (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *config = NULL;
-  const char *server = g_getenv ("FIRSTLINE_SERVER");
   gboolean logged_in = FALSE;
 
   f->dir = g_dir_make_tmp ("firstline-agent-XXXXXX", &error);
@@ -143,20 +80,18 @@ fixture_open (Fixture *f)
   g_setenv ("XDG_CONFIG_HOME", config, TRUE);
   g_setenv ("FIRSTLINE_CREDENTIALS", "file", TRUE);
 
-  run_command ("alexpass\n", server, "--data-dir", f->server_dir, "user", "add", "alex",
-               "--role", "agent", NULL);
-  run_command ("janapass\n", server, "--data-dir", f->server_dir, "user", "add", "jana",
-               "--role", "agent", NULL);
-  start_server (f);
+  fl_test_add_user (f->server_dir, "alex", "agent", "alexpass");
+  fl_test_add_user (f->server_dir, "jana", "agent", "janapass");
+  f->server = fl_test_server_start (f->server_dir);
 
   path = g_build_filename (f->dir, "cache.db", NULL);
   f->store = fl_store_new (path, &error);
   g_assert_no_error (error);
   f->context = fl_context_new (f->store, NULL);
 
-  fl_sync_engine_login_async (fl_context_get_sync_engine (f->context), f->url, "alex", "alexpass",
+  fl_sync_engine_login_async (fl_context_get_sync_engine (f->context), f->server->url, "alex", "alexpass",
                               NULL, login_done_cb, &logged_in);
-  spin_until (flag_set, &logged_in, 20);
+  fl_test_spin_until (fl_test_flag_is_set, &logged_in, 20);
   fl_sync_engine_start (fl_context_get_sync_engine (f->context));
 
   f->app = g_object_new (FL_TYPE_APPLICATION,
@@ -179,9 +114,7 @@ fixture_close (Fixture *f)
   g_clear_object (&f->app);
   g_clear_object (&f->context);
   g_clear_object (&f->store);
-  if (f->server != NULL)
-    stop_server (f);
-  g_free (f->url);
+  g_clear_pointer (&f->server, fl_test_server_free);
   g_free (f->server_dir);
   g_free (f->dir);
 }
@@ -265,25 +198,10 @@ engine_offline (gpointer data)
   return fl_sync_engine_get_state (fl_context_get_sync_engine (f->context)) == FL_SYNC_STATE_OFFLINE;
 }
 
-static AdwMessageDialog *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();   /* not ours */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
-      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
-        return ADW_MESSAGE_DIALOG (w);
-    }
-
-  return NULL;
-}
-
 static gboolean
 dialog_shown (gpointer data)
 {
-  return find_message_dialog () != NULL;
+  return fl_test_find_message_dialog () != NULL;
 }
 
 static void
@@ -305,7 +223,7 @@ test_agent_day (void)
   double seconds;
 
   fixture_open (&f);
-  spin_until (engine_idle, &f, 20);
+  fl_test_spin_until (engine_idle, &f, 20);
 
   /* A ticket made in this cache reaches the server and gets its number. */
   json_object_set_string_member (fields, "title", "Outlook startet nicht — Profil defekt");
@@ -317,14 +235,14 @@ test_agent_day (void)
   created = fl_store_create_ticket (f.store, fields, &error);
   g_assert_no_error (error);
   w.id = created->id;
-  spin_until (ticket_synced, &w, 20);
+  fl_test_spin_until (ticket_synced, &w, 20);
 
   /* Found by search as you type. */
   gtk_widget_activate_action (GTK_WIDGET (f.window), "win.search", NULL);
   entry = find_widget (GTK_WIDGET (f.window), GTK_TYPE_SEARCH_ENTRY);
   gtk_editable_set_text (GTK_EDITABLE (entry), "profil krüger");
   w.expected = 1;
-  spin_until (search_has_n, &w, 10);
+  fl_test_spin_until (search_has_n, &w, 10);
   g_assert_true (ticket_in_list (&w));
 
   /* Select it, claim it. */
@@ -357,8 +275,8 @@ test_agent_day (void)
 
   /* Resolve through the dialog. */
   gtk_widget_activate_action (GTK_WIDGET (f.window), "win.resolve", NULL);
-  spin_until (dialog_shown, NULL, 5);
-  dialog = find_message_dialog ();
+  fl_test_spin_until (dialog_shown, NULL, 5);
+  dialog = ADW_MESSAGE_DIALOG (fl_test_find_message_dialog ());
   entry = find_widget (adw_message_dialog_get_extra_child (dialog), GTK_TYPE_ENTRY);
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "resolve"));
   gtk_editable_set_text (GTK_EDITABLE (entry), "Outlook-Profil neu erstellt");
@@ -370,7 +288,7 @@ test_agent_day (void)
   g_assert_cmpint (t->resolution_code, ==, FL_RESOLUTION_FIRST_CONTACT);
   g_assert_cmpstr (t->resolution_summary, ==, "Outlook-Profil neu erstellt");
   g_clear_object (&t);
-  spin_until (engine_idle, &f, 20);
+  fl_test_spin_until (engine_idle, &f, 20);
 
   /* Another agent creates a ticket with firstline-cli: it shows up by itself. */
   gtk_editable_set_text (GTK_EDITABLE (entry = find_widget (GTK_WIDGET (f.window), GTK_TYPE_SEARCH_ENTRY)), "");
@@ -382,7 +300,7 @@ test_agent_day (void)
     g_autofree char *out = NULL;
 
     g_assert_nonnull (cli);
-    run_command ("janapass\n", cli, "--cache", cli_cache, "login", f.url, "jana", NULL);
+    run_command ("janapass\n", cli, "--cache", cli_cache, "login", f.server->url, "jana", NULL);
     proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, cli, "--cache", cli_cache,
                              "new", "--title", "Drucker 3. OG offline", "--category", "printer",
                              "--requester", "Paul Becker", NULL);
@@ -396,27 +314,27 @@ test_agent_day (void)
     run_command (NULL, cli, "--cache", cli_cache, "sync", NULL);
   }
   w.id = cli_id;
-  spin_until (ticket_in_list, &w, 10);
+  fl_test_spin_until (ticket_in_list, &w, 10);
   seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
   g_test_message ("another client's ticket appeared after %.2f s (including the CLI's sync)", seconds);
   g_assert_cmpfloat (seconds, <, 5.0);
 
   /* Offline: the change waits in the outbox and the indicator says so. */
-  stop_server (&f);
-  spin_until (engine_offline, &f, 30);
+  fl_test_server_kill (f.server);
+  fl_test_spin_until (engine_offline, &f, 30);
   t = fl_store_add_note (f.store, cli_id, "Toner getauscht, warte auf Rückmeldung", TRUE, &error);
   g_assert_no_error (error);
   g_clear_object (&t);
   g_assert_cmpuint (fl_store_count_pending_ops (f.store), ==, 1);
   w.id = "Offline · 1 unsent";
-  spin_until (indicator_settled, &w, 5);
+  fl_test_spin_until (indicator_settled, &w, 5);
 
   /* Back online: "Sync now", and the counter returns to 0. */
-  start_server (&f);
+  fl_test_server_restart (f.server);
   gtk_widget_activate_action (GTK_WIDGET (f.window), "win.sync-now", NULL);
-  spin_until (engine_idle, &f, 30);
+  fl_test_spin_until (engine_idle, &f, 30);
   w.id = "Online";
-  spin_until (indicator_settled, &w, 5);
+  fl_test_spin_until (indicator_settled, &w, 5);
 
   fixture_close (&f);
 }

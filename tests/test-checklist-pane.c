@@ -17,6 +17,8 @@
 #include "fl-checklist-library.h"
 #include "fl-checklist-pane.h"
 #include "fl-store-private.h"
+#include "fl-test-gui.h"
+#include "fl-test-util.h"
 
 typedef struct
 {
@@ -26,32 +28,6 @@ typedef struct
   GtkWidget       *window;
   FlChecklistPane *pane;
 } Fixture;
-
-/* -------------------------------------------------------------------------- */
-/* Helpers */
-
-static void
-spin_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static JsonObject *
-parse_object (const char *json)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, json, -1, &error);
-  g_assert_no_error (error);
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
 
 static char *
 builtin_dir (void)
@@ -101,7 +77,7 @@ fixture_open (Fixture *f)
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (f->pane));
   gtk_window_set_child (GTK_WINDOW (f->window), box);
   gtk_window_present (GTK_WINDOW (f->window));
-  spin_for (100);
+  fl_test_spin_for (100);
 }
 
 static void
@@ -110,7 +86,7 @@ fixture_close (Fixture *f)
   const char *names[] = { "cache.db", "cache.db-wal", "cache.db-shm" };
 
   gtk_window_destroy (GTK_WINDOW (f->window));
-  spin_for (20);
+  fl_test_spin_for (20);
   g_clear_object (&f->context);
   g_clear_object (&f->store);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -167,12 +143,12 @@ click (Fixture    *f,
 {
   GtkWidget *button = child (f, name);
 
-  spin_for (10);
+  fl_test_spin_for (10);
   if (!is_offered (button))
     g_error ("button %s is not offered (mapped %d, sensitive %d)", name,
              gtk_widget_get_mapped (button), gtk_widget_is_sensitive (button));
   g_signal_emit_by_name (button, "clicked");
-  spin_for (10);
+  fl_test_spin_for (10);
 }
 
 static guint
@@ -266,50 +242,6 @@ type_text (Fixture    *f,
   gtk_editable_set_text (GTK_EDITABLE (entry), text);
 }
 
-static GtkWidget *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return GTK_WIDGET (window);
-    }
-  return NULL;
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  const char *dir = g_getenv ("FIRSTLINE_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-
-  spin_for (300);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_build_filename (dir, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-}
-
 typedef struct
 {
   guint  n_escalate;
@@ -356,7 +288,7 @@ receive_checklist (FlStore    *store,
   g_autofree char *text = g_strdup_printf ("{\"results\": [], \"changes\": {\"tickets\": [],"
                                            " \"events\": [], \"checklists\": [%s]}, \"cursor\": 0}",
                                            json);
-  g_autoptr(JsonObject) response = parse_object (text);
+  g_autoptr(JsonObject) response = fl_test_parse_object (text);
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -390,7 +322,7 @@ record_op (FlStore    *store,
            const char *ticket_id,
            const char *json)
 {
-  g_autoptr(JsonObject) data = parse_object (json);
+  g_autoptr(JsonObject) data = fl_test_parse_object (json);
   g_autoptr(GError) error = NULL;
   g_autoptr(FlTicket) t = fl_store_apply_local (store, ticket_id, FL_OP_CHECKLIST, data, &error);
 
@@ -563,7 +495,7 @@ test_password_reset_walk (void)
                             "jkrueger"));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (child (&f, "input_entry"))), ==, "j krüger!");
   g_assert_cmpuint (count_checklist_events (&f, ticket->id), ==, 0);
-  save_screenshot (f.window, "checklist-input-error.png");
+  fl_test_save_screenshot (f.window, "checklist-input-error.png");
   g_assert_cmpstr (current_step (&f), ==, "user-account");
 
   /* Typing clears the error; a valid value is recorded at once */
@@ -611,7 +543,7 @@ test_password_reset_walk (void)
   assert_current (&f, "set-otp", "check");
   g_assert_false (gtk_widget_get_visible (child (&f, "requires_label")));
   g_assert_false (gtk_widget_get_visible (child (&f, "failed_button")));
-  save_screenshot (f.window, "checklist.png");
+  fl_test_save_screenshot (f.window, "checklist.png");
 
   click (&f, "done_button");
   g_assert_cmpuint (count_checklist_events (&f, ticket->id), ==, ++n);
@@ -634,7 +566,7 @@ test_password_reset_walk (void)
                    "Escalate to accounts");
   g_assert_false (gtk_widget_get_visible (child (&f, "resolve_button")));
   g_assert_cmpuint (count_rows (child (&f, "done_list")), ==, 10);
-  save_screenshot (f.window, "checklist-finished.png");
+  fl_test_save_screenshot (f.window, "checklist-finished.png");
   click (&f, "escalate_button");
   g_assert_cmpuint (r.n_escalate, ==, 1);
   g_assert_cmpstr (r.queue, ==, "accounts");
@@ -687,7 +619,7 @@ test_resolve (void)
     g_autoptr(FlTicket) resolved = fl_store_resolve (f.store, ticket->id, r.code, r.summary, &error);
 
     g_assert_no_error (error);
-    spin_for (10);
+    fl_test_spin_for (10);
     g_assert_false (gtk_widget_is_sensitive (child (&f, "resolve_button")));
     g_assert_true (gtk_widget_get_visible (child (&f, "finished_note_label")));
   }
@@ -714,19 +646,19 @@ test_restart (void)
 
   /* Cancel: nothing happens */
   click (&f, "restart_button");
-  dialog = find_message_dialog ();
+  dialog = fl_test_find_message_dialog ();
   g_assert_nonnull (dialog);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  spin_for (50);
+  fl_test_spin_for (50);
   g_assert_cmpuint (count_checklist_events (&f, ticket->id), ==, 2);
   assert_current (&f, "verify-method", "question");
 
   /* Restart: recorded, back at the first step, the earlier steps kept as tried */
   click (&f, "restart_button");
-  dialog = find_message_dialog ();
+  dialog = fl_test_find_message_dialog ();
   g_assert_nonnull (dialog);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "restart");
-  spin_for (50);
+  fl_test_spin_for (50);
   g_assert_cmpuint (count_checklist_events (&f, ticket->id), ==, 3);
   assert_current (&f, "user-account", "input");
   g_assert_false (gtk_widget_get_visible (child (&f, "done_list")));
@@ -837,7 +769,7 @@ test_follows_store_and_errors (void)
   record_op (f.store, ticket->id,
              "{\"checklist_id\": \"password-reset\", \"checklist_version\": 1,"
              " \"step_id\": \"set-otp\", \"outcome\": \"done\"}");
-  spin_for (10);
+  fl_test_spin_for (10);
   assert_current (&f, "user-account", "input");
   g_assert_cmpuint (fl_checklist_run_get_n_ignored (fl_checklist_pane_get_run (f.pane)), ==, 1);
   /* the same step, so what was typed is still there */
@@ -848,7 +780,7 @@ test_follows_store_and_errors (void)
   record_op (f.store, ticket->id,
              "{\"checklist_id\": \"password-reset\", \"checklist_version\": 1,"
              " \"step_id\": \"user-account\", \"outcome\": \"done\", \"value\": \"mkoch\"}");
-  spin_for (10);
+  fl_test_spin_for (10);
   assert_current (&f, "self-service", "question");
   g_assert_cmpuint (count_rows (child (&f, "done_list")), ==, 1);
 

@@ -9,11 +9,10 @@
 #include "config.h"
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "fl-test-util.h"
 #include "fl-types.h"
 
 typedef struct
@@ -21,23 +20,6 @@ typedef struct
   char *dir;
   char *cache;
 } Fixture;
-
-static const char *
-cli_path (void)
-{
-  static char *path;
-
-  if (path == NULL)
-    {
-      if (g_getenv ("FIRSTLINE_CLI") != NULL)
-        path = g_strdup (g_getenv ("FIRSTLINE_CLI"));
-      else
-        path = g_build_filename (g_getenv ("FIRSTLINE_BUILD_DIR") ? g_getenv ("FIRSTLINE_BUILD_DIR")
-                                                                  : ".",
-                                 "src", "cli", "firstline-cli", NULL);
-    }
-  return path;
-}
 
 /* Runs firstline-cli with @argv (NULL-terminated, without the program) and
  * @stdin_text; returns the exit status (128 + signal when killed). */
@@ -48,61 +30,18 @@ run_argv (const char * const *argv,
           char              **out,
           char              **err)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GSubprocessLauncher) launcher =
+    fl_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GPtrArray) full = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *stdout_text = NULL;
-  g_autofree char *stderr_text = NULL;
-  g_autofree char *stdin_path = NULL;
 
-  g_ptr_array_add (full, (gpointer) cli_path ());
+  g_ptr_array_add (full, (gpointer) FL_TEST_CLI_PATH);
   for (guint i = 0; argv[i] != NULL; i++)
     g_ptr_array_add (full, (gpointer) argv[i]);
   g_ptr_array_add (full, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  /* stdin from a file: a command may exit before it reads a pipe. */
-  if (stdin_text != NULL)
-    {
-      int fd = g_file_open_tmp ("firstline-stdin-XXXXXX", &stdin_path, &error);
-
-      g_assert_no_error (error);
-      close (fd);
-      g_assert_true (g_file_set_contents (stdin_path, stdin_text, -1, NULL));
-    }
-  g_subprocess_launcher_set_stdin_file_path (launcher, stdin_path ? stdin_path : "/dev/null");
-  /* The isolated per-test folders of G_TEST_OPTION_ISOLATE_DIRS. */
-  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", g_get_user_state_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", g_get_user_runtime_dir (), TRUE);
   if (cache_env != NULL)
     g_subprocess_launcher_setenv (launcher, "FIRSTLINE_CACHE", cache_env, TRUE);
-  else
-    g_subprocess_launcher_unsetenv (launcher, "FIRSTLINE_CACHE");
-
-  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) full->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &stdout_text, &stderr_text, &error);
-  g_assert_no_error (error);
-  if (stdin_path != NULL)
-    g_unlink (stdin_path);
-
-  if (g_test_verbose () && stderr_text && *stderr_text)
-    g_printerr ("# stderr: %s", stderr_text);
-
-  if (out)
-    *out = g_steal_pointer (&stdout_text);
-  if (err)
-    *err = g_steal_pointer (&stderr_text);
-
-  if (g_subprocess_get_if_exited (proc))
-    return g_subprocess_get_exit_status (proc);
-  return 128 + g_subprocess_get_term_sig (proc);
+  return fl_test_run_full (launcher, (const char * const *) full->pdata, stdin_text, out, err);
 }
 
 /* firstline-cli --cache CACHE ARGS... */
@@ -134,31 +73,6 @@ cli (Fixture     *f,
   return run_argv ((const char * const *) argv->pdata, NULL, NULL, out, err);
 }
 
-/* An error is one line on stderr. */
-static void
-assert_one_line (const char *err)
-{
-  g_assert_nonnull (err);
-  g_assert_true (g_str_has_prefix (err, "firstline-cli: "));
-  g_assert_true (g_str_has_suffix (err, "\n"));
-  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
-  g_assert_cmpuint (strlen (err), >, strlen ("firstline-cli: \n"));
-}
-
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  JsonNode *root;
-
-  json_parser_load_from_data (parser, text, -1, &error);
-  g_assert_no_error (error);
-  root = json_parser_get_root (parser);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
-  return json_object_ref (json_node_get_object (root));
-}
-
 static char *
 new_ticket (Fixture    *f,
             const char *title)
@@ -181,7 +95,7 @@ show (Fixture    *f,
   g_autofree char *out = NULL;
 
   g_assert_cmpint (cli (f, &out, NULL, "show", id, "--json", NULL), ==, 0);
-  return parse_object (out);
+  return fl_test_parse_object (out);
 }
 
 static guint
@@ -209,28 +123,10 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  remove_tree (f->dir);
+  fl_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->cache);
 }
@@ -289,7 +185,7 @@ test_usage (Fixture       *f,
       g_assert_cmpint (run_argv ((const char * const *) argv->pdata, "pw\n", NULL, &out, &err),
                        ==, 2);
       g_assert_cmpstr (out, ==, "");
-      assert_one_line (err);
+      fl_test_assert_error_line (err, "firstline-cli");
     }
 }
 
@@ -450,10 +346,10 @@ test_changes (Fixture       *f,
   /* The model's rules hold locally: a resolved ticket cannot be set back to new
    * by an update, and a title must not be empty. Nothing is queued then. */
   g_assert_cmpint (cli (f, NULL, &err, "update", id, "--status", "resolved", NULL), ==, 1);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (cli (f, NULL, &err, "update", id, "--title", "", NULL), ==, 1);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
   g_assert_cmpuint (pending (f), ==, 7);
 }
 
@@ -473,10 +369,10 @@ test_ids (Fixture       *f,
 
       g_assert_cmpint (cli (f, &out, &err, "show", bad_ids[i], NULL), ==, 1);
       g_assert_cmpstr (out, ==, "");
-      assert_one_line (err);
+      fl_test_assert_error_line (err, "firstline-cli");
       g_clear_pointer (&err, g_free);
       g_assert_cmpint (cli (f, NULL, &err, "note", bad_ids[i], "x", NULL), ==, 1);
-      assert_one_line (err);
+      fl_test_assert_error_line (err, "firstline-cli");
     }
 
   g_assert_cmpint (cli (f, NULL, NULL, "claim", id, NULL), ==, 0);
@@ -514,7 +410,7 @@ test_list (Fixture       *f,
   g_assert_cmpint (cli (f, NULL, NULL, "update", c, "--status", "waiting", NULL), ==, 0);
 
   g_assert_cmpint (cli (f, &out, NULL, "list", "--json", NULL), ==, 0);
-  all = parse_object (out);
+  all = fl_test_parse_object (out);
   g_assert_cmpuint (json_object_get_size (all), ==, 1);
   tickets = json_object_get_array_member (all, "tickets");
   g_assert_cmpuint (json_array_get_length (tickets), ==, 3);
@@ -529,7 +425,7 @@ test_list (Fixture       *f,
 
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (cli (f, &out, NULL, "list", "--status", "resolved", "--json", NULL), ==, 0);
-  resolved = parse_object (out);
+  resolved = fl_test_parse_object (out);
   tickets = json_object_get_array_member (resolved, "tickets");
   g_assert_cmpuint (json_array_get_length (tickets), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tickets, 0), "id"),
@@ -537,7 +433,7 @@ test_list (Fixture       *f,
 
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (cli (f, &out, NULL, "list", "--json", "--status=closed", NULL), ==, 0);
-  none = parse_object (out);
+  none = fl_test_parse_object (out);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (none, "tickets")), ==, 0);
 
   g_assert_cmpint (cli (f, &text, NULL, "list", NULL), ==, 0);
@@ -556,7 +452,7 @@ test_conflicts_empty (Fixture       *f,
   g_autoptr(JsonObject) obj = NULL;
 
   g_assert_cmpint (cli (f, &out, NULL, "conflicts", "--json", NULL), ==, 0);
-  obj = parse_object (out);
+  obj = fl_test_parse_object (out);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj, "conflicts")), ==, 0);
 
   g_assert_cmpint (cli (f, &text, NULL, "conflicts", NULL), ==, 0);
@@ -564,7 +460,7 @@ test_conflicts_empty (Fixture       *f,
 
   g_assert_cmpint (cli (f, NULL, &err, "resolve-conflict", "no-such-conflict", "--keep-mine",
                         NULL), ==, 1);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
 }
 
 static void
@@ -584,11 +480,11 @@ test_checklists_offline (Fixture       *f,
 
   /* An empty cache has no checklists yet. */
   g_assert_cmpint (cli (f, &out, NULL, "checklist", "list", "--json", NULL), ==, 0);
-  obj = parse_object (out);
+  obj = fl_test_parse_object (out);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj, "checklists")), ==, 0);
 
   g_assert_cmpint (cli (f, NULL, &err, "step", id, "vpn", "start", "done", NULL), ==, 1);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
 
   g_assert_true (g_file_set_contents (big, filler, -1, NULL));
   g_assert_true (g_file_set_contents (array, "[{\"id\": \"vpn\"}]", -1, NULL));
@@ -599,7 +495,7 @@ test_checklists_offline (Fixture       *f,
     {
       g_clear_pointer (&err, g_free);
       g_assert_cmpint (cli (f, NULL, &err, "checklist", "publish", files[i], NULL), ==, 1);
-      assert_one_line (err);
+      fl_test_assert_error_line (err, "firstline-cli");
     }
 
   g_assert_cmpuint (pending (f), ==, 1);
@@ -652,18 +548,18 @@ test_bad_input (Fixture       *f,
 
   g_assert_cmpint (cli (f, NULL, &err, "new", "--title", long_title, "--category", "other",
                         "--requester", "R", NULL), ==, 1);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
 
   /* Text that is not UTF-8 is a usage error. */
   g_assert_cmpint (run_argv (latin1, NULL, NULL, NULL, &err2), ==, 2);
-  assert_one_line (err2);
+  fl_test_assert_error_line (err2, "firstline-cli");
 
   /* A file that is no SQLite database: an error, not a crash. */
   g_assert_true (g_file_set_contents (not_a_cache, "this is not a database, just text that is "
                                       "long enough to fill a header page ...............",
                                       -1, NULL));
   g_assert_cmpint (run_argv (broken_cache, NULL, NULL, NULL, &err3), ==, 1);
-  assert_one_line (err3);
+  fl_test_assert_error_line (err3, "firstline-cli");
 
   g_assert_cmpuint (pending (f), ==, 0);
 }

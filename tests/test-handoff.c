@@ -13,20 +13,19 @@
 #include "config.h"
 
 #include <adwaita.h>
-#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <locale.h>
-#include <signal.h>
 
 #include "fl-checklist-pane.h"
 #include "fl-handoff-dialog.h"
+#include "fl-test-gui.h"
+#include "fl-test-util.h"
 
 typedef struct
 {
   char            *dir;
   char            *server_dir;
-  GSubprocess     *server;
-  char            *url;          /* http://127.0.0.1:PORT */
+  FlTestServer    *server;
   FlStore         *store;
   FlContext       *context;
   GtkWidget       *window;
@@ -35,107 +34,6 @@ typedef struct
   char            *queue;        /* from escalate-requested */
   FlTicket        *handed_off;
 } Fixture;
-
-/* -------------------------------------------------------------------------- */
-/* Helpers */
-
-static void
-spin_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static void
-spin_until (gboolean (*done) (gpointer),
-            gpointer   data,
-            guint      seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out after %u s", seconds);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static gboolean
-is_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
-add_user (Fixture    *f,
-          const char *name,
-          const char *password)
-{
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *input = g_strconcat (password, "\n", NULL);
-  g_autofree char *err = NULL;
-
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                           G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                           g_getenv ("FIRSTLINE_SERVER"), "--data-dir", f->server_dir,
-                           "user", "add", name, "--role", "agent", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, input, NULL, NULL, &err, &error);
-  g_assert_no_error (error);
-  if (g_subprocess_get_exit_status (proc) != 0)
-    g_error ("user add failed: %s", err);
-}
-
-static void
-start_server (Fixture *f)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
-  g_autofree char *checklists = g_build_filename (SOURCE_DATADIR, "checklists", NULL);
-
-  g_assert_nonnull (g_getenv ("FIRSTLINE_SERVER"));
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_setenv (launcher, "FIRSTLINE_CHECKLIST_DIR", checklists, TRUE);
-  f->server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("FIRSTLINE_SERVER"),
-                                           "--listen", "127.0.0.1:0",
-                                           "--data-dir", f->server_dir, NULL);
-  g_assert_no_error (error);
-
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
-  f->url = g_strdup (line + strlen ("listening on "));
-}
 
 static void
 login_done_cb (GObject      *source,
@@ -171,11 +69,11 @@ fixture_open (Fixture  *f,
       gboolean logged_in = FALSE;
 
       f->server_dir = g_build_filename (f->dir, "server", NULL);
-      add_user (f, "alex", "alex-secret");
-      start_server (f);
-      fl_sync_engine_login_async (fl_context_get_sync_engine (f->context), f->url,
+      fl_test_add_user (f->server_dir, "alex", "agent", "alex-secret");
+      f->server = fl_test_server_start (f->server_dir);
+      fl_sync_engine_login_async (fl_context_get_sync_engine (f->context), f->server->url,
                                   "alex", "alex-secret", NULL, login_done_cb, &logged_in);
-      spin_until (is_set, &logged_in, 30);
+      fl_test_spin_until (fl_test_flag_is_set, &logged_in, 30);
       g_assert_cmpstr (fl_store_get_username (f->store), ==, "alex");
     }
   else
@@ -193,7 +91,7 @@ fixture_open (Fixture  *f,
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (f->pane));
   gtk_window_set_child (GTK_WINDOW (f->window), box);
   gtk_window_present (GTK_WINDOW (f->window));
-  spin_for (100);
+  fl_test_spin_for (100);
 }
 
 static void
@@ -202,20 +100,16 @@ fixture_close (Fixture *f)
   if (f->dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (f->dialog));
   gtk_window_destroy (GTK_WINDOW (f->window));
-  spin_for (20);
+  fl_test_spin_for (20);
   if (f->server != NULL)
-    {
-      g_subprocess_send_signal (f->server, SIGTERM);
-      g_subprocess_wait (f->server, NULL, NULL);
-      g_clear_object (&f->server);
-    }
+    fl_test_server_stop (f->server);
+  g_clear_pointer (&f->server, fl_test_server_free);
   g_clear_object (&f->handed_off);
   g_clear_object (&f->context);
   g_clear_object (&f->store);
-  rm_rf (f->dir);
+  fl_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->server_dir);
-  g_free (f->url);
   g_free (f->queue);
 }
 
@@ -272,7 +166,7 @@ click (Fixture    *f,
 {
   GtkWidget *button = pane_child (f, name);
 
-  spin_for (5);
+  fl_test_spin_for (5);
   g_assert_true (gtk_widget_get_mapped (button));
   g_assert_true (gtk_widget_is_sensitive (button));
   g_signal_emit_by_name (button, "clicked");
@@ -335,7 +229,7 @@ walk_to_escalate (Fixture  *f,
   /* the reset was never offered */
   g_assert_null (fl_checklist_run_lookup_record (fl_checklist_pane_get_run (f->pane), "set-otp"));
   click (f, "escalate_button");
-  spin_for (50);
+  fl_test_spin_for (50);
   g_assert_cmpstr (f->queue, ==, "accounts");
   g_assert_nonnull (f->dialog);
 }
@@ -384,36 +278,7 @@ static void
 submit (Fixture *f)
 {
   gtk_widget_activate_action (GTK_WIDGET (f->dialog), "handoff.submit", NULL);
-  spin_for (20);
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  const char *dir = g_getenv ("FIRSTLINE_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-
-  spin_for (300);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_build_filename (dir, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
+  fl_test_spin_for (20);
 }
 
 /* GET a path of the server's API as @username */
@@ -423,38 +288,16 @@ server_get (Fixture    *f,
             const char *username,
             const char *password)
 {
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *login_url = g_strconcat (f->url, "/api/v1/session", NULL);
-  g_autofree char *url = g_strconcat (f->url, path, NULL);
-  g_autofree char *body = g_strdup_printf ("{\"username\": \"%s\", \"password\": \"%s\"}",
-                                           username, password);
-  g_autofree char *auth = NULL;
-  g_autoptr(SoupMessage) login = soup_message_new ("POST", login_url);
-  g_autoptr(SoupMessage) get = soup_message_new ("GET", url);
-  g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
-  g_autoptr(GBytes) reply = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupSession) session = fl_test_session_new ();
+  g_autofree char *url = g_strconcat (f->server->url, path, NULL);
+  g_autofree char *token = fl_test_http_login (session, f->server->url, username, password);
+  JsonNode *node;
+  guint status = 0;
 
-  soup_session_set_proxy_resolver (session, NULL);
-  soup_message_set_request_body_from_bytes (login, "application/json", request);
-  reply = soup_session_send_and_read (session, login, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (login), ==, 200);
-  json_parser_load_from_data (parser, g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), &error);
-  g_assert_no_error (error);
-  auth = g_strconcat ("Bearer ",
-                      json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
-                                                     "token"), NULL);
-
-  g_clear_pointer (&reply, g_bytes_unref);
-  soup_message_headers_replace (soup_message_get_request_headers (get), "Authorization", auth);
-  reply = soup_session_send_and_read (session, get, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (get), ==, 200);
-  json_parser_load_from_data (parser, g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), &error);
-  g_assert_no_error (error);
-  return json_node_copy (json_parser_get_root (parser));
+  node = fl_test_http_full (session, "GET", url, token, NULL, &status, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (node);
+  return node;
 }
 
 static void
@@ -535,7 +378,7 @@ test_refuse_and_keep (void)
   g_object_add_weak_pointer (G_OBJECT (f.dialog), (gpointer *) &f.dialog);
   g_signal_connect (f.dialog, "handed-off", G_CALLBACK (on_handed_off_cb), &f);
   gtk_window_present (GTK_WINDOW (f.dialog));
-  spin_for (100);
+  fl_test_spin_for (100);
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (dialog_child (&f, "queue_row"))), ==,
                     GTK_INVALID_LIST_POSITION);
   gtk_editable_set_text (GTK_EDITABLE (dialog_child (&f, "summary_row")), "   ");
@@ -649,7 +492,7 @@ test_checklist_to_server (void)
   fl_checklist_pane_set_ticket (f.pane, ticket);
   walk_to_escalate (&f, ticket);
   g_signal_connect (f.dialog, "handed-off", G_CALLBACK (on_handed_off_cb), &f);
-  spin_for (100);
+  fl_test_spin_for (100);
 
   /* Prefilled from the ticket and the checklist progress */
   g_assert_cmpstr (selected_label (&f, "queue_row"), ==, "Accounts");
@@ -668,7 +511,7 @@ test_checklist_to_server (void)
   g_assert_cmpstr (lines[1], ==, "Is the user enrolled in the self-service portal "
                                  "(security questions or MFA app set up)? — no");
   g_assert_true (g_str_has_suffix (lines[3], "— failed"));
-  save_screenshot (GTK_WIDGET (f.dialog), "handoff.png");
+  fl_test_save_screenshot (GTK_WIDGET (f.dialog), "handoff.png");
 
   /* Without a summary: refused, the error shown, focus there, nothing recorded */
   gtk_editable_set_text (GTK_EDITABLE (dialog_child (&f, "summary_row")), "");
@@ -678,7 +521,7 @@ test_checklist_to_server (void)
   g_assert_true (gtk_widget_has_css_class (dialog_child (&f, "summary_row"), "error"));
   g_assert_true (focus_in (&f, "summary_row"));
   g_assert_cmpuint (count_events (&f, ticket->id, FL_OP_HANDOFF), ==, 0);
-  save_screenshot (GTK_WIDGET (f.dialog), "handoff-refused.png");
+  fl_test_save_screenshot (GTK_WIDGET (f.dialog), "handoff-refused.png");
 
   /* With a summary and an added line: handed off */
   gtk_editable_set_text (GTK_EDITABLE (dialog_child (&f, "summary_row")),
@@ -713,12 +556,12 @@ test_checklist_to_server (void)
   /* It left Mine and is in Escalated; the pane says so */
   g_assert_cmpuint (fl_store_count_tickets (f.store, FL_VIEW_MINE, NULL, &error), ==, 0);
   g_assert_cmpuint (fl_store_count_tickets (f.store, FL_VIEW_ESCALATED, NULL, &error), ==, 1);
-  spin_for (20);
+  fl_test_spin_for (20);
   g_assert_false (gtk_widget_is_sensitive (pane_child (&f, "escalate_button")));
 
   /* Sync to the real server */
   fl_sync_engine_sync_async (fl_context_get_sync_engine (f.context), 0, NULL, sync_done_cb, &synced);
-  spin_until (is_set, &synced, 30);
+  fl_test_spin_until (fl_test_flag_is_set, &synced, 30);
   g_assert_cmpuint (fl_store_count_pending_ops (f.store), ==, 0);
   g_assert_cmpuint (fl_store_count_conflicts (f.store), ==, 0);
 

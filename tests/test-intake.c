@@ -10,6 +10,7 @@
 
 #include "fl-categories.h"
 #include "fl-intake-dialog-private.h"
+#include "fl-test-util.h"
 
 typedef struct
 {
@@ -22,18 +23,6 @@ typedef struct
   FlTicket       *created;
   guint           n_created;
 } Fixture;
-
-static void
-spin_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
 
 static void
 on_created_cb (FlIntakeDialog *dialog,
@@ -52,7 +41,7 @@ open_dialog (Fixture *f)
   g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
   g_signal_connect (f->dialog, "created", G_CALLBACK (on_created_cb), f);
   gtk_window_present (GTK_WINDOW (f->dialog));
-  spin_for (100);
+  fl_test_spin_for (100);
 }
 
 static void
@@ -86,7 +75,7 @@ fixture_close (Fixture *f)
     }
   gtk_window_destroy (GTK_WINDOW (f->parent));
   g_clear_object (&f->parent);
-  spin_for (50);
+  fl_test_spin_for (50);
   g_clear_object (&f->created);
   g_clear_object (&f->context);
   g_clear_object (&f->store);
@@ -190,7 +179,7 @@ static void
 create (Fixture *f)
 {
   gtk_widget_activate_action (GTK_WIDGET (f->dialog), "intake.create", NULL);
-  spin_for (20);
+  fl_test_spin_for (20);
 }
 
 static guint
@@ -492,19 +481,19 @@ test_cancel (void)
 
   /* Nothing typed: cancel closes at once. */
   gtk_widget_activate_action (GTK_WIDGET (f.dialog), "intake.cancel", NULL);
-  spin_for (20);
+  fl_test_spin_for (20);
   g_assert_null (f.dialog);
 
   /* Typed text: cancel asks first, and "keep editing" keeps everything. */
   open_dialog (&f);
   type_into (&f, "description", "Half a sentence");
   gtk_widget_activate_action (GTK_WIDGET (f.dialog), "intake.cancel", NULL);
-  spin_for (20);
+  fl_test_spin_for (20);
   g_assert_nonnull (f.dialog);
   question = _fl_intake_dialog_get_discard_dialog (f.dialog);
   g_assert_nonnull (question);
   adw_message_dialog_response (question, "keep");
-  spin_for (20);
+  fl_test_spin_for (20);
   g_assert_nonnull (f.dialog);
   g_assert_null (_fl_intake_dialog_get_discard_dialog (f.dialog));
   {
@@ -514,12 +503,12 @@ test_cancel (void)
 
   /* Closing the window asks too; "discard" closes without a ticket. */
   gtk_window_close (GTK_WINDOW (f.dialog));
-  spin_for (20);
+  fl_test_spin_for (20);
   g_assert_nonnull (f.dialog);
   question = _fl_intake_dialog_get_discard_dialog (f.dialog);
   g_assert_nonnull (question);
   adw_message_dialog_response (question, "discard");
-  spin_for (20);
+  fl_test_spin_for (20);
   g_assert_null (f.dialog);
   g_assert_cmpuint (f.n_created, ==, 0);
   g_assert_cmpuint (count_tickets (&f), ==, 0);

@@ -8,6 +8,7 @@
 
 #include "fl-demo.h"
 #include "fl-store-private.h"
+#include "fl-test-util.h"
 #include "fl-ticket-list-model.h"
 
 #define HOUR (3600 * 1000LL)
@@ -38,16 +39,6 @@ fill (FlStore *store,
 
   g_assert_true (fl_store_put_tickets (store, tickets, NULL, &error));
   g_assert_no_error (error);
-}
-
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (text, &error);
-
-  g_assert_no_error (error);
-  return json_object_ref (json_node_get_object (node));
 }
 
 /* The ids of a view as SQLite has them now, in order. */
@@ -479,9 +470,9 @@ test_changes_single (void)
 
   /* 1. a new ticket lands in the middle of Incoming (P3, due in 24 h: after the older P3s) */
   {
-    g_autoptr(JsonObject) fields = parse_object (
-      "{\"title\": \"Kein Netzwerk am Arbeitsplatz\", \"requester\": {\"name\": \"Lea Koch\"},"
-      " \"channel\": \"phone\", \"category\": \"network\"}");
+    g_autoptr(JsonObject) fields = fl_test_parse_object (
+              "{\"title\": \"Kein Netzwerk am Arbeitsplatz\", \"requester\": {\"name\": \"Lea Koch\"},"
+              " \"channel\": \"phone\", \"category\": \"network\"}");
     g_autoptr(FlTicket) t = NULL;
     g_autoptr(GHashTable) changed = NULL;
     guint pos;
@@ -539,7 +530,7 @@ test_changes_single (void)
   {
     g_autoptr(FlTicket) victim = pick (incoming, 0.9, is_p4);
     guint old_pos = fl_ticket_list_model_find (incoming, victim->id);
-    g_autoptr(JsonObject) changes = parse_object ("{\"impact\": \"high\"}");
+    g_autoptr(JsonObject) changes = fl_test_parse_object ("{\"impact\": \"high\"}");
     g_autoptr(FlTicket) updated = fl_store_update_ticket (store, victim->id, changes, &error);
     g_autoptr(GHashTable) changed = id_set (victim->id, NULL);
     guint new_pos;
@@ -559,7 +550,7 @@ test_changes_single (void)
   {
     g_autoptr(FlTicket) victim = pick (incoming, 0.3, NULL);
     guint pos = fl_ticket_list_model_find (incoming, victim->id);
-    g_autoptr(JsonObject) changes = parse_object ("{\"title\": \"Drucker im 3. OG\"}");
+    g_autoptr(JsonObject) changes = fl_test_parse_object ("{\"title\": \"Drucker im 3. OG\"}");
     g_autoptr(FlTicket) updated = fl_store_update_ticket (store, victim->id, changes, &error);
     g_autoptr(GHashTable) changed = id_set (victim->id, NULL);
 
@@ -861,9 +852,9 @@ test_search_query (void)
 
   /* a change while searching is shown */
   {
-    g_autoptr(JsonObject) fields = parse_object (
-      "{\"title\": \"Drucker streikt\", \"requester\": {\"name\": \"Jörg Krüger\"},"
-      " \"channel\": \"phone\", \"category\": \"printer\"}");
+    g_autoptr(JsonObject) fields = fl_test_parse_object (
+              "{\"title\": \"Drucker streikt\", \"requester\": {\"name\": \"Jörg Krüger\"},"
+              " \"channel\": \"phone\", \"category\": \"printer\"}");
     guint before = g_list_model_get_n_items (G_LIST_MODEL (model));
     g_autoptr(FlTicket) t = fl_store_create_ticket (store, fields, &error);
 
@@ -957,57 +948,20 @@ test_view_switch (void)
   }
 }
 
-/* -------------------------------------------------------------------------- */
-
-/* GLib 2.74 drops the previous test's directory names when G_TEST_OPTION_ISOLATE_DIRS
- * sets new ones, on purpose (callers may still hold them); its g_ignore_leak() only
- * works in a sanitizer build of GLib. Keeping them reachable keeps LeakSanitizer's
- * report to leaks of our own. */
-static void
-keep_user_dirs_reachable (void)
-{
-  static GPtrArray *kept;
-
-  if (kept == NULL)
-    kept = g_ptr_array_new ();
-  g_ptr_array_add (kept, (gpointer) g_get_home_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_cache_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_config_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_data_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_state_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_runtime_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_system_config_dirs ());
-  g_ptr_array_add (kept, (gpointer) g_get_system_data_dirs ());
-}
-
-static void
-run_test (gconstpointer data)
-{
-  keep_user_dirs_reachable ();
-  ((GTestFunc) data) ();
-}
-
-static void
-add_test (const char *path,
-          GTestFunc   func)
-{
-  g_test_add_data_func (path, (gconstpointer) func, run_test);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  add_test ("/list-model/counts-and-order", test_counts_and_order);
-  add_test ("/list-model/paging", test_paging);
-  add_test ("/list-model/large", test_large);
-  add_test ("/list-model/changes/single", test_changes_single);
-  add_test ("/list-model/changes/batch", test_changes_batch);
-  add_test ("/list-model/changes/batch-reads", test_changes_batch_reads);
-  add_test ("/list-model/search", test_search_query);
-  add_test ("/list-model/view-switch", test_view_switch);
+  fl_test_add_func ("/list-model/counts-and-order", test_counts_and_order);
+  fl_test_add_func ("/list-model/paging", test_paging);
+  fl_test_add_func ("/list-model/large", test_large);
+  fl_test_add_func ("/list-model/changes/single", test_changes_single);
+  fl_test_add_func ("/list-model/changes/batch", test_changes_batch);
+  fl_test_add_func ("/list-model/changes/batch-reads", test_changes_batch_reads);
+  fl_test_add_func ("/list-model/search", test_search_query);
+  fl_test_add_func ("/list-model/view-switch", test_view_switch);
 
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "fl-test-util.h"
 #include "fl-ticket.h"
 
 #define HOUR (3600 * 1000LL)
@@ -45,15 +46,6 @@ parse (const char *text)
   g_assert_no_error (error);
   g_assert_nonnull (node);
   return node;
-}
-
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr(JsonNode) node = parse (text);
-
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_ref (json_node_get_object (node));
 }
 
 /* Compares two JSON values exactly: same kinds, same value types (an int is not a
@@ -641,7 +633,7 @@ assert_data_rejected (FlOpType      type,
                       FlModelError  code,
                       const char   *field)
 {
-  g_autoptr(JsonObject) data = parse_object (json);
+  g_autoptr(JsonObject) data = fl_test_parse_object (json);
   g_autoptr(GError) error = NULL;
 
   if (fl_op_validate_data (type, data, &error))
@@ -656,7 +648,7 @@ static void
 assert_data_accepted (FlOpType    type,
                       const char *json)
 {
-  g_autoptr(JsonObject) data = parse_object (json);
+  g_autoptr(JsonObject) data = fl_test_parse_object (json);
   g_autoptr(GError) error = NULL;
 
   if (!fl_op_validate_data (type, data, &error))
@@ -784,7 +776,7 @@ apply (FlTicket     *current,
        JsonObject  **event_data,
        GError      **error)
 {
-  g_autoptr(JsonObject) data = parse_object (data_json);
+  g_autoptr(JsonObject) data = fl_test_parse_object (data_json);
   g_autofree char *op_id = fl_uuid_new ();
   g_autoptr(FlOp) op = fl_op_new (op_id, current ? current->id : TICKET_ID, type,
                                   current ? current->version : 0, at, data);
@@ -856,7 +848,7 @@ static void
 test_apply_create (void)
 {
   g_autoptr(JsonObject) event_data = NULL;
-  g_autoptr(JsonObject) data = parse_object (create_data);
+  g_autoptr(JsonObject) data = fl_test_parse_object (create_data);
   g_autoptr(GError) error = NULL;
   g_autoptr(FlTicket) t = apply (NULL, FL_OP_CREATE, create_data, "alex", FL_ROLE_AGENT, T0,
                                  &event_data, &error);
@@ -1183,7 +1175,7 @@ test_apply_versions (void)
     {
       FlTicket *prev = g_ptr_array_index (chain, chain->len - 1);
       g_autoptr(JsonObject) event_data = NULL;
-      g_autoptr(JsonObject) data = parse_object (ops[i].data);
+      g_autoptr(JsonObject) data = fl_test_parse_object (ops[i].data);
       g_autoptr(GError) error = NULL;
       FlTicket *next = apply (prev, ops[i].type, ops[i].data, ops[i].author, ops[i].role,
                               T0 + (i + 1) * HOUR, &event_data, &error);
@@ -1219,71 +1211,34 @@ test_apply_versions (void)
                    FL_STATUS_CLOSED);
 }
 
-/* -------------------------------------------------------------------------- */
-
-/* GLib 2.74 drops the previous test's directory names when G_TEST_OPTION_ISOLATE_DIRS
- * sets new ones, on purpose (callers may still hold them); its g_ignore_leak() only
- * works in a sanitizer build of GLib. Keeping them reachable keeps LeakSanitizer's
- * report to leaks of our own. */
-static void
-keep_user_dirs_reachable (void)
-{
-  static GPtrArray *kept;
-
-  if (kept == NULL)
-    kept = g_ptr_array_new ();
-  g_ptr_array_add (kept, (gpointer) g_get_home_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_cache_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_config_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_data_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_state_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_runtime_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_system_config_dirs ());
-  g_ptr_array_add (kept, (gpointer) g_get_system_data_dirs ());
-}
-
-static void
-run_test (gconstpointer data)
-{
-  keep_user_dirs_reachable ();
-  ((GTestFunc) data) ();
-}
-
-static void
-add_test (const char *path,
-          GTestFunc   func)
-{
-  g_test_add_data_func (path, (gconstpointer) func, run_test);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  add_test ("/model/priority", test_priority);
-  add_test ("/model/time", test_time);
-  add_test ("/model/uuid", test_uuid);
-  add_test ("/model/enum-strings", test_enum_strings);
-  add_test ("/model/ticket/spec-example", test_ticket_spec_example);
-  add_test ("/model/ticket/nulls", test_ticket_nulls);
-  add_test ("/model/ticket/resolved", test_ticket_resolved);
-  add_test ("/model/ticket/waiting-since", test_ticket_waiting_since);
-  add_test ("/model/ticket/validation", test_ticket_validation);
-  add_test ("/model/ticket/invalid-utf8", test_ticket_invalid_utf8);
-  add_test ("/model/event/roundtrip", test_event_roundtrip);
-  add_test ("/model/op/roundtrip", test_op_roundtrip);
-  add_test ("/model/op/validation", test_op_validation);
-  add_test ("/model/apply/create", test_apply_create);
-  add_test ("/model/apply/claim", test_apply_claim);
-  add_test ("/model/apply/assign", test_apply_assign);
-  add_test ("/model/apply/handoff", test_apply_handoff);
-  add_test ("/model/apply/resolve-reopen-close", test_apply_resolve_reopen_close);
-  add_test ("/model/apply/update-changes", test_apply_update_changes);
-  add_test ("/model/apply/priority-due", test_apply_priority_due);
-  add_test ("/model/apply/waiting-pauses-due", test_apply_waiting_pauses_due);
-  add_test ("/model/apply/versions", test_apply_versions);
+  fl_test_add_func ("/model/priority", test_priority);
+  fl_test_add_func ("/model/time", test_time);
+  fl_test_add_func ("/model/uuid", test_uuid);
+  fl_test_add_func ("/model/enum-strings", test_enum_strings);
+  fl_test_add_func ("/model/ticket/spec-example", test_ticket_spec_example);
+  fl_test_add_func ("/model/ticket/nulls", test_ticket_nulls);
+  fl_test_add_func ("/model/ticket/resolved", test_ticket_resolved);
+  fl_test_add_func ("/model/ticket/waiting-since", test_ticket_waiting_since);
+  fl_test_add_func ("/model/ticket/validation", test_ticket_validation);
+  fl_test_add_func ("/model/ticket/invalid-utf8", test_ticket_invalid_utf8);
+  fl_test_add_func ("/model/event/roundtrip", test_event_roundtrip);
+  fl_test_add_func ("/model/op/roundtrip", test_op_roundtrip);
+  fl_test_add_func ("/model/op/validation", test_op_validation);
+  fl_test_add_func ("/model/apply/create", test_apply_create);
+  fl_test_add_func ("/model/apply/claim", test_apply_claim);
+  fl_test_add_func ("/model/apply/assign", test_apply_assign);
+  fl_test_add_func ("/model/apply/handoff", test_apply_handoff);
+  fl_test_add_func ("/model/apply/resolve-reopen-close", test_apply_resolve_reopen_close);
+  fl_test_add_func ("/model/apply/update-changes", test_apply_update_changes);
+  fl_test_add_func ("/model/apply/priority-due", test_apply_priority_due);
+  fl_test_add_func ("/model/apply/waiting-pauses-due", test_apply_waiting_pauses_due);
+  fl_test_add_func ("/model/apply/versions", test_apply_versions);
 
   return g_test_run ();
 }

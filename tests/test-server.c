@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <signal.h>
@@ -16,12 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct
-{
-  GSubprocess *proc;
-  char        *dir;
-  char        *base;      /* http://127.0.0.1:PORT/api/v1 */
-} Server;
+#include "fl-test-util.h"
+
+typedef FlTestServer Server;   /* url: http://127.0.0.1:PORT */
 
 /* A cursor far beyond any seq: the answer is a reset without changes (cheap). */
 #define NO_CHANGES G_MAXINT32
@@ -30,159 +26,26 @@ static Server *shared;
 static gint push_progress;      /* batches acknowledged, all pushers */
 static char *tok_alex, *tok_jana, *tok_sam, *tok_lee;
 
-/* -------------------------------------------------------------------------- */
-/* Helpers */
-
-static const char *
-server_path (void)
-{
-  const char *path = g_getenv ("FIRSTLINE_SERVER");
-
-  g_assert_nonnull (path);
-  return path;
-}
-
-/* Loopback only: no proxy lookup (the test environment has no proxy schemas). */
-static SoupSession *
-session_new (void)
-{
-  SoupSession *session = soup_session_new ();
-
-  soup_session_set_proxy_resolver (session, NULL);
-  soup_session_set_timeout (session, 60);
-  return session;
-}
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static Server *
-server_start (const char *dir)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
-  g_autofree char *log = NULL;
-  g_autofree char *checklists = NULL;
-  Server *s = g_new0 (Server, 1);
-  static int n;
-
-  s->dir = g_strdup (dir);
-  log = g_strdup_printf ("%s/server-%d.log", dir, n++);
-  checklists = g_build_filename (g_getenv ("FIRSTLINE_SOURCE_DIR"), "data", "checklists", NULL);
-  g_subprocess_launcher_set_stderr_file_path (launcher, log);
-  g_subprocess_launcher_setenv (launcher, "FIRSTLINE_CHECKLIST_DIR", checklists, TRUE);
-  if (g_getenv ("ASAN_OPTIONS") != NULL)
-    {
-      /* Leak checks stay on; only the slow exact unwinding on every malloc goes. */
-      g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS"), ":fast_unwind_on_malloc=1", NULL);
-      g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
-    }
-
-  s->proc = g_subprocess_launcher_spawn (launcher, &error, server_path (),
-                                         "--listen", "127.0.0.1:0", "--data-dir", dir, NULL);
-  g_assert_no_error (error);
-
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
-  s->base = g_strconcat (line + strlen ("listening on "), "/api/v1", NULL);
-  return s;
-}
-
-/* Ends the server: SIGTERM (expects a clean exit 0) or SIGKILL. Keeps the directory. */
-static void
-server_stop (Server   *s,
-             gboolean  hard)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_send_signal (s->proc, hard ? SIGKILL : SIGTERM);
-  g_subprocess_wait (s->proc, NULL, &error);
-  g_assert_no_error (error);
-  if (!hard)
-    {
-      g_assert_true (g_subprocess_get_if_exited (s->proc));
-      g_assert_cmpint (g_subprocess_get_exit_status (s->proc), ==, 0);
-    }
-  g_clear_object (&s->proc);
-  g_free (s->base);
-  g_free (s->dir);
-  g_free (s);
-}
-
 static int
 run_cli (const char  *stdin_text,
          char       **out_stderr,
          ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
   const char *arg;
   va_list ap;
 
-  g_ptr_array_add (argv, (gpointer) server_path ());
+  g_ptr_array_add (argv, (gpointer) FL_TEST_SERVER_PATH);
   va_start (ap, out_stderr);
   while ((arg = va_arg (ap, const char *)) != NULL)
     g_ptr_array_add (argv, (gpointer) arg);
   va_end (ap);
   g_ptr_array_add (argv, NULL);
 
-  {
-    g_autoptr(GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-    g_autofree char *input = NULL;
-    int fd = g_file_open_tmp ("fl-stdin-XXXXXX", &input, &error);
-
-    g_assert_no_error (error);
-    close (fd);
-    g_file_set_contents (input, stdin_text ? stdin_text : "", -1, &error);
-    g_assert_no_error (error);
-    g_subprocess_launcher_set_stdin_file_path (launcher, input);
-    proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-    g_assert_no_error (error);
-    g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
-    g_assert_no_error (error);
-    g_unlink (input);
-  }
-  if (out_stderr)
-    *out_stderr = g_steal_pointer (&err);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  return g_subprocess_get_exit_status (proc);
+  return fl_test_run ((const char * const *) argv->pdata, stdin_text, NULL, out_stderr);
 }
 
-static void
-add_user (const char *dir,
-          const char *name,
-          const char *role)
-{
-  g_autofree char *password = g_strdup_printf ("pw-%s\n", name);
-
-  g_assert_cmpint (run_cli (password, NULL, "--data-dir", dir, "user", "add", name,
-                            "--role", role, NULL), ==, 0);
-}
-
-/* One HTTP request; returns the parsed JSON body (NULL when empty). */
+/* One HTTP request to the API; returns the parsed JSON body (NULL when empty). */
 static JsonNode *
 http (Server      *s,
       const char  *method,
@@ -192,42 +55,9 @@ http (Server      *s,
       guint       *status,
       char       **retry_after)
 {
-  g_autoptr(SoupSession) session = session_new ();
-  g_autofree char *url = g_strconcat (s->base, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  gsize len;
-  const char *data;
+  g_autofree char *url = g_strconcat (s->url, "/api/v1", path, NULL);
 
-  g_assert_nonnull (msg);
-  if (token)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-    }
-  if (body)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
-
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  *status = soup_message_get_status (msg);
-  if (retry_after)
-    *retry_after = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg),
-                                                           "Retry-After"));
-
-  data = g_bytes_get_data (reply, &len);
-  if (len == 0)
-    return NULL;
-  g_assert_cmpstr (soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL),
-                   ==, "application/json");
-  json_parser_load_from_data (parser, data, len, &error);
-  g_assert_no_error (error);
-  return json_node_ref (json_parser_get_root (parser));
+  return fl_test_http_full (NULL, method, url, token, body, status, retry_after);
 }
 
 /* Expects @status and returns the body as an object (never NULL for JSON bodies). */
@@ -424,7 +254,7 @@ test_cli (void)
   sqlite3_finalize (stmt);
   sqlite3_close (db);
 
-  rm_rf (dir);
+  fl_test_rm_rf (dir);
 }
 
 static void
@@ -1357,12 +1187,12 @@ pusher_clear (Pusher *p)
 static gboolean
 pusher_send (Pusher *p)
 {
-  g_autoptr(SoupSession) session = session_new ();
+  g_autoptr(SoupSession) session = fl_test_session_new ();
 
   for (guint start = 0; start < p->n_ops; start += p->batch)
     {
       g_autoptr(GString) body = g_string_new (NULL);
-      g_autofree char *url = g_strconcat (p->server->base, "/sync", NULL);
+      g_autofree char *url = g_strconcat (p->server->url, "/api/v1/sync", NULL);
       g_autofree char *auth = g_strconcat ("Bearer ", p->token, NULL);
       g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
       g_autoptr(GBytes) bytes = NULL;
@@ -1517,8 +1347,8 @@ test_crash (void)
   gint64 t0 = g_get_monotonic_time ();
   GMutex lock;
 
-  add_user (dir, "alex", "agent");
-  s = server_start (dir);
+  fl_test_add_user (dir, "alex", "agent", "pw-alex");
+  s = fl_test_server_start (dir);
   token = login (s, "alex");
   g_mutex_init (&lock);
 
@@ -1548,10 +1378,11 @@ test_crash (void)
   g_test_message ("acknowledged before the crash: %u of %u (%.1f s)", acked, N_CLIENTS * N_OPS,
                   (g_get_monotonic_time () - t0) / 1e6);
   g_assert_cmpuint (acked, <, N_CLIENTS * N_OPS);
-  server_stop (s, TRUE);
+  fl_test_server_kill (s);
+  fl_test_server_free (s);
 
   /* restart on the same data; replay everything from every client */
-  s = server_start (dir);
+  s = fl_test_server_start (dir);
   g_test_message ("restarted (%.1f s)", (g_get_monotonic_time () - t0) / 1e6);
   cursor_before = latest_cursor (s, token);   /* the token survived the crash */
   {
@@ -1583,9 +1414,10 @@ test_crash (void)
   /* one new event per op stored after the restart, none twice */
   g_assert_cmpint (cursor_after - cursor_before, ==, N_CLIENTS * N_OPS - stored_before);
 
-  server_stop (s, FALSE);
+  fl_test_server_stop (s);
+  fl_test_server_free (s);
   g_mutex_clear (&lock);
-  rm_rf (dir);
+  fl_test_rm_rf (dir);
 }
 
 static void
@@ -1598,8 +1430,8 @@ test_restart (void)
   gint64 number1, seq1;
   Server *s;
 
-  add_user (dir, "lee", "lead");
-  s = server_start (dir);
+  fl_test_add_user (dir, "lee", "lead", "pw-lee");
+  s = fl_test_server_start (dir);
   token = login (s, "lee");
   {
     g_autofree char *o = g_uuid_string_random ();
@@ -1609,9 +1441,10 @@ test_restart (void)
     number1 = json_object_get_int_member (result_n (r, 0), "number");
     seq1 = json_object_get_int_member (json_node_get_object (r), "cursor");
   }
-  server_stop (s, FALSE);   /* SIGTERM: exit 0 */
+  fl_test_server_stop (s);   /* SIGTERM: exit 0 */
+  fl_test_server_free (s);
 
-  s = server_start (dir);
+  s = fl_test_server_start (dir);
   {
     g_autofree char *o = g_uuid_string_random ();
     g_autofree char *t = g_uuid_string_random ();
@@ -1624,8 +1457,9 @@ test_restart (void)
     g_assert_cmpuint (json_array_get_length (events), ==, 1);
     g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (events, 0), "seq"), >, seq1);
   }
-  server_stop (s, FALSE);
-  rm_rf (dir);
+  fl_test_server_stop (s);
+  fl_test_server_free (s);
+  fl_test_rm_rf (dir);
 }
 
 int
@@ -1633,16 +1467,19 @@ main (int   argc,
       char *argv[])
 {
   g_autofree char *dir = NULL;
+  g_autofree char *checklists = NULL;
   int ret;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  checklists = g_build_filename (g_getenv ("FIRSTLINE_SOURCE_DIR"), "data", "checklists", NULL);
+  g_setenv ("FIRSTLINE_CHECKLIST_DIR", checklists, TRUE);
 
   dir = g_dir_make_tmp ("fl-server-XXXXXX", NULL);
-  add_user (dir, "alex", "agent");
-  add_user (dir, "jana", "agent");
-  add_user (dir, "sam", "specialist");
-  add_user (dir, "lee", "lead");
-  shared = server_start (dir);
+  fl_test_add_user (dir, "alex", "agent", "pw-alex");
+  fl_test_add_user (dir, "jana", "agent", "pw-jana");
+  fl_test_add_user (dir, "sam", "specialist", "pw-sam");
+  fl_test_add_user (dir, "lee", "lead", "pw-lee");
+  shared = fl_test_server_start (dir);
   tok_alex = login (shared, "alex");
   tok_jana = login (shared, "jana");
   tok_sam = login (shared, "sam");
@@ -1667,11 +1504,12 @@ main (int   argc,
 
   ret = g_test_run ();
 
-  server_stop (shared, FALSE);
+  fl_test_server_stop (shared);
+  fl_test_server_free (shared);
   g_free (tok_alex);
   g_free (tok_jana);
   g_free (tok_sam);
   g_free (tok_lee);
-  rm_rf (dir);
+  fl_test_rm_rf (dir);
   return ret;
 }

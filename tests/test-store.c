@@ -9,6 +9,7 @@
 
 #include "fl-demo.h"
 #include "fl-store-private.h"
+#include "fl-test-util.h"
 
 #define HOUR (3600 * 1000LL)
 
@@ -41,17 +42,6 @@ new_store (void)
   g_assert_true (fl_store_set_user (store, "alex", FL_ROLE_AGENT, &error));
   g_assert_no_error (error);
   return store;
-}
-
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (text, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_ref (json_node_get_object (node));
 }
 
 static gint64
@@ -127,7 +117,7 @@ static FlTicket *
 create (FlStore    *store,
         const char *json)
 {
-  g_autoptr(JsonObject) fields = parse_object (json);
+  g_autoptr(JsonObject) fields = fl_test_parse_object (json);
   g_autoptr(GError) error = NULL;
   FlTicket *t = fl_store_create_ticket (store, fields, &error);
 
@@ -417,11 +407,11 @@ test_actions (void)
   g_autoptr(FlTicket) t6 = NULL;
   g_autoptr(FlTicket) t7 = NULL;
   g_autoptr(FlTicket) t8 = NULL;
-  g_autoptr(JsonObject) changes = parse_object ("{\"urgency\": \"high\", \"title\": \"Drucker 2. OG\"}");
-  g_autoptr(JsonObject) step = parse_object ("{\"checklist_id\": \"printer\", \"checklist_version\": 1,"
-                                             " \"step_id\": \"paper\", \"outcome\": \"no\"}");
-  g_autoptr(JsonObject) handoff = parse_object ("{\"queue\": \"hardware\", \"summary\": \"Fixierer\","
-                                                " \"steps_tried\": [\"Papier\"]}");
+  g_autoptr(JsonObject) changes = fl_test_parse_object ("{\"urgency\": \"high\", \"title\": \"Drucker 2. OG\"}");
+  g_autoptr(JsonObject) step = fl_test_parse_object ("{\"checklist_id\": \"printer\", \"checklist_version\": 1,"
+                                                     " \"step_id\": \"paper\", \"outcome\": \"no\"}");
+  g_autoptr(JsonObject) handoff = fl_test_parse_object ("{\"queue\": \"hardware\", \"summary\": \"Fixierer\","
+                                                        " \"steps_tried\": [\"Papier\"]}");
   g_autoptr(GPtrArray) events = NULL;
   guint n_changed = 0;
 
@@ -569,7 +559,7 @@ test_actions_invalid (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(JsonObject) data = parse_object (bad[i].data);
+      g_autoptr(JsonObject) data = fl_test_parse_object (bad[i].data);
       g_autoptr(GError) error = NULL;
       g_autoptr(FlTicket) r = fl_store_apply_local (store, t->id, bad[i].type, data, &error);
 
@@ -590,8 +580,8 @@ test_actions_invalid (void)
 
   /* an invalid create leaves no ticket */
   {
-    g_autoptr(JsonObject) fields = parse_object ("{\"title\": \"x\", \"requester\": {},"
-                                                 " \"channel\": \"phone\", \"category\": \"x\"}");
+    g_autoptr(JsonObject) fields = fl_test_parse_object ("{\"title\": \"x\", \"requester\": {},"
+                                                         " \"channel\": \"phone\", \"category\": \"x\"}");
     g_autoptr(GError) error = NULL;
     g_autoptr(FlTicket) r = fl_store_create_ticket (store, fields, &error);
 
@@ -662,7 +652,7 @@ test_actions_fail_midway (void)
         g_assert_cmpuint (fl_store_count_tickets (store, FL_VIEW_MINE, NULL, NULL), ==, 0);
       }
       {
-        g_autoptr(JsonObject) changes = parse_object ("{\"title\": \"Geändert\"}");
+        g_autoptr(JsonObject) changes = fl_test_parse_object ("{\"title\": \"Geändert\"}");
         g_autoptr(GError) error = NULL;
         g_autoptr(FlTicket) r = fl_store_update_ticket (store, t->id, changes, &error);
 
@@ -673,9 +663,9 @@ test_actions_fail_midway (void)
         g_assert_cmpuint (search_count (store, "Drucker"), ==, 1);
       }
       {
-        g_autoptr(JsonObject) fields = parse_object (
-          "{\"title\": \"Neuer Laptop\", \"requester\": {\"name\": \"Mia Koch\"},"
-          " \"channel\": \"chat\", \"category\": \"hardware\"}");
+        g_autoptr(JsonObject) fields = fl_test_parse_object (
+                  "{\"title\": \"Neuer Laptop\", \"requester\": {\"name\": \"Mia Koch\"},"
+                  " \"channel\": \"chat\", \"category\": \"hardware\"}");
         g_autoptr(GError) error = NULL;
         g_autoptr(FlTicket) r = fl_store_create_ticket (store, fields, &error);
 
@@ -753,7 +743,7 @@ test_search (void)
 
   /* and stay searchable after a later change of the ticket */
   {
-    g_autoptr(JsonObject) changes = parse_object ("{\"title\": \"Bildschirm flackert\"}");
+    g_autoptr(JsonObject) changes = fl_test_parse_object ("{\"title\": \"Bildschirm flackert\"}");
     g_autoptr(FlTicket) updated = fl_store_update_ticket (store, monitor->id, changes, &error);
 
     g_assert_no_error (error);
@@ -1238,8 +1228,8 @@ test_put_tickets (void)
   g_autoptr(GError) error = NULL;
   FlTicket *first = g_ptr_array_index (tickets, 0);
   g_autofree char *event_id = fl_uuid_new ();
-  g_autoptr(JsonObject) data = parse_object ("{\"body\": \"Serverseitige Notiz Quittung\","
-                                             " \"internal\": false}");
+  g_autoptr(JsonObject) data = fl_test_parse_object ("{\"body\": \"Serverseitige Notiz Quittung\","
+                                                     " \"internal\": false}");
   guint n_changed = 0;
 
   g_ptr_array_add (events, fl_event_new (event_id, first->id, 9000, first->updated_at, "sam",
@@ -1280,64 +1270,27 @@ test_put_tickets (void)
   }
 }
 
-/* -------------------------------------------------------------------------- */
-
-/* GLib 2.74 drops the previous test's directory names when G_TEST_OPTION_ISOLATE_DIRS
- * sets new ones, on purpose (callers may still hold them); its g_ignore_leak() only
- * works in a sanitizer build of GLib. Keeping them reachable keeps LeakSanitizer's
- * report to leaks of our own. */
-static void
-keep_user_dirs_reachable (void)
-{
-  static GPtrArray *kept;
-
-  if (kept == NULL)
-    kept = g_ptr_array_new ();
-  g_ptr_array_add (kept, (gpointer) g_get_home_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_cache_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_config_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_data_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_state_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_user_runtime_dir ());
-  g_ptr_array_add (kept, (gpointer) g_get_system_config_dirs ());
-  g_ptr_array_add (kept, (gpointer) g_get_system_data_dirs ());
-}
-
-static void
-run_test (gconstpointer data)
-{
-  keep_user_dirs_reachable ();
-  ((GTestFunc) data) ();
-}
-
-static void
-add_test (const char *path,
-          GTestFunc   func)
-{
-  g_test_add_data_func (path, (gconstpointer) func, run_test);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  add_test ("/store/schema", test_schema);
-  add_test ("/store/identity-persists", test_identity_persists);
-  add_test ("/store/migrations", test_migrations);
-  add_test ("/store/too-new", test_too_new);
-  add_test ("/store/actions/each", test_actions);
-  add_test ("/store/actions/base-version", test_actions_base_version);
-  add_test ("/store/actions/invalid", test_actions_invalid);
-  add_test ("/store/actions/fail-midway", test_actions_fail_midway);
-  add_test ("/store/search", test_search);
-  add_test ("/store/search/hostile", test_build_match_hostile);
-  add_test ("/store/roundtrip", test_roundtrip);
-  add_test ("/store/drafts", test_drafts);
-  add_test ("/store/number-lookup", test_number_lookup);
-  add_test ("/store/views", test_views);
-  add_test ("/store/put-tickets", test_put_tickets);
+  fl_test_add_func ("/store/schema", test_schema);
+  fl_test_add_func ("/store/identity-persists", test_identity_persists);
+  fl_test_add_func ("/store/migrations", test_migrations);
+  fl_test_add_func ("/store/too-new", test_too_new);
+  fl_test_add_func ("/store/actions/each", test_actions);
+  fl_test_add_func ("/store/actions/base-version", test_actions_base_version);
+  fl_test_add_func ("/store/actions/invalid", test_actions_invalid);
+  fl_test_add_func ("/store/actions/fail-midway", test_actions_fail_midway);
+  fl_test_add_func ("/store/search", test_search);
+  fl_test_add_func ("/store/search/hostile", test_build_match_hostile);
+  fl_test_add_func ("/store/roundtrip", test_roundtrip);
+  fl_test_add_func ("/store/drafts", test_drafts);
+  fl_test_add_func ("/store/number-lookup", test_number_lookup);
+  fl_test_add_func ("/store/views", test_views);
+  fl_test_add_func ("/store/put-tickets", test_put_tickets);
 
   return g_test_run ();
 }

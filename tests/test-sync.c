@@ -23,189 +23,15 @@
 #include "fl-store.h"
 #include "fl-sync-engine.h"
 #include "fl-types.h"
+#include "fl-test-util.h"
 
 #define PASSWORD "correct horse battery"
 
-/* -------------------------------------------------------------------------- */
-/* Files and processes                                                           */
-
-static const char *
-program_path (const char *env,
-              const char *subdir,
-              const char *name)
-{
-  if (g_getenv (env) != NULL)
-    return g_getenv (env);
-
-  /* Run by hand from the build directory. */
-  return g_intern_string (g_build_filename (g_getenv ("FIRSTLINE_BUILD_DIR") ? g_getenv ("FIRSTLINE_BUILD_DIR")
-                                                                              : ".",
-                                            "src", subdir, name, NULL));
-}
-
-#define CLI_PATH program_path ("FIRSTLINE_CLI", "cli", "firstline-cli")
-#define SERVER_PATH program_path ("FIRSTLINE_SERVER", "server", "firstline-server")
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-/* A launcher whose children see this test's isolated folders and no session
- * bus (so the token goes to the fallback file). */
-static GSubprocessLauncher *
-new_launcher (GSubprocessFlags flags)
-{
-  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
-
-  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", g_get_user_state_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", g_get_user_runtime_dir (), TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "DBUS_SESSION_BUS_ADDRESS");
-  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
-  g_subprocess_launcher_unsetenv (launcher, "FIRSTLINE_CACHE");
-  return launcher;
-}
-
-static int
-exit_status_of (GSubprocess *proc)
-{
-  if (g_subprocess_get_if_exited (proc))
-    return g_subprocess_get_exit_status (proc);
-  return 128 + g_subprocess_get_term_sig (proc);
-}
 
 /* -------------------------------------------------------------------------- */
 /* The server                                                                    */
 
-typedef struct
-{
-  char             *data_dir;
-  GSubprocess      *proc;
-  GDataInputStream *out;
-  char             *url;
-  char             *log;             /* the running server's stderr */
-  guint16           port;            /* kept across restarts */
-  guint             n_starts;
-} Server;
-
-static void
-server_start (Server *s)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_null (s->proc);
-
-  /* The same port again after a stop: retry while the old socket lingers. */
-  for (guint attempt = 0; attempt < 50; attempt++)
-    {
-      g_autoptr(GSubprocessLauncher) launcher = new_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-      g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", s->port);
-      g_autofree char *log_name = g_strdup_printf ("server-%u.log", s->n_starts++);
-      g_autofree char *log = g_build_filename (s->data_dir, log_name, NULL);
-      g_autofree char *line = NULL;
-      const char *prefix = "listening on ";
-
-      g_subprocess_launcher_set_stderr_file_path (launcher, log);
-      g_free (s->log);
-      s->log = g_strdup (log);
-      s->proc = g_subprocess_launcher_spawn (launcher, &error, SERVER_PATH,
-                                             "--listen", listen, "--data-dir", s->data_dir, NULL);
-      g_assert_no_error (error);
-      s->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
-      line = g_data_input_stream_read_line_utf8 (s->out, NULL, NULL, &error);
-      g_assert_no_error (error);
-
-      if (line != NULL && g_str_has_prefix (line, prefix))
-        {
-          g_autoptr(GUri) uri = g_uri_parse (line + strlen (prefix), G_URI_FLAGS_NONE, &error);
-
-          g_assert_no_error (error);
-          g_assert_cmpstr (g_uri_get_host (uri), ==, "127.0.0.1");
-          g_assert_cmpint (g_uri_get_port (uri), >, 0);
-          if (s->port != 0)
-            g_assert_cmpint (g_uri_get_port (uri), ==, s->port);
-          s->port = (guint16) g_uri_get_port (uri);
-          g_free (s->url);
-          s->url = g_strdup (line + strlen (prefix));
-          return;
-        }
-
-      /* It could not listen (the port is still taken): try again shortly. */
-      g_subprocess_wait (s->proc, NULL, NULL);
-      g_assert_cmpuint (s->port, !=, 0);
-      g_clear_object (&s->out);
-      g_clear_object (&s->proc);
-      g_usleep (100 * 1000);
-    }
-
-  g_assert_not_reached ();
-}
-
-static void
-server_stop (Server *s)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (s->proc == NULL)
-    return;
-
-  g_subprocess_send_signal (s->proc, SIGTERM);
-  g_subprocess_wait (s->proc, NULL, &error);
-  g_assert_no_error (error);
-  /* It stops cleanly (under the sanitizers: without leaks). */
-  if (exit_status_of (s->proc) != 0)
-    {
-      g_autofree char *log = NULL;
-      g_auto(GStrv) lines = NULL;
-
-      g_file_get_contents (s->log, &log, NULL, NULL);
-      lines = g_strsplit (log ? log : "", "\n", 60);
-      for (guint i = 0; lines[i] != NULL && i < 59; i++)
-        g_printerr ("# server: %s\n", lines[i]);
-    }
-  g_assert_cmpint (exit_status_of (s->proc), ==, 0);
-  g_clear_object (&s->out);
-  g_clear_object (&s->proc);
-}
-
-static void
-server_add_user (Server     *s,
-                 const char *name,
-                 const char *role)
-{
-  g_autoptr(GSubprocessLauncher) launcher = new_launcher (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                                          G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                          G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-
-  proc = g_subprocess_launcher_spawn (launcher, &error, SERVER_PATH, "--data-dir", s->data_dir,
-                                      "user", "add", name, "--role", role, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, PASSWORD "\n", NULL, NULL, &err, &error);
-  g_assert_no_error (error);
-  if (exit_status_of (proc) != 0)
-    g_printerr ("# %s", err);
-  g_assert_cmpint (exit_status_of (proc), ==, 0);
-}
+typedef FlTestServer Server;
 
 /* -------------------------------------------------------------------------- */
 /* The CLI                                                                       */
@@ -217,48 +43,16 @@ cli_argv (const char         *cache,
           char              **err,
           const char * const *args)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *stdout_text = NULL;
-  g_autofree char *stderr_text = NULL;
-  g_autofree char *stdin_path = NULL;
 
-  g_ptr_array_add (argv, (gpointer) CLI_PATH);
+  g_ptr_array_add (argv, (gpointer) FL_TEST_CLI_PATH);
   g_ptr_array_add (argv, (gpointer) "--cache");
   g_ptr_array_add (argv, (gpointer) cache);
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
 
-  launcher = new_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  if (stdin_text != NULL)
-    {
-      int fd = g_file_open_tmp ("firstline-stdin-XXXXXX", &stdin_path, &error);
-
-      g_assert_no_error (error);
-      close (fd);
-      g_assert_true (g_file_set_contents (stdin_path, stdin_text, -1, NULL));
-    }
-  g_subprocess_launcher_set_stdin_file_path (launcher, stdin_path ? stdin_path : "/dev/null");
-
-  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &stdout_text, &stderr_text, &error);
-  g_assert_no_error (error);
-  if (stdin_path != NULL)
-    g_unlink (stdin_path);
-
-  if (stderr_text != NULL && *stderr_text != '\0' && g_test_verbose ())
-    g_printerr ("# %s: %s", args[0], stderr_text);
-
-  if (out)
-    *out = g_steal_pointer (&stdout_text);
-  if (err)
-    *err = g_steal_pointer (&stderr_text);
-
-  return exit_status_of (proc);
+  return fl_test_run ((const char * const *) argv->pdata, stdin_text, out, err);
 }
 
 static int
@@ -285,15 +79,6 @@ cli (const char  *cache,
   g_ptr_array_add (args, NULL);
 
   return cli_argv (cache, NULL, out, err, (const char * const *) args->pdata);
-}
-
-static void
-assert_one_line (const char *err)
-{
-  g_assert_nonnull (err);
-  g_assert_true (g_str_has_prefix (err, "firstline-cli: "));
-  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
-  g_assert_cmpuint (strlen (err), >, strlen ("firstline-cli: \n"));
 }
 
 static JsonNode *
@@ -324,7 +109,7 @@ cli_login (const char *cache,
   g_assert_nonnull (strstr (out, user));
   /* No Secret Service here: the login says where the token went instead. */
   g_assert_nonnull (strstr (err, "Secret Service"));
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
 }
 
 static int
@@ -334,7 +119,7 @@ cli_sync (const char *cache)
   int status = cli (cache, NULL, &err, "sync", NULL);
 
   if (status != 0)
-    assert_one_line (err);
+    fl_test_assert_error_line (err, "firstline-cli");
   return status;
 }
 
@@ -415,50 +200,8 @@ http_request (Http       *h,
               guint      *out_status)
 {
   g_autofree char *url = g_strconcat (s->url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) response = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
 
-  g_assert_nonnull (msg);
-  if (token != NULL)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
-      soup_message_headers_append (soup_message_get_request_headers (msg), "Authorization", auth);
-    }
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
-
-  response = soup_session_send_and_read (h->session, msg, NULL, &error);
-  g_assert_no_error (error);
-  if (out_status)
-    *out_status = soup_message_get_status (msg);
-
-  if (g_bytes_get_size (response) == 0)
-    return NULL;
-
-  json_parser_load_from_data (parser, g_bytes_get_data (response, NULL),
-                              (gssize) g_bytes_get_size (response), &error);
-  g_assert_no_error (error);
-  return json_node_copy (json_parser_get_root (parser));
-}
-
-static char *
-http_login (Http       *h,
-            Server     *s,
-            const char *user)
-{
-  g_autofree char *body = g_strdup_printf ("{\"username\": \"%s\", \"password\": \"%s\"}",
-                                           user, PASSWORD);
-  g_autoptr(JsonNode) node = NULL;
-  guint status = 0;
-
-  node = http_request (h, s, "POST", "/api/v1/session", NULL, body, &status);
-  g_assert_cmpuint (status, ==, 200);
-  return g_strdup (json_object_get_string_member (json_node_get_object (node), "token"));
+  return fl_test_http_full (h->session, method, url, token, body, out_status, NULL);
 }
 
 /* GET /api/v1/tickets, every page: id → ticket (JsonObject) */
@@ -515,7 +258,7 @@ http_ticket (Http       *h,
 typedef struct
 {
   char   *dir;
-  Server  server;
+  Server *server;
   Http    http;
   char   *cache_a;
   char   *cache_b;
@@ -526,34 +269,33 @@ fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *server_dir = NULL;
 
   f->dir = g_dir_make_tmp ("firstline-sync-XXXXXX", &error);
   g_assert_no_error (error);
-  f->server.data_dir = g_build_filename (f->dir, "server", NULL);
-  g_assert_cmpint (g_mkdir (f->server.data_dir, 0700), ==, 0);
+  server_dir = g_build_filename (f->dir, "server", NULL);
+  g_assert_cmpint (g_mkdir (server_dir, 0700), ==, 0);
   f->cache_a = g_build_filename (f->dir, "a", "cache.db", NULL);
   f->cache_b = g_build_filename (f->dir, "b", "cache.db", NULL);
 
-  server_add_user (&f->server, "alex", "agent");
-  server_add_user (&f->server, "jana", "agent");
-  server_add_user (&f->server, "lee", "lead");
-  server_start (&f->server);
+  fl_test_add_user (server_dir, "alex", "agent", PASSWORD);
+  fl_test_add_user (server_dir, "jana", "agent", PASSWORD);
+  fl_test_add_user (server_dir, "lee", "lead", PASSWORD);
+  f->server = fl_test_server_start (server_dir);
 
-  f->http.session = soup_session_new ();
-  f->http.token = http_login (&f->http, &f->server, "lee");
+  f->http.session = fl_test_session_new ();
+  f->http.token = fl_test_http_login (f->http.session, f->server->url, "lee", PASSWORD);
 }
 
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  server_stop (&f->server);
+  fl_test_server_stop (f->server);
+  g_clear_pointer (&f->server, fl_test_server_free);
   g_clear_object (&f->http.session);
   g_free (f->http.token);
-  g_free (f->server.data_dir);
-  g_free (f->server.url);
-  g_free (f->server.log);
-  remove_tree (f->dir);
+  fl_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->cache_a);
   g_free (f->cache_b);
@@ -568,7 +310,7 @@ assert_converged (Fixture     *f,
                   const char **caches,
                   GHashTable  *expected)
 {
-  g_autoptr(GHashTable) server_tickets = http_all_tickets (&f->http, &f->server);
+  g_autoptr(GHashTable) server_tickets = http_all_tickets (&f->http, f->server);
   GHashTableIter iter;
   gpointer key, value;
 
@@ -621,7 +363,7 @@ assert_converged (Fixture     *f,
       g_hash_table_iter_init (&iter, server_tickets);
       while (g_hash_table_iter_next (&iter, &key, &value))
         {
-          g_autoptr(JsonNode) shown = http_ticket (&f->http, &f->server, key);
+          g_autoptr(JsonNode) shown = http_ticket (&f->http, f->server, key);
           JsonArray *events = json_object_get_array_member (json_node_get_object (shown), "events");
           g_autoptr(GPtrArray) local = fl_store_list_events (store, key, &error);
           g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
@@ -673,16 +415,16 @@ test_offline_create (Fixture       *f,
   JsonObject *ticket;
 
   caches[0] = f->cache_a;
-  cli_login (f->cache_a, &f->server, "alex");
+  cli_login (f->cache_a, f->server, "alex");
   g_assert_cmpint (cli_pending (f->cache_a), ==, 0);
 
   /* The server goes away; the change is made all the same. */
-  server_stop (&f->server);
+  fl_test_server_stop (f->server);
   id = cli_new (f->cache_a, "Laptop does not boot");
   count_op (expected, id);
 
   g_assert_cmpint (cli (f->cache_a, NULL, &err, "sync", NULL), ==, 3);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
   g_assert_cmpuint (cli_pending (f->cache_a), ==, 1);
 
   before = cli_show (f->cache_a, id);
@@ -691,7 +433,7 @@ test_offline_create (Fixture       *f,
   g_assert_true (json_object_get_boolean_member (ticket, "pending"));
 
   /* Back online: the op goes out, the server's number comes back. */
-  server_start (&f->server);
+  fl_test_server_restart (f->server);
   cli_sync_ok (f->cache_a);
   g_assert_cmpuint (cli_pending (f->cache_a), ==, 0);
 
@@ -825,7 +567,7 @@ random_op (Client *c,
   /* 1: the model's rules refused it here already (a resolved ticket, …). */
   if (status == 1)
     {
-      assert_one_line (err);
+      fl_test_assert_error_line (err, "firstline-cli");
       return NULL;
     }
 
@@ -872,17 +614,17 @@ test_random_ops (Fixture       *f,
   guint n_ops[2] = { 0, 0 };
   guint n_queued[2] = { 0, 0 };
 
-  cli_login (f->cache_a, &f->server, "alex");
-  cli_login (f->cache_b, &f->server, "jana");
+  cli_login (f->cache_a, f->server, "alex");
+  cli_login (f->cache_b, f->server, "jana");
 
   for (guint round = 0; round < n_rounds; round++)
     {
       gboolean online = round % 2 == 0;
 
-      if (online && f->server.proc == NULL)
-        server_start (&f->server);
+      if (online && f->server->proc == NULL)
+        fl_test_server_restart (f->server);
       else if (!online)
-        server_stop (&f->server);
+        fl_test_server_stop (f->server);
 
       for (guint k = 0; k < ops_per_round; k++)
         for (guint w = 0; w < 2; w++)
@@ -919,7 +661,7 @@ test_random_ops (Fixture       *f,
   g_assert_cmpuint (n_ops[1], ==, 200);
 
   /* Online again: sync until nothing moves. */
-  server_start (&f->server);
+  fl_test_server_restart (f->server);
   cli_sync_ok (f->cache_a);
   cli_sync_ok (f->cache_b);
   cli_sync_ok (f->cache_a);
@@ -957,7 +699,7 @@ make_conflict (Fixture    *f,
   g_assert_cmpint (cli (f->cache_b, NULL, NULL, "update", id, option, mine, NULL), ==, 0);
 
   g_assert_cmpint (cli (f->cache_b, NULL, &err, "sync", NULL), ==, 4);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
 
   g_assert_cmpint (cli (f->cache_b, &out, NULL, "conflicts", "--json", NULL), ==, 0);
   node = parse_json (out);
@@ -993,8 +735,8 @@ shared_ticket (Fixture *f)
 {
   char *id;
 
-  cli_login (f->cache_a, &f->server, "alex");
-  cli_login (f->cache_b, &f->server, "jana");
+  cli_login (f->cache_a, f->server, "alex");
+  cli_login (f->cache_b, f->server, "jana");
   id = cli_new (f->cache_a, "Shared drive is read-only");
   cli_sync_ok (f->cache_a);
   cli_sync_ok (f->cache_b);
@@ -1016,13 +758,13 @@ test_conflict_keep_mine (Fixture       *f,
   /* Unknown conflict ids are an error; the real one resolves. */
   g_assert_cmpint (cli (f->cache_b, NULL, &err, "resolve-conflict", "nope", "--keep-mine", NULL),
                    ==, 1);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
   g_assert_cmpint (cli (f->cache_b, NULL, NULL, "resolve-conflict",
                         json_object_get_string_member (conflict, "id"), "--keep-mine", NULL), ==, 0);
   cli_sync_ok (f->cache_b);
   g_assert_cmpuint (cli_pending (f->cache_b), ==, 0);
 
-  on_server = http_ticket (&f->http, &f->server, id);
+  on_server = http_ticket (&f->http, f->server, id);
   g_assert_cmpstr (json_object_get_string_member (ticket_of (on_server), "title"), ==,
                    "Mine: share is read-only");
   /* create, A's update, B's update made again on the current version */
@@ -1063,7 +805,7 @@ test_conflict_take_theirs (Fixture       *f,
   in_b_after = cli_show (f->cache_b, id);
   g_assert_cmpstr (json_object_get_string_member (ticket_of (in_b_after), "urgency"), ==, "high");
 
-  on_server = http_ticket (&f->http, &f->server, id);
+  on_server = http_ticket (&f->http, f->server, id);
   g_assert_cmpstr (json_object_get_string_member (ticket_of (on_server), "urgency"), ==, "high");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (on_server),
                                                                          "events")), ==, 2);
@@ -1083,8 +825,8 @@ test_kill_during_sync (Fixture       *f,
   const char *caches[] = { f->cache_a, f->cache_b, NULL };
   guint n_killed = 0;
 
-  cli_login (f->cache_a, &f->server, "alex");
-  cli_login (f->cache_b, &f->server, "jana");
+  cli_login (f->cache_a, f->server, "alex");
+  cli_login (f->cache_b, f->server, "jana");
 
   for (guint i = 0; i < 10; i++)
     {
@@ -1097,8 +839,8 @@ test_kill_during_sync (Fixture       *f,
 
   for (guint round = 0; round < 50; round++)
     {
-      g_autoptr(GSubprocessLauncher) launcher = new_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                              G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+      g_autoptr(GSubprocessLauncher) launcher = fl_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
       g_autoptr(GSubprocess) proc = NULL;
       g_autoptr(GError) error = NULL;
       int status;
@@ -1124,7 +866,7 @@ test_kill_during_sync (Fixture       *f,
             }
         }
 
-      proc = g_subprocess_launcher_spawn (launcher, &error, CLI_PATH, "--cache", f->cache_a,
+      proc = g_subprocess_launcher_spawn (launcher, &error, FL_TEST_CLI_PATH, "--cache", f->cache_a,
                                           "sync", NULL);
       g_assert_no_error (error);
       /* 0–200 ms, most of them short: a sync takes only tens of milliseconds,
@@ -1137,7 +879,7 @@ test_kill_during_sync (Fixture       *f,
       g_subprocess_wait (proc, NULL, &error);
       g_assert_no_error (error);
 
-      status = exit_status_of (proc);
+      status = fl_test_exit_status (proc);
       if (status == 128 + SIGKILL)
         n_killed++;
       else
@@ -1394,7 +1136,7 @@ check_peer_with_cli (Fixture  *f,
 
   id = cli_new (f->cache_a, "Scanner offline");
   g_assert_cmpint (cli (f->cache_a, NULL, &err, "sync", NULL), ==, expected_status);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
   g_test_message ("sync said: %s", err);
   g_assert_cmpint (g_atomic_int_get (&peer->n_sync), >=, 1);
 
@@ -1405,7 +1147,7 @@ check_peer_with_cli (Fixture  *f,
   peer_free (peer);
 
   /* The real server takes the kept op later. */
-  cli_login (f->cache_a, &f->server, "alex");
+  cli_login (f->cache_a, f->server, "alex");
   cli_sync_ok (f->cache_a);
   g_assert_cmpuint (cli_pending (f->cache_a), ==, 0);
 }
@@ -1529,8 +1271,8 @@ static void
 test_long_poll (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GSubprocessLauncher) launcher = new_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                          G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher = fl_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                  G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
   g_autoptr(JsonNode) in_b = NULL;
@@ -1538,11 +1280,11 @@ test_long_poll (Fixture       *f,
   GThread *thread;
   gint64 before_push, after_push;
 
-  cli_login (f->cache_a, &f->server, "alex");
-  cli_login (f->cache_b, &f->server, "jana");
+  cli_login (f->cache_a, f->server, "alex");
+  cli_login (f->cache_b, f->server, "jana");
   cli_sync_ok (f->cache_b);
 
-  watch.proc = g_subprocess_launcher_spawn (launcher, &error, CLI_PATH, "--cache", f->cache_b,
+  watch.proc = g_subprocess_launcher_spawn (launcher, &error, FL_TEST_CLI_PATH, "--cache", f->cache_b,
                                             "sync", "--wait", "20", NULL);
   g_assert_no_error (error);
   thread = g_thread_new ("watch", watch_exit_thread, &watch);
@@ -1560,7 +1302,7 @@ test_long_poll (Fixture       *f,
   g_test_message ("long poll: B returned %" G_GINT64_FORMAT " ms after A's sync started, "
                   "%" G_GINT64_FORMAT " ms after it ended",
                   (watch.exited_at - before_push) / 1000, (watch.exited_at - after_push) / 1000);
-  g_assert_cmpint (exit_status_of (watch.proc), ==, 0);
+  g_assert_cmpint (fl_test_exit_status (watch.proc), ==, 0);
   /* From the start of A's sync (which includes starting the program) to B having
    * the change in its cache and exiting: under a second. */
   g_assert_cmpint (watch.exited_at - before_push, <, G_USEC_PER_SEC);
@@ -1591,7 +1333,7 @@ test_revoked_token (Fixture       *f,
   guint status = 0;
   g_autoptr(JsonNode) answer = NULL;
 
-  cli_login (f->cache_a, &f->server, "alex");
+  cli_login (f->cache_a, f->server, "alex");
   id = cli_new (f->cache_a, "Badge reader rejects card");
   count_op (expected, id);
   cli_sync_ok (f->cache_a);
@@ -1609,7 +1351,7 @@ test_revoked_token (Fixture       *f,
   g_clear_object (&engine);
   g_clear_object (&store);
 
-  answer = http_request (&f->http, &f->server, "DELETE", "/api/v1/session", token, NULL, &status);
+  answer = http_request (&f->http, f->server, "DELETE", "/api/v1/session", token, NULL, &status);
   g_assert_cmpuint (status, ==, 204);
 
   g_assert_cmpint (cli (f->cache_a, NULL, NULL, "note", id, "Tried another card", NULL), ==, 0);
@@ -1618,12 +1360,12 @@ test_revoked_token (Fixture       *f,
   count_op (expected, id);
 
   g_assert_cmpint (cli (f->cache_a, NULL, &err, "sync", NULL), ==, 1);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
   g_test_message ("sync said: %s", err);
   g_assert_cmpuint (cli_pending (f->cache_a), ==, 2);
 
   /* Log in again: the kept ops go out. */
-  cli_login (f->cache_a, &f->server, "alex");
+  cli_login (f->cache_a, f->server, "alex");
   cli_sync_ok (f->cache_a);
   assert_converged (f, caches, expected);
 }
@@ -1652,8 +1394,8 @@ test_checklists (Fixture       *f,
   JsonArray *checklists, *events;
   gint64 version = 0;
 
-  cli_login (f->cache_a, &f->server, "alex");
-  cli_login (f->cache_b, &f->server, "lee");
+  cli_login (f->cache_a, f->server, "alex");
+  cli_login (f->cache_b, f->server, "lee");
   cli_sync_ok (f->cache_a);
 
   /* The server's built-in checklists arrived with the sync. */
@@ -1679,11 +1421,11 @@ test_checklists (Fixture       *f,
   id = cli_new (f->cache_a, "VPN fails at home");
   g_assert_cmpint (cli (f->cache_a, NULL, &err, "step", id, "vpn", "home-network", "done", NULL),
                    ==, 1);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
   g_assert_cmpint (cli (f->cache_a, NULL, NULL, "step", id, "vpn", "internet-ok", "yes", NULL), ==, 0);
   cli_sync_ok (f->cache_a);
 
-  on_server = http_ticket (&f->http, &f->server, id);
+  on_server = http_ticket (&f->http, f->server, id);
   events = json_object_get_array_member (json_node_get_object (on_server), "events");
   g_assert_cmpuint (json_array_get_length (events), ==, 2);
   {
@@ -1711,7 +1453,7 @@ test_checklists (Fixture       *f,
 
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (cli (f->cache_a, NULL, &err, "checklist", "publish", file, NULL), ==, 1);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
 
   g_assert_cmpint (cli (f->cache_b, &published, NULL, "checklist", "publish", file, NULL), ==, 0);
   g_assert_nonnull (strstr (published, "vpn"));
@@ -1740,7 +1482,7 @@ test_checklists (Fixture       *f,
   g_assert_true (g_file_set_contents (bad_file, bad, -1, NULL));
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (cli (f->cache_b, NULL, &err, "checklist", "publish", bad_file, NULL), ==, 1);
-  assert_one_line (err);
+  fl_test_assert_error_line (err, "firstline-cli");
 }
 
 int

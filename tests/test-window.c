@@ -10,6 +10,7 @@
 #include "fl-application.h"
 #include "fl-demo.h"
 #include "fl-ticket-row.h"
+#include "fl-test-util.h"
 #include "fl-window.h"
 
 typedef struct
@@ -20,32 +21,6 @@ typedef struct
   FlApplication *app;
   FlWindow      *window;
 } Fixture;
-
-static void
-spin_until (gboolean (*done) (gpointer),
-            gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!done (data))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static void
-spin_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
 
 static void
 fixture_open (Fixture *f,
@@ -79,14 +54,14 @@ fixture_open (Fixture *f,
 
   f->window = fl_window_new (f->app, f->context);
   gtk_window_present (GTK_WINDOW (f->window));
-  spin_for (200);
+  fl_test_spin_for (200);
 }
 
 static void
 fixture_close (Fixture *f)
 {
   gtk_window_destroy (GTK_WINDOW (f->window));
-  spin_for (50);
+  fl_test_spin_for (50);
   g_clear_object (&f->app);
   g_clear_object (&f->context);
   g_clear_object (&f->store);
@@ -203,7 +178,7 @@ test_list_reads_back (void)
   g_assert_cmpstr (visible_list_page (&f), ==, "list");
 
   /* The first visible row shows the first ticket of the view's order. */
-  spin_until (row_shown, &f);
+  fl_test_spin_until (row_shown, &f, 10);
   first = g_list_model_get_item (G_LIST_MODEL (model), 0);
   row = find_widget (GTK_WIDGET (f.window), is_mapped_ticket_row, NULL);
   g_assert_true (fl_ticket_row_get_ticket (FL_TICKET_ROW (row)) == first ||
@@ -267,7 +242,7 @@ test_search_and_live_update (void)
   gtk_editable_set_text (GTK_EDITABLE (entry), "quizzical");
   args[0] = model;
   args[1] = GUINT_TO_POINTER (1);
-  spin_until (model_has_n, args);
+  fl_test_spin_until (model_has_n, args, 10);
   {
     g_autoptr(FlTicket) hit = g_list_model_get_item (G_LIST_MODEL (model), 0);
     g_assert_cmpstr (hit->id, ==, created->id);
@@ -275,7 +250,7 @@ test_search_and_live_update (void)
 
   gtk_editable_set_text (GTK_EDITABLE (entry), "nothingmatchesthisatall");
   args[1] = GUINT_TO_POINTER (0);
-  spin_until (model_has_n, args);
+  fl_test_spin_until (model_has_n, args, 10);
   g_assert_cmpstr (visible_list_page (&f), ==, "no-results");
 
   fixture_close (&f);
