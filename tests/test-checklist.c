@@ -9,6 +9,7 @@
 
 #include "fl-checklist.h"
 #include "fl-checklist-engine.h"
+#include "fl-test-util.h"
 #include "fl-ticket.h"
 
 #define TICKET_ID "0b7f6a5e-4a51-4d0e-9c1a-2f3e4d5c6b7a"
@@ -1307,17 +1308,17 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/checklist/format/good", test_good);
-  g_test_add_func ("/checklist/format/outcomes", test_outcomes);
-  g_test_add_func ("/checklist/format/docs-example", test_docs_example);
-  g_test_add_func ("/checklist/validator/broken", test_broken);
-  g_test_add_func ("/checklist/validator/untrusted-strings", test_untrusted_strings);
-  g_test_add_func ("/checklist/load-dir", test_load_dir);
-  g_test_add_func ("/checklist/builtin/load", test_builtin_load);
-  g_test_add_func ("/checklist/builtin/walk-all-paths", test_builtin_walk_all_paths);
-  g_test_add_func ("/checklist/builtin/password-reset", test_password_reset);
-  g_test_add_func ("/checklist/engine/steps", test_engine);
-  g_test_add_func ("/checklist/engine/versions", test_versions);
+  fl_test_add_func ("/checklist/format/good", test_good);
+  fl_test_add_func ("/checklist/format/outcomes", test_outcomes);
+  fl_test_add_func ("/checklist/format/docs-example", test_docs_example);
+  fl_test_add_func ("/checklist/validator/broken", test_broken);
+  fl_test_add_func ("/checklist/validator/untrusted-strings", test_untrusted_strings);
+  fl_test_add_func ("/checklist/load-dir", test_load_dir);
+  fl_test_add_func ("/checklist/builtin/load", test_builtin_load);
+  fl_test_add_func ("/checklist/builtin/walk-all-paths", test_builtin_walk_all_paths);
+  fl_test_add_func ("/checklist/builtin/password-reset", test_password_reset);
+  fl_test_add_func ("/checklist/engine/steps", test_engine);
+  fl_test_add_func ("/checklist/engine/versions", test_versions);
 
   return g_test_run ();
 }
