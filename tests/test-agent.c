@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <string.h>
 #include <glib/gstdio.h>
 
 #include "fl-application.h"
@@ -61,6 +62,19 @@ login_done_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   fl_sync_engine_login_finish (FL_SYNC_ENGINE (source), result, &error);
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static void
+sync_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  fl_sync_engine_sync_finish (FL_SYNC_ENGINE (source), result, &error);
   g_assert_no_error (error);
   *done = TRUE;
 }
@@ -199,6 +213,16 @@ engine_offline (gpointer data)
 }
 
 static gboolean
+presence_shown (gpointer data)
+{
+  Wait *w = data;
+  FlTicketDetail *detail = FL_TICKET_DETAIL (find_widget (GTK_WIDGET (w->f->window),
+                                                          FL_TYPE_TICKET_DETAIL));
+
+  return g_strcmp0 (fl_ticket_detail_get_presence_text (detail), w->id) == 0;
+}
+
+static gboolean
 dialog_shown (gpointer data)
 {
   return fl_test_find_message_dialog () != NULL;
@@ -318,6 +342,49 @@ test_agent_day (void)
   seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
   g_test_message ("another client's ticket appeared after %.2f s (including the CLI's sync)", seconds);
   g_assert_cmpfloat (seconds, <, 5.0);
+
+  /* The CLI's ticket is one the app would announce: new, incoming, someone else's. */
+  {
+    g_autoptr(FlTicket) arrived = fl_store_get_ticket (f.store, cli_id, &error);
+    FlStoreChange change = { NULL, NULL };
+    GPtrArray *as_changes = g_ptr_array_new ();
+
+    g_assert_no_error (error);
+    change.new_ticket = arrived;
+    g_ptr_array_add (as_changes, &change);
+    fl_application_set_context (f.app, f.context);
+    g_assert_cmpuint (fl_application_notify_new_tickets (f.app, as_changes), ==, 1);
+    g_assert_nonnull (strstr (fl_application_get_last_notification (f.app), "Drucker 3. OG offline"));
+    g_assert_nonnull (strstr (fl_application_get_last_notification (f.app), "Paul Becker"));
+
+    /* one of our own is not announced */
+    change.new_ticket = created;
+    g_assert_cmpuint (fl_application_notify_new_tickets (f.app, as_changes), ==, 0);
+    g_ptr_array_unref (as_changes);
+  }
+
+  /* Presence: jana opens the ticket alex looks at and starts typing; alex sees it
+   * in the detail's banner, through the server and the open long poll. */
+  {
+    g_autofree char *jana_path = g_build_filename (f.dir, "jana-engine.db", NULL);
+    g_autoptr(FlStore) jana_store = fl_store_new (jana_path, &error);
+    g_autoptr(FlSyncEngine) jana = NULL;
+    gboolean done = FALSE;
+
+    g_assert_no_error (error);
+    jana = fl_sync_engine_new (jana_store);
+    fl_sync_engine_login_async (jana, f.server->url, "jana", "janapass", NULL, login_done_cb, &done);
+    fl_test_spin_until (fl_test_flag_is_set, &done, 20);
+
+    g_assert_cmpstr (fl_ticket_detail_get_ticket (detail)->id, ==, created->id);
+    fl_sync_engine_set_viewing (jana, created->id, TRUE);
+    done = FALSE;
+    fl_sync_engine_sync_async (jana, 0, NULL, sync_done_cb, &done);
+    fl_test_spin_until (fl_test_flag_is_set, &done, 20);
+
+    w.id = "jana is typing in this ticket.";
+    fl_test_spin_until (presence_shown, &w, 10);
+  }
 
   /* Offline: the change waits in the outbox and the indicator says so. */
   fl_test_server_kill (f.server);

@@ -411,7 +411,9 @@ fl_application_notify_new_tickets (FlApplication *self,
                                                  : G_NOTIFICATION_PRIORITY_NORMAL);
       g_notification_set_default_action (notification, "app.activate");
       id = g_strdup_printf ("new-ticket-%s", c->new_ticket->id);
-      g_application_send_notification (G_APPLICATION (self), id, notification);
+      /* Notifications go over the session bus; without one there is no one to show them. */
+      if (g_application_get_dbus_connection (G_APPLICATION (self)) != NULL)
+        g_application_send_notification (G_APPLICATION (self), id, notification);
 
       g_free (self->last_notification);
       self->last_notification = g_strdup (body);

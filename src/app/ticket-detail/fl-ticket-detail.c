@@ -294,6 +294,7 @@ update_presence (FlTicketDetail *self)
   g_free (self->presence_text);
   self->presence_text = g_string_free (g_steal_pointer (&text), FALSE);
   gtk_label_set_label (self->presence_label, self->presence_text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->presence_label), self->presence_text);
   gtk_revealer_set_reveal_child (self->presence_revealer, *self->presence_text != '\0');
 }
 
