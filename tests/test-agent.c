@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "fl-application.h"
+#include "fl-conflicts-dialog.h"
 #include "fl-sync-indicator.h"
 #include "fl-test-gui.h"
 #include "fl-test-util.h"
@@ -213,6 +214,80 @@ engine_offline (gpointer data)
 }
 
 static gboolean
+has_conflict (gpointer data)
+{
+  Fixture *f = data;
+
+  return fl_store_count_conflicts (f->store) == 1;
+}
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* not ours */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type))
+        return GTK_WINDOW (w);
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_by_text (GtkWidget  *root,
+              GType       type,
+              const char *text)
+{
+  const char *shown = NULL;
+
+  if (GTK_IS_LABEL (root) && type == GTK_TYPE_LABEL)
+    shown = gtk_label_get_label (GTK_LABEL (root));
+  else if (GTK_IS_BUTTON (root) && type == GTK_TYPE_BUTTON)
+    shown = gtk_button_get_label (GTK_BUTTON (root));
+  if (g_strcmp0 (shown, text) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_by_text (child, type, text);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_label (GtkWidget  *root,
+            const char *text)
+{
+  return find_by_text (root, GTK_TYPE_LABEL, text);
+}
+
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  return find_by_text (root, GTK_TYPE_BUTTON, label);
+}
+
+/* The token jana's engine keeps (the fallback file: no Secret Service here). */
+static const char *
+jana_token (FlStore    *store,
+            const char *url)
+{
+  static char *token;
+
+  g_clear_pointer (&token, g_free);
+  token = fl_credentials_lookup_token (url, fl_store_get_username (store), NULL, NULL);
+  g_assert_nonnull (token);
+  return token;
+}
+
+static gboolean
 presence_shown (gpointer data)
 {
   Wait *w = data;
@@ -384,6 +459,60 @@ test_agent_day (void)
 
     w.id = "jana is typing in this ticket.";
     fl_test_spin_until (presence_shown, &w, 10);
+  }
+
+  /* A conflict: jana retitles the ticket while alex, not syncing, does too. The
+   * dialog shows both sides; alex keeps his, and the server ends with it. */
+  {
+    g_autofree char *jana_path = g_build_filename (f.dir, "jana-engine.db", NULL);
+    g_autoptr(FlStore) jana_store = fl_store_new (jana_path, &error);
+    g_autoptr(FlSyncEngine) jana = fl_sync_engine_new (jana_store);
+    g_autoptr(JsonObject) theirs = json_object_new ();
+    g_autoptr(JsonObject) mine = json_object_new ();
+    g_autoptr(FlTicket) changed = NULL;
+    g_autoptr(JsonNode) on_server = NULL;
+    g_autofree char *url = NULL;
+    FlConflictsDialog *conflicts;
+    GtkWidget *keep_mine;
+    gboolean done = FALSE;
+    guint status = 0;
+
+    g_assert_no_error (error);
+    fl_sync_engine_stop (fl_context_get_sync_engine (f.context));
+
+    json_object_set_string_member (theirs, "title", "Drucker 3. OG: Papierstau Fach 2");
+    changed = fl_store_update_ticket (jana_store, cli_id, theirs, &error);
+    g_assert_no_error (error);
+    g_clear_object (&changed);
+    fl_sync_engine_sync_async (jana, 0, NULL, sync_done_cb, &done);
+    fl_test_spin_until (fl_test_flag_is_set, &done, 20);
+
+    json_object_set_string_member (mine, "title", "Drucker 3. OG: Fixierer defekt");
+    changed = fl_store_update_ticket (f.store, cli_id, mine, &error);
+    g_assert_no_error (error);
+    g_clear_object (&changed);
+    fl_sync_engine_start (fl_context_get_sync_engine (f.context));
+    fl_test_spin_until (has_conflict, &f, 20);
+
+    gtk_widget_activate_action (GTK_WIDGET (f.window), "win.show-conflicts", NULL);
+    conflicts = FL_CONFLICTS_DIALOG (find_toplevel (FL_TYPE_CONFLICTS_DIALOG));
+    g_assert_nonnull (conflicts);
+    g_assert_cmpuint (fl_conflicts_dialog_get_n_items (conflicts), ==, 1);
+    g_assert_nonnull (find_label (GTK_WIDGET (conflicts), "Drucker 3. OG: Papierstau Fach 2"));
+    g_assert_nonnull (find_label (GTK_WIDGET (conflicts), "Drucker 3. OG: Fixierer defekt"));
+    keep_mine = find_button (GTK_WIDGET (conflicts), "Keep _Mine");
+    g_assert_nonnull (keep_mine);
+    g_signal_emit_by_name (keep_mine, "clicked");
+    g_assert_cmpuint (fl_conflicts_dialog_get_n_items (conflicts), ==, 0);
+    g_assert_cmpuint (fl_store_count_conflicts (f.store), ==, 0);
+    gtk_window_destroy (GTK_WINDOW (conflicts));
+
+    fl_test_spin_until (engine_idle, &f, 20);
+    url = g_strdup_printf ("%s/api/v1/tickets/%s", f.server->url, cli_id);
+    on_server = fl_test_http ("GET", url, jana_token (jana_store, f.server->url), NULL, &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (on_server), "ticket"), "title"),
+                     ==, "Drucker 3. OG: Fixierer defekt");
   }
 
   /* Offline: the change waits in the outbox and the indicator says so. */
