@@ -15,7 +15,7 @@
 
 #define MAX_CACHED_PAGES 16
 /* Beyond this many changes in one transaction a reset is cheaper than precision. */
-#define MAX_PRECISE_CHANGES 200
+#define MAX_PRECISE_CHANGES 100
 
 struct _FlTicketListModel
 {
@@ -129,20 +129,25 @@ typedef struct
 } Delta;
 
 /* Where @ticket sits in the list made of the rows outside the batch and, for the
- * batch, the states chosen by @use_after. */
+ * batch, the states chosen by @use_after. SQLite holds every batch ticket in its
+ * final state (d->after), so its part of the count is taken back out in memory. */
 static guint
 position_among (FlTicketListModel *self,
                 GArray            *deltas,
                 gboolean           use_after,
-                FlTicket          *ticket,
-                GHashTable        *batch_ids)
+                FlTicket          *ticket)
 {
-  guint pos = fl_store_count_before (self->store, self->view, ticket, batch_ids, NULL);
+  gint64 pos = fl_store_count_before (self->store, self->view, ticket, NULL, NULL);
 
   for (guint i = 0; i < deltas->len; i++)
     {
       Delta *d = &g_array_index (deltas, Delta, i);
       FlTicket *other = use_after ? d->after : d->before;
+      FlTicket *stored = d->after;
+
+      if (stored != NULL && fl_store_ticket_in_view (self->store, self->view, stored) &&
+          fl_store_compare_tickets (stored, ticket) < 0)
+        pos--;
 
       if (other == NULL || g_str_equal (other->id, ticket->id))
         continue;
@@ -151,7 +156,7 @@ position_among (FlTicketListModel *self,
         pos++;
     }
 
-  return pos;
+  return (guint) MAX (pos, 0);
 }
 
 typedef struct
@@ -198,7 +203,6 @@ on_store_changed_cb (FlTicketListModel *self,
                      GPtrArray         *changes,
                      FlStore           *store)
 {
-  g_autoptr(GHashTable) batch_ids = NULL;
   g_autoptr(GArray) deltas = NULL;
   g_autoptr(GArray) removals = NULL;
   g_autoptr(GArray) additions = NULL;
@@ -214,7 +218,6 @@ on_store_changed_cb (FlTicketListModel *self,
       return;
     }
 
-  batch_ids = g_hash_table_new (g_str_hash, g_str_equal);
   deltas = g_array_new (FALSE, TRUE, sizeof (Delta));
   for (guint i = 0; i < changes->len; i++)
     {
@@ -239,7 +242,6 @@ on_store_changed_cb (FlTicketListModel *self,
         {
           Delta d = { c->old_ticket, c->new_ticket };
           g_array_append_val (deltas, d);
-          g_hash_table_add (batch_ids, t->id);
         }
     }
 
@@ -252,12 +254,12 @@ on_store_changed_cb (FlTicketListModel *self,
 
       if (d->before && fl_store_ticket_in_view (self->store, self->view, d->before))
         {
-          Placed p = { d->before, position_among (self, deltas, FALSE, d->before, batch_ids) };
+          Placed p = { d->before, position_among (self, deltas, FALSE, d->before) };
           g_array_append_val (removals, p);
         }
       if (d->after && fl_store_ticket_in_view (self->store, self->view, d->after))
         {
-          Placed p = { d->after, position_among (self, deltas, TRUE, d->after, batch_ids) };
+          Placed p = { d->after, position_among (self, deltas, TRUE, d->after) };
           g_array_append_val (additions, p);
         }
     }
