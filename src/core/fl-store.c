@@ -235,6 +235,21 @@ get_stmt (FlStore     *self,
   return stmt;
 }
 
+/* Runs a statement that returns no rows, and resets it for the next use. */
+static gboolean
+step_done (FlStore       *self,
+           sqlite3_stmt  *stmt,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, rc, error);
+
+  return TRUE;
+}
+
 static void
 bind_text (sqlite3_stmt *stmt,
            int           idx,
@@ -371,7 +386,6 @@ write_fts (FlStore   *self,
   g_autofree char *requester = requester_text (t);
   g_autofree char *extra = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   if (!(stmt = get_stmt (self, sql_notes, error)))
     return FALSE;
@@ -383,10 +397,8 @@ write_fts (FlStore   *self,
   if (!(stmt = get_stmt (self, sql_delete, error)))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, rowid);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return set_sqlite_error (self, rc, error);
+  if (!step_done (self, stmt, error))
+    return FALSE;
 
   if (t->number > 0)
     extra = g_strdup_printf ("%" G_GINT64_FORMAT " %s %s", t->number, t->asset, t->category);
@@ -401,10 +413,8 @@ write_fts (FlStore   *self,
   bind_text (stmt, 4, requester);
   bind_text (stmt, 5, notes ? notes : "");
   bind_text (stmt, 6, extra);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return set_sqlite_error (self, rc, error);
+  if (!step_done (self, stmt, error))
+    return FALSE;
 
   return TRUE;
 }
@@ -419,16 +429,13 @@ append_fts_note (FlStore     *self,
     "UPDATE tickets_fts SET notes = notes || char(10) || ?2"
     " WHERE rowid = (SELECT rowid FROM tickets WHERE id = ?1)";
   sqlite3_stmt *stmt;
-  int rc;
 
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
   bind_text (stmt, 1, ticket_id);
   bind_text (stmt, 2, body);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return set_sqlite_error (self, rc, error);
+  if (!step_done (self, stmt, error))
+    return FALSE;
 
   return TRUE;
 }
@@ -526,7 +533,6 @@ _fl_store_write_event (FlStore  *self,
     "  author = excluded.author, data = excluded.data";
   g_autofree char *data = json_object_to_text (event->data);
   sqlite3_stmt *stmt;
-  int rc;
 
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
@@ -538,10 +544,8 @@ _fl_store_write_event (FlStore  *self,
   bind_text (stmt, 5, event->author);
   bind_text (stmt, 6, fl_op_type_to_string (event->type));
   bind_text (stmt, 7, data);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return set_sqlite_error (self, rc, error);
+  if (!step_done (self, stmt, error))
+    return FALSE;
 
   return TRUE;
 }
@@ -556,7 +560,6 @@ queue_op (FlStore     *self,
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
   g_autofree char *data = json_object_to_text (op->data);
   sqlite3_stmt *stmt;
-  int rc;
 
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
@@ -567,10 +570,8 @@ queue_op (FlStore     *self,
   sqlite3_bind_int64 (stmt, 4, op->base_version);
   sqlite3_bind_int64 (stmt, 5, op->at);
   bind_text (stmt, 6, data);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return set_sqlite_error (self, rc, error);
+  if (!step_done (self, stmt, error))
+    return FALSE;
 
   return TRUE;
 }
@@ -1014,7 +1015,6 @@ fl_store_set_state (FlStore     *self,
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
   static const char *sql_delete = "DELETE FROM sync_state WHERE key = ?1";
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (FL_IS_STORE (self), FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
@@ -1024,10 +1024,8 @@ fl_store_set_state (FlStore     *self,
   bind_text (stmt, 1, key);
   if (value != NULL)
     bind_text (stmt, 2, value);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return set_sqlite_error (self, rc, error);
+  if (!step_done (self, stmt, error))
+    return FALSE;
 
   return TRUE;
 }
@@ -1627,7 +1625,6 @@ fl_store_set_draft (FlStore     *self,
   static const char *sql_delete = "DELETE FROM drafts WHERE ticket_id = ?1";
   gboolean empty = body == NULL || *body == '\0';
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (FL_IS_STORE (self), FALSE);
   g_return_val_if_fail (ticket_id != NULL, FALSE);
@@ -1641,10 +1638,8 @@ fl_store_set_draft (FlStore     *self,
       sqlite3_bind_int (stmt, 3, internal);
       sqlite3_bind_int64 (stmt, 4, fl_time_now ());
     }
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return set_sqlite_error (self, rc, error);
+  if (!step_done (self, stmt, error))
+    return FALSE;
 
   return TRUE;
 }
@@ -1829,15 +1824,12 @@ run_stmt_text (FlStore     *self,
                GError     **error)
 {
   sqlite3_stmt *stmt;
-  int rc;
 
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
   bind_text (stmt, 1, arg);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return set_sqlite_error (self, rc, error);
+  if (!step_done (self, stmt, error))
+    return FALSE;
 
   return TRUE;
 }
@@ -2062,7 +2054,6 @@ rebase_ticket (FlStore     *self,
   g_autoptr(FlTicket) local = fl_ticket_copy (server);
   g_autofree char *state = fl_ticket_to_string (server);
   sqlite3_stmt *stmt;
-  int rc;
 
   for (guint i = 0; i < ops->len; i++)
     {
@@ -2091,10 +2082,8 @@ rebase_ticket (FlStore     *self,
   bind_text (stmt, 1, server->id);
   sqlite3_bind_int64 (stmt, 2, server->version);
   bind_text (stmt, 3, state);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return set_sqlite_error (self, rc, error);
+  if (!step_done (self, stmt, error))
+    return FALSE;
 
   if (old == NULL || !fl_ticket_equal (old, local) || old->pending != local->pending)
     _fl_store_changes_add (changes, old, local);
@@ -2211,7 +2200,6 @@ apply_result (FlStore     *self,
   g_autoptr(FlOp) op = NULL;
   g_autofree char *state = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   if (op_id == NULL || !(op = load_outbox_op (self, op_id, &state)) ||
       g_strcmp0 (state, "pending") != 0)
@@ -2241,10 +2229,8 @@ apply_result (FlStore     *self,
             return FALSE;
           bind_text (stmt, 1, op->ticket_id);
           sqlite3_bind_int64 (stmt, 2, number);
-          rc = sqlite3_step (stmt);
-          sqlite3_reset (stmt);
-          if (rc != SQLITE_DONE)
-            return set_sqlite_error (self, rc, error);
+          if (!step_done (self, stmt, error))
+            return FALSE;
         }
       return TRUE;
     }
@@ -2270,10 +2256,8 @@ apply_result (FlStore     *self,
       bind_text (stmt, 1, op_id);
       bind_text (stmt, 2, "conflict");
       sqlite3_bind_null (stmt, 3);
-      rc = sqlite3_step (stmt);
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        return set_sqlite_error (self, rc, error);
+      if (!step_done (self, stmt, error))
+        return FALSE;
 
       if (!(stmt = get_stmt (self, sql_conflict, error)))
         return FALSE;
@@ -2283,10 +2267,8 @@ apply_result (FlStore     *self,
       bind_text (stmt, 4, fields_text);
       bind_text (stmt, 5, theirs_text);
       sqlite3_bind_int64 (stmt, 6, fl_time_now ());
-      rc = sqlite3_step (stmt);
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        return set_sqlite_error (self, rc, error);
+      if (!step_done (self, stmt, error))
+        return FALSE;
 
       return TRUE;
     }
@@ -2307,10 +2289,8 @@ apply_result (FlStore     *self,
     bind_text (stmt, 1, op_id);
     bind_text (stmt, 2, "rejected");
     bind_text (stmt, 3, error_text);
-    rc = sqlite3_step (stmt);
-    sqlite3_reset (stmt);
-    if (rc != SQLITE_DONE)
-      return set_sqlite_error (self, rc, error);
+    if (!step_done (self, stmt, error))
+      return FALSE;
   }
 
   return TRUE;
@@ -2355,7 +2335,6 @@ put_checklist (FlStore   *self,
   const char *category;
   gint64 version;
   sqlite3_stmt *stmt;
-  int rc;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return TRUE;
@@ -2375,10 +2354,8 @@ put_checklist (FlStore   *self,
   sqlite3_bind_int64 (stmt, 2, version);
   bind_text (stmt, 3, category);
   bind_text (stmt, 4, text);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return set_sqlite_error (self, rc, error);
+  if (!step_done (self, stmt, error))
+    return FALSE;
 
   return TRUE;
 }
