@@ -14,7 +14,9 @@ main (int   argc,
 {
   g_autoptr(FlApplication) app = NULL;
 
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* FIRSTLINE_LOCALEDIR: translations of an uninstalled build (build/po) */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("FIRSTLINE_LOCALEDIR") ? g_getenv ("FIRSTLINE_LOCALEDIR")
+                                                                     : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
