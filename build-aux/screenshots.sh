@@ -57,4 +57,8 @@ mkdir -p "$out"
 shoot main-window alt+1
 shoot main-window-dark alt+1 ADW_DEBUG_COLOR_SCHEME=prefer-dark
 shoot ticket-detail alt+2
+# German, where the de_DE.UTF-8 locale is installed
+if locale -a 2>/dev/null | grep -qi '^de_DE.utf8$'; then
+  shoot main-window-de alt+2 LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 FIRSTLINE_LOCALEDIR="$builddir/po"
+fi
 echo "Screenshots written to $out"

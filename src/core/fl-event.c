@@ -8,6 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "fl-checklist.h"
 #include "fl-json-private.h"
 #include "fl-ticket.h"
 
@@ -245,10 +246,26 @@ fl_event_describe (FlEvent *self)
       return g_strdup (_("Public note"));
 
     case FL_OP_CHECKLIST:
-      /* Translators: %s is a checklist step and %s its outcome */
-      return g_strdup_printf (_("Checklist step %s: %s"),
-                              json_object_get_string_member_with_default (self->data, "step_id", "?"),
-                              json_object_get_string_member_with_default (self->data, "outcome", "?"));
+      {
+        const char *outcome = json_object_get_string_member_with_default (self->data, "outcome", "?");
+        const char *value = json_object_get_string_member_with_default (self->data, "value", NULL);
+        const char *label = outcome;
+        FlChecklistOutcome known;
+
+        if (fl_checklist_outcome_from_string (outcome, &known))
+          label = fl_checklist_outcome_get_label (known);
+
+        if (value != NULL && *value != '\0')
+          /* Translators: a checklist step, its outcome and the value entered */
+          return g_strdup_printf (_("Checklist step %s: %s (%s)"),
+                                  json_object_get_string_member_with_default (self->data, "step_id", "?"),
+                                  label, value);
+
+        /* Translators: %s is a checklist step and %s its outcome */
+        return g_strdup_printf (_("Checklist step %s: %s"),
+                                json_object_get_string_member_with_default (self->data, "step_id", "?"),
+                                label);
+      }
 
     case FL_OP_CLAIM:
       return g_strdup (_("Claimed the ticket"));
