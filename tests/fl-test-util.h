@@ -92,6 +92,7 @@ JsonObject          *fl_test_parse_object       (const char          *text);
 void                 fl_test_spin_until         (gboolean           (*cond) (gpointer),
                                                  gpointer             data,
                                                  guint                seconds);
+guint                fl_test_slowdown           (void);
 void                 fl_test_spin_for           (guint                ms);
 gboolean             fl_test_flag_is_set        (gpointer             data);
 
