@@ -821,6 +821,9 @@ run_done_cb (GObject      *source,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
+      /* Stopped; but if started again meanwhile, that start found us busy. */
+      if (self->running && self->retry_source_id == 0)
+        self->retry_source_id = g_idle_add (retry_cb, self);
       g_object_unref (self);
       return;
     }
