@@ -8,7 +8,13 @@
 
 #include <glib/gi18n.h>
 
+#include "fl-checklist.h"
 #include "fl-ticket-detail.h"
+
+#if __has_include ("fl-checklist-library.h")
+# include "fl-checklist-library.h"
+# define HAVE_CHECKLIST_LIBRARY 1
+#endif
 
 /* A draft is written to the cache this long after the last keystroke. */
 #define DRAFT_SAVE_DELAY_MS 400
@@ -48,6 +54,9 @@ struct _FlTicketDetail
   FlContext      *context;
   FlTicket       *ticket;
   char           *presence_text;
+#ifdef HAVE_CHECKLIST_LIBRARY
+  FlChecklistLibrary *checklists;
+#endif
 
   guint           draft_source_id;
   guint           n_timeline_rows;
@@ -126,11 +135,60 @@ or_dash (const char *text)
   return text != NULL && *text != '\0' ? text : "—";
 }
 
+/* A checklist step by its text ("Checklist: Is a phone number on file? — yes"), where
+ * the definition is at hand; the generic description otherwise. */
+static char *
+describe_event (FlTicketDetail *self,
+                FlEvent        *event)
+{
+#ifdef HAVE_CHECKLIST_LIBRARY
+  if (event->type == FL_OP_CHECKLIST && self->context != NULL)
+    {
+      const char *checklist_id = json_object_get_string_member_with_default (event->data, "checklist_id", "");
+      const char *step_id = json_object_get_string_member_with_default (event->data, "step_id", "");
+      const char *outcome = json_object_get_string_member_with_default (event->data, "outcome", "");
+      const char *value = json_object_get_string_member_with_default (event->data, "value", NULL);
+      gint64 version = json_object_get_int_member_with_default (event->data, "checklist_version", 0);
+      const FlChecklistStep *step = NULL;
+      FlChecklistOutcome known;
+      FlChecklist *checklist;
+
+      if (self->checklists == NULL)
+        {
+          g_autofree char *dir = fl_checklist_library_dup_default_dir ();
+          self->checklists = fl_checklist_library_new (get_store (self), dir);
+        }
+
+      checklist = fl_checklist_library_lookup (self->checklists, checklist_id, version);
+      if (checklist == NULL)
+        checklist = fl_checklist_library_get_latest (self->checklists, checklist_id);
+      if (checklist != NULL)
+        step = fl_checklist_get_step (checklist, step_id);
+
+      if (step != NULL && fl_checklist_outcome_from_string (outcome, &known))
+        {
+          const char *label = fl_checklist_outcome_get_label (known);
+
+          if (value != NULL && *value != '\0')
+            /* Translators: a checklist step's text, its outcome and the value entered */
+            return g_strdup_printf (_("Checklist: %s — %s (%s)"),
+                                    fl_checklist_step_get_text (step, NULL), label, value);
+          /* Translators: a checklist step's text and its outcome */
+          return g_strdup_printf (_("Checklist: %s — %s"),
+                                  fl_checklist_step_get_text (step, NULL), label);
+        }
+    }
+#endif
+
+  return fl_event_describe (event);
+}
+
 static GtkWidget *
-timeline_row_new (FlEvent *event)
+timeline_row_new (FlTicketDetail *self,
+                  FlEvent        *event)
 {
   g_autofree char *when = format_local_time (event->at);
-  g_autofree char *what = fl_event_describe (event);
+  g_autofree char *what = describe_event (self, event);
   g_autofree char *header = NULL;
   GtkWidget *box;
   GtkWidget *top;
@@ -234,7 +292,7 @@ update_timeline (FlTicketDetail *self)
   events = fl_store_list_events (get_store (self), self->ticket->id, NULL);
   for (guint i = 0; events != NULL && i < events->len; i++)
     {
-      gtk_list_box_append (self->timeline, timeline_row_new (g_ptr_array_index (events, i)));
+      gtk_list_box_append (self->timeline, timeline_row_new (self, g_ptr_array_index (events, i)));
       self->n_timeline_rows++;
     }
 }
@@ -676,6 +734,9 @@ fl_ticket_detail_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FL_TYPE_TICKET_DETAIL);
   g_clear_object (&self->ticket);
+#ifdef HAVE_CHECKLIST_LIBRARY
+  g_clear_object (&self->checklists);
+#endif
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (fl_ticket_detail_parent_class)->dispose (object);
