@@ -363,6 +363,19 @@ event_from_row (sqlite3_stmt *stmt)
                        type, data);
 }
 
+/* An outbox row: op_id, ticket_id, type, base_version, at, data (in that order). */
+static FlOp *
+op_from_row (sqlite3_stmt *stmt)
+{
+  g_autoptr(JsonObject) data = json_object_from_text ((const char *) sqlite3_column_text (stmt, 5));
+  FlOpType type = FL_OP_NOTE;
+
+  fl_op_type_from_string ((const char *) sqlite3_column_text (stmt, 2), &type);
+  return fl_op_new ((const char *) sqlite3_column_text (stmt, 0),
+                    (const char *) sqlite3_column_text (stmt, 1),
+                    type, sqlite3_column_int64 (stmt, 3), sqlite3_column_int64 (stmt, 4), data);
+}
+
 static char *
 requester_text (FlTicket *t)
 {
@@ -1559,18 +1572,7 @@ fl_store_list_pending_ops (FlStore  *self,
   sqlite3_bind_int64 (stmt, 1, limit);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      g_autoptr(JsonObject) data = json_object_from_text ((const char *) sqlite3_column_text (stmt, 5));
-      FlOpType type = FL_OP_NOTE;
-
-      fl_op_type_from_string ((const char *) sqlite3_column_text (stmt, 2), &type);
-      g_ptr_array_add (ops, fl_op_new ((const char *) sqlite3_column_text (stmt, 0),
-                                       (const char *) sqlite3_column_text (stmt, 1),
-                                       type,
-                                       sqlite3_column_int64 (stmt, 3),
-                                       sqlite3_column_int64 (stmt, 4),
-                                       data));
-    }
+    g_ptr_array_add (ops, op_from_row (stmt));
   sqlite3_reset (stmt);
 
   if (rc != SQLITE_DONE)
@@ -1802,13 +1804,7 @@ load_outbox_op (FlStore    *self,
   bind_text (stmt, 1, op_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      g_autoptr(JsonObject) data = json_object_from_text ((const char *) sqlite3_column_text (stmt, 5));
-      FlOpType type = FL_OP_NOTE;
-
-      fl_op_type_from_string ((const char *) sqlite3_column_text (stmt, 2), &type);
-      op = fl_op_new ((const char *) sqlite3_column_text (stmt, 0),
-                      (const char *) sqlite3_column_text (stmt, 1),
-                      type, sqlite3_column_int64 (stmt, 3), sqlite3_column_int64 (stmt, 4), data);
+      op = op_from_row (stmt);
       if (out_state)
         *out_state = column_dup (stmt, 6);
     }
@@ -2025,16 +2021,7 @@ list_pending_ops_for (FlStore    *self,
     return ops;
   bind_text (stmt, 1, ticket_id);
   while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      g_autoptr(JsonObject) data = json_object_from_text ((const char *) sqlite3_column_text (stmt, 5));
-      FlOpType type = FL_OP_NOTE;
-
-      fl_op_type_from_string ((const char *) sqlite3_column_text (stmt, 2), &type);
-      g_ptr_array_add (ops, fl_op_new ((const char *) sqlite3_column_text (stmt, 0),
-                                       (const char *) sqlite3_column_text (stmt, 1),
-                                       type, sqlite3_column_int64 (stmt, 3),
-                                       sqlite3_column_int64 (stmt, 4), data));
-    }
+    g_ptr_array_add (ops, op_from_row (stmt));
   sqlite3_reset (stmt);
 
   return ops;
