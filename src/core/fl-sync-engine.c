@@ -287,6 +287,19 @@ new_message (FlSyncEngine *self,
   return msg;
 }
 
+/* Sends a request that is not a long poll; @callback gets @task back. */
+static void
+send_short (FlSyncEngine        *self,
+            SoupMessage         *msg,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            GTask               *task)
+{
+  g_object_set (get_session (self), "timeout", self->timeout, NULL);
+  soup_session_send_and_read_async (get_session (self), msg, G_PRIORITY_DEFAULT, cancellable,
+                                    callback, task);
+}
+
 /* The message of an error body, or a sentence for the status. */
 static char *
 error_message_from (SoupMessage *msg,
@@ -1331,9 +1344,7 @@ fl_sync_engine_login_async (FlSyncEngine        *self,
       return;
     }
 
-  g_object_set (get_session (self), "timeout", self->timeout, NULL);
-  soup_session_send_and_read_async (get_session (self), msg, G_PRIORITY_DEFAULT, cancellable,
-                                    login_done_cb, g_steal_pointer (&task));
+  send_short (self, msg, cancellable, login_done_cb, g_steal_pointer (&task));
 }
 
 gboolean
@@ -1371,7 +1382,6 @@ logout_done_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   FlSyncEngine *self = g_task_get_source_object (task);
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(GTask) clear = NULL;
 
   /* Best effort: even unreachable, the token is forgotten here. */
   body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
@@ -1379,11 +1389,8 @@ logout_done_cb (GObject      *source,
   g_clear_pointer (&self->token, g_free);
   set_state (self, FL_SYNC_STATE_UNAUTHORIZED);
 
-  clear = g_task_new (self, NULL, NULL, NULL);
-  g_task_set_task_data (clear, g_task_get_task_data (task), NULL);
-  g_task_run_in_thread_sync (clear, logout_clear_thread);
-  g_task_propagate_boolean (clear, NULL);
-  g_task_return_boolean (task, TRUE);
+  /* The keyring is asked in a thread, never on the main loop. */
+  g_task_run_in_thread (task, logout_clear_thread);
 }
 
 void
@@ -1415,14 +1422,11 @@ fl_sync_engine_logout_async (FlSyncEngine        *self,
     {
       g_clear_pointer (&self->token, g_free);
       set_state (self, FL_SYNC_STATE_UNAUTHORIZED);
-      fl_credentials_clear_token (data->server_url ? data->server_url : "", data->username, NULL);
-      g_task_return_boolean (task, TRUE);
+      g_task_run_in_thread (task, logout_clear_thread);
       return;
     }
 
-  g_object_set (get_session (self), "timeout", self->timeout, NULL);
-  soup_session_send_and_read_async (get_session (self), msg, G_PRIORITY_DEFAULT, cancellable,
-                                    logout_done_cb, g_steal_pointer (&task));
+  send_short (self, msg, cancellable, logout_done_cb, g_steal_pointer (&task));
 }
 
 gboolean
@@ -1534,9 +1538,7 @@ publish_ready_cb (GObject      *source,
     }
 
   cancellable = g_task_get_cancellable (task);
-  g_object_set (get_session (self), "timeout", self->timeout, NULL);
-  soup_session_send_and_read_async (get_session (self), msg, G_PRIORITY_DEFAULT, cancellable,
-                                    publish_done_cb, g_steal_pointer (&task));
+  send_short (self, msg, cancellable, publish_done_cb, g_steal_pointer (&task));
 }
 
 void
