@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "fl-json.h"
 #include "fl-test-util.h"
 #include "fl-ticket.h"
 
@@ -1211,6 +1212,75 @@ test_apply_versions (void)
                    FL_STATUS_CLOSED);
 }
 
+/* fl_json_parse() checks exactly what json-glib would parse */
+static void
+test_json_untrusted (void)
+{
+  g_autofree char *opens = g_strnfill (100000, '[');
+  g_autofree char *closes = g_strnfill (100000, ']');
+  g_autofree char *hidden = g_strconcat ("/*", closes, "*/", opens, closes, NULL);
+  const char *refused[] = {
+    "", "   ", "not json", "{\"a\":1} // comment", "/* */ {}", "{'a':1}", "{\"a\":#}",
+    "{\"a\":\"x\\u0000y\"}", "[\"\\u0000\"]",
+  };
+  const char *accepted[] = {
+    "{}", "[]", "{\"a\":[1,2.5e3,-1,true,false,null]}", "{\"s\":\"/* not a comment */ ] ] '\"}",
+    "{\"s\":\"quote \\\" and [ brackets {\"}", "\"\\u00fc\"", "1",
+  };
+  GString *nested = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+
+  node = fl_json_parse (hidden, strlen (hidden), &error);
+  g_assert_null (node);
+  g_assert_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE);
+  g_clear_error (&error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      node = fl_json_parse (refused[i], strlen (refused[i]), &error);
+      if (node != NULL)
+        g_error ("accepted: %s", refused[i]);
+      g_assert_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE);
+      g_clear_error (&error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      node = fl_json_parse (accepted[i], strlen (accepted[i]), &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (node);
+      json_node_unref (node);
+    }
+
+  /* 64 levels are fine, 65 are not; an embedded NUL byte and bad UTF-8 neither */
+  for (guint i = 0; i < FL_JSON_MAX_DEPTH; i++)
+    g_string_append_c (nested, '[');
+  for (guint i = 0; i < FL_JSON_MAX_DEPTH; i++)
+    g_string_append_c (nested, ']');
+  node = fl_json_parse (nested->str, nested->len, &error);
+  g_assert_no_error (error);
+  json_node_unref (node);
+  g_string_prepend_c (nested, '[');
+  g_string_append_c (nested, ']');
+  g_assert_null (fl_json_parse (nested->str, nested->len, &error));
+  g_assert_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE);
+  g_clear_error (&error);
+  g_string_free (nested, TRUE);
+
+  g_assert_null (fl_json_parse ("{\"a\":1}\0", 8, &error));
+  g_clear_error (&error);
+  g_assert_null (fl_json_parse ("{\"a\":\"\xff\"}", 9, &error));
+  g_clear_error (&error);
+
+  /* not NUL-terminated: only @length bytes are read */
+  node = fl_json_parse ("{\"a\":1}garbage", 7, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  json_node_unref (node);
+  g_assert_null (fl_json_parse_object ("[1]", 3, &error));
+  g_clear_error (&error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1218,6 +1288,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   fl_test_add_func ("/model/priority", test_priority);
+  fl_test_add_func ("/model/json/untrusted", test_json_untrusted);
   fl_test_add_func ("/model/time", test_time);
   fl_test_add_func ("/model/uuid", test_uuid);
   fl_test_add_func ("/model/enum-strings", test_enum_strings);

@@ -24,6 +24,7 @@
 #include "fl-cli.h"
 #include "fl-context.h"
 #include "fl-credentials.h"
+#include "fl-json.h"
 #include "fl-store.h"
 #include "fl-sync-engine.h"
 #include "fl-ticket.h"
@@ -652,11 +653,11 @@ cmd_checklist_publish (FlCli   *cli,
 {
   const char *path = g_ptr_array_index (args->args, 0);
   g_autoptr(FlSyncEngine) engine = NULL;
-  g_autoptr(JsonParser) parser = NULL;
+
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
   g_autofree char *version_text = NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   Waiter waiter = { 0 };
   GStatBuf st;
   gsize length = 0;
@@ -676,12 +677,11 @@ cmd_checklist_publish (FlCli   *cli,
   if (!g_utf8_validate (contents, length, NULL) || memchr (contents, '\0', length) != NULL)
     return fail (FL_CLI_EXIT_ERROR, _("%s is not UTF-8 text"), path);
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, contents, length, &error))
+  root = fl_json_parse (contents, length, &error);
+  if (root == NULL)
     return fail (FL_CLI_EXIT_ERROR, _("%s is not valid JSON: %s"), path, error->message);
 
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     return fail (FL_CLI_EXIT_ERROR, _("%s does not hold a checklist (a JSON object)"), path);
 
   if (!open_store (cli, &error))

@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "fl-checklist.h"
+#include "fl-json.h"
 
 struct _FlChecklist
 {
@@ -1179,22 +1180,19 @@ FlChecklist *
 fl_checklist_new_from_file (const char  *path,
                             GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autofree char *name = NULL;
   FlChecklist *self;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  root = fl_json_parse_file (path, FL_CHECKLIST_FILE_MAX, error);
+  if (root == NULL)
+    return NULL;
+
   name = g_path_get_basename (path);
-
-  if (!json_parser_load_from_file (parser, path, error))
-    {
-      g_prefix_error (error, "%s: ", name);
-      return NULL;
-    }
-
-  self = fl_checklist_new_from_json (json_parser_get_root (parser), error);
+  self = fl_checklist_new_from_json (root, error);
   if (self == NULL)
     g_prefix_error (error, "%s: ", name);
 

@@ -41,6 +41,7 @@ GQuark fl_checklist_error_quark (void);
 #define FL_CHECKLIST_HELP_MAX      4000
 #define FL_CHECKLIST_PATTERN_MAX   500
 #define FL_CHECKLIST_VALUE_MAX     1000    /* an input step's value */
+#define FL_CHECKLIST_FILE_MAX      (1024 * 1024)   /* a definition file, in bytes */
 #define FL_CHECKLIST_MAX_STEPS     200
 #define FL_CHECKLIST_MAX_REQUIRES  16
 

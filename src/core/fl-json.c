@@ -6,6 +6,10 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "fl-json.h"
 #include "fl-json-private.h"
 
 static char *
@@ -317,4 +321,215 @@ _fl_json_add_time_or_null (JsonBuilder *builder,
     {
       json_builder_add_null_value (builder);
     }
+}
+
+/* -------------------------------------------------------------------------- */
+/* Parsing untrusted bytes */
+
+static gboolean
+is_json_outside_char (char c)
+{
+  /* Whitespace, structure, numbers and the letters of true, false and null
+   * (any letter: the parser rejects a wrong word itself). */
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+         c == '{' || c == '}' || c == '[' || c == ']' || c == ':' || c == ',' ||
+         g_ascii_isdigit (c) || c == '-' || c == '+' || c == '.' ||
+         g_ascii_isalpha (c);
+}
+
+/* json-glib's scanner accepts more than JSON (comments, single-quoted strings,
+ * identifiers) and recurses once per level of nesting, so a body that nests
+ * deep enough overflows the stack. This check runs first and is exact for
+ * what the parser will parse: outside double-quoted strings only JSON's own
+ * characters may appear, so every bracket counted here is one the parser
+ * nests. An escaped NUL (\u0000) is refused too: it would silently cut the
+ * C string the parser hands out. */
+static gboolean
+check_json_text (const char  *data,
+                 gsize        length,
+                 GError     **error)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  if (memchr (data, '\0', length) != NULL || !g_utf8_validate (data, (gssize) length, NULL))
+    {
+      g_set_error_literal (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
+                           _("The data is not valid UTF-8 text"));
+      return FALSE;
+    }
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '"')
+            {
+              in_string = FALSE;
+            }
+          else if (c == '\\')
+            {
+              if (i + 1 >= length)
+                break;
+              i++;
+              if (data[i] == 'u' && i + 4 < length && strncmp (data + i + 1, "0000", 4) == 0)
+                {
+                  g_set_error_literal (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
+                                       _("The data contains a NUL character"));
+                  return FALSE;
+                }
+            }
+          continue;
+        }
+
+      if (c == '"')
+        {
+          in_string = TRUE;
+        }
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > FL_JSON_MAX_DEPTH)
+            {
+              g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
+                           _("The data nests deeper than %d levels"), FL_JSON_MAX_DEPTH);
+              return FALSE;
+            }
+        }
+      else if (c == ']' || c == '}')
+        {
+          if (depth > 0)
+            depth--;
+        }
+      else if (!is_json_outside_char (c))
+        {
+          g_set_error_literal (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
+                               _("The data is not valid JSON"));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/**
+ * fl_json_parse:
+ * @data: bytes from the network or a file, not necessarily NUL-terminated
+ * @length: their length
+ * @error: return location for an error in %FL_MODEL_ERROR (%FL_MODEL_ERROR_TYPE)
+ *
+ * Parses JSON from an untrusted source: valid UTF-8 without NUL, nothing but
+ * JSON (no comments), nested at most %FL_JSON_MAX_DEPTH levels. Every parse of
+ * bytes that Firstline did not write itself goes through here.
+ *
+ * Returns: (transfer full): the root node, or %NULL with @error set
+ */
+JsonNode *
+fl_json_parse (const char  *data,
+               gsize        length,
+               GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (length == 0 || length > G_MAXSSIZE)
+    {
+      g_set_error_literal (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
+                           _("The data is not valid JSON"));
+      return NULL;
+    }
+  if (!check_json_text (data, length, error))
+    return NULL;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error) ||
+      (root = json_parser_get_root (parser)) == NULL)
+    {
+      g_set_error_literal (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
+                           _("The data is not valid JSON"));
+      return NULL;
+    }
+
+  return json_node_ref (root);
+}
+
+/**
+ * fl_json_parse_object:
+ *
+ * Like fl_json_parse(), and the root must be an object.
+ */
+JsonNode *
+fl_json_parse_object (const char  *data,
+                      gsize        length,
+                      GError     **error)
+{
+  g_autoptr(JsonNode) root = fl_json_parse (data, length, error);
+
+  if (root == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
+                           _("The data is not a JSON object"));
+      return NULL;
+    }
+  return g_steal_pointer (&root);
+}
+
+/**
+ * fl_json_parse_file:
+ * @path: a file
+ * @max_size: the largest file accepted, in bytes
+ *
+ * Reads @path (at most @max_size bytes) and parses it with fl_json_parse().
+ * Errors are prefixed with the file's name.
+ */
+JsonNode *
+fl_json_parse_file (const char  *path,
+                    gsize        max_size,
+                    GError     **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) stream = NULL;
+  g_autoptr(GByteArray) buffer = NULL;
+  g_autofree char *name = NULL;
+  guint8 chunk[16384];
+  JsonNode *root;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  file = g_file_new_for_path (path);
+  stream = g_file_read (file, NULL, error);
+  if (stream == NULL)
+    return NULL;
+
+  name = g_path_get_basename (path);
+  buffer = g_byte_array_new ();
+  for (;;)
+    {
+      gssize n = g_input_stream_read (G_INPUT_STREAM (stream), chunk, sizeof chunk, NULL, error);
+
+      if (n < 0)
+        return NULL;
+      if (n == 0)
+        break;
+      if (buffer->len + (gsize) n > max_size)
+        {
+          g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
+                       _("%s: the file is larger than %lu bytes"), name, (gulong) max_size);
+          return NULL;
+        }
+      g_byte_array_append (buffer, chunk, (guint) n);
+    }
+
+  root = fl_json_parse ((const char *) buffer->data, buffer->len, error);
+  if (root == NULL)
+    g_prefix_error (error, "%s: ", name);
+  return root;
 }

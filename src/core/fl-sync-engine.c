@@ -18,6 +18,7 @@
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 
+#include "fl-json.h"
 #include "fl-store-private.h"
 #include "fl-sync-engine.h"
 
@@ -305,14 +306,12 @@ static char *
 error_message_from (SoupMessage *msg,
                     GBytes      *body)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   guint status = soup_message_get_status (msg);
 
   if (body != NULL && g_bytes_get_size (body) > 0 && g_bytes_get_size (body) < 65536 &&
-      json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                  (gssize) g_bytes_get_size (body), NULL))
+      (root = fl_json_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL)))
     {
-      JsonNode *root = json_parser_get_root (parser);
 
       if (root && JSON_NODE_HOLDS_OBJECT (root) &&
           json_object_has_member (json_node_get_object (root), "error"))
@@ -388,21 +387,18 @@ static JsonNode *
 parse_json_object (GBytes  *bytes,
                    GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *root;
+  JsonNode *root = NULL;
 
   if (bytes == NULL ||
-      !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
-                                   (gssize) g_bytes_get_size (bytes), &local_error) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+      (root = fl_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                    NULL)) == NULL)
     {
       g_set_error (error, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
                    _("The server sent an answer that is not valid JSON"));
       return NULL;
     }
 
-  return json_node_ref (root);
+  return root;
 }
 
 /* -------------------------------------------------------------------------- */

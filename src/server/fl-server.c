@@ -17,6 +17,7 @@
 
 #include "fl-auth.h"
 #include "fl-checklist.h"
+#include "fl-json.h"
 #include "fl-server.h"
 
 #define API_PREFIX          "/api/v1/"
@@ -25,7 +26,6 @@
 #define MAX_LIMIT           5000
 #define MAX_WAIT_SECONDS    30
 #define PRESENCE_FRESH_US   (60 * G_USEC_PER_SEC)
-#define MAX_JSON_DEPTH      64
 
 struct _FlServer
 {
@@ -155,49 +155,13 @@ set_model_error (SoupServerMessage *msg,
     set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable", error->message);
 }
 
-/* json-glib parses recursively: refuse deep nesting before it does. */
-static gboolean
-json_depth_ok (const char *data,
-               gsize       len)
-{
-  gboolean in_string = FALSE;
-  gboolean escaped = FALSE;
-  int depth = 0;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (escaped)
-            escaped = FALSE;
-          else if (c == '\\')
-            escaped = TRUE;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            return FALSE;
-        }
-      else if (c == ']' || c == '}')
-        depth--;
-    }
-  return TRUE;
-}
-
 /* Parses the request body as a JSON object; sets the error response and returns NULL otherwise. */
 static JsonNode *
 read_body (SoupServerMessage *msg)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   const char *data;
   gsize len;
 
@@ -210,21 +174,20 @@ read_body (SoupServerMessage *msg)
       return NULL;
     }
 
-  if (len == 0 || data == NULL || !g_utf8_validate (data, len, NULL) ||
-      memchr (data, '\0', len) != NULL || !json_depth_ok (data, len) ||
-      !json_parser_load_from_data (parser, data, len, NULL))
+  root = fl_json_parse (data, len, NULL);
+  if (root == NULL)
     {
       set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", _("The body is not valid JSON"));
       return NULL;
     }
 
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", _("The body must be a JSON object"));
       return NULL;
     }
 
-  return json_node_ref (json_parser_get_root (parser));
+  return g_steal_pointer (&root);
 }
 
 static const char *

@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "fl-categories.h"
+#include "fl-json.h"
 
 static const char * const intake_fields[] = {
   "requester.name",
@@ -336,11 +337,10 @@ fl_categories_parse (const char  *data,
                      gssize       length,
                      GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GPtrArray) categories = NULL;
   g_autoptr(GHashTable) seen = NULL;
   JsonObject *root_object;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   JsonNode *member;
   JsonArray *array;
   guint n;
@@ -353,11 +353,10 @@ fl_categories_parse (const char  *data,
     return invalid (error, "the category list is larger than %d bytes", FL_CATEGORIES_FILE_MAX), NULL;
   if (!g_utf8_validate (data, length, NULL))
     return invalid (error, "the category list is not UTF-8"), NULL;
-  if (!json_parser_load_from_data (parser, data, length, error))
+  root = fl_json_parse (data, length, error);
+  if (root == NULL)
     return NULL;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     return invalid (error, "the category list must be a JSON object"), NULL;
   root_object = json_node_get_object (root);
 
