@@ -96,6 +96,85 @@ fl_op_to_json (const FlOp *op)
   return json_builder_get_root (builder);
 }
 
+static const char * const requester_fields[] = {
+  "name", "email", "phone", "department", "location", NULL
+};
+
+/* The data members each op type knows, in the op table's order. */
+static const char * const *
+data_fields (FlOpType type)
+{
+  static const char * const create[] = {
+    "title", "description", "requester", "asset", "channel", "category", "impact", "urgency",
+    "queue", NULL
+  };
+  static const char * const note[] = { "body", "internal", NULL };
+  static const char * const checklist[] = {
+    "checklist_id", "checklist_version", "step_id", "outcome", "value", NULL
+  };
+  static const char * const assign[] = { "assignee", NULL };
+  static const char * const handoff[] = {
+    "queue", "summary", "steps_tried", "impact", "urgency", "contact", NULL
+  };
+  static const char * const resolve[] = { "code", "summary", NULL };
+  static const char * const reopen[] = { "reason", NULL };
+  static const char * const none[] = { NULL };
+
+  switch (type)
+    {
+    case FL_OP_CREATE:    return create;
+    case FL_OP_UPDATE:    return update_fields;
+    case FL_OP_NOTE:      return note;
+    case FL_OP_CHECKLIST: return checklist;
+    case FL_OP_ASSIGN:    return assign;
+    case FL_OP_HANDOFF:   return handoff;
+    case FL_OP_RESOLVE:   return resolve;
+    case FL_OP_REOPEN:    return reopen;
+    case FL_OP_CLAIM:
+    case FL_OP_CLOSE:
+    default:              return none;
+    }
+}
+
+/* A copy of @data with only the members @type knows (and of "requester" only
+ * its known parts). */
+static JsonObject *
+known_data (FlOpType    type,
+            JsonObject *data)
+{
+  const char * const *fields = data_fields (type);
+  JsonObject *out = json_object_new ();
+
+  if (data == NULL)
+    return out;
+
+  for (guint i = 0; fields[i]; i++)
+    {
+      JsonNode *member = json_object_get_member (data, fields[i]);
+
+      if (member == NULL)
+        continue;
+      if (g_str_equal (fields[i], "requester") && JSON_NODE_HOLDS_OBJECT (member))
+        {
+          JsonObject *req = json_node_get_object (member);
+          JsonObject *copy = json_object_new ();
+
+          for (guint k = 0; requester_fields[k]; k++)
+            {
+              JsonNode *part = json_object_get_member (req, requester_fields[k]);
+
+              if (part != NULL)
+                json_object_set_member (copy, requester_fields[k], json_node_copy (part));
+            }
+          json_object_set_object_member (out, fields[i], copy);
+          continue;
+        }
+      json_object_set_member (out, fields[i], json_node_copy (member));
+    }
+
+  return out;
+}
+
 FlOp *
 fl_op_from_json (JsonNode  *node,
                  GError   **error)
@@ -126,7 +205,9 @@ fl_op_from_json (JsonNode  *node,
       !_fl_json_get_object (obj, NULL, "data", FL_FIELD_NULLABLE, &data, error))
     return NULL;
 
-  op->data = data ? json_object_ref (data) : json_object_new ();
+  /* The contract ignores unknown fields: they are dropped here, so they are
+   * never stored in the append-only log or sent on to other clients. */
+  op->data = known_data (op->type, data);
   return g_steal_pointer (&op);
 }
 
@@ -268,6 +349,13 @@ fl_op_validate_data (FlOpType     type,
           {
             const char *names[] = { "email", "phone", "department", "location" };
 
+            gboolean named = FALSE;
+
+            for (guint k = 0; requester_fields[k]; k++)
+              named |= json_object_has_member (child, requester_fields[k]);
+            if (!named)
+              return invalid (error, FL_MODEL_ERROR_INVALID,
+                              "field 'requester' must name a part to change");
             if (!_fl_json_get_string (child, "requester", "name", FL_FIELD_OPTIONAL, 1,
                                       FL_SHORT_TEXT_MAX, &s, NULL, error))
               return FALSE;
@@ -720,9 +808,11 @@ fl_ticket_apply (FlTicket       *current,
       break;
 
     case FL_OP_ASSIGN:
-      if (role != FL_ROLE_LEAD)
+      /* A lead assigns anyone's ticket; others only pass on their own. */
+      if (role != FL_ROLE_LEAD && g_strcmp0 (t->assignee, author) != 0)
         {
-          invalid (error, FL_MODEL_ERROR_FORBIDDEN, "only a lead may assign tickets");
+          invalid (error, FL_MODEL_ERROR_FORBIDDEN,
+                   "only a lead, or the ticket's assignee, may assign a ticket");
           return NULL;
         }
       g_free (t->assignee);

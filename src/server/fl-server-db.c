@@ -22,11 +22,16 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
+/* How far in the past an op's time may lie: ops made offline keep their time
+ * for this long; an older time is replaced by the server's. */
+#define OP_MAX_AGE_MS (30 * 24 * 3600 * 1000LL)
+
 struct _FlServerDb
 {
   sqlite3        *db;
   char           *path;
   FlPolicy        policy;
+  GHashTable     *checklists;     /* "id/version" → FlChecklist, parsed once */
 };
 
 static const char schema[] =
@@ -55,7 +60,12 @@ static const char schema[] =
   "CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts USING fts5 ("
   "  title, description, requester, notes, tokenize = 'unicode61 remove_diacritics 2');"
   "CREATE TABLE IF NOT EXISTS checklists ("
-  "  id TEXT PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL);";
+  "  id TEXT PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL);"
+  /* every published version, so steps recorded against an older one can be checked */
+  "CREATE TABLE IF NOT EXISTS checklist_versions ("
+  "  id TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (id, version));"
+  "INSERT OR IGNORE INTO checklist_versions (id, version, json)"
+  "  SELECT id, version, json FROM checklists;";
 
 G_DEFINE_QUARK (fl-server-db-error-quark, fl_server_db_error)
 
@@ -196,6 +206,7 @@ fl_server_db_open (const char  *dir,
     }
 
   self->path = g_build_filename (dir, "firstline.db", NULL);
+  self->checklists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->policy = *fl_policy_get_default ();
 
   if (sqlite3_open_v2 (self->path, &self->db,
@@ -238,6 +249,7 @@ fl_server_db_free (FlServerDb *self)
       sqlite3_close_v2 (self->db);
     }
   g_free (self->path);
+  g_clear_pointer (&self->checklists, g_hash_table_unref);
   g_free (self);
 }
 
@@ -574,6 +586,21 @@ fl_server_db_get_ticket (FlServerDb *self,
   return ticket;
 }
 
+gboolean
+fl_server_db_has_ticket (FlServerDb *self,
+                         const char *ticket_id)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  stmt = prepare (self, "SELECT 1 FROM tickets WHERE id = ?", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, ticket_id);
+  return sqlite3_step (stmt) == SQLITE_ROW;
+}
+
 void
 fl_apply_result_free (FlApplyResult *result)
 {
@@ -769,6 +796,90 @@ finish_rejected (FlApplyResult *result,
   return result;
 }
 
+/* The checklist a checklist op names, at its version (the latest when it
+ * names none); NULL with an error when there is no such checklist. */
+static FlChecklist *
+lookup_checklist (FlServerDb  *self,
+                  const char  *id,
+                  gint64       version,
+                  GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *key = NULL;
+  FlChecklist *checklist;
+
+  if (version > 0)
+    {
+      key = g_strdup_printf ("%s/%" G_GINT64_FORMAT, id, version);
+      checklist = g_hash_table_lookup (self->checklists, key);
+      if (checklist != NULL)
+        return checklist;
+      stmt = prepare (self, "SELECT json FROM checklist_versions WHERE id = ? AND version = ?",
+                      error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 2, version);
+    }
+  else
+    {
+      stmt = prepare (self, "SELECT json FROM checklists WHERE id = ?", error);
+      if (stmt == NULL)
+        return NULL;
+    }
+  bind_text (stmt, 1, id);
+
+  if (sqlite3_step (stmt) != SQLITE_ROW ||
+      (node = parse_json (column_text (stmt, 0))) == NULL ||
+      (checklist = fl_checklist_new_from_json (node, NULL)) == NULL)
+    {
+      g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
+                   "field 'checklist_id' names an unknown checklist or version");
+      return NULL;
+    }
+
+  g_free (key);
+  key = g_strdup_printf ("%s/%" G_GINT64_FORMAT, id, fl_checklist_get_version (checklist));
+  g_hash_table_replace (self->checklists, g_steal_pointer (&key), checklist);
+  return checklist;
+}
+
+/* Rules that need the server's state, checked before an op is applied. */
+static gboolean
+check_references (FlServerDb  *self,
+                  const FlOp  *op,
+                  FlTicket    *current,
+                  GError     **error)
+{
+  if (current != NULL && op->type != FL_OP_CREATE && op->base_version > current->version)
+    {
+      g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
+                   "field 'base_version' is newer than the ticket's version %" G_GINT64_FORMAT,
+                   current->version);
+      return FALSE;
+    }
+
+  if (op->type == FL_OP_CHECKLIST)
+    {
+      const char *id = json_object_get_string_member (op->data, "checklist_id");
+      const char *step = json_object_get_string_member (op->data, "step_id");
+      gint64 version = json_object_get_int_member_with_default (op->data, "checklist_version", 0);
+      FlChecklist *checklist = lookup_checklist (self, id, version, error);
+
+      if (checklist == NULL)
+        return FALSE;
+      if (fl_checklist_get_step (checklist, step) == NULL)
+        {
+          g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
+                       "field 'step_id' names no step of checklist '%s' version %" G_GINT64_FORMAT,
+                       id, fl_checklist_get_version (checklist));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 FlApplyResult *
 fl_server_db_apply_op (FlServerDb          *self,
                        const FlOp          *op,
@@ -831,7 +942,8 @@ fl_server_db_apply_op (FlServerDb          *self,
       g_clear_error (&local_error);
     }
 
-  if (!fl_op_validate_data (op->type, op->data, &local_error))
+  if (!fl_op_validate_data (op->type, op->data, &local_error) ||
+      !check_references (self, op, current, &local_error))
     {
       rollback (self);
       return finish_rejected (g_steal_pointer (&result), local_error);
@@ -864,10 +976,16 @@ fl_server_db_apply_op (FlServerDb          *self,
         }
     }
 
-  /* created_at and event times are the op's time, unless missing or in the future. */
+  /* created_at and event times are the op's time, unless missing, in the
+   * future or older than OP_MAX_AGE_MS (then the server's time: nothing is
+   * lost, and no client can date history decades back); and no op takes
+   * effect before the ticket's last change, so that waiting time and due
+   * times only move forward. */
   eff = fl_op_copy (op);
-  if (eff->at <= 0 || eff->at > now)
+  if (eff->at <= 0 || eff->at > now || eff->at < now - OP_MAX_AGE_MS)
     eff->at = now;
+  if (current != NULL && eff->at < current->updated_at)
+    eff->at = current->updated_at;
 
   next = fl_ticket_apply (current, eff, user->username, user->role, &self->policy,
                           &event_data, &local_error);
@@ -1568,6 +1686,17 @@ store_checklist (FlServerDb  *self,
   sqlite3_bind_int64 (put, 2, version);
   sqlite3_bind_int64 (put, 3, seq);
   bind_text (put, 4, text);
+  if (!step_done (self, put, error))
+    goto fail;
+  g_clear_pointer (&put, sqlite3_finalize);
+  put = prepare (self,
+                 "INSERT OR REPLACE INTO checklist_versions (id, version, json) VALUES (?, ?, ?)",
+                 error);
+  if (put == NULL)
+    goto fail;
+  bind_text (put, 1, id);
+  sqlite3_bind_int64 (put, 2, version);
+  bind_text (put, 3, text);
   if (!step_done (self, put, error) || !exec (self, "COMMIT", error))
     goto fail;
 

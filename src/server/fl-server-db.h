@@ -104,6 +104,8 @@ FlApplyResult *fl_server_db_apply_op     (FlServerDb      *self,
                                           const FlServerUser *user,
                                           GError         **error);
 void          fl_apply_result_free       (FlApplyResult   *result);
+gboolean      fl_server_db_has_ticket    (FlServerDb      *self,
+                                         const char      *ticket_id);
 FlTicket     *fl_server_db_get_ticket    (FlServerDb      *self,
                                           const char      *ticket_id);
 GPtrArray    *fl_server_db_get_events    (FlServerDb      *self,

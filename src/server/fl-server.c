@@ -26,6 +26,7 @@
 #define MAX_LIMIT           5000
 #define MAX_WAIT_SECONDS    30
 #define PRESENCE_FRESH_US   (60 * G_USEC_PER_SEC)
+#define PRESENCE_PER_USER   8       /* clients one user may be present with */
 
 struct _FlServer
 {
@@ -303,22 +304,38 @@ update_presence (FlServer           *self,
                  gboolean            editing)
 {
   Presence *p = g_hash_table_lookup (self->presence, client_id);
+  const char *client_id_of = NULL;
   gboolean changed;
 
   if (p == NULL)
     {
-      /* Bound the table: drop stale entries when it grows. */
-      if (g_hash_table_size (self->presence) > 10000)
-        {
-          GHashTableIter iter;
-          Presence *old;
-          gint64 now = g_get_monotonic_time ();
+      GHashTableIter iter;
+      Presence *old;
+      const char *oldest_id = NULL;
+      gint64 oldest = G_MAXINT64;
+      guint mine = 0;
+      gint64 now = g_get_monotonic_time ();
 
-          g_hash_table_iter_init (&iter, self->presence);
-          while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &old))
-            if (now - old->last_seen >= PRESENCE_FRESH_US)
+      /* Bound the table: drop stale entries when it grows, and keep at most
+       * PRESENCE_PER_USER clients of one user (a client id is the client's
+       * word; a user inventing new ones only replaces their own entries). */
+      g_hash_table_iter_init (&iter, self->presence);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &client_id_of, (gpointer *) &old))
+        {
+          if (g_hash_table_size (self->presence) > 1000 && now - old->last_seen >= PRESENCE_FRESH_US)
+            {
               g_hash_table_iter_remove (&iter);
+              continue;
+            }
+          if (g_strcmp0 (old->username, user->username) == 0)
+            {
+              mine++;
+              if (old->last_seen < oldest)
+                oldest = old->last_seen, oldest_id = client_id_of;
+            }
         }
+      if (mine >= PRESENCE_PER_USER && oldest_id != NULL)
+        g_hash_table_remove (self->presence, oldest_id);
 
       p = g_new0 (Presence, 1);
       p->username = g_strdup (user->username);
@@ -364,7 +381,10 @@ compare_presence (gconstpointer a,
   const Presence *y = *(const Presence * const *) b;
   int c = g_strcmp0 (x->username, y->username);
 
-  return c != 0 ? c : g_strcmp0 (x->viewing, y->viewing);
+  /* by user, the most recently seen first */
+  if (c != 0)
+    return c;
+  return x->last_seen > y->last_seen ? -1 : x->last_seen < y->last_seen ? 1 : 0;
 }
 
 static JsonNode *
@@ -391,10 +411,16 @@ presence_array (FlServer   *self,
       Presence *cur = g_ptr_array_index (list, i);
       gboolean editing = cur->editing;
 
-      /* one entry per user and ticket, even with several clients */
+      /* one entry per user: the ticket of their latest client; typing in it
+       * from any of their clients counts */
       while (i + 1 < list->len &&
-             compare_presence (&g_ptr_array_index (list, i + 1), &cur) == 0)
-        editing |= ((Presence *) g_ptr_array_index (list, ++i))->editing;
+             g_strcmp0 (((Presence *) g_ptr_array_index (list, i + 1))->username, cur->username) == 0)
+        {
+          Presence *next = g_ptr_array_index (list, ++i);
+
+          if (g_strcmp0 (next->viewing, cur->viewing) == 0)
+            editing |= next->editing;
+        }
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "ticket_id");
@@ -938,6 +964,10 @@ handle_sync (FlServer           *self,
       json_array_add_element (results, result_to_json (op->op_id, r));
     }
 
+  /* Presence only for tickets that exist (after this request's own creates):
+   * nobody inflates the others' answers with made-up ids. */
+  if (viewing != NULL && !fl_server_db_has_ticket (self->db, viewing))
+    viewing = NULL;
   if (update_presence (self, client_id, user, viewing, editing))
     changed = TRUE;
 
