@@ -237,6 +237,12 @@ test_time (void)
   g_assert_false (fl_time_parse ("2026-02-30T00:00:00.000Z", &ms));
   g_assert_false (fl_time_parse ("", &ms));
   g_assert_false (fl_time_parse (NULL, &ms));
+  /* no leap second, no hour 24, digits only */
+  g_assert_false (fl_time_parse ("2026-11-29T10:15:60.000Z", &ms));
+  g_assert_false (fl_time_parse ("2026-11-29T24:00:00.000Z", &ms));
+  g_assert_false (fl_time_parse ("2026-11-29T10:60:00.000Z", &ms));
+  g_assert_false (fl_time_parse ("2026-11-29T1a:15:30.123Z", &ms));
+  g_assert_true (fl_time_parse ("2026-11-29T23:59:59.999Z", &ms));
 }
 
 static void

@@ -286,6 +286,13 @@ test_errors (void)
   expect_error (shared, "POST", "/sync", tok_alex, "{\"client_id\":\"nope\"}", 400, "bad_request");
   expect_error (shared, "POST", "/sync", tok_alex, "{\"cursor\":0}", 422, "unprocessable");
   expect_error (shared, "POST", "/session", NULL, "{\"username\":1,\"password\":2}", 400, "bad_request");
+  /* libsoup's own refusals carry the JSON error too */
+  expect_error (shared, "GET", "/tickets/%00", tok_alex, NULL, 400, "bad_request");
+  /* parameters are checked, not clamped or overflowed */
+  expect_error (shared, "GET", "/tickets?level=3", tok_alex, NULL, 422, "unprocessable");
+  expect_error (shared, "GET", "/tickets?from=2026-01-01T00:00:60.000Z", tok_alex, NULL, 400,
+                "bad_request");
+  expect_error (shared, "GET", "/reports/summary?to=9999-12-31", tok_lee, NULL, 400, "bad_request");
 
   /* deep nesting is refused, not parsed recursively */
   big = g_strnfill (100000, '[');

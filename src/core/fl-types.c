@@ -198,7 +198,16 @@ fl_time_parse (const char *str,
     return FALSE;
 
   /* RFC 3339 requires a date, a 'T' and a time; g_date_time_new_from_iso8601 accepts more. */
-  if (strlen (str) < 20 || str[4] != '-' || str[7] != '-' || (str[10] != 'T' && str[10] != 't'))
+  if (strlen (str) < 20 || str[4] != '-' || str[7] != '-' || (str[10] != 'T' && str[10] != 't') ||
+      str[13] != ':' || str[16] != ':')
+    return FALSE;
+  for (guint i = 0; i < 19; i++)
+    if (i != 4 && i != 7 && i != 10 && i != 13 && i != 16 && !g_ascii_isdigit (str[i]))
+      return FALSE;
+  /* GLib takes second 60 (and rolls it over); RFC 3339's leap second has no
+   * place in our times: hours, minutes and seconds in their plain ranges. */
+  if (g_ascii_digit_value (str[11]) * 10 + g_ascii_digit_value (str[12]) > 23 ||
+      g_ascii_digit_value (str[14]) > 5 || g_ascii_digit_value (str[17]) > 5)
     return FALSE;
 
   utc = g_time_zone_new_utc ();

@@ -1020,6 +1020,10 @@ parse_time_param (const char *text,
       if (end_of_day)
         {
           g_autoptr(GDateTime) next = g_date_time_add_days (dt, 1);
+
+          /* 9999-12-31 has no next day in GDateTime */
+          if (next == NULL)
+            return FALSE;
           *out = g_date_time_to_unix (next) * 1000;
         }
       else
@@ -1098,12 +1102,19 @@ handle_tickets (FlServer          *self,
       return;
     }
 
-  if (!parse_int_param (text_param (query, "level"), 1, 2, &q.level) ||
+  if (!parse_int_param (text_param (query, "level"), 0, G_MAXINT32, &q.level) ||
       !parse_int_param (text_param (query, "limit"), 1, 500, &q.limit) ||
       !parse_int_param (text_param (query, "offset"), 0, G_MAXINT32, &q.offset))
     {
       set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
                  _("Parameters 'level', 'limit' and 'offset' must be numbers"));
+      return;
+    }
+
+  if (text_param (query, "level") != NULL && q.level != 1 && q.level != 2)
+    {
+      set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
+                 _("Parameter 'level' must be 1 or 2"));
       return;
     }
 
@@ -1440,6 +1451,19 @@ on_early_request_cb (SoupServer        *server,
 /* -------------------------------------------------------------------------- */
 /* Request log */
 
+/* Runs after libsoup's own header checks: a request it refused (a path with
+ * an encoded NUL or "..", a wrong scheme) still gets the JSON error body. */
+static void
+on_got_headers_cb (SoupServerMessage *msg,
+                   gpointer           user_data)
+{
+  guint status = soup_server_message_get_status (msg);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+
+  if (status == SOUP_STATUS_BAD_REQUEST && body->length == 0)
+    set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", _("The request is malformed"));
+}
+
 static void
 on_request_started_cb (SoupServer        *server,
                        SoupServerMessage *msg,
@@ -1449,6 +1473,7 @@ on_request_started_cb (SoupServer        *server,
 
   *start = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), "fl-start", start, g_free);
+  g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers_cb), NULL);
 }
 
 static void
