@@ -32,6 +32,7 @@ struct _FlServerDb
   char           *path;
   FlPolicy        policy;
   GHashTable     *checklists;     /* "id/version" → FlChecklist, parsed once */
+  gboolean        in_batch;
 };
 
 static const char schema[] =
@@ -223,7 +224,9 @@ fl_server_db_open (const char  *dir,
   sqlite3_extended_result_codes (self->db, 1);
 
   if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
-      !exec (self, "PRAGMA synchronous = NORMAL", error) ||
+      /* An acknowledged op survives a power loss: every commit reaches the
+       * disk. Pushes commit once per request (fl_server_db_begin_batch). */
+      !exec (self, "PRAGMA synchronous = FULL", error) ||
       !exec (self, "PRAGMA foreign_keys = ON", error) ||
       !exec (self, "BEGIN IMMEDIATE", error) ||
       !exec (self, schema, error) ||
@@ -880,6 +883,71 @@ check_references (FlServerDb  *self,
   return TRUE;
 }
 
+/* Each op is atomic: its own transaction, or a savepoint inside a batch
+ * (fl_server_db_begin_batch), so that a failed op leaves the others. */
+static gboolean
+op_begin (FlServerDb  *self,
+          GError     **error)
+{
+  return exec (self, self->in_batch ? "SAVEPOINT op" : "BEGIN IMMEDIATE", error);
+}
+
+static gboolean
+op_commit (FlServerDb  *self,
+           GError     **error)
+{
+  return exec (self, self->in_batch ? "RELEASE op" : "COMMIT", error);
+}
+
+static void
+op_rollback (FlServerDb *self)
+{
+  if (self->in_batch)
+    {
+      sqlite3_exec (self->db, "ROLLBACK TO op", NULL, NULL, NULL);
+      sqlite3_exec (self->db, "RELEASE op", NULL, NULL, NULL);
+    }
+  else
+    {
+      rollback (self);
+    }
+}
+
+/**
+ * fl_server_db_begin_batch:
+ *
+ * Starts one transaction for the ops that follow, until
+ * fl_server_db_end_batch(): their results are durable (one sync to disk for
+ * all of them) only after it has committed, so a caller answers only then.
+ */
+gboolean
+fl_server_db_begin_batch (FlServerDb  *self,
+                          GError     **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (!self->in_batch, FALSE);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  self->in_batch = TRUE;
+  return TRUE;
+}
+
+gboolean
+fl_server_db_end_batch (FlServerDb  *self,
+                        gboolean     commit,
+                        GError     **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (self->in_batch, FALSE);
+
+  self->in_batch = FALSE;
+  if (commit && exec (self, "COMMIT", error))
+    return TRUE;
+  rollback (self);
+  return !commit;
+}
+
 FlApplyResult *
 fl_server_db_apply_op (FlServerDb          *self,
                        const FlOp          *op,
@@ -905,7 +973,7 @@ fl_server_db_apply_op (FlServerDb          *self,
   g_return_val_if_fail (client_id != NULL, NULL);
   g_return_val_if_fail (user != NULL, NULL);
 
-  if (!exec (self, "BEGIN IMMEDIATE", error))
+  if (!op_begin (self, error))
     return NULL;
 
   /* Exactly once: the event id is the op id. */
@@ -921,7 +989,7 @@ fl_server_db_apply_op (FlServerDb          *self,
       result->status = FL_APPLY_DUPLICATE;
       result->version = sqlite3_column_int64 (stmt, 0);
       result->number = sqlite3_column_int64 (stmt, 1);
-      rollback (self);
+      op_rollback (self);
       return g_steal_pointer (&result);
     }
   if (rc != SQLITE_DONE)
@@ -945,7 +1013,7 @@ fl_server_db_apply_op (FlServerDb          *self,
   if (!fl_op_validate_data (op->type, op->data, &local_error) ||
       !check_references (self, op, current, &local_error))
     {
-      rollback (self);
+      op_rollback (self);
       return finish_rejected (g_steal_pointer (&result), local_error);
     }
 
@@ -971,7 +1039,7 @@ fl_server_db_apply_op (FlServerDb          *self,
           result->version = current->version;
           result->number = current->number;
           result->current = g_steal_pointer (&current);
-          rollback (self);
+          op_rollback (self);
           return g_steal_pointer (&result);
         }
     }
@@ -991,7 +1059,7 @@ fl_server_db_apply_op (FlServerDb          *self,
                           &event_data, &local_error);
   if (next == NULL)
     {
-      rollback (self);
+      op_rollback (self);
       if (g_error_matches (local_error, FL_MODEL_ERROR, FL_MODEL_ERROR_CONFLICT) && current)
         {
           result->status = FL_APPLY_CONFLICT;
@@ -1009,7 +1077,7 @@ fl_server_db_apply_op (FlServerDb          *self,
 
       if (assignee == NULL)
         {
-          rollback (self);
+          op_rollback (self);
           g_set_error (&local_error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
                        "field 'assignee' names an unknown user");
           return finish_rejected (g_steal_pointer (&result), local_error);
@@ -1057,7 +1125,7 @@ fl_server_db_apply_op (FlServerDb          *self,
     goto fail;
 
   if (!store_ticket (self, next, op, user->username, error) ||
-      !exec (self, "COMMIT", error))
+      !op_commit (self, error))
     goto fail;
 
   result->status = FL_APPLY_APPLIED;
@@ -1066,7 +1134,7 @@ fl_server_db_apply_op (FlServerDb          *self,
   return g_steal_pointer (&result);
 
 fail:
-  rollback (self);
+  op_rollback (self);
   return NULL;
 }
 

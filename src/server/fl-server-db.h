@@ -98,6 +98,11 @@ void          fl_server_db_revoke_token  (FlServerDb      *self,
 
 /* Tickets and events */
 gint64        fl_server_db_get_latest_seq (FlServerDb     *self);
+gboolean       fl_server_db_begin_batch  (FlServerDb      *self,
+                                          GError         **error);
+gboolean       fl_server_db_end_batch    (FlServerDb      *self,
+                                          gboolean         commit,
+                                          GError         **error);
 FlApplyResult *fl_server_db_apply_op     (FlServerDb      *self,
                                           const FlOp      *op,
                                           const char      *client_id,

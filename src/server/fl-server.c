@@ -945,7 +945,14 @@ handle_sync (FlServer           *self,
         }
     }
 
+  /* One transaction for the request (each op atomic within it): one sync to
+   * disk, and the results are sent only once they are durable. */
   results = json_array_new ();
+  if (ops->len > 0 && !fl_server_db_begin_batch (self->db, &error))
+    {
+      set_internal_error (msg, error);
+      return;
+    }
   for (guint i = 0; i < ops->len; i++)
     {
       FlOp *op = g_ptr_array_index (ops, i);
@@ -953,15 +960,19 @@ handle_sync (FlServer           *self,
 
       if (r == NULL)
         {
-          /* Earlier ops stay applied (each is atomic); the client retries the rest. */
+          /* Nothing of this request is applied; the client sends it again. */
+          fl_server_db_end_batch (self->db, FALSE, NULL);
           set_internal_error (msg, error);
-          if (changed)
-            wake_waiters (self);
           return;
         }
       if (r->status == FL_APPLY_APPLIED)
         changed = TRUE;
       json_array_add_element (results, result_to_json (op->op_id, r));
+    }
+  if (ops->len > 0 && !fl_server_db_end_batch (self->db, TRUE, &error))
+    {
+      set_internal_error (msg, error);
+      return;
     }
 
   /* Presence only for tickets that exist (after this request's own creates):
