@@ -41,9 +41,15 @@ group_name (const char *server_url,
   return g_strdup_printf ("%s %s", username, server_url);
 }
 
+/* FIRSTLINE_TOKEN_FILE names another file (the demo keeps its token beside
+ * its data, away from the user's own). */
 char *
 fl_credentials_dup_file_path (void)
 {
+  const char *path = g_getenv ("FIRSTLINE_TOKEN_FILE");
+
+  if (path != NULL && *path != '\0')
+    return g_strdup (path);
   return g_build_filename (g_get_user_config_dir (), "firstline", "token", NULL);
 }
 
@@ -78,6 +84,22 @@ save_file (GKeyFile  *keyfile,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }
 
+/* Removes the file's copy of a token, if there is one. */
+static gboolean
+clear_file_token (const char  *server_url,
+                  const char  *username,
+                  GError     **error)
+{
+  g_autoptr(GKeyFile) keyfile = load_file ();
+  g_autofree char *group = group_name (server_url, username);
+
+  if (!g_key_file_has_group (keyfile, group))
+    return TRUE;
+
+  g_key_file_remove_group (keyfile, group, NULL);
+  return save_file (keyfile, error);
+}
+
 gboolean
 fl_credentials_store_token (const char            *server_url,
                             const char            *username,
@@ -104,8 +126,8 @@ fl_credentials_store_token (const char            *server_url,
         {
           if (out_backend)
             *out_backend = FL_CREDENTIALS_SECRET_SERVICE;
-          /* no stale copy in the file */
-          fl_credentials_clear_token (server_url, username, NULL);
+          /* No stale copy in the file; the Secret Service keeps this one. */
+          clear_file_token (server_url, username, NULL);
           return TRUE;
         }
 
@@ -175,9 +197,6 @@ fl_credentials_clear_token (const char  *server_url,
                             const char  *username,
                             GError     **error)
 {
-  g_autoptr(GKeyFile) keyfile = NULL;
-  g_autofree char *group = NULL;
-
   g_return_val_if_fail (server_url != NULL, FALSE);
   g_return_val_if_fail (username != NULL, FALSE);
 
@@ -185,11 +204,5 @@ fl_credentials_clear_token (const char  *server_url,
     secret_password_clear_sync (get_schema (), NULL, NULL,
                                 "server", server_url, "username", username, NULL);
 
-  keyfile = load_file ();
-  group = group_name (server_url, username);
-  if (!g_key_file_has_group (keyfile, group))
-    return TRUE;
-
-  g_key_file_remove_group (keyfile, group, NULL);
-  return save_file (keyfile, error);
+  return clear_file_token (server_url, username, error);
 }
