@@ -715,7 +715,7 @@ test_deep_sync (void)
       g_autofree char *err = NULL;
 
       g_assert_cmpint (cli_login (cache, peer->url, NULL), ==, 0);
-      cli_new (cache, "Deep");
+      g_free (cli_new (cache, "Deep"));
       g_assert_cmpint (cli (cache, 15, NULL, &err, "sync", NULL), ==, 1);
       fl_test_assert_error_line (err, "firstline-cli");
       g_test_message ("sync: %s", err);
@@ -1155,7 +1155,7 @@ test_escapes (void)
 
   /* The server's error message. */
   peer->sync_mode = SYNC_ESCAPE_ERROR;
-  cli_new (cache, "Pending");
+  g_free (cli_new (cache, "Pending"));
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (cli (cache, 15, NULL, &err, "sync", NULL), ==, 1);
   g_test_message ("sync: %s", err);
@@ -1267,7 +1267,7 @@ test_file_modes (void)
 
   /* The CLI makes a new cache. */
   g_assert_cmpint (cli_login (cache, peer->url, NULL), ==, 0);
-  cli_new (cache, "Private");
+  g_free (cli_new (cache, "Private"));
   g_assert_cmpuint (file_mode (cache), ==, 0600);
   g_assert_cmpuint (file_mode (token_file), ==, 0600);
 
