@@ -89,15 +89,90 @@ static const char * const requester_fields[] = {
 /* -------------------------------------------------------------------------- */
 /* Messages                                                                      */
 
+/* Text that may come from the server, made harmless for a terminal: every
+ * control character but newline and tab (C0, DEL, C1: what starts an escape
+ * sequence) and every byte that is not UTF-8 becomes U+FFFD. */
+char *
+fl_cli_sanitize (const char *text)
+{
+  GString *out = g_string_sized_new (text ? strlen (text) : 0);
+  const char *p = text ? text : "";
+  const char *end = p + strlen (p);
+
+  while (p < end)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append_unichar (out, 0xFFFD);
+          p++;
+          continue;
+        }
+
+      if ((c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7F && c <= 0x9F))
+        g_string_append_unichar (out, 0xFFFD);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+      p = g_utf8_next_char (p);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
 /* One line on stderr, whatever the text holds. */
 static void
 print_message (const char *message)
 {
-  g_autofree char *line = g_strdup (message);
+  g_autofree char *line = fl_cli_sanitize (message);
 
-  g_strdelimit (line, "\r\n", ' ');
+  g_strdelimit (line, "\r\n\t", ' ');
   g_strchomp (line);
   g_printerr ("%s: %s\n", PROGRAM_NAME, line);
+}
+
+/* Text on stdout that holds server data (not --json): sanitized. */
+static void
+print_out (const char *format,
+           ...) G_GNUC_PRINTF (1, 2);
+
+static void
+print_out (const char *format,
+           ...)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *clean = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  clean = fl_cli_sanitize (text);
+  fputs (clean, stdout);
+}
+
+/* Warnings (a checklist from the server that was skipped) as one line each. */
+static GLogWriterOutput
+log_writer_cb (GLogLevelFlags   log_level,
+               const GLogField *fields,
+               gsize            n_fields,
+               gpointer         user_data)
+{
+  if ((log_level & G_LOG_LEVEL_MASK) == G_LOG_LEVEL_WARNING)
+    {
+      for (gsize i = 0; i < n_fields; i++)
+        if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
+          {
+            g_autofree char *line = g_strdup_printf (_("warning: %s"),
+                                                     (const char *) fields[i].value);
+
+            print_message (line);
+            return G_LOG_WRITER_HANDLED;
+          }
+    }
+
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
 }
 
 static int
@@ -530,6 +605,7 @@ cmd_login (FlCli   *cli,
 {
   const char *url = g_ptr_array_index (args->args, 0);
   const char *username = g_ptr_array_index (args->args, 1);
+  gboolean insecure = cli_args_has (args, "insecure");
   g_autoptr(FlSyncEngine) engine = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GUri) uri = NULL;
@@ -547,6 +623,14 @@ cmd_login (FlCli   *cli,
   if (*username == '\0')
     return usage_error (_("the user name must not be empty"));
 
+  /* Before the password is read and before any connection. */
+  if (!fl_sync_check_server_url (url, insecure, &error))
+    {
+      if (g_error_matches (error, FL_SYNC_ERROR, FL_SYNC_ERROR_INSECURE))
+        return usage_error (_("%s; or add --insecure to send it anyway"), error->message);
+      return usage_error ("%s", error->message);
+    }
+
   password = read_password ();
   if (*password == '\0')
     return usage_error (_("the password (first line of stdin) must not be empty"));
@@ -557,6 +641,7 @@ cmd_login (FlCli   *cli,
     return fail_with_error (error);
 
   engine = fl_sync_engine_new (cli->store);
+  fl_sync_engine_set_allow_insecure (engine, insecure);
   waiter.loop = g_main_loop_new (NULL, FALSE);
   fl_sync_engine_login_async (engine, url, username, password, NULL, on_async_done_cb, &waiter);
   waiter_run (&waiter);
@@ -577,7 +662,7 @@ cmd_login (FlCli   *cli,
             path);
     }
 
-  g_print (_("Logged in to %s as %s (%s)\n"), url, fl_store_get_username (cli->store),
+  print_out (_("Logged in to %s as %s (%s)\n"), url, fl_store_get_username (cli->store),
            fl_role_to_string (fl_store_get_role (cli->store)));
   return FL_CLI_EXIT_OK;
 }
@@ -698,7 +783,7 @@ cmd_checklist_publish (FlCli   *cli,
     return fail_with_error (error);
 
   version_text = g_strdup_printf ("%" G_GINT64_FORMAT, version);
-  g_print (_("Published checklist %s, version %s\n"),
+  print_out (_("Published checklist %s, version %s\n"),
            json_object_get_string_member_with_default (json_node_get_object (root), "id", ""),
            version_text);
   return FL_CLI_EXIT_OK;
@@ -1010,7 +1095,7 @@ cmd_list (FlCli   *cli,
       if (status_text != NULL && ticket->status != status)
         continue;
 
-      g_print ("%-7s %s  %-11s P%d %s %s\n",
+      print_out ("%-7s %s  %-11s P%d %s %s\n",
                ticket_number_or_dash (ticket, &number), ticket->id,
                fl_status_to_string (ticket->status), ticket->priority,
                ticket->pending > 0 ? "*" : " ", ticket->title);
@@ -1056,24 +1141,24 @@ cmd_show (FlCli   *cli,
     }
 
   due = fl_ticket_format_due (ticket, fl_time_now ());
-  g_print ("%s  %s\n", ticket_number_or_dash (ticket, &number), ticket->title);
-  g_print (_("Id:        %s\n"), ticket->id);
-  g_print (_("Status:    %s (level %d)%s\n"), fl_status_get_label (ticket->status), ticket->level,
+  print_out ("%s  %s\n", ticket_number_or_dash (ticket, &number), ticket->title);
+  print_out (_("Id:        %s\n"), ticket->id);
+  print_out (_("Status:    %s (level %d)%s\n"), fl_status_get_label (ticket->status), ticket->level,
            ticket->pending > 0 ? _(", changes not yet synced") : "");
-  g_print (_("Priority:  P%d (impact %s, urgency %s)\n"), ticket->priority,
+  print_out (_("Priority:  P%d (impact %s, urgency %s)\n"), ticket->priority,
            fl_grade_get_label (ticket->impact), fl_grade_get_label (ticket->urgency));
   if (due != NULL && *due != '\0' && fl_status_is_open (ticket->status))
-    g_print (_("Due:       %s\n"), due);
-  g_print (_("Requester: %s\n"), ticket->requester.name);
-  g_print (_("Category:  %s, channel %s\n"), ticket->category,
+    print_out (_("Due:       %s\n"), due);
+  print_out (_("Requester: %s\n"), ticket->requester.name);
+  print_out (_("Category:  %s, channel %s\n"), ticket->category,
            fl_channel_get_label (ticket->channel));
-  g_print (_("Queue:     %s, assignee %s\n"), ticket->queue,
+  print_out (_("Queue:     %s, assignee %s\n"), ticket->queue,
            ticket->assignee ? ticket->assignee : _("nobody"));
   if (ticket->resolution_code != FL_RESOLUTION_NONE)
-    g_print (_("Resolved:  %s — %s\n"), fl_resolution_code_get_label (ticket->resolution_code),
+    print_out (_("Resolved:  %s — %s\n"), fl_resolution_code_get_label (ticket->resolution_code),
              ticket->resolution_summary ? ticket->resolution_summary : "");
   if (*ticket->description != '\0')
-    g_print ("\n%s\n", ticket->description);
+    print_out ("\n%s\n", ticket->description);
 
   g_print ("\n");
   for (guint i = 0; i < events->len; i++)
@@ -1085,7 +1170,7 @@ cmd_show (FlCli   *cli,
 
       /* A description may have several lines (one per changed field). */
       for (guint k = 0; lines[k] != NULL; k++)
-        g_print ("%-24s  %-10s %s\n", k == 0 ? at : "", k == 0 ? event->author : "", lines[k]);
+        print_out ("%-24s  %-10s %s\n", k == 0 ? at : "", k == 0 ? event->author : "", lines[k]);
     }
 
   return FL_CLI_EXIT_OK;
@@ -1159,7 +1244,7 @@ cmd_conflicts (FlCli   *cli,
       g_autofree char *number = NULL;
       g_autoptr(GList) members = NULL;
 
-      g_print (_("%s  ticket %s %s (%s)\n"), c->id,
+      print_out (_("%s  ticket %s %s (%s)\n"), c->id,
                ticket ? ticket_number_or_dash (ticket, &number) : "-", c->ticket_id,
                fl_op_type_to_string (c->type));
 
@@ -1179,7 +1264,7 @@ cmd_conflicts (FlCli   *cli,
 
           mine = json_value_to_text (json_object_get_member (sides, "mine"));
           theirs = json_value_to_text (json_object_get_member (sides, "theirs"));
-          g_print (_("  %s: mine %s, theirs %s\n"), (const char *) l->data, mine, theirs);
+          print_out (_("  %s: mine %s, theirs %s\n"), (const char *) l->data, mine, theirs);
         }
     }
 
@@ -1216,7 +1301,7 @@ cmd_checklist_list (FlCli   *cli,
 
       obj = json_node_get_object (node);
       checklist = fl_checklist_new_from_json (node, NULL);
-      g_print ("%-24s %3" G_GINT64_FORMAT "  %-10s %s\n",
+      print_out ("%-24s %3" G_GINT64_FORMAT "  %-10s %s\n",
                json_object_get_string_member_with_default (obj, "id", "?"),
                json_object_get_int_member_with_default (obj, "version", 0),
                json_object_get_string_member_with_default (obj, "category", ""),
@@ -1258,6 +1343,7 @@ static const CliOption update_options[] = {
   { NULL }
 };
 
+static const CliOption login_options[] = { { "insecure", OPT_FLAG }, { NULL } };
 static const CliOption note_options[] = { { "internal", OPT_FLAG }, { NULL } };
 static const CliOption step_options[] = { { "value", OPT_VALUE }, { NULL } };
 static const CliOption handoff_options[] = {
@@ -1279,7 +1365,8 @@ static const CliOption resolve_conflict_options[] = {
 static const CliOption no_options[] = { { NULL } };
 
 static const CliCommand commands[] = {
-  { "login", N_("URL USERNAME   (password: first line of stdin)"), 2, 2, no_options, cmd_login },
+  { "login", N_("URL USERNAME [--insecure]   (password: first line of stdin; --insecure: "
+                "allow http:// to another host)"), 2, 2, login_options, cmd_login },
   { "new", N_("--title T --category C --requester NAME [--channel phone] [--impact I] "
               "[--urgency U] [--description D] [--asset A]"), 0, 0, new_options, cmd_new },
   { "update", N_("ID --FIELD VALUE..."), 1, 1, update_options, cmd_update },
@@ -1333,6 +1420,7 @@ fl_cli_run (int    argc,
   int i = 1;
 
   g_set_prgname (PROGRAM_NAME);
+  g_log_set_writer_func (log_writer_cb, NULL, NULL);
 
   /* Options before the command: --cache, --help, --version. */
   for (; i < argc && argv[i][0] == '-'; i++)

@@ -24,4 +24,8 @@ typedef enum
 int fl_cli_run (int    argc,
                 char **argv);
 
+/* @text with every control character but newline and tab, and every byte
+ * that is not UTF-8, replaced by U+FFFD: fit for a terminal. */
+char *fl_cli_sanitize (const char *text);
+
 G_END_DECLS

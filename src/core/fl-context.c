@@ -102,7 +102,15 @@ fl_context_constructed (GObject *object)
   if (self->settings != NULL)
     {
       g_autofree char *ca_file = g_settings_get_string (self->settings, "ca-file");
+      g_autoptr(GSettingsSchema) schema = NULL;
+
       fl_sync_engine_set_ca_file (self->sync_engine, ca_file);
+
+      g_object_get (self->settings, "settings-schema", &schema, NULL);
+      if (schema != NULL && g_settings_schema_has_key (schema, "allow-insecure-http"))
+        fl_sync_engine_set_allow_insecure (self->sync_engine,
+                                           g_settings_get_boolean (self->settings,
+                                                                   "allow-insecure-http"));
     }
 }
 

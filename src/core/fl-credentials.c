@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <libsecret/secret.h>
+#include <string.h>
 
 #include "fl-credentials.h"
 
@@ -205,4 +206,23 @@ fl_credentials_clear_token (const char  *server_url,
                                 "server", server_url, "username", username, NULL);
 
   return clear_file_token (server_url, username, error);
+}
+
+gboolean
+fl_credentials_token_is_valid (const char *token)
+{
+  gsize len;
+
+  if (token == NULL)
+    return FALSE;
+
+  len = strlen (token);
+  if (len < FL_CREDENTIALS_TOKEN_MIN || len > FL_CREDENTIALS_TOKEN_MAX)
+    return FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (token[i]) && strchr ("._~+/=-", token[i]) == NULL)
+      return FALSE;
+
+  return TRUE;
 }

@@ -12,6 +12,9 @@
 
 G_BEGIN_DECLS
 
+#define FL_CREDENTIALS_TOKEN_MIN 16
+#define FL_CREDENTIALS_TOKEN_MAX 512
+
 typedef enum
 {
   FL_CREDENTIALS_SECRET_SERVICE,
@@ -32,5 +35,7 @@ gboolean  fl_credentials_clear_token  (const char            *server_url,
                                        const char            *username,
                                        GError               **error);
 char     *fl_credentials_dup_file_path (void);
+/* A token fit for an Authorization header: 16–512 of [A-Za-z0-9._~+/=-]. */
+gboolean  fl_credentials_token_is_valid (const char          *token);
 
 G_END_DECLS

@@ -12,9 +12,15 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "fl-checklist.h"
 #include "fl-store-private.h"
 
 struct _FlStore
@@ -887,6 +893,47 @@ fl_view_get_label (FlView view)
     }
 }
 
+/* The cache holds the team's tickets: only the user may read it. The file is
+ * made 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+ * database file's mode), whatever the umask and the folder's mode. */
+static gboolean
+restrict_cache_files (const char  *path,
+                      GError     **error)
+{
+  static const char * const suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      struct stat st;
+      int fd;
+
+      fd = g_open (file, O_RDWR | O_CLOEXEC | (i == 0 ? O_CREAT : 0), 0600);
+      if (fd < 0)
+        {
+          if (i > 0 && errno == ENOENT)
+            continue;
+          g_set_error (error, FL_STORE_ERROR, FL_STORE_ERROR_FAILED,
+                       _("Could not open the local cache %s: %s"), file, g_strerror (errno));
+          return FALSE;
+        }
+
+      if (fstat (fd, &st) == 0 && (st.st_mode & 0077) != 0 && fchmod (fd, 0600) != 0)
+        {
+          int saved = errno;
+
+          close (fd);
+          g_set_error (error, FL_STORE_ERROR, FL_STORE_ERROR_FAILED,
+                       _("Could not make the local cache %s private: %s"), file,
+                       g_strerror (saved));
+          return FALSE;
+        }
+      close (fd);
+    }
+
+  return TRUE;
+}
+
 FlStore *
 fl_store_new (const char  *path,
               GError     **error)
@@ -905,6 +952,9 @@ fl_store_new (const char  *path,
                    _("Could not create the folder %s: %s"), dir, g_strerror (errno));
       return NULL;
     }
+
+  if (!restrict_cache_files (path, error))
+    return NULL;
 
   self = g_object_new (FL_TYPE_STORE, NULL);
   self->path = g_strdup (path);
@@ -2169,6 +2219,28 @@ conflict_fields (FlStore    *self,
   return fields;
 }
 
+/* Numbers are unique, and the server's latest word counts: a number it now
+ * gives @t is no longer another cached ticket's (a server that reused one
+ * would otherwise wedge every later sync on the UNIQUE index). */
+static gboolean
+take_number (FlStore     *self,
+             const char  *ticket_id,
+             gint64       number,
+             GError     **error)
+{
+  static const char *sql = "UPDATE tickets SET number = NULL WHERE number = ?1 AND id <> ?2";
+  sqlite3_stmt *stmt;
+
+  if (number <= 0)
+    return TRUE;
+
+  if (!(stmt = get_stmt (self, sql, error)))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, number);
+  bind_text (stmt, 2, ticket_id);
+  return step_done (self, stmt, error);
+}
+
 static gboolean
 apply_result (FlStore     *self,
               JsonObject  *result,
@@ -2212,6 +2284,8 @@ apply_result (FlStore     *self,
 
       if (number > 0)
         {
+          if (!take_number (self, op->ticket_id, number, error))
+            return FALSE;
           if (!(stmt = get_stmt (self, sql_number, error)))
             return FALSE;
           bind_text (stmt, 1, op->ticket_id);
@@ -2334,6 +2408,20 @@ put_checklist (FlStore   *self,
       !g_utf8_validate (category, -1, NULL))
     return TRUE;
 
+  /* The server validates what it publishes; a definition that fails the same
+   * validator here (a cycle, a dangling step) is never stored. */
+  {
+    g_autoptr(FlChecklist) checklist = NULL;
+    g_autoptr(GError) local_error = NULL;
+
+    if (!(checklist = fl_checklist_new_from_json (node, &local_error)))
+      {
+        g_warning (_("Skipped checklist “%s” version %d from the server: %s"),
+                   id, (int) MIN (version, G_MAXINT), local_error->message);
+        return TRUE;
+      }
+  }
+
   text = json_to_string (node, FALSE);
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
@@ -2406,7 +2494,7 @@ _fl_store_apply_sync (FlStore     *self,
     {
       FlTicket *t = g_ptr_array_index (server_tickets, i);
 
-      if (!rebase_ticket (self, t, changes, error))
+      if (!take_number (self, t->id, t->number, error) || !rebase_ticket (self, t, changes, error))
         goto failed;
       g_hash_table_add (rebased, t->id);
     }

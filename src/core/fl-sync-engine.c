@@ -27,7 +27,19 @@
 #define LONG_POLL_SECONDS     25
 #define DEFAULT_TIMEOUT       15
 #define MAX_BACKOFF_SECONDS   60
-#define MAX_RESPONSE_BYTES    (64 * 1024 * 1024)
+/* The largest answer to a sync and to anything else, counted after decoding. */
+#define MAX_RESPONSE_BYTES       (64 * 1024 * 1024)
+#define MAX_SHORT_RESPONSE_BYTES (1024 * 1024)
+/* A request must be answered completely within this many times the timeout
+ * (plus a long poll's wait), however slowly the bytes come. */
+#define REQUEST_DEADLINE_FACTOR  4
+/* One sync: at most this many rounds and seconds (besides the long poll), at
+ * most this many rounds in a row in which nothing moves (no op acknowledged,
+ * nothing new pulled), at most this many times starting over. */
+#define MAX_SYNC_ROUNDS          1000
+#define MAX_SYNC_SECONDS         300
+#define MAX_IDLE_ROUNDS          3
+#define MAX_RESETS               2
 
 struct _FlSyncEngine
 {
@@ -55,12 +67,14 @@ struct _FlSyncEngine
   guint                 rejected;
   gint64                last_sync;
   guint                 attempts;
+  guint                 fast_polls;        /* long polls in a row answered at once with nothing */
   guint                 retry_source_id;
   gulong                store_changed_id;
   gulong                network_changed_id;
   guint                 running : 1;
   guint                 busy : 1;
   guint                 editing : 1;
+  guint                 allow_insecure : 1;
 };
 
 G_DEFINE_FINAL_TYPE (FlSyncEngine, fl_sync_engine, G_TYPE_OBJECT)
@@ -93,6 +107,12 @@ typedef struct
   gboolean     long_polled;
   guint        rounds;
   guint        n_sent;
+  guint        idle_rounds;     /* in a row, in which nothing moved */
+  guint        resets;
+  gint64       started;         /* monotonic, µs */
+  gint64       cursor_sent;
+  gint64       poll_started;    /* monotonic, µs */
+  GHashTable  *sent_ids;        /* op ids pushed in the current round */
   char        *server_url;
   GBytes      *body;
   GCancellable *poll_cancellable;
@@ -103,8 +123,12 @@ typedef struct
 typedef struct
 {
   GBytes      *response;
+  GHashTable  *sent_ids;
   GPtrArray   *changes;
   GPtrArray   *presence;
+  guint        acknowledged;    /* sent ops no longer pending */
+  guint        received;        /* tickets, events and checklists pulled */
+  gint64       cursor;
   gboolean     more;
   gboolean     reset;
 } ApplyData;
@@ -131,6 +155,7 @@ sync_data_free (gpointer data)
 
   g_free (d->server_url);
   g_clear_pointer (&d->body, g_bytes_unref);
+  g_clear_pointer (&d->sent_ids, g_hash_table_unref);
   if (d->cancel_handler != 0)
     g_cancellable_disconnect (d->outer_cancellable, d->cancel_handler);
   g_clear_object (&d->outer_cancellable);
@@ -144,6 +169,7 @@ apply_data_free (gpointer data)
   ApplyData *d = data;
 
   g_clear_pointer (&d->response, g_bytes_unref);
+  g_clear_pointer (&d->sent_ids, g_hash_table_unref);
   g_clear_pointer (&d->changes, g_ptr_array_unref);
   g_clear_pointer (&d->presence, g_ptr_array_unref);
   g_free (d);
@@ -240,6 +266,55 @@ bad:
   return NULL;
 }
 
+static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autofree char *bare = NULL;
+  gsize len = strlen (host);
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0 || g_ascii_strcasecmp (host, "localhost.") == 0)
+    return TRUE;
+
+  /* An IPv6 literal, with or without its brackets. */
+  if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
+    bare = g_strndup (host + 1, len - 2);
+  else
+    bare = g_strdup (host);
+
+  address = g_inet_address_new_from_string (bare);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+gboolean
+fl_sync_check_server_url (const char  *url,
+                          gboolean     allow_insecure,
+                          GError     **error)
+{
+  g_autofree char *normalized = NULL;
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!(normalized = normalize_url (url, error)))
+    return FALSE;
+
+  uri = g_uri_parse (normalized, G_URI_FLAGS_NONE, NULL);
+  g_assert (uri != NULL);
+
+  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0 && !allow_insecure &&
+      !host_is_loopback (g_uri_get_host (uri)))
+    {
+      g_set_error (error, FL_SYNC_ERROR, FL_SYNC_ERROR_INSECURE,
+                   /* Translators: %s is a host name like tickets.example.org */
+                   _("%s would get the password unencrypted over http://; use https://"),
+                   g_uri_get_host (uri));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static SoupSession *
 get_session (FlSyncEngine *self)
 {
@@ -288,6 +363,218 @@ new_message (FlSyncEngine *self,
   return msg;
 }
 
+/* -------------------------------------------------------------------------- */
+/* Reading an answer: bounded in size and in time                               */
+
+/* An answer is read in chunks and counted after decoding (gzip or not), so
+ * that neither a huge body nor a small compressed one that unpacks to
+ * gigabytes can take the memory; and it must be complete within a deadline,
+ * so that a body trickled byte by byte (each byte resets the I/O timeout)
+ * cannot hold a sync forever. */
+typedef struct
+{
+  SoupMessage  *msg;
+  GInputStream *stream;
+  GByteArray   *buffer;
+  gsize         max_bytes;
+  guint         seconds;
+  GCancellable *cancellable;     /* ours: cancelled by the caller's and by the deadline */
+  GCancellable *outer;
+  gulong        outer_handler;
+  GSource      *deadline;
+  gboolean      timed_out;
+} ReadData;
+
+static void
+read_data_free (gpointer data)
+{
+  ReadData *d = data;
+
+  if (d->deadline != NULL)
+    {
+      g_source_destroy (d->deadline);
+      g_source_unref (d->deadline);
+    }
+  if (d->outer_handler != 0)
+    g_cancellable_disconnect (d->outer, d->outer_handler);
+  g_clear_object (&d->outer);
+  /* Cancelling drops the connection instead of reading the rest of a body
+   * that was refused. */
+  if (d->stream != NULL && !g_input_stream_is_closed (d->stream))
+    g_cancellable_cancel (d->cancellable);
+  g_clear_object (&d->stream);
+  g_clear_object (&d->cancellable);
+  g_clear_object (&d->msg);
+  g_clear_pointer (&d->buffer, g_byte_array_unref);
+  g_free (d);
+}
+
+static gboolean
+read_deadline_cb (gpointer user_data)
+{
+  ReadData *d = user_data;
+
+  d->timed_out = TRUE;
+  g_cancellable_cancel (d->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The error for a failed send or read: the caller's cancel, our deadline, or
+ * what the transport said. */
+static void
+read_return_error (GTask  *task,
+                   GError *error)
+{
+  ReadData *d = g_task_get_task_data (task);
+
+  if (d->outer != NULL && g_cancellable_is_cancelled (d->outer))
+    {
+      g_error_free (error);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+    }
+  else if (d->timed_out)
+    {
+      g_error_free (error);
+      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
+                               /* Translators: %u is a number of seconds */
+                               _("The server took longer than %u seconds to answer; gave up"),
+                               d->seconds);
+    }
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+read_too_large (GTask *task)
+{
+  ReadData *d = g_task_get_task_data (task);
+  g_autofree char *size = g_format_size_full (d->max_bytes, G_FORMAT_SIZE_IEC_UNITS);
+
+  g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
+                           /* Translators: %s is a size like "64.0 MiB" */
+                           _("The server’s answer is larger than %s; refused"), size);
+}
+
+static void
+read_chunk_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadData *d = g_task_get_task_data (task);
+  g_autoptr(GBytes) chunk = NULL;
+  GError *error = NULL;
+  gsize n;
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (chunk == NULL)
+    {
+      read_return_error (task, error);
+      return;
+    }
+
+  n = g_bytes_get_size (chunk);
+  if (n == 0)
+    {
+      g_input_stream_close (d->stream, NULL, NULL);
+      g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&d->buffer)),
+                             (GDestroyNotify) g_bytes_unref);
+      return;
+    }
+
+  if (n > d->max_bytes - d->buffer->len)
+    {
+      read_too_large (task);
+      return;
+    }
+  g_byte_array_append (d->buffer, g_bytes_get_data (chunk, NULL), (guint) n);
+
+  g_input_stream_read_bytes_async (d->stream, 64 * 1024, G_PRIORITY_DEFAULT, d->cancellable,
+                                   read_chunk_cb, g_steal_pointer (&task));
+}
+
+static void
+read_sent_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadData *d = g_task_get_task_data (task);
+  GError *error = NULL;
+  goffset length;
+
+  d->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (d->stream == NULL)
+    {
+      read_return_error (task, error);
+      return;
+    }
+
+  /* Refused before reading when the server says so itself. */
+  length = soup_message_headers_get_content_length (soup_message_get_response_headers (d->msg));
+  if (soup_message_headers_get_encoding (soup_message_get_response_headers (d->msg)) ==
+      SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_one (soup_message_get_response_headers (d->msg),
+                                    "Content-Encoding") == NULL &&
+      length > 0 && (guint64) length > d->max_bytes)
+    {
+      read_too_large (task);
+      return;
+    }
+
+  g_input_stream_read_bytes_async (d->stream, 64 * 1024, G_PRIORITY_DEFAULT, d->cancellable,
+                                   read_chunk_cb, g_steal_pointer (&task));
+}
+
+/* Sends @msg and reads its whole body: at most @max_bytes after decoding, all
+ * of it within @seconds. */
+static void
+send_bounded (FlSyncEngine        *self,
+              SoupMessage         *msg,
+              gsize                max_bytes,
+              guint                seconds,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  ReadData *d = g_new0 (ReadData, 1);
+
+  d->msg = g_object_ref (msg);
+  d->buffer = g_byte_array_new ();
+  d->max_bytes = max_bytes;
+  d->seconds = seconds;
+  d->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      d->outer = g_object_ref (cancellable);
+      d->outer_handler = g_cancellable_connect (cancellable, G_CALLBACK (g_cancellable_cancel),
+                                                g_object_ref (d->cancellable), g_object_unref);
+    }
+  d->deadline = g_timeout_source_new_seconds (seconds);
+  g_source_set_callback (d->deadline, read_deadline_cb, d, NULL);
+  g_source_attach (d->deadline, g_main_context_get_thread_default ());
+
+  g_task_set_source_tag (task, send_bounded);
+  g_task_set_task_data (task, d, read_data_free);
+
+  soup_session_send_async (get_session (self), msg, G_PRIORITY_DEFAULT, d->cancellable,
+                           read_sent_cb, task);
+}
+
+/* The body, or NULL with @error set; *@out_msg (borrowed from @result) is the message. */
+static GBytes *
+send_bounded_finish (GAsyncResult  *result,
+                     SoupMessage  **out_msg,
+                     GError       **error)
+{
+  ReadData *d = g_task_get_task_data (G_TASK (result));
+
+  if (out_msg != NULL)
+    *out_msg = d->msg;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* Sends a request that is not a long poll; @callback gets @task back. */
 static void
 send_short (FlSyncEngine        *self,
@@ -297,8 +584,8 @@ send_short (FlSyncEngine        *self,
             GTask               *task)
 {
   g_object_set (get_session (self), "timeout", self->timeout, NULL);
-  soup_session_send_and_read_async (get_session (self), msg, G_PRIORITY_DEFAULT, cancellable,
-                                    callback, task);
+  send_bounded (self, msg, MAX_SHORT_RESPONSE_BYTES, self->timeout * REQUEST_DEADLINE_FACTOR,
+                cancellable, callback, task);
 }
 
 /* The message of an error body, or a sentence for the status. */
@@ -348,7 +635,8 @@ check_response (SoupMessage  *msg,
 
   if (transport_error != NULL)
     {
-      if (g_error_matches (transport_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (g_error_matches (transport_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          transport_error->domain == FL_SYNC_ERROR)
         {
           g_propagate_error (error, g_error_copy (transport_error));
           return FALSE;
@@ -440,16 +728,17 @@ prepare_thread (GTask        *task,
   if (self->token == NULL)
     {
       FlCredentialsBackend backend;
-      char *token = fl_credentials_lookup_token (server_url, fl_store_get_username (store),
-                                                 &backend, NULL);
-      if (token == NULL)
+      g_autofree char *token = fl_credentials_lookup_token (server_url,
+                                                            fl_store_get_username (store),
+                                                            &backend, NULL);
+      if (!fl_credentials_token_is_valid (token))
         {
           g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_UNAUTHORIZED,
                                    _("Not logged in to %s; please log in"), server_url);
           return;
         }
       /* The main thread reads the token only after this task returned. */
-      self->token = token;
+      self->token = g_steal_pointer (&token);
       self->backend = backend;
     }
 
@@ -460,6 +749,11 @@ prepare_thread (GTask        *task,
     }
 
   data->n_sent = ops->len;
+  data->cursor_sent = _fl_store_get_cursor (store);
+  g_clear_pointer (&data->sent_ids, g_hash_table_unref);
+  data->sent_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < ops->len; i++)
+    g_hash_table_add (data->sent_ids, g_strdup (((FlOp *) g_ptr_array_index (ops, i))->op_id));
   /* A long poll only while nothing waits to be pushed. */
   data->long_polling = data->long_polling && ops->len == 0;
 
@@ -549,6 +843,33 @@ apply_thread (GTask        *task,
       return;
     }
 
+  /* What moved: the ops of this round that are no longer pending, what came in. */
+  if (data->sent_ids != NULL && g_hash_table_size (data->sent_ids) > 0)
+    {
+      g_autoptr(GPtrArray) still = fl_store_list_pending_ops (store, MAX_OPS_PER_REQUEST, NULL);
+      guint n_still = 0;
+
+      for (guint i = 0; still != NULL && i < still->len; i++)
+        if (g_hash_table_contains (data->sent_ids, ((FlOp *) g_ptr_array_index (still, i))->op_id))
+          n_still++;
+      data->acknowledged = g_hash_table_size (data->sent_ids) - n_still;
+    }
+  {
+    JsonNode *changes = json_object_get_member (obj, "changes");
+    JsonObject *delta = changes && JSON_NODE_HOLDS_OBJECT (changes) ? json_node_get_object (changes)
+                                                                   : NULL;
+    const char * const kinds[] = { "tickets", "events", "checklists" };
+
+    for (guint i = 0; delta != NULL && i < G_N_ELEMENTS (kinds); i++)
+      {
+        JsonNode *array = json_object_get_member (delta, kinds[i]);
+
+        if (array != NULL && JSON_NODE_HOLDS_ARRAY (array))
+          data->received += json_array_get_length (json_node_get_array (array));
+      }
+  }
+  data->cursor = _fl_store_get_cursor (store);
+
   data->more = json_object_get_boolean_member_with_default (obj, "more", FALSE);
 
   presence = json_object_get_member (obj, "presence");
@@ -630,7 +951,57 @@ apply_done_cb (GObject      *source,
 
   data->rounds++;
   if (data->long_polling)
-    data->long_polled = TRUE;
+    {
+      gboolean fast = applied->received == 0 &&
+                      g_get_monotonic_time () - data->poll_started < G_USEC_PER_SEC;
+
+      data->long_polled = TRUE;
+      self->fast_polls = fast ? self->fast_polls + 1 : 0;
+    }
+
+  if (applied->reset)
+    {
+      if (++data->resets > MAX_RESETS)
+        {
+          g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
+                                   _("The server asks to start over again and again; "
+                                     "the sync stopped"));
+          return;
+        }
+    }
+  else if (applied->more || data->n_sent > 0)
+    {
+      /* Going on makes sense only while something moves: ops acknowledged, or
+       * new changes behind a cursor that advances. */
+      gboolean progress = applied->acknowledged > 0 ||
+                          (applied->received > 0 && applied->cursor > data->cursor_sent);
+
+      data->idle_rounds = progress ? 0 : data->idle_rounds + 1;
+      if (data->idle_rounds >= MAX_IDLE_ROUNDS)
+        {
+          if (data->n_sent > 0 && applied->acknowledged == 0)
+            g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
+                                     _("The server does not acknowledge the changes sent to it; "
+                                       "the sync stopped (they are kept)"));
+          else
+            g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
+                                     _("The server says there is more but sends nothing new; "
+                                       "the sync stopped"));
+          return;
+        }
+    }
+
+  if ((applied->more || data->n_sent > 0) &&
+      (data->rounds >= MAX_SYNC_ROUNDS ||
+       g_get_monotonic_time () - data->started > (gint64) MAX_SYNC_SECONDS * G_USEC_PER_SEC))
+    {
+      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
+                               _("The sync stopped after %u rounds and %u seconds; "
+                                 "the next sync goes on from here"),
+                               data->rounds,
+                               (guint) ((g_get_monotonic_time () - data->started) / G_USEC_PER_SEC));
+      return;
+    }
 
   /* More to pull, or ops were pushed (the outbox may hold more): go on. */
   if (applied->more || data->n_sent > 0)
@@ -660,7 +1031,7 @@ post_done_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   FlSyncEngine *self = g_task_get_source_object (task);
   SyncData *data = g_task_get_task_data (task);
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  SoupMessage *msg = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) transport_error = NULL;
   g_autoptr(GError) error = NULL;
@@ -668,7 +1039,7 @@ post_done_cb (GObject      *source,
   GCancellable *cancellable;
   ApplyData *applied;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &transport_error);
+  body = send_bounded_finish (result, &msg, &transport_error);
 
   if (data->cancel_handler != 0)
     {
@@ -699,6 +1070,7 @@ post_done_cb (GObject      *source,
 
   applied = g_new0 (ApplyData, 1);
   applied->response = g_steal_pointer (&body);
+  applied->sent_ids = data->sent_ids ? g_hash_table_ref (data->sent_ids) : NULL;
 
   cancellable = g_task_get_cancellable (task);
   apply = g_task_new (self, cancellable, apply_done_cb, g_steal_pointer (&task));
@@ -744,6 +1116,7 @@ prepare_done_cb (GObject      *source,
   cancellable = g_task_get_cancellable (task);
   if (data->long_polling)
     {
+      data->poll_started = g_get_monotonic_time ();
       g_clear_object (&data->poll_cancellable);
       data->poll_cancellable = g_cancellable_new ();
       g_set_object (&self->poll_cancellable, data->poll_cancellable);
@@ -757,8 +1130,9 @@ prepare_done_cb (GObject      *source,
       cancellable = data->poll_cancellable;
     }
 
-  soup_session_send_and_read_async (get_session (self), msg, G_PRIORITY_DEFAULT, cancellable,
-                                    post_done_cb, g_steal_pointer (&task));
+  send_bounded (self, msg, MAX_RESPONSE_BYTES,
+                self->timeout * REQUEST_DEADLINE_FACTOR + (data->long_polling ? data->wait : 0),
+                cancellable, post_done_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -818,6 +1192,16 @@ run_done_cb (GObject      *source,
   if (fl_sync_engine_sync_finish (self, result, &error) ||
       g_error_matches (error, FL_SYNC_ERROR, FL_SYNC_ERROR_CONFLICTS))
     {
+      /* A server that answers every long poll at once with nothing would
+       * have us poll as fast as it answers: back off from it too. */
+      if (self->fast_polls >= MAX_IDLE_ROUNDS)
+        {
+          if (self->running)
+            schedule_retry (self);
+          g_object_unref (self);
+          return;
+        }
+
       self->attempts = 0;
       if (self->running)
         {
@@ -1121,6 +1505,15 @@ fl_sync_engine_set_ca_file (FlSyncEngine *self,
 }
 
 void
+fl_sync_engine_set_allow_insecure (FlSyncEngine *self,
+                                   gboolean      allow_insecure)
+{
+  g_return_if_fail (FL_IS_SYNC_ENGINE (self));
+
+  self->allow_insecure = !!allow_insecure;
+}
+
+void
 fl_sync_engine_set_timeout (FlSyncEngine *self,
                             guint         seconds)
 {
@@ -1213,7 +1606,7 @@ login_done_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   FlSyncEngine *self = g_task_get_source_object (task);
   LoginData *data = g_task_get_task_data (task);
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  SoupMessage *msg = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) transport_error = NULL;
   g_autoptr(GError) error = NULL;
@@ -1225,7 +1618,7 @@ login_done_cb (GObject      *source,
   const char *token;
   const char *role;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &transport_error);
+  body = send_bounded_finish (result, &msg, &transport_error);
 
   if (transport_error == NULL && soup_message_get_status (msg) == SOUP_STATUS_UNAUTHORIZED)
     {
@@ -1257,7 +1650,15 @@ login_done_cb (GObject      *source,
          ? json_object_get_object_member (obj, "user") : NULL;
   role = user ? json_object_get_string_member_with_default (user, "role", NULL) : NULL;
 
-  if (!fl_text_is_valid (token, 16, 512) || user == NULL ||
+  if (token != NULL && !fl_credentials_token_is_valid (token))
+    {
+      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
+                               _("The server sent a login token that is not valid "
+                                 "(%d to %d letters, digits or ._~+/=-); it is not kept"),
+                               FL_CREDENTIALS_TOKEN_MIN, FL_CREDENTIALS_TOKEN_MAX);
+      return;
+    }
+  if (token == NULL || user == NULL ||
       !fl_role_from_string (role, &data->role))
     {
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
@@ -1303,7 +1704,8 @@ fl_sync_engine_login_async (FlSyncEngine        *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, fl_sync_engine_login_async);
 
-  if (!(url = normalize_url (server_url, &error)))
+  if (!fl_sync_check_server_url (server_url, self->allow_insecure, &error) ||
+      !(url = normalize_url (server_url, &error)))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -1380,7 +1782,7 @@ logout_done_cb (GObject      *source,
   g_autoptr(GBytes) body = NULL;
 
   /* Best effort: even unreachable, the token is forgotten here. */
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  body = send_bounded_finish (result, NULL, NULL);
 
   g_clear_pointer (&self->token, g_free);
   set_state (self, FL_SYNC_STATE_UNAUTHORIZED);
@@ -1451,6 +1853,8 @@ token_lookup_thread (GTask        *task,
 
   data->token = fl_credentials_lookup_token (data->server_url, data->username,
                                              &data->backend, &error);
+  if (data->token != NULL && !fl_credentials_token_is_valid (data->token))
+    g_clear_pointer (&data->token, g_free);
   if (data->token == NULL && self->token == NULL)
     {
       g_clear_error (&error);
@@ -1469,14 +1873,14 @@ publish_done_cb (GObject      *source,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  SoupMessage *msg = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) transport_error = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = NULL;
   gint64 version;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &transport_error);
+  body = send_bounded_finish (result, &msg, &transport_error);
 
   if (!check_response (msg, body, transport_error, &error) ||
       !(root = parse_json_object (body, &error)))
@@ -1660,6 +2064,7 @@ fl_sync_engine_sync_async (FlSyncEngine        *self,
 
   data = g_new0 (SyncData, 1);
   data->wait = MIN (wait, 30);
+  data->started = g_get_monotonic_time ();
 
   if (self->state != FL_SYNC_STATE_IDLE && self->state != FL_SYNC_STATE_SYNCING)
     set_state (self, FL_SYNC_STATE_CONNECTING);

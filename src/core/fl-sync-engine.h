@@ -23,9 +23,17 @@ typedef enum
   FL_SYNC_ERROR_CONFLICTS,       /* finished, but conflicts are waiting: the CLI's exit 4 */
   FL_SYNC_ERROR_FORBIDDEN,       /* 403 */
   FL_SYNC_ERROR_INVALID,         /* 4xx other than the above */
+  FL_SYNC_ERROR_INSECURE,        /* plain http:// to a host that is not this machine */
 } FlSyncError;
 
 GQuark fl_sync_error_quark (void);
+
+/* Whether @url may be given a password: a valid http:// or https:// address,
+ * and plain http:// only to this machine (127.0.0.0/8, ::1, localhost) unless
+ * @allow_insecure. Makes no network I/O. */
+gboolean      fl_sync_check_server_url         (const char           *url,
+                                                gboolean              allow_insecure,
+                                                GError              **error);
 
 typedef enum
 {
@@ -64,6 +72,9 @@ FlCredentialsBackend fl_sync_engine_get_credentials_backend (FlSyncEngine *self)
 /* A file of CA certificates to trust for HTTPS, besides the system's. */
 void          fl_sync_engine_set_ca_file       (FlSyncEngine         *self,
                                                 const char           *ca_file);
+/* Whether a login may use plain http:// to another host (default: no). */
+void          fl_sync_engine_set_allow_insecure (FlSyncEngine        *self,
+                                                 gboolean             allow_insecure);
 /* Seconds to wait for an answer beyond a long poll's own wait (default 15). */
 void          fl_sync_engine_set_timeout       (FlSyncEngine         *self,
                                                 guint                 seconds);

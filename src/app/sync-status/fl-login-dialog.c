@@ -63,6 +63,34 @@ static void
 on_login_cb (FlLoginDialog *self)
 {
   FlSyncEngine *engine = fl_context_get_sync_engine (self->context);
+  GSettings *settings = fl_context_get_settings (self->context);
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean allow_insecure = FALSE;
+
+  if (settings != NULL)
+    {
+      g_object_get (settings, "settings-schema", &schema, NULL);
+      if (schema != NULL && g_settings_schema_has_key (schema, "allow-insecure-http"))
+        allow_insecure = g_settings_get_boolean (settings, "allow-insecure-http");
+    }
+
+  /* Refused here, before anything goes out; what was typed stays. */
+  if (!fl_sync_check_server_url (gtk_editable_get_text (GTK_EDITABLE (self->server_row)),
+                                 allow_insecure, &error))
+    {
+      if (g_error_matches (error, FL_SYNC_ERROR, FL_SYNC_ERROR_INSECURE))
+        {
+          g_autofree char *text = g_strdup_printf ("%s %s", error->message,
+                                                   _("(To allow it anyway, turn on the "
+                                                     "“allow-insecure-http” setting.)"));
+          gtk_label_set_label (self->message, text);
+        }
+      else
+        gtk_label_set_label (self->message, error->message);
+      return;
+    }
+  fl_sync_engine_set_allow_insecure (engine, allow_insecure);
 
   gtk_label_set_label (self->message, _("Logging in…"));
   gtk_widget_set_sensitive (self->login_button, FALSE);
