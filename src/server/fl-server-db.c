@@ -83,7 +83,9 @@ static const char migrate_1_to_2[] =
   "  ORDER BY created_at, username;"
   TOKENS_TABLE ("tokens_v2")
   "INSERT INTO tokens_v2 (hash, user_id, created_at, last_used)"
-  "  SELECT t.hash, u.id, t.created_at, t.created_at FROM tokens t"
+  /* Schema 1 did not record uses: a token counts as used at the upgrade. */
+  "  SELECT t.hash, u.id, t.created_at, CAST (strftime ('%s', 'now') AS INTEGER) * 1000"
+  "  FROM tokens t"
   "  JOIN users_v2 u ON u.username = t.username;"
   "DROP TABLE tokens;"
   "DROP TABLE users;"
