@@ -11,6 +11,7 @@
 
 #include "fl-conflicts-dialog.h"
 #include "fl-login-dialog.h"
+#include "fl-password-dialog.h"
 #include "fl-sync-indicator.h"
 #include "fl-ticket-detail.h"
 #include "fl-ticket-list.h"
@@ -393,6 +394,45 @@ logout_action (GtkWidget  *widget,
 }
 
 static void
+change_password_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+
+  gtk_window_present (GTK_WINDOW (fl_password_dialog_new (GTK_WINDOW (self), self->context)));
+}
+
+static void
+logout_everywhere_done_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(FlWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *dialog;
+
+  if (fl_sync_engine_logout_everywhere_finish (FL_SYNC_ENGINE (source), result, &error))
+    return;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Could Not Log Out Everywhere"),
+                                   error->message);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+logout_everywhere_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+
+  fl_sync_engine_logout_everywhere_async (fl_context_get_sync_engine (self->context), NULL,
+                                          logout_everywhere_done_cb, g_object_ref (self));
+}
+
+static void
 preferences_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *param)
@@ -697,6 +737,9 @@ fl_window_class_init (FlWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-conflicts", NULL, show_conflicts_action);
   gtk_widget_class_install_action (widget_class, "win.login", NULL, login_action);
   gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_action);
+  gtk_widget_class_install_action (widget_class, "win.change-password", NULL, change_password_action);
+  gtk_widget_class_install_action (widget_class, "win.logout-everywhere", NULL,
+                                   logout_everywhere_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
   gtk_widget_class_install_action (widget_class, "win.claim", NULL, forward_to_detail_action);
   gtk_widget_class_install_action (widget_class, "win.resolve", NULL, forward_to_detail_action);

@@ -504,9 +504,18 @@ waiter_clear (Waiter *waiter)
   g_clear_object (&waiter->result);
 }
 
+static char *read_secret_line (const char *prompt);
+
 /* The first line of stdin, without echo when it is a terminal. */
 static char *
 read_password (void)
+{
+  return read_secret_line (_("Password: "));
+}
+
+/* The next line of stdin; on a terminal after @prompt, without echo. */
+static char *
+read_secret_line (const char *prompt)
 {
   g_autoptr(GString) line = g_string_new (NULL);
   struct termios saved, quiet;
@@ -515,7 +524,7 @@ read_password (void)
 
   if (isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0)
     {
-      g_printerr ("%s", _("Password: "));
+      g_printerr ("%s", prompt);
       quiet = saved;
       quiet.c_lflag &= ~(tcflag_t) ECHO;
       restore = tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
@@ -787,6 +796,63 @@ cmd_checklist_publish (FlCli   *cli,
            json_object_get_string_member_with_default (json_node_get_object (root), "id", ""),
            version_text);
   return FL_CLI_EXIT_OK;
+}
+
+/* passwd: the current and the new password, one line each on stdin */
+static int
+cmd_passwd (FlCli   *cli,
+            CliArgs *args)
+{
+  g_autoptr(FlSyncEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_password = NULL;
+  g_autofree char *new_password = NULL;
+  Waiter waiter = { 0 };
+  int status = FL_CLI_EXIT_OK;
+  gboolean ok;
+
+  old_password = read_secret_line (_("Current password: "));
+  new_password = read_secret_line (_("New password: "));
+  if (isatty (STDIN_FILENO))
+    {
+      g_autofree char *repeated = read_secret_line (_("Repeat the new password: "));
+
+      if (g_strcmp0 (repeated, new_password) != 0)
+        status = usage_error (_("the new passwords do not match"));
+      memset (repeated, 0, strlen (repeated));
+    }
+
+  if (status == FL_CLI_EXIT_OK && (*old_password == '\0' || *new_password == '\0'))
+    status = usage_error (_("the current and the new password (first two lines of stdin) "
+                            "must not be empty"));
+  else if (status == FL_CLI_EXIT_OK &&
+           (!g_utf8_validate (old_password, -1, NULL) || !g_utf8_validate (new_password, -1, NULL)))
+    status = usage_error (_("the password is not valid UTF-8"));
+  else if (status == FL_CLI_EXIT_OK && g_utf8_strlen (new_password, -1) < FL_SYNC_MIN_PASSWORD)
+    status = usage_error (_("the new password must have at least %d characters"),
+                          FL_SYNC_MIN_PASSWORD);
+
+  if (status == FL_CLI_EXIT_OK && !open_store (cli, &error))
+    status = fail_with_error (error);
+
+  if (status == FL_CLI_EXIT_OK)
+    {
+      engine = fl_sync_engine_new (cli->store);
+      waiter.loop = g_main_loop_new (NULL, FALSE);
+      fl_sync_engine_change_password_async (engine, old_password, new_password, NULL,
+                                            on_async_done_cb, &waiter);
+      waiter_run (&waiter);
+      ok = fl_sync_engine_change_password_finish (engine, waiter.result, &error);
+      waiter_clear (&waiter);
+      if (!ok)
+        status = fail_with_error (error);
+      else
+        g_print ("%s\n", _("Password changed; your other sessions are logged out"));
+    }
+
+  memset (old_password, 0, strlen (old_password));
+  memset (new_password, 0, strlen (new_password));
+  return status;
 }
 
 /* -------------------------------------------------------------------------- */
@@ -1385,6 +1451,8 @@ static const CliCommand commands[] = {
     resolve_conflict_options, cmd_resolve_conflict },
   { "checklist list", N_("[--json]"), 0, 0, json_options, cmd_checklist_list },
   { "checklist publish", N_("FILE"), 1, 1, no_options, cmd_checklist_publish },
+  { "passwd", N_("  (current and new password: first two lines of stdin)"), 0, 0, no_options,
+    cmd_passwd },
 };
 
 static void

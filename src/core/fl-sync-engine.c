@@ -2000,6 +2000,266 @@ fl_sync_engine_publish_checklist_finish (FlSyncEngine  *self,
 }
 
 /* -------------------------------------------------------------------------- */
+/* The account: a new password, logging out everywhere                          */
+
+static void
+wipe_text (gpointer text)
+{
+  if (text != NULL)
+    {
+      memset (text, 0, strlen (text));
+      g_free (text);
+    }
+}
+
+/* After the token lookup: sends @method @path with the task's "body" (nullable). */
+static void
+send_account_request (FlSyncEngine        *self,
+                      GTask               *task,
+                      GAsyncResult        *lookup_result,
+                      const char          *method,
+                      const char          *path,
+                      GAsyncReadyCallback  done_cb)
+{
+  LoginData *data = g_task_get_task_data (task);
+  GBytes *body = g_object_get_data (G_OBJECT (task), "body");
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (lookup_result), &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  if (data->token != NULL)
+    {
+      g_free (self->token);
+      self->token = g_strdup (data->token);
+    }
+
+  msg = new_message (self, method, data->server_url, path, body);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
+                               _("“%s” is not a server address"), data->server_url);
+      g_object_unref (task);
+      return;
+    }
+
+  send_short (self, msg, g_task_get_cancellable (task), done_cb, task);
+}
+
+/* Starts the token lookup for an account request; FALSE (and @task answered) without a server. */
+static gboolean
+start_account_request (FlSyncEngine        *self,
+                       GTask               *task,
+                       GAsyncReadyCallback  ready_cb)
+{
+  g_autoptr(GTask) lookup = NULL;
+  LoginData *data = g_new0 (LoginData, 1);
+
+  data->server_url = fl_store_dup_state (self->store, "server_url");
+  data->username = g_strdup (fl_store_get_username (self->store));
+  g_task_set_task_data (task, data, login_data_free);
+
+  if (data->server_url == NULL || data->username == NULL)
+    {
+      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
+                               _("No server yet: log in first"));
+      return FALSE;
+    }
+
+  lookup = g_task_new (self, g_task_get_cancellable (task), ready_cb, g_object_ref (task));
+  g_task_set_task_data (lookup, data, NULL);
+  g_task_run_in_thread (lookup, token_lookup_thread);
+  return TRUE;
+}
+
+static void
+change_password_done_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SoupMessage *msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) transport_error = NULL;
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+  guint status;
+
+  body = send_bounded_finish (result, &msg, &transport_error);
+
+  if (transport_error == NULL)
+    {
+      status = soup_message_get_status (msg);
+      headers = soup_message_get_response_headers (msg);
+
+      /* A 401 without a Bearer challenge is about the password, not the token. */
+      if (status == SOUP_STATUS_UNAUTHORIZED &&
+          soup_message_headers_get_one (headers, "WWW-Authenticate") == NULL)
+        {
+          g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
+                                   _("The current password is wrong"));
+          return;
+        }
+      if (status == SOUP_STATUS_UNPROCESSABLE_ENTITY)
+        {
+          g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
+                                   _("The new password must have at least 8 characters"));
+          return;
+        }
+      if (status == 429)
+        {
+          const char *retry = soup_message_headers_get_one (headers, "Retry-After");
+
+          g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
+                                   _("Too many failed attempts; try again in %s seconds"),
+                                   retry ? retry : "60");
+          return;
+        }
+    }
+
+  if (!check_response (msg, body, transport_error, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+change_password_ready_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  send_account_request (FL_SYNC_ENGINE (source), user_data, result, "POST",
+                        "/api/v1/me/password", change_password_done_cb);
+}
+
+void
+fl_sync_engine_change_password_async (FlSyncEngine        *self,
+                                      const char          *old_password,
+                                      const char          *new_password,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  char *text;
+
+  g_return_if_fail (FL_IS_SYNC_ENGINE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fl_sync_engine_change_password_async);
+
+  if (!fl_text_is_valid (old_password, 1, 4096) || !fl_text_is_valid (new_password, 1, 4096))
+    {
+      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
+                               _("The current and the new password are required"));
+      return;
+    }
+  if (g_utf8_strlen (new_password, -1) < FL_SYNC_MIN_PASSWORD)
+    {
+      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
+                               _("The new password must have at least 8 characters"));
+      return;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "old_password");
+  json_builder_add_string_value (builder, old_password);
+  json_builder_set_member_name (builder, "new_password");
+  json_builder_add_string_value (builder, new_password);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  text = json_to_string (root, FALSE);
+  g_object_set_data_full (G_OBJECT (task), "body",
+                          g_bytes_new_with_free_func (text, strlen (text), wipe_text, text),
+                          (GDestroyNotify) g_bytes_unref);
+
+  start_account_request (self, task, change_password_ready_cb);
+}
+
+gboolean
+fl_sync_engine_change_password_finish (FlSyncEngine  *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (FL_IS_SYNC_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+logout_everywhere_done_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FlSyncEngine *self = g_task_get_source_object (task);
+  SoupMessage *msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) transport_error = NULL;
+  g_autoptr(GError) error = NULL;
+
+  body = send_bounded_finish (result, &msg, &transport_error);
+
+  /* Unlike a logout, this must reach the server: otherwise nothing is revoked and the
+   * login here stays, so that it can be tried again. */
+  if (!check_response (msg, body, transport_error, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  fl_sync_engine_stop (self);
+  g_clear_pointer (&self->token, g_free);
+  set_state (self, FL_SYNC_STATE_UNAUTHORIZED);
+  g_task_run_in_thread (task, logout_clear_thread);
+}
+
+static void
+logout_everywhere_ready_cb (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  send_account_request (FL_SYNC_ENGINE (source), user_data, result, "DELETE",
+                        "/api/v1/sessions", logout_everywhere_done_cb);
+}
+
+void
+fl_sync_engine_logout_everywhere_async (FlSyncEngine        *self,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FL_IS_SYNC_ENGINE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fl_sync_engine_logout_everywhere_async);
+  start_account_request (self, task, logout_everywhere_ready_cb);
+}
+
+gboolean
+fl_sync_engine_logout_everywhere_finish (FlSyncEngine  *self,
+                                         GAsyncResult  *result,
+                                         GError       **error)
+{
+  g_return_val_if_fail (FL_IS_SYNC_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* -------------------------------------------------------------------------- */
 /* Syncing                                                                      */
 
 static void

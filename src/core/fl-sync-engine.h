@@ -100,6 +100,28 @@ gboolean      fl_sync_engine_logout_finish     (FlSyncEngine         *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
 
+/* POST /api/v1/me/password; the server logs out the user's other sessions, this one stays.
+ * A wrong @old_password and a too short @new_password are FL_SYNC_ERROR_INVALID. */
+#define FL_SYNC_MIN_PASSWORD 8
+void          fl_sync_engine_change_password_async  (FlSyncEngine        *self,
+                                                     const char          *old_password,
+                                                     const char          *new_password,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+gboolean      fl_sync_engine_change_password_finish (FlSyncEngine        *self,
+                                                     GAsyncResult        *result,
+                                                     GError             **error);
+/* DELETE /api/v1/sessions: revokes every token of the user, this one too, then forgets
+ * it like a logout. Unlike a logout it fails when the server cannot be reached. */
+void          fl_sync_engine_logout_everywhere_async  (FlSyncEngine        *self,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean      fl_sync_engine_logout_everywhere_finish (FlSyncEngine        *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+
 /* PUT /api/v1/checklists/{id} with @definition (a CHECKLIST JSON object); role lead.
  * On success the checklist, with the version the server gave it, is in the store. */
 void          fl_sync_engine_publish_checklist_async  (FlSyncEngine        *self,

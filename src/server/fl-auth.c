@@ -15,8 +15,11 @@
 
 struct _FlAuthLimiter
 {
-  /* username → GArray of gint64 failure times (seconds) */
-  GHashTable *failures;
+  /* "u:NAME" or "a:ADDRESS" → Bucket */
+  GHashTable *buckets;
+  guint       max_per_user;
+  guint       max_per_address;
+  gint64      window;
 };
 
 static char *dummy_hash;
@@ -110,14 +113,40 @@ fl_auth_equal (const char *a,
 
 /* -------------------------------------------------------------------------- */
 
+typedef struct
+{
+  GArray *times;                /* gint64 failure times (seconds), oldest first */
+  guint   pending;              /* attempts begun and not yet ended */
+} Bucket;
+
+static void
+bucket_free (gpointer data)
+{
+  Bucket *bucket = data;
+
+  g_array_unref (bucket->times);
+  g_free (bucket);
+}
+
 FlAuthLimiter *
-fl_auth_limiter_new (void)
+fl_auth_limiter_new_full (guint  max_per_user,
+                          guint  max_per_address,
+                          gint64 window_s)
 {
   FlAuthLimiter *self = g_new0 (FlAuthLimiter, 1);
 
-  self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify) g_array_unref);
+  self->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, bucket_free);
+  self->max_per_user = MAX (max_per_user, 1);
+  self->max_per_address = MAX (max_per_address, 1);
+  self->window = MAX (window_s, 1);
   return self;
+}
+
+FlAuthLimiter *
+fl_auth_limiter_new (void)
+{
+  return fl_auth_limiter_new_full (FL_AUTH_MAX_FAILURES, FL_AUTH_MAX_ADDRESS_FAILURES,
+                                   FL_AUTH_WINDOW_SECONDS);
 }
 
 void
@@ -125,30 +154,102 @@ fl_auth_limiter_free (FlAuthLimiter *self)
 {
   if (self == NULL)
     return;
-  g_hash_table_unref (self->failures);
+  g_hash_table_unref (self->buckets);
   g_free (self);
 }
 
-static GArray *
-prune (FlAuthLimiter *self,
-       const char    *username,
-       gint64         now_s)
+static char *
+bucket_key (char        kind,
+            const char *name)
 {
-  GArray *times = g_hash_table_lookup (self->failures, username);
+  return g_strdup_printf ("%c:%s", kind, name);
+}
 
-  if (times == NULL)
+/* The bucket of @key without failures older than the window; NULL when there is none. */
+static Bucket *
+lookup (FlAuthLimiter *self,
+        const char    *key,
+        gint64         now_s)
+{
+  Bucket *bucket = g_hash_table_lookup (self->buckets, key);
+
+  if (bucket == NULL)
     return NULL;
 
-  while (times->len > 0 &&
-         g_array_index (times, gint64, 0) <= now_s - FL_AUTH_WINDOW_SECONDS)
-    g_array_remove_index (times, 0);
+  while (bucket->times->len > 0 &&
+         g_array_index (bucket->times, gint64, 0) <= now_s - self->window)
+    g_array_remove_index (bucket->times, 0);
 
-  if (times->len == 0)
+  if (bucket->times->len == 0 && bucket->pending == 0)
     {
-      g_hash_table_remove (self->failures, username);
+      g_hash_table_remove (self->buckets, key);
       return NULL;
     }
-  return times;
+  return bucket;
+}
+
+static Bucket *
+lookup_or_add (FlAuthLimiter *self,
+               const char    *key,
+               gint64         now_s)
+{
+  Bucket *bucket = lookup (self, key, now_s);
+
+  if (bucket == NULL)
+    {
+      /* Bound the memory an attacker can make us use with random names. Buckets with
+       * attempts under way stay, so that every begin still finds its end. */
+      if (g_hash_table_size (self->buckets) > 100000)
+        {
+          GHashTableIter iter;
+          gpointer value;
+
+          g_hash_table_iter_init (&iter, self->buckets);
+          while (g_hash_table_iter_next (&iter, NULL, &value))
+            if (((Bucket *) value)->pending == 0)
+              g_hash_table_iter_remove (&iter);
+        }
+      bucket = g_new0 (Bucket, 1);
+      bucket->times = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_hash_table_insert (self->buckets, g_strdup (key), bucket);
+    }
+  return bucket;
+}
+
+/* Seconds until @bucket is below @max again, counting attempts under way as failures
+ * at @now_s; 0 when it is below already. */
+static gint64
+bucket_wait (FlAuthLimiter *self,
+             Bucket        *bucket,
+             guint          max,
+             gint64         now_s)
+{
+  guint used;
+  guint oldest;
+
+  if (bucket == NULL)
+    return 0;
+
+  used = bucket->times->len + bucket->pending;
+  if (used < max)
+    return 0;
+
+  /* The attempt that has to leave the window before one more may start. */
+  oldest = used - max;
+  if (oldest < bucket->times->len)
+    return MAX (g_array_index (bucket->times, gint64, oldest) + self->window - now_s, 1);
+  return self->window;
+}
+
+static void
+bucket_add_failure (FlAuthLimiter *self,
+                    Bucket        *bucket,
+                    guint          max,
+                    gint64         now_s)
+{
+  g_array_append_val (bucket->times, now_s);
+  if (bucket->times->len > 2 * max)
+    g_array_remove_index (bucket->times, 0);
 }
 
 gint64
@@ -156,19 +257,13 @@ fl_auth_limiter_check (FlAuthLimiter *self,
                        const char    *username,
                        gint64         now_s)
 {
-  GArray *times;
-  gint64 wait;
+  g_autofree char *key = NULL;
 
   g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (username != NULL, 0);
 
-  times = prune (self, username, now_s);
-  if (times == NULL || times->len < FL_AUTH_MAX_FAILURES)
-    return 0;
-
-  /* Blocked until the oldest failure that keeps the count at the limit leaves the window. */
-  wait = g_array_index (times, gint64, times->len - FL_AUTH_MAX_FAILURES)
-         + FL_AUTH_WINDOW_SECONDS - now_s;
-  return MAX (wait, 1);
+  key = bucket_key ('u', username);
+  return bucket_wait (self, lookup (self, key, now_s), self->max_per_user, now_s);
 }
 
 void
@@ -176,20 +271,79 @@ fl_auth_limiter_failure (FlAuthLimiter *self,
                          const char    *username,
                          gint64         now_s)
 {
-  GArray *times;
+  g_autofree char *key = NULL;
 
   g_return_if_fail (self != NULL);
+  g_return_if_fail (username != NULL);
 
-  times = prune (self, username, now_s);
-  if (times == NULL)
+  key = bucket_key ('u', username);
+  bucket_add_failure (self, lookup_or_add (self, key, now_s), self->max_per_user, now_s);
+}
+
+gint64
+fl_auth_limiter_begin (FlAuthLimiter *self,
+                       const char    *username,
+                       const char    *address,
+                       gint64         now_s)
+{
+  g_autofree char *user_key = NULL;
+  g_autofree char *address_key = NULL;
+  gint64 wait;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (username != NULL, 0);
+
+  user_key = bucket_key ('u', username);
+  wait = bucket_wait (self, lookup (self, user_key, now_s), self->max_per_user, now_s);
+  if (address != NULL)
     {
-      /* Bound the memory an attacker can make us use with random names. */
-      if (g_hash_table_size (self->failures) > 100000)
-        g_hash_table_remove_all (self->failures);
-      times = g_array_new (FALSE, FALSE, sizeof (gint64));
-      g_hash_table_insert (self->failures, g_strdup (username), times);
+      address_key = bucket_key ('a', address);
+      wait = MAX (wait, bucket_wait (self, lookup (self, address_key, now_s),
+                                     self->max_per_address, now_s));
     }
-  g_array_append_val (times, now_s);
-  if (times->len > 2 * FL_AUTH_MAX_FAILURES)
-    g_array_remove_index (times, 0);
+  if (wait > 0)
+    return wait;
+
+  lookup_or_add (self, user_key, now_s)->pending++;
+  if (address_key != NULL)
+    lookup_or_add (self, address_key, now_s)->pending++;
+  return 0;
+}
+
+static void
+end_one (FlAuthLimiter *self,
+         const char    *key,
+         guint          max,
+         gboolean       failed,
+         gint64         now_s)
+{
+  Bucket *bucket = lookup_or_add (self, key, now_s);
+
+  if (bucket->pending > 0)
+    bucket->pending--;
+  if (failed)
+    bucket_add_failure (self, bucket, max, now_s);
+  else
+    lookup (self, key, now_s);   /* drops it when empty */
+}
+
+void
+fl_auth_limiter_end (FlAuthLimiter *self,
+                     const char    *username,
+                     const char    *address,
+                     gboolean       failed,
+                     gint64         now_s)
+{
+  g_autofree char *user_key = NULL;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (username != NULL);
+
+  user_key = bucket_key ('u', username);
+  end_one (self, user_key, self->max_per_user, failed, now_s);
+  if (address != NULL)
+    {
+      g_autofree char *address_key = bucket_key ('a', address);
+      end_one (self, address_key, self->max_per_address, failed, now_s);
+    }
 }

@@ -11,10 +11,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fl-auth.h"
 #include "fl-checklist.h"
@@ -33,19 +36,17 @@ struct _FlServerDb
   FlPolicy        policy;
   GHashTable     *checklists;     /* "id/version" → FlChecklist, parsed once */
   gboolean        in_batch;
+  gint64          token_idle_ms;
 };
+
+/* Schema 2: users have a stable id, and tokens belong to that id (schema 1 kept them by
+ * username, so a user removed and added again got the old tokens back). */
+#define SCHEMA_VERSION 2
 
 static const char schema[] =
   "CREATE TABLE IF NOT EXISTS meta ("
   "  key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-  "INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0), ('schema', 1);"
-  "CREATE TABLE IF NOT EXISTS users ("
-  "  username TEXT PRIMARY KEY, display_name TEXT NOT NULL, role TEXT NOT NULL,"
-  "  password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);"
-  "CREATE TABLE IF NOT EXISTS tokens ("
-  "  hash TEXT PRIMARY KEY,"
-  "  username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,"
-  "  created_at INTEGER NOT NULL);"
+  "INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);"
   "CREATE TABLE IF NOT EXISTS tickets ("
   "  id TEXT PRIMARY KEY, number INTEGER NOT NULL UNIQUE, version INTEGER NOT NULL,"
   "  seq INTEGER NOT NULL, status TEXT NOT NULL, category TEXT NOT NULL, assignee TEXT,"
@@ -67,6 +68,41 @@ static const char schema[] =
   "  id TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (id, version));"
   "INSERT OR IGNORE INTO checklist_versions (id, version, json)"
   "  SELECT id, version, json FROM checklists;";
+
+/* AUTOINCREMENT: an id is never given out twice, even after the newest user was removed. */
+#define USERS_TABLE(name) \
+  "CREATE TABLE " name " (" \
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT NULL UNIQUE," \
+  "  display_name TEXT NOT NULL, role TEXT NOT NULL, password_hash TEXT NOT NULL," \
+  "  created_at INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);"
+#define TOKENS_TABLE(name) \
+  "CREATE TABLE " name " (" \
+  "  hash TEXT PRIMARY KEY," \
+  "  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE," \
+  "  created_at INTEGER NOT NULL, last_used INTEGER NOT NULL);"
+
+static const char users_schema[] =
+  USERS_TABLE ("users")
+  TOKENS_TABLE ("tokens")
+  "CREATE INDEX tokens_user ON tokens (user_id);";
+
+/* From schema 1 (runs with foreign keys off, inside the opening transaction). */
+static const char migrate_1_to_2[] =
+  USERS_TABLE ("users_v2")
+  "INSERT INTO users_v2 (username, display_name, role, password_hash, created_at)"
+  "  SELECT username, display_name, role, password_hash, created_at FROM users"
+  "  ORDER BY created_at, username;"
+  TOKENS_TABLE ("tokens_v2")
+  "INSERT INTO tokens_v2 (hash, user_id, created_at, last_used)"
+  /* Schema 1 did not record uses: a token counts as used at the upgrade. */
+  "  SELECT t.hash, u.id, t.created_at, CAST (strftime ('%s', 'now') AS INTEGER) * 1000"
+  "  FROM tokens t"
+  "  JOIN users_v2 u ON u.username = t.username;"
+  "DROP TABLE tokens;"
+  "DROP TABLE users;"
+  "ALTER TABLE users_v2 RENAME TO users;"
+  "ALTER TABLE tokens_v2 RENAME TO tokens;"
+  "CREATE INDEX tokens_user ON tokens (user_id);";
 
 G_DEFINE_QUARK (fl-server-db-error-quark, fl_server_db_error)
 
@@ -190,11 +226,119 @@ json_object_to_text (JsonObject *obj)
 
 /* -------------------------------------------------------------------------- */
 
+/* Makes @path readable and writable by the owner only, when it exists. */
+static gboolean
+restrict_file (const char  *path,
+               GError     **error)
+{
+  if (g_chmod (path, 0600) != 0 && errno != ENOENT)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot restrict the permissions of %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Creates @path (when missing) with mode 0600 whatever the umask, or makes it 0600. */
+static gboolean
+create_private_file (const char  *path,
+                     gboolean     exclusive,
+                     GError     **error)
+{
+  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : 0), 0600);
+  int saved;
+
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot create %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  if (fchmod (fd, 0600) != 0)
+    {
+      saved = errno;
+      close (fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot restrict the permissions of %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
+static gboolean
+table_exists (FlServerDb *self,
+              const char *name)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  stmt = prepare (self, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, name);
+  return sqlite3_step (stmt) == SQLITE_ROW;
+}
+
+static gint64
+meta_get (FlServerDb *self,
+          const char *key,
+          gint64      fallback)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  stmt = prepare (self, "SELECT value FROM meta WHERE key = ?", NULL);
+  if (stmt == NULL)
+    return fallback;
+  bind_text (stmt, 1, key);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return fallback;
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+/* Inside the opening transaction, with foreign keys off. */
+static gboolean
+upgrade_schema (FlServerDb  *self,
+                GError     **error)
+{
+  gint64 version;
+
+  if (!table_exists (self, "users"))
+    {
+      if (!exec (self, users_schema, error))
+        return FALSE;
+    }
+  else
+    {
+      version = meta_get (self, "schema", 1);
+      if (version > SCHEMA_VERSION)
+        {
+          g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+                       _("The database %s was made by a newer firstline-server (schema %d)"),
+                       self->path, (int) version);
+          return FALSE;
+        }
+      if (version < 2)
+        {
+          g_message ("Upgrading %s from schema %d to %d", self->path, (int) version, SCHEMA_VERSION);
+          if (!exec (self, migrate_1_to_2, error))
+            return FALSE;
+        }
+    }
+
+  return exec (self, "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', "
+                     G_STRINGIFY (SCHEMA_VERSION) ")", error);
+}
+
 FlServerDb *
 fl_server_db_open (const char  *dir,
                    GError     **error)
 {
   g_autoptr(FlServerDb) self = g_new0 (FlServerDb, 1);
+  g_autofree char *wal = NULL;
+  g_autofree char *shm = NULL;
 
   g_return_val_if_fail (dir != NULL, NULL);
 
@@ -209,6 +353,15 @@ fl_server_db_open (const char  *dir,
   self->path = g_build_filename (dir, "firstline.db", NULL);
   self->checklists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->policy = *fl_policy_get_default ();
+  self->token_idle_ms = (gint64) FL_SERVER_DB_TOKEN_IDLE_DAYS * 24 * 3600 * 1000;
+
+  /* Password hashes and every ticket: the owner's only, whatever the umask and the
+   * directory's mode. SQLite gives its -wal and -shm files the mode of this one. */
+  wal = g_strconcat (self->path, "-wal", NULL);
+  shm = g_strconcat (self->path, "-shm", NULL);
+  if (!create_private_file (self->path, FALSE, error) ||
+      !restrict_file (wal, error) || !restrict_file (shm, error))
+    return NULL;
 
   if (sqlite3_open_v2 (self->path, &self->db,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -223,18 +376,26 @@ fl_server_db_open (const char  *dir,
   sqlite3_busy_timeout (self->db, 5000);
   sqlite3_extended_result_codes (self->db, 1);
 
+  /* Foreign keys go on after the schema is current: a migration rebuilds tables. */
   if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
       /* An acknowledged op survives a power loss: every commit reaches the
        * disk. Pushes commit once per request (fl_server_db_begin_batch). */
       !exec (self, "PRAGMA synchronous = FULL", error) ||
       !exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !exec (self, "PRAGMA synchronous = NORMAL", error) ||
+      !exec (self, "PRAGMA foreign_keys = OFF", error) ||
       !exec (self, "BEGIN IMMEDIATE", error) ||
       !exec (self, schema, error) ||
-      !exec (self, "COMMIT", error))
+      !upgrade_schema (self, error) ||
+      !exec (self, "COMMIT", error) ||
+      !exec (self, "PRAGMA foreign_keys = ON", error))
     {
       rollback (self);
       return NULL;
     }
+
+  if (!restrict_file (wal, error) || !restrict_file (shm, error))
+    return NULL;
 
   return g_steal_pointer (&self);
 }
@@ -276,6 +437,10 @@ fl_server_db_backup (FlServerDb  *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (file != NULL, FALSE);
+
+  /* A new file, the owner's only: it holds the password hashes too. */
+  if (!create_private_file (file, TRUE, error))
+    return FALSE;
 
   if (sqlite3_open_v2 (file, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
     {
@@ -329,9 +494,11 @@ fl_server_user_copy (const FlServerUser *user)
   g_return_val_if_fail (user != NULL, NULL);
 
   copy = g_new0 (FlServerUser, 1);
+  copy->id = user->id;
   copy->username = g_strdup (user->username);
   copy->display_name = g_strdup (user->display_name);
   copy->role = user->role;
+  copy->disabled = user->disabled;
   return copy;
 }
 
@@ -361,17 +528,42 @@ fl_server_user_to_json (const FlServerUser *user)
   return json_builder_get_root (builder);
 }
 
+#define USER_COLUMNS "u.id, u.username, u.display_name, u.role, u.disabled"
+
+/* A user from the USER_COLUMNS starting at column @first. */
 static FlServerUser *
 user_from_row (sqlite3_stmt *stmt,
                int           first)
 {
   FlServerUser *user = g_new0 (FlServerUser, 1);
 
-  user->username = g_strdup (column_text (stmt, first));
-  user->display_name = g_strdup (column_text (stmt, first + 1));
-  if (!fl_role_from_string (column_text (stmt, first + 2), &user->role))
+  user->id = sqlite3_column_int64 (stmt, first);
+  user->username = g_strdup (column_text (stmt, first + 1));
+  user->display_name = g_strdup (column_text (stmt, first + 2));
+  if (!fl_role_from_string (column_text (stmt, first + 3), &user->role))
     user->role = FL_ROLE_AGENT;
+  user->disabled = sqlite3_column_int (stmt, first + 4) != 0;
   return user;
+}
+
+void
+fl_server_db_set_token_idle_days (FlServerDb *self,
+                                  guint       days)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (days > 0);
+
+  self->token_idle_ms = (gint64) days * 24 * 3600 * 1000;
+
+  /* Tokens that expired while the server was stopped go now. */
+  stmt = prepare (self, "DELETE FROM tokens WHERE last_used < ?", NULL);
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int64 (stmt, 1, fl_time_now () - self->token_idle_ms);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("Cannot remove expired tokens: %s", sqlite3_errmsg (self->db));
 }
 
 gboolean
@@ -419,8 +611,7 @@ fl_server_db_get_user (FlServerDb *self,
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  stmt = prepare (self, "SELECT username, display_name, role FROM users WHERE username = ?",
-                  NULL);
+  stmt = prepare (self, "SELECT " USER_COLUMNS " FROM users u WHERE u.username = ?", NULL);
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, username);
@@ -431,16 +622,24 @@ fl_server_db_get_user (FlServerDb *self,
 
 char *
 fl_server_db_dup_password_hash (FlServerDb *self,
-                                const char *username)
+                                const char *username,
+                                gint64     *user_id)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  stmt = prepare (self, "SELECT password_hash FROM users WHERE username = ?", NULL);
+  if (user_id != NULL)
+    *user_id = 0;
+
+  /* A disabled user has no password that could match. */
+  stmt = prepare (self, "SELECT password_hash, id FROM users WHERE username = ? AND disabled = 0",
+                  NULL);
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, username);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return NULL;
+  if (user_id != NULL)
+    *user_id = sqlite3_column_int64 (stmt, 1);
   return g_strdup (column_text (stmt, 0));
 }
 
@@ -450,8 +649,7 @@ fl_server_db_list_users (FlServerDb *self)
   g_autoptr(sqlite3_stmt) stmt = NULL;
   GPtrArray *users = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_server_user_free);
 
-  stmt = prepare (self, "SELECT username, display_name, role FROM users ORDER BY username",
-                  NULL);
+  stmt = prepare (self, "SELECT " USER_COLUMNS " FROM users u ORDER BY u.username", NULL);
   if (stmt == NULL)
     return users;
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -459,25 +657,172 @@ fl_server_db_list_users (FlServerDb *self)
   return users;
 }
 
+/* The user @username or a NOT_FOUND error. */
+static FlServerUser *
+get_existing_user (FlServerDb  *self,
+                   const char  *username,
+                   GError     **error)
+{
+  FlServerUser *user = fl_server_db_get_user (self, username);
+
+  if (user == NULL)
+    g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND,
+                 _("There is no user %s"), username);
+  return user;
+}
+
+/* Deletes the tokens of @user_id except the one whose hash is @keep_hash (nullable). */
+static gboolean
+delete_tokens (FlServerDb  *self,
+               gint64       user_id,
+               const char  *keep_hash,
+               GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  stmt = prepare (self, "DELETE FROM tokens WHERE user_id = ? AND hash IS NOT ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, user_id);
+  bind_text (stmt, 2, keep_hash);
+  return step_done (self, stmt, error);
+}
+
+gboolean
+fl_server_db_set_user_disabled (FlServerDb  *self,
+                                const char  *username,
+                                gboolean     disabled,
+                                GError     **error)
+{
+  g_autoptr(FlServerUser) user = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if ((user = get_existing_user (self, username, error)) == NULL)
+    goto fail;
+
+  stmt = prepare (self, "UPDATE users SET disabled = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int (stmt, 1, disabled ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 2, user->id);
+  if (!step_done (self, stmt, error) ||
+      (disabled && !delete_tokens (self, user->id, NULL, error)) ||
+      !exec (self, "COMMIT", error))
+    goto fail;
+  return TRUE;
+
+fail:
+  rollback (self);
+  return FALSE;
+}
+
+gboolean
+fl_server_db_remove_user (FlServerDb  *self,
+                          const char  *username,
+                          GError     **error)
+{
+  g_autoptr(FlServerUser) user = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  /* Tickets and events keep the username as text: the history still names the author. */
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if ((user = get_existing_user (self, username, error)) == NULL ||
+      !delete_tokens (self, user->id, NULL, error))
+    goto fail;
+
+  stmt = prepare (self, "DELETE FROM users WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, user->id);
+  if (!step_done (self, stmt, error) || !exec (self, "COMMIT", error))
+    goto fail;
+  return TRUE;
+
+fail:
+  rollback (self);
+  return FALSE;
+}
+
+gboolean
+fl_server_db_set_password (FlServerDb  *self,
+                           gint64       user_id,
+                           const char  *password_hash,
+                           const char  *keep_token,
+                           GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *keep_hash = keep_token ? fl_auth_hash_token (keep_token) : NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (password_hash != NULL, FALSE);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  stmt = prepare (self, "UPDATE users SET password_hash = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  bind_text (stmt, 1, password_hash);
+  sqlite3_bind_int64 (stmt, 2, user_id);
+  if (!step_done (self, stmt, error))
+    goto fail;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error_literal (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND,
+                           _("The user does not exist any more"));
+      goto fail;
+    }
+  if (!delete_tokens (self, user_id, keep_hash, error) || !exec (self, "COMMIT", error))
+    goto fail;
+  return TRUE;
+
+fail:
+  rollback (self);
+  return FALSE;
+}
+
 char *
 fl_server_db_create_token (FlServerDb  *self,
-                           const char  *username,
+                           gint64       user_id,
                            GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *token = fl_auth_new_token ();
   g_autofree char *hash = fl_auth_hash_token (token);
+  gint64 now = fl_time_now ();
 
-  stmt = prepare (self, "INSERT INTO tokens (hash, username, created_at) VALUES (?, ?, ?)",
+  stmt = prepare (self, "INSERT INTO tokens (hash, user_id, created_at, last_used) VALUES (?, ?, ?, ?)",
                   error);
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, hash);
-  bind_text (stmt, 2, username);
-  sqlite3_bind_int64 (stmt, 3, fl_time_now ());
+  sqlite3_bind_int64 (stmt, 2, user_id);
+  sqlite3_bind_int64 (stmt, 3, now);
+  sqlite3_bind_int64 (stmt, 4, now);
   if (!step_done (self, stmt, error))
     return NULL;
   return g_steal_pointer (&token);
+}
+
+static void
+delete_token_hash (FlServerDb *self,
+                   const char *hash)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  stmt = prepare (self, "DELETE FROM tokens WHERE hash = ?", NULL);
+  if (stmt == NULL)
+    return;
+  bind_text (stmt, 1, hash);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("Cannot revoke token: %s", sqlite3_errmsg (self->db));
 }
 
 FlServerUser *
@@ -485,7 +830,9 @@ fl_server_db_lookup_token (FlServerDb *self,
                            const char *token)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlServerUser) user = NULL;
   g_autofree char *hash = NULL;
+  gint64 last_used, now;
 
   if (token == NULL || *token == '\0' || strlen (token) > 256)
     return NULL;
@@ -493,8 +840,8 @@ fl_server_db_lookup_token (FlServerDb *self,
   /* Only the hash is looked up, so the index lookup reveals nothing of the token. */
   hash = fl_auth_hash_token (token);
   stmt = prepare (self,
-                  "SELECT t.hash, u.username, u.display_name, u.role FROM tokens t "
-                  "JOIN users u ON u.username = t.username WHERE t.hash = ?", NULL);
+                  "SELECT t.hash, t.last_used, " USER_COLUMNS " FROM tokens t "
+                  "JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND u.disabled = 0", NULL);
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, hash);
@@ -502,26 +849,55 @@ fl_server_db_lookup_token (FlServerDb *self,
     return NULL;
   if (!fl_auth_equal (column_text (stmt, 0), hash))
     return NULL;
-  return user_from_row (stmt, 1);
+
+  now = fl_time_now ();
+  last_used = sqlite3_column_int64 (stmt, 1);
+  user = user_from_row (stmt, 2);
+  sqlite3_reset (stmt);
+  if (now - last_used > self->token_idle_ms)
+    {
+      delete_token_hash (self, hash);
+      return NULL;
+    }
+
+  /* At most one write a minute per token, not one per request. */
+  if (now - last_used >= FL_SERVER_DB_TOKEN_TOUCH_MS)
+    {
+      g_autoptr(sqlite3_stmt) touch = prepare (self, "UPDATE tokens SET last_used = ? WHERE hash = ?",
+                                               NULL);
+      if (touch != NULL)
+        {
+          sqlite3_bind_int64 (touch, 1, now);
+          bind_text (touch, 2, hash);
+          if (sqlite3_step (touch) != SQLITE_DONE)
+            g_warning ("Cannot record the use of a token: %s", sqlite3_errmsg (self->db));
+        }
+    }
+
+  return g_steal_pointer (&user);
 }
 
 void
 fl_server_db_revoke_token (FlServerDb *self,
                            const char *token)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *hash = NULL;
 
   if (token == NULL)
     return;
 
   hash = fl_auth_hash_token (token);
-  stmt = prepare (self, "DELETE FROM tokens WHERE hash = ?", NULL);
-  if (stmt == NULL)
-    return;
-  bind_text (stmt, 1, hash);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    g_warning ("Cannot revoke token: %s", sqlite3_errmsg (self->db));
+  delete_token_hash (self, hash);
+}
+
+gboolean
+fl_server_db_revoke_user_tokens (FlServerDb  *self,
+                                 gint64       user_id,
+                                 GError     **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return delete_tokens (self, user_id, NULL, error);
 }
 
 /* -------------------------------------------------------------------------- */

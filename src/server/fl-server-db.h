@@ -26,10 +26,15 @@ typedef struct _FlServerDb FlServerDb;
 
 typedef struct
 {
-  char   *username;
-  char   *display_name;
-  FlRole  role;
+  gint64    id;                 /* stable: never given to another user */
+  char     *username;
+  char     *display_name;
+  FlRole    role;
+  gboolean  disabled;
 } FlServerUser;
+
+#define FL_SERVER_DB_TOKEN_IDLE_DAYS  30                /* default */
+#define FL_SERVER_DB_TOKEN_TOUCH_MS   (60 * 1000)       /* last use recorded at most this often */
 
 typedef enum
 {
@@ -83,18 +88,43 @@ gboolean      fl_server_db_add_user      (FlServerDb      *self,
                                           FlRole           role,
                                           const char      *password_hash,
                                           GError         **error);
+/* Also disabled users (see ->disabled). */
 FlServerUser *fl_server_db_get_user      (FlServerDb      *self,
                                           const char      *username);
+/* NULL for an unknown or disabled user; @user_id (optional) gets the user's id. */
 char         *fl_server_db_dup_password_hash (FlServerDb  *self,
-                                          const char      *username);
+                                          const char      *username,
+                                          gint64          *user_id);
 GPtrArray    *fl_server_db_list_users    (FlServerDb      *self);
-char         *fl_server_db_create_token  (FlServerDb      *self,
+/* Disabling revokes the user's tokens. Unknown users: FL_SERVER_DB_ERROR_NOT_FOUND. */
+gboolean      fl_server_db_set_user_disabled (FlServerDb  *self,
+                                          const char      *username,
+                                          gboolean         disabled,
+                                          GError         **error);
+/* Removes the user and its tokens; tickets and events keep the username. */
+gboolean      fl_server_db_remove_user   (FlServerDb      *self,
                                           const char      *username,
                                           GError         **error);
+/* Sets a new password hash and revokes every token of the user but @keep_token (nullable). */
+gboolean      fl_server_db_set_password  (FlServerDb      *self,
+                                          gint64           user_id,
+                                          const char      *password_hash,
+                                          const char      *keep_token,
+                                          GError         **error);
+/* Tokens unused for @days expire (default FL_SERVER_DB_TOKEN_IDLE_DAYS). */
+void          fl_server_db_set_token_idle_days (FlServerDb *self,
+                                          guint            days);
+char         *fl_server_db_create_token  (FlServerDb      *self,
+                                          gint64           user_id,
+                                          GError         **error);
+/* The enabled user of an unexpired @token, or NULL; records the token's use. */
 FlServerUser *fl_server_db_lookup_token  (FlServerDb      *self,
                                           const char      *token);
 void          fl_server_db_revoke_token  (FlServerDb      *self,
                                           const char      *token);
+gboolean      fl_server_db_revoke_user_tokens (FlServerDb *self,
+                                          gint64           user_id,
+                                          GError         **error);
 
 /* Tickets and events */
 gint64        fl_server_db_get_latest_seq (FlServerDb     *self);

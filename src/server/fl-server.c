@@ -27,6 +27,7 @@
 #define MAX_WAIT_SECONDS    30
 #define PRESENCE_FRESH_US   (60 * G_USEC_PER_SEC)
 #define PRESENCE_PER_USER   8       /* clients one user may be present with */
+#define FL_SERVER_MAX_WAITING_CHECKS 32
 
 struct _FlServer
 {
@@ -43,6 +44,12 @@ struct _FlServer
   guint            n_in_flight;
   gboolean         stopping;
   gboolean         tls;
+
+  /* password checks: own threads, a bounded queue, fair between client addresses */
+  GThreadPool     *check_pool;
+  GMainContext    *context;
+  GHashTable      *checks_by_address;   /* address → checks queued or running */
+  guint64          check_seq;
 };
 
 G_DEFINE_FINAL_TYPE (FlServer, fl_server, G_TYPE_OBJECT)
@@ -87,10 +94,18 @@ typedef enum
   ROUTE_REPORT,
   ROUTE_CHECKLISTS,
   ROUTE_CHECKLIST,
+  ROUTE_ME_PASSWORD,
+  ROUTE_SESSIONS,
 } Route;
 
 /* -------------------------------------------------------------------------- */
 /* Helpers */
+
+static void
+thread_pool_free_wait (gpointer pool)
+{
+  g_thread_pool_free (pool, FALSE, TRUE);
+}
 
 static void
 presence_free (gpointer data)
@@ -597,14 +612,39 @@ handle_health (FlServer          *self,
   set_json (msg, SOUP_STATUS_OK, node);
 }
 
+typedef enum
+{
+  CHECK_LOGIN,
+  CHECK_CHANGE_PASSWORD,
+} CheckKind;
+
+/* One password check, from the handler through the pool back to the main loop. */
 typedef struct
 {
-  Paused *paused;
-  char   *username;
-  char   *password;
-  char   *hash;
-  gboolean ok;
+  FlServer  *self;                /* owned */
+  Paused    *paused;              /* borrowed, in self->paused */
+  CheckKind  kind;
+  char      *username;
+  char      *address;             /* the client's, nullable */
+  char      *password;
+  char      *hash;                /* nullable: a dummy hash is checked */
+  gint64     user_id;
+  guint64    rank;                /* queue order: fewer checks of the address first */
+  char      *new_password;        /* CHECK_CHANGE_PASSWORD */
+  char      *new_hash;
+  char      *keep_token;          /* CHECK_CHANGE_PASSWORD: the caller's token stays */
+  gboolean   ok;
 } Login;
+
+static void
+wipe_free (char *secret)
+{
+  if (secret != NULL)
+    {
+      memset (secret, 0, strlen (secret));
+      g_free (secret);
+    }
+}
 
 static void
 login_free (gpointer data)
@@ -612,72 +652,205 @@ login_free (gpointer data)
   Login *login = data;
 
   g_free (login->username);
-  if (login->password != NULL)
-    {
-      memset (login->password, 0, strlen (login->password));
-      g_free (login->password);
-    }
+  g_free (login->address);
+  wipe_free (login->password);
+  wipe_free (login->new_password);
   g_free (login->hash);
+  g_free (login->new_hash);
+  wipe_free (login->keep_token);
+  g_clear_object (&login->self);
   g_free (login);
 }
 
-static void
-login_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
+static gint
+compare_checks (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
 {
-  Login *login = task_data;
+  const Login *la = a, *lb = b;
 
-  login->ok = fl_auth_verify_password (login->hash, login->password);
-  g_task_return_boolean (task, TRUE);
+  return la->rank < lb->rank ? -1 : la->rank > lb->rank;
 }
 
 static void
-on_login_done_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+set_too_many (SoupServerMessage *msg,
+              gint64             wait,
+              const char        *message)
 {
-  FlServer *self = FL_SERVER (source);
-  Login *login = g_task_get_task_data (G_TASK (result));
-  Paused *p = login->paused;
-  SoupServerMessage *msg = p->msg;
+  g_autofree char *retry = g_strdup_printf ("%" G_GINT64_FORMAT, wait);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Retry-After", retry);
+  set_error (msg, 429, "too_many_requests", message);
+}
+
+static gint64
+now_seconds (void)
+{
+  return g_get_monotonic_time () / G_USEC_PER_SEC;
+}
+
+/* Whether a password check for @username may start; answers 429 otherwise. On TRUE the
+ * attempt is reserved in the limiter until check_done_cb() ends it. */
+static gboolean
+begin_check (FlServer          *self,
+             SoupServerMessage *msg,
+             const char        *username)
+{
+  const char *address = soup_server_message_get_remote_host (msg);
+  gint64 wait;
+
+  /* Argon2id needs 64 MiB and tens of milliseconds a check: a long queue only makes
+   * everyone wait, so beyond a few dozen waiting checks the answer comes at once. */
+  if (g_thread_pool_unprocessed (self->check_pool) >= FL_SERVER_MAX_WAITING_CHECKS)
+    {
+      set_too_many (msg, 2, _("Too many logins at once; try again shortly"));
+      return FALSE;
+    }
+
+  wait = fl_auth_limiter_begin (self->limiter, username, address, now_seconds ());
+  if (wait > 0)
+    {
+      set_too_many (msg, wait, _("Too many failed logins; try again later"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+push_check (FlServer          *self,
+            SoupServerMessage *msg,
+            Login             *login)
+{
+  const char *address = soup_server_message_get_remote_host (msg);
+  guint n = 0;
+
+  login->self = g_object_ref (self);
+  login->address = g_strdup (address);
+  if (login->address != NULL)
+    {
+      n = GPOINTER_TO_UINT (g_hash_table_lookup (self->checks_by_address, login->address));
+      g_hash_table_replace (self->checks_by_address, g_strdup (login->address),
+                            GUINT_TO_POINTER (n + 1));
+    }
+  /* Round robin between addresses, oldest first within one: a flood from one place
+   * does not hold up a login from another. */
+  login->rank = ((guint64) MIN (n, G_MAXUINT16) << 48) | (self->check_seq++ & G_GUINT64_CONSTANT (0xffffffffffff));
+  login->paused = pause_message (self, msg);
+  g_thread_pool_push (self->check_pool, login, NULL);
+}
+
+static void
+finish_login (FlServer          *self,
+              Login             *login,
+              SoupServerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FlServerUser) user = NULL;
+  g_autofree char *token = NULL;
+
+  if (login->ok)
+    user = fl_server_db_get_user (self->db, login->username);
+
+  /* Disabled, removed or replaced while the check ran: as a wrong password. */
+  if (user == NULL || user->disabled || user->id != login->user_id)
+    {
+      set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("Wrong username or password"));
+      return;
+    }
+
+  token = fl_server_db_create_token (self->db, user->id, &error);
+  if (token == NULL)
+    set_internal_error (msg, error);
+  else
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), json_object_new ());
+      JsonObject *obj = json_node_get_object (node);
+
+      json_object_unref (obj);
+      json_object_set_string_member (obj, "token", token);
+      json_object_set_member (obj, "user", fl_server_user_to_json (user));
+      set_json (msg, SOUP_STATUS_OK, node);
+    }
+}
+
+static void
+finish_change_password (FlServer          *self,
+                        Login             *login,
+                        SoupServerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
 
   if (!login->ok)
     {
-      fl_auth_limiter_failure (self->limiter, login->username, g_get_monotonic_time () / G_USEC_PER_SEC);
-      set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("Wrong username or password"));
+      set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("The current password is wrong"));
+      return;
     }
-  else
+  if (login->new_hash == NULL)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(FlServerUser) user = fl_server_db_get_user (self->db, login->username);
-      g_autofree char *token = NULL;
-
-      if (user != NULL)
-        token = fl_server_db_create_token (self->db, user->username, &error);
-
-      if (token == NULL)
-        {
-          if (user == NULL)
-            set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
-                       _("Wrong username or password"));
-          else
-            set_internal_error (msg, error);
-        }
-      else
-        {
-          g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), json_object_new ());
-          JsonObject *obj = json_node_get_object (node);
-
-          json_object_unref (obj);
-          json_object_set_string_member (obj, "token", token);
-          json_object_set_member (obj, "user", fl_server_user_to_json (user));
-          set_json (msg, SOUP_STATUS_OK, node);
-        }
+      set_internal_error (msg, NULL);
+      return;
     }
 
+  if (!fl_server_db_set_password (self->db, login->user_id, login->new_hash, login->keep_token,
+                                  &error))
+    {
+      if (g_error_matches (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND))
+        set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("The current password is wrong"));
+      else
+        set_internal_error (msg, error);
+      return;
+    }
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+/* On the main loop, after the check. */
+static gboolean
+check_done_cb (gpointer user_data)
+{
+  Login *login = user_data;
+  FlServer *self = login->self;
+  Paused *p = login->paused;
+  gboolean failed = !login->ok || login->hash == NULL;
+
+  if (login->address != NULL)
+    {
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->checks_by_address, login->address));
+
+      if (n <= 1)
+        g_hash_table_remove (self->checks_by_address, login->address);
+      else
+        g_hash_table_replace (self->checks_by_address, g_strdup (login->address),
+                              GUINT_TO_POINTER (n - 1));
+    }
+  login->ok = !failed;
+  fl_auth_limiter_end (self->limiter, login->username, login->address, failed, now_seconds ());
+
+  if (!p->gone)
+    {
+      if (login->kind == CHECK_LOGIN)
+        finish_login (self, login, p->msg);
+      else
+        finish_change_password (self, login, p->msg);
+    }
   unpause_message (p);
+
+  login_free (login);
+  return G_SOURCE_REMOVE;
+}
+
+/* In a pool thread. */
+static void
+check_thread (gpointer data,
+              gpointer pool_data)
+{
+  Login *login = data;
+
+  login->ok = fl_auth_verify_password (login->hash, login->password);
+  if (login->ok && login->new_password != NULL)
+    login->new_hash = fl_auth_hash_password (login->new_password);
+
+  g_main_context_invoke_full (login->self->context, G_PRIORITY_DEFAULT, check_done_cb, login, NULL);
 }
 
 static void
@@ -685,11 +858,9 @@ handle_login (FlServer          *self,
               SoupServerMessage *msg)
 {
   g_autoptr(JsonNode) body = read_body (msg);
-  g_autoptr(GTask) task = NULL;
   JsonObject *obj;
   JsonNode *username, *password;
   Login *login;
-  gint64 wait;
 
   if (body == NULL)
     return;
@@ -719,29 +890,98 @@ handle_login (FlServer          *self,
       return;
     }
 
-  wait = fl_auth_limiter_check (self->limiter, json_node_get_string (username),
-                                g_get_monotonic_time () / G_USEC_PER_SEC);
-  if (wait > 0)
-    {
-      g_autofree char *retry = g_strdup_printf ("%" G_GINT64_FORMAT, wait);
+  /* Counted as it starts, so parallel attempts cannot outrun the limit. */
+  if (!begin_check (self, msg, json_node_get_string (username)))
+    return;
 
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Retry-After", retry);
-      set_error (msg, 429, "too_many_requests",
-                 _("Too many failed logins; try again later"));
+  login = g_new0 (Login, 1);
+  login->kind = CHECK_LOGIN;
+  login->username = g_strdup (json_node_get_string (username));
+  login->password = g_strdup (json_node_get_string (password));
+  login->hash = fl_server_db_dup_password_hash (self->db, login->username, &login->user_id);
+
+  /* Argon2id takes tens of milliseconds: not on the main loop. */
+  push_check (self, msg, login);
+}
+
+/* POST /me/password {"old_password", "new_password"} → 204 */
+static void
+handle_change_password (FlServer           *self,
+                        SoupServerMessage  *msg,
+                        const FlServerUser *user)
+{
+  g_autoptr(JsonNode) body = read_body (msg);
+  JsonObject *obj;
+  JsonNode *old_password, *new_password;
+  const char *new_text;
+  Login *login;
+
+  if (body == NULL)
+    return;
+
+  obj = json_node_get_object (body);
+  old_password = json_object_get_member (obj, "old_password");
+  new_password = json_object_get_member (obj, "new_password");
+
+  if (old_password == NULL || new_password == NULL ||
+      JSON_NODE_HOLDS_NULL (old_password) || JSON_NODE_HOLDS_NULL (new_password))
+    {
+      set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
+                 _("Fields 'old_password' and 'new_password' are required"));
+      return;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (old_password) || json_node_get_value_type (old_password) != G_TYPE_STRING ||
+      !JSON_NODE_HOLDS_VALUE (new_password) || json_node_get_value_type (new_password) != G_TYPE_STRING)
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                 _("Fields 'old_password' and 'new_password' must be strings"));
       return;
     }
 
-  login = g_new0 (Login, 1);
-  login->username = g_strdup (json_node_get_string (username));
-  login->password = g_strdup (json_node_get_string (password));
-  login->hash = fl_server_db_dup_password_hash (self->db, login->username);
-  login->paused = pause_message (self, msg);
+  new_text = json_node_get_string (new_password);
+  if (!fl_text_is_valid (new_text, 1, 4096) ||
+      g_utf8_strlen (new_text, -1) < FL_AUTH_MIN_PASSWORD)
+    {
+      set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
+                 _("The new password must have 8 to 4096 characters"));
+      return;
+    }
+  if (!fl_text_is_valid (json_node_get_string (old_password), 0, 4096))
+    {
+      set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("The current password is wrong"));
+      return;
+    }
 
-  /* Argon2id takes tens of milliseconds: not on the main loop. */
-  task = g_task_new (self, NULL, on_login_done_cb, NULL);
-  g_task_set_task_data (task, login, login_free);
-  g_task_run_in_thread (task, login_thread);
+  if (!begin_check (self, msg, user->username))
+    return;
+
+  login = g_new0 (Login, 1);
+  login->kind = CHECK_CHANGE_PASSWORD;
+  login->username = g_strdup (user->username);
+  login->password = g_strdup (json_node_get_string (old_password));
+  login->new_password = g_strdup (new_text);
+  login->keep_token = g_strdup (bearer_token (msg));
+  login->hash = fl_server_db_dup_password_hash (self->db, user->username, &login->user_id);
+  if (login->user_id != user->id)
+    g_clear_pointer (&login->hash, g_free);
+  login->user_id = user->id;
+  push_check (self, msg, login);
+}
+
+/* DELETE /sessions → 204: every token of the caller, this one too */
+static void
+handle_logout_everywhere (FlServer           *self,
+                          SoupServerMessage  *msg,
+                          const FlServerUser *user)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!fl_server_db_revoke_user_tokens (self->db, user->id, &error))
+    {
+      set_internal_error (msg, error);
+      return;
+    }
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
 static void
@@ -1305,6 +1545,10 @@ match_route (const char  *path,
     *route = ROUTE_SESSION, *methods = "POST, DELETE";
   else if (g_str_equal (rest, "me"))
     *route = ROUTE_ME, *methods = "GET";
+  else if (g_str_equal (rest, "me/password"))
+    *route = ROUTE_ME_PASSWORD, *methods = "POST";
+  else if (g_str_equal (rest, "sessions"))
+    *route = ROUTE_SESSIONS, *methods = "DELETE";
   else if (g_str_equal (rest, "users"))
     *route = ROUTE_USERS, *methods = "GET";
   else if (g_str_equal (rest, "sync"))
@@ -1427,6 +1671,12 @@ on_request_cb (SoupServer        *server,
       break;
     case ROUTE_CHECKLIST:
       handle_put_checklist (self, msg, arg);
+      break;
+    case ROUTE_ME_PASSWORD:
+      handle_change_password (self, msg, user);
+      break;
+    case ROUTE_SESSIONS:
+      handle_logout_everywhere (self, msg, user);
       break;
     case ROUTE_HEALTH:
     default:
@@ -1555,6 +1805,10 @@ fl_server_finalize (GObject *object)
   FlServer *self = (FlServer *)object;
 
   g_clear_pointer (&self->db, fl_server_db_free);
+  /* Every check holds a reference: none is queued or running any more. */
+  g_clear_pointer (&self->check_pool, thread_pool_free_wait);
+  g_clear_pointer (&self->checks_by_address, g_hash_table_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->limiter, fl_auth_limiter_free);
   g_clear_pointer (&self->presence, g_hash_table_unref);
 
@@ -1573,7 +1827,26 @@ fl_server_class_init (FlServerClass *klass)
 static void
 fl_server_init (FlServer *self)
 {
-  self->limiter = fl_auth_limiter_new ();
+  const char *window = g_getenv ("FIRSTLINE_LOGIN_WINDOW_SECONDS");
+  gint64 window_s = FL_AUTH_WINDOW_SECONDS;
+  g_autoptr(GError) error = NULL;
+
+  /* For tests: a shorter window than five minutes. */
+  if (window != NULL && !g_ascii_string_to_signed (window, 10, 1, 24 * 3600, &window_s, NULL))
+    {
+      g_warning ("Ignoring FIRSTLINE_LOGIN_WINDOW_SECONDS=%s", window);
+      window_s = FL_AUTH_WINDOW_SECONDS;
+    }
+  self->limiter = fl_auth_limiter_new_full (FL_AUTH_MAX_FAILURES, FL_AUTH_MAX_ADDRESS_FAILURES,
+                                            window_s);
+  self->context = g_main_context_ref_thread_default ();
+  self->checks_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->check_pool = g_thread_pool_new_full (check_thread, NULL, NULL,
+                                             CLAMP ((int) g_get_num_processors (), 1, 4),
+                                             FALSE, &error);
+  if (self->check_pool == NULL)
+    g_error ("Cannot start password check threads: %s", error->message);
+  g_thread_pool_set_sort_function (self->check_pool, compare_checks, NULL);
   self->presence = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, presence_free);
   self->paused = g_hash_table_new_full (NULL, NULL, NULL, paused_free);
 }

@@ -11,6 +11,8 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "fl-auth.h"
 #include "fl-server.h"
@@ -85,21 +87,65 @@ username_is_valid (const char *name)
   return TRUE;
 }
 
+/* The first line of stdin; on a terminal after a prompt, without echo. */
 static char *
 read_password_line (void)
 {
   GString *line = g_string_new (NULL);
+  struct termios saved, quiet;
+  gboolean restore = FALSE;
   int c;
+
+  if (isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0)
+    {
+      g_printerr ("%s", _("Password: "));
+      quiet = saved;
+      quiet.c_lflag &= ~(tcflag_t) ECHO;
+      restore = tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+    }
 
   while ((c = getc (stdin)) != EOF && c != '\n')
     {
       if (line->len > 4096)
-        break;
+        continue;
       g_string_append_c (line, (char) c);
     }
+
+  if (restore)
+    {
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+      g_printerr ("\n");
+    }
+
   if (line->len > 0 && line->str[line->len - 1] == '\r')
     g_string_truncate (line, line->len - 1);
   return g_string_free (line, FALSE);
+}
+
+/* Reads the password from stdin and hashes it; on failure returns NULL and *status. */
+static char *
+read_password_hash (int *status)
+{
+  g_autofree char *password = read_password_line ();
+  char *hash;
+
+  if (*password == '\0')
+    {
+      *status = usage_error (_("the password (first line of stdin) must not be empty"));
+      return NULL;
+    }
+  if (!g_utf8_validate (password, -1, NULL) || strlen (password) > 4096)
+    {
+      memset (password, 0, strlen (password));
+      *status = usage_error (_("the password must be UTF-8 text of at most 4096 bytes"));
+      return NULL;
+    }
+
+  hash = fl_auth_hash_password (password);
+  memset (password, 0, strlen (password));
+  if (hash == NULL)
+    *status = runtime_error (_("cannot hash the password (out of memory)"));
+  return hash;
 }
 
 static const char *
@@ -132,8 +178,8 @@ cmd_user_add (const char *data_dir,
 {
   g_autoptr(FlServerDb) db = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *password = NULL;
   g_autofree char *hash = NULL;
+  int status = EXIT_SUCCESS;
   FlRole role;
 
   if (!username_is_valid (name))
@@ -145,25 +191,118 @@ cmd_user_add (const char *data_dir,
   if (display_name != NULL && !fl_text_is_valid (display_name, 1, FL_SHORT_TEXT_MAX))
     return usage_error (_("--display-name must be 1 to 200 characters"));
 
-  password = read_password_line ();
-  if (*password == '\0')
-    return usage_error (_("the password (first line of stdin) must not be empty"));
-  if (!g_utf8_validate (password, -1, NULL) || strlen (password) > 4096)
-    return usage_error (_("the password must be UTF-8 text of at most 4096 bytes"));
+  hash = read_password_hash (&status);
+  if (hash == NULL)
+    return status;
 
   db = fl_server_db_open (data_dir, &error);
   if (db == NULL)
     return runtime_error (error->message);
 
-  hash = fl_auth_hash_password (password);
-  memset (password, 0, strlen (password));
-  if (hash == NULL)
-    return runtime_error (_("cannot hash the password (out of memory)"));
-
   if (!fl_server_db_add_user (db, name, display_name, role, hash, &error))
     return runtime_error (error->message);
 
   g_print (_("user %s added as %s\n"), name, fl_role_to_string (role));
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_user_list (const char *data_dir)
+{
+  g_autoptr(FlServerDb) db = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  const char *headers[] = { N_("USERNAME"), N_("DISPLAY NAME"), N_("ROLE"), N_("ENABLED") };
+  int widths[3];
+
+  db = fl_server_db_open (data_dir, &error);
+  if (db == NULL)
+    return runtime_error (error->message);
+
+  users = fl_server_db_list_users (db);
+  for (guint k = 0; k < G_N_ELEMENTS (widths); k++)
+    widths[k] = (int) g_utf8_strlen (_(headers[k]), -1);
+  for (guint i = 0; i < users->len; i++)
+    {
+      FlServerUser *user = g_ptr_array_index (users, i);
+
+      widths[0] = MAX (widths[0], (int) g_utf8_strlen (user->username, -1));
+      widths[1] = MAX (widths[1], (int) g_utf8_strlen (user->display_name, -1));
+      widths[2] = MAX (widths[2], (int) strlen (fl_role_to_string (user->role)));
+    }
+
+  /* %-*s pads bytes, not characters: pad by hand. */
+#define CELL(text, width) \
+  g_print ("%s%*s  ", (text), (width) - (int) g_utf8_strlen ((text), -1), "")
+
+  CELL (_(headers[0]), widths[0]);
+  CELL (_(headers[1]), widths[1]);
+  CELL (_(headers[2]), widths[2]);
+  g_print ("%s\n", _(headers[3]));
+  for (guint i = 0; i < users->len; i++)
+    {
+      FlServerUser *user = g_ptr_array_index (users, i);
+
+      CELL (user->username, widths[0]);
+      CELL (user->display_name, widths[1]);
+      CELL (fl_role_to_string (user->role), widths[2]);
+      g_print ("%s\n", user->disabled ? _("no") : _("yes"));
+    }
+#undef CELL
+
+  return EXIT_SUCCESS;
+}
+
+/* user enable|disable|remove|passwd NAME */
+static int
+cmd_user_change (const char *data_dir,
+                 const char *what,
+                 const char *name)
+{
+  g_autoptr(FlServerDb) db = NULL;
+  g_autoptr(FlServerUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = NULL;
+  int status = EXIT_SUCCESS;
+  gboolean ok;
+
+  if (g_str_equal (what, "passwd"))
+    {
+      hash = read_password_hash (&status);
+      if (hash == NULL)
+        return status;
+    }
+
+  db = fl_server_db_open (data_dir, &error);
+  if (db == NULL)
+    return runtime_error (error->message);
+
+  if (g_str_equal (what, "passwd"))
+    {
+      user = fl_server_db_get_user (db, name);
+      if (user == NULL)
+        {
+          g_autofree char *message = g_strdup_printf (_("There is no user %s"), name);
+          return runtime_error (message);
+        }
+      ok = fl_server_db_set_password (db, user->id, hash, NULL, &error);
+    }
+  else if (g_str_equal (what, "remove"))
+    ok = fl_server_db_remove_user (db, name, &error);
+  else
+    ok = fl_server_db_set_user_disabled (db, name, g_str_equal (what, "disable"), &error);
+
+  if (!ok)
+    return runtime_error (error->message);
+
+  if (g_str_equal (what, "passwd"))
+    g_print (_("password of %s changed; its sessions are logged out\n"), name);
+  else if (g_str_equal (what, "remove"))
+    g_print (_("user %s removed\n"), name);
+  else if (g_str_equal (what, "disable"))
+    g_print (_("user %s disabled; its sessions are logged out\n"), name);
+  else
+    g_print (_("user %s enabled\n"), name);
   return EXIT_SUCCESS;
 }
 
@@ -219,7 +358,8 @@ static int
 cmd_serve (const char *data_dir,
            const char *listen,
            const char *tls_cert,
-           const char *tls_key)
+           const char *tls_key,
+           guint       token_idle_days)
 {
   g_autoptr(GTlsCertificate) cert = NULL;
   g_autoptr(GError) error = NULL;
@@ -246,6 +386,7 @@ cmd_serve (const char *data_dir,
       fl_server_db_free (db);
       return runtime_error (error->message);
     }
+  fl_server_db_set_token_idle_days (db, token_idle_days);
 
   server = fl_server_new (db, cert);
   uri = fl_server_listen (server, listen, &error);
@@ -285,6 +426,7 @@ main (int   argc,
   g_autofree char *tls_key = NULL;
   g_autofree char *role = NULL;
   g_autofree char *display_name = NULL;
+  int token_idle_days = -1;
   GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, N_("Address and port to listen on (default 127.0.0.1:8080)"), "ADDR:PORT" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, N_("Directory of the database"), "DIR" },
@@ -292,6 +434,7 @@ main (int   argc,
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, N_("TLS private key (PEM) for HTTPS"), "FILE" },
     { "role", 0, 0, G_OPTION_ARG_STRING, &role, N_("Role of a new user: agent, specialist or lead"), "ROLE" },
     { "display-name", 0, 0, G_OPTION_ARG_STRING, &display_name, N_("Display name of a new user"), "TEXT" },
+    { "token-idle-days", 0, 0, G_OPTION_ARG_INT, &token_idle_days, N_("Days after which an unused login expires (default 30)"), "N" },
     { NULL }
   };
 
@@ -300,7 +443,8 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("[user add NAME --role ROLE [--display-name TEXT] | seed-demo | backup FILE]"));
+  context = g_option_context_new (_("[user add NAME --role ROLE [--display-name TEXT] | user list | "
+                                    "user enable|disable|remove|passwd NAME | seed-demo | backup FILE]"));
   g_option_context_set_summary (context, _("The shared ticket server of Firstline."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
@@ -317,15 +461,32 @@ main (int   argc,
   if ((tls_cert == NULL) != (tls_key == NULL))
     return usage_error (_("--tls-cert and --tls-key go together"));
 
-  if (argc >= 2 && g_str_equal (argv[1], "user"))
+  if (token_idle_days != -1 && (token_idle_days < 1 || token_idle_days > 36500))
+    return usage_error (_("--token-idle-days takes a number of days from 1 to 36500"));
+  if (token_idle_days == -1)
+    token_idle_days = FL_SERVER_DB_TOKEN_IDLE_DAYS;
+
+  if (argc >= 3 && g_str_equal (argv[1], "user") && g_str_equal (argv[2], "add"))
     {
-      if (argc != 4 || !g_str_equal (argv[2], "add"))
+      if (argc != 4)
         return usage_error (_("usage: user add NAME --role ROLE [--display-name TEXT]"));
       return cmd_user_add (data_dir, argv[3], role, display_name);
     }
 
   if (role != NULL || display_name != NULL)
     return usage_error (_("--role and --display-name only go with “user add”"));
+
+  if (argc >= 2 && g_str_equal (argv[1], "user"))
+    {
+      static const char * const changes[] = { "enable", "disable", "remove", "passwd", NULL };
+
+      if (argc == 3 && g_str_equal (argv[2], "list"))
+        return cmd_user_list (data_dir);
+      if (argc == 4 && g_strv_contains (changes, argv[2]))
+        return cmd_user_change (data_dir, argv[2], argv[3]);
+      return usage_error (_("usage: user add NAME --role ROLE [--display-name TEXT] | user list | "
+                            "user enable|disable|remove|passwd NAME"));
+    }
 
   if (argc >= 2 && g_str_equal (argv[1], "seed-demo"))
     {
@@ -347,5 +508,5 @@ main (int   argc,
       return usage_error (message);
     }
 
-  return cmd_serve (data_dir, listen, tls_cert, tls_key);
+  return cmd_serve (data_dir, listen, tls_cert, tls_key, (guint) token_idle_days);
 }
