@@ -54,6 +54,7 @@
 #define SWEEP_INTERVAL_MS      500
 #define SWEEP_EVERY_N_ACCEPTS  32
 #define EOF_SWEEPS             3
+#define HANDSHAKE_QUEUED_FACTOR 6
 #define FD_CHECK_INTERVAL_US   (1 * G_USEC_PER_SEC)
 #define FD_WARN_INTERVAL_US    (60 * G_USEC_PER_SEC)
 
@@ -99,6 +100,7 @@ static FlServerConnections *the_tracker;
 /* -------------------------------------------------------------------------- */
 
 static void on_msg_weak_notify (gpointer data, GObject *where_the_object_was);
+static gint64 phase_timeout_us (Phase phase);
 
 static const char *
 phase_name (Phase phase)
@@ -182,6 +184,35 @@ conn_at_eof (Conn *c)
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
     return TRUE;
   return FALSE;
+}
+
+/* TRUE when bytes wait in the socket that nobody has read yet. */
+static gboolean
+conn_has_input (Conn *c)
+{
+  g_autoptr(GSocket) socket = conn_dup_socket (c);
+  char byte;
+
+  if (socket == NULL || g_socket_is_closed (socket))
+    return FALSE;
+  return recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/* Whether @c stayed too long in its state. A TLS handshake whose client
+ * hello still waits in the socket only waits for one of glib-networking's
+ * worker threads (the stalled ones hold them): it gets longer. */
+static gboolean
+conn_timed_out (Conn   *c,
+                gint64  now)
+{
+  gint64 timeout = phase_timeout_us (c->phase);
+
+  if (timeout == 0 || now - c->since <= timeout)
+    return FALSE;
+  if (c->phase == PHASE_HANDSHAKE && now - c->since <= HANDSHAKE_QUEUED_FACTOR * timeout &&
+      conn_has_input (c))
+    return FALSE;
+  return TRUE;
 }
 
 /* -------------------------------------------------------------------------- */
@@ -402,12 +433,10 @@ sweep_cb (gpointer user_data)
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
     {
-      gint64 timeout = phase_timeout_us (c->phase);
-
       if (c->released)
         continue;
 
-      if (timeout > 0 && !c->shut && now - c->since > timeout)
+      if (!c->shut && conn_timed_out (c, now))
         {
           g_message ("Closing a connection after %lld s in state “%s”",
                      (long long) ((now - c->since) / G_USEC_PER_SEC), phase_name (c->phase));

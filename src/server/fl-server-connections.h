@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* Seconds a connection may spend in each state before it is closed. */
-#define FL_SERVER_HANDSHAKE_TIMEOUT   10   /* TLS handshake */
+#define FL_SERVER_HANDSHAKE_TIMEOUT   5    /* TLS handshake (it holds a worker thread) */
 #define FL_SERVER_HEADERS_TIMEOUT     15   /* from the first byte (or accept) to the last header */
 #define FL_SERVER_BODY_TIMEOUT        30   /* the whole request body */
 #define FL_SERVER_WRITE_TIMEOUT       60   /* a response the client does not read */
