@@ -713,8 +713,10 @@ test_burst (void)
 
   g_test_message ("200 clients at once: all answered after %.0f ms; ListenOverflows +%" G_GUINT64_FORMAT,
                   worst / 1e3, listen_overflows () - overflows);
+  /* A dropped SYN costs a retransmit of 1 s or more: the time shows it. The
+   * kernel's counter is for the whole host (other programs add to it), so it
+   * is only reported. */
   g_assert_cmpint (worst, <, 1 * G_USEC_PER_SEC * fl_test_slowdown ());
-  g_assert_cmpuint (listen_overflows (), ==, overflows);
   server_stop (s);
 }
 
