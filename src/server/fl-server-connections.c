@@ -75,6 +75,7 @@ typedef struct
   SoupServerMessage   *msg;       /* weak: the current message */
   Phase                phase;
   gint64               since;     /* monotonic µs: phase start or last progress */
+  gint64               accepted;  /* monotonic µs */
   guint                eof_sweeps;
   gboolean             shut;      /* we shut its socket down */
   gboolean             released;  /* "disconnected" emitted by us */
@@ -186,33 +187,40 @@ conn_at_eof (Conn *c)
   return FALSE;
 }
 
-/* TRUE when bytes wait in the socket that nobody has read yet. */
+/* TRUE when a whole TLS record (a client hello) waits unread in the socket. */
 static gboolean
-conn_has_input (Conn *c)
+conn_has_hello (Conn *c)
 {
   g_autoptr(GSocket) socket = conn_dup_socket (c);
-  char byte;
+  guchar buf[5 + 16384];
+  gssize n;
 
   if (socket == NULL || g_socket_is_closed (socket))
     return FALSE;
-  return recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+  n = recv (g_socket_get_fd (socket), buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 5 || buf[0] != 0x16)
+    return FALSE;
+  return n >= 5 + ((buf[3] << 8) | buf[4]);
 }
 
 /* Whether @c stayed too long in its state. A TLS handshake whose client
- * hello still waits in the socket only waits for one of glib-networking's
- * worker threads (the stalled ones hold them): it gets longer. */
+ * hello still waits unread in the socket only waits for one of
+ * glib-networking's worker threads (stalled handshakes hold them): its time
+ * starts when the hello is read, up to 6 times the timeout after accept. */
 static gboolean
 conn_timed_out (Conn   *c,
                 gint64  now)
 {
   gint64 timeout = phase_timeout_us (c->phase);
 
-  if (timeout == 0 || now - c->since <= timeout)
-    return FALSE;
-  if (c->phase == PHASE_HANDSHAKE && now - c->since <= HANDSHAKE_QUEUED_FACTOR * timeout &&
-      conn_has_input (c))
-    return FALSE;
-  return TRUE;
+  if (c->phase == PHASE_HANDSHAKE && now - c->accepted <= HANDSHAKE_QUEUED_FACTOR * timeout &&
+      conn_has_hello (c))
+    {
+      /* Queued: its handshake time starts once a worker reads the hello. */
+      c->since = now;
+      return FALSE;
+    }
+  return timeout > 0 && now - c->since > timeout;
 }
 
 /* -------------------------------------------------------------------------- */
@@ -366,6 +374,7 @@ request_started_hook (GSignalInvocationHint *ihint,
                                              G_CALLBACK (on_conn_disconnected_cb), c);
       g_hash_table_insert (self->conns, conn, c);
       set_phase (c, PHASE_HANDSHAKE);
+      c->accepted = c->since;
       conn_watch_msg (c, msg);
 
       if (++self->accepts % SWEEP_EVERY_N_ACCEPTS == 0)

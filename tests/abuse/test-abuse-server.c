@@ -60,7 +60,10 @@ server_start_full (const char *cert,
   g_subprocess_launcher_set_child_setup (launcher, limit_fds_cb, NULL, NULL);
   if (g_getenv ("ASAN_OPTIONS") != NULL)
     {
-      g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS"), ":fast_unwind_on_malloc=0", NULL);
+      /* LeakSanitizer's tracer crashes at exit while TLS worker threads still
+       * block in stalled handshakes: no leak check for the HTTPS server. */
+      g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS"), ":fast_unwind_on_malloc=0",
+                                           cert != NULL ? ":detect_leaks=0" : "", NULL);
       g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
     }
   if (cert != NULL)
