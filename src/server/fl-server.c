@@ -12,6 +12,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
+#include <gio/gnetworking.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@
 #include "fl-checklist.h"
 #include "fl-json.h"
 #include "fl-server.h"
+#include "fl-server-connections.h"
 
 #define API_PREFIX          "/api/v1/"
 #define MAX_OPS             500
@@ -28,6 +30,8 @@
 #define PRESENCE_FRESH_US   (60 * G_USEC_PER_SEC)
 #define PRESENCE_PER_USER   8       /* clients one user may be present with */
 #define FL_SERVER_MAX_WAITING_CHECKS 32
+/* Connections waiting to be accepted; libsoup's own listener takes 10. */
+#define LISTEN_BACKLOG      1024
 
 struct _FlServer
 {
@@ -35,6 +39,7 @@ struct _FlServer
 
   /* owned */
   SoupServer      *soup;
+  FlServerConnections *connections; /* NULL until it listens */
   FlServerDb      *db;
   FlAuthLimiter   *limiter;
   GHashTable      *presence;      /* client_id → Presence */
@@ -609,6 +614,9 @@ handle_health (FlServer          *self,
   json_object_unref (obj);
   json_object_set_string_member (obj, "status", "ok");
   json_object_set_string_member (obj, "version", PACKAGE_VERSION);
+  json_object_set_int_member (obj, "connections",
+                              self->connections ? fl_server_connections_get_count (self->connections) : 0);
+  json_object_set_int_member (obj, "open_fds", fl_server_count_open_fds ());
   set_json (msg, SOUP_STATUS_OK, node);
 }
 
@@ -1684,6 +1692,37 @@ on_request_cb (SoupServer        *server,
     }
 }
 
+/* A body of unknown length is refused once it passes the limit, before the
+ * handler (and so any authentication) sees it. Up to the limit again is read
+ * and thrown away so that the client may still get the answer; past that the
+ * connection is closed. */
+static void
+on_got_chunk_cb (SoupServerMessage *msg,
+                 GBytes            *chunk,
+                 gpointer           user_data)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  guint64 total = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "fl-body-size"));
+
+  total += g_bytes_get_size (chunk);
+  g_object_set_data (G_OBJECT (msg), "fl-body-size", GSIZE_TO_POINTER ((gsize) total));
+
+  if (total > FL_SERVER_BODY_LIMIT && soup_message_body_get_accumulate (body))
+    {
+      soup_message_body_set_accumulate (body, FALSE);
+      soup_message_body_truncate (body);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+      set_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                 _("The request body is larger than 1 MiB"));
+    }
+  if (total > 2 * FL_SERVER_BODY_LIMIT && !g_object_get_data (G_OBJECT (msg), "fl-dropped"))
+    {
+      g_object_set_data (G_OBJECT (msg), "fl-dropped", GINT_TO_POINTER (1));
+      fl_server_connections_drop (msg);
+    }
+}
+
 /* Runs after the headers: refuses a too large body before reading it. */
 static void
 on_early_request_cb (SoupServer        *server,
@@ -1706,7 +1745,12 @@ on_early_request_cb (SoupServer        *server,
                                     "Connection", "close");
       set_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
                  _("The request body is larger than 1 MiB"));
+      /* Read to its end for the answer, but keep none of it. */
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
     }
+
+  /* Chunked (or too long) bodies are counted while they come. */
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk_cb), NULL);
 }
 
 /* -------------------------------------------------------------------------- */
@@ -1788,6 +1832,7 @@ fl_server_dispose (GObject *object)
       self->waiters = g_list_delete_link (self->waiters, self->waiters);
       waiter_free (w);
     }
+  g_clear_pointer (&self->connections, fl_server_connections_free);
   if (self->soup != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->soup, self);
@@ -1875,6 +1920,32 @@ fl_server_new (FlServerDb      *db,
   return self;
 }
 
+/* Like soup_server_listen (), with a backlog that takes a burst of clients. */
+static gboolean
+listen_on (FlServer        *self,
+           GSocketAddress  *sockaddr,
+           GError         **error)
+{
+  GSocketFamily family = g_socket_address_get_family (sockaddr);
+  g_autoptr(GSocket) socket = NULL;
+
+  socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (socket == NULL)
+    return FALSE;
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, sockaddr, TRUE, error) ||
+      !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (self->soup, socket,
+                                  self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+    return FALSE;
+
+  if (self->connections == NULL)
+    self->connections = fl_server_connections_new (self->soup);
+  return TRUE;
+}
+
 char *
 fl_server_listen (FlServer    *self,
                   const char  *address,
@@ -1911,8 +1982,7 @@ fl_server_listen (FlServer    *self,
       return NULL;
     }
 
-  if (!soup_server_listen (self->soup, sockaddr,
-                           self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  if (!listen_on (self, sockaddr, error))
     return NULL;
 
   uris = soup_server_get_uris (self->soup);

@@ -6,12 +6,15 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fl-auth.h"
@@ -21,6 +24,9 @@
 
 #define EXIT_USAGE      2
 #define DRAIN_TIMEOUT_US (10 * G_USEC_PER_SEC)
+/* No SSL 3, TLS 1.0 or 1.1; read by glib-networking's GnuTLS backend. */
+#define TLS_PRIORITY     "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1"
+#define TLS_CHECK_TIMEOUT 10
 
 typedef struct
 {
@@ -72,6 +78,128 @@ on_signal_cb (gpointer user_data)
   ctx->drain_deadline = g_get_monotonic_time () + DRAIN_TIMEOUT_US;
   ctx->drain_id = g_timeout_add (20, drain_cb, ctx);
   return G_SOURCE_CONTINUE;
+}
+
+/* Every client connection takes a descriptor: allow as many as the hard limit. */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max)
+    return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+    g_warning ("Cannot raise the limit of open files: %s", g_strerror (errno));
+}
+
+typedef struct
+{
+  GTlsConnection *server;
+  gboolean        ok;
+  char           *message;
+} TlsCheck;
+
+static gpointer
+tls_check_thread (gpointer data)
+{
+  TlsCheck *check = data;
+  g_autoptr(GError) error = NULL;
+
+  check->ok = g_tls_connection_handshake (check->server, NULL, &error);
+  if (!check->ok)
+    check->message = g_strdup (error->message);
+  /* Let the client side see the end, whatever happened. */
+  g_io_stream_close (G_IO_STREAM (check->server), NULL, NULL);
+  return NULL;
+}
+
+static gboolean
+accept_any_cb (GTlsConnection       *conn,
+               GTlsCertificate      *peer_cert,
+               GTlsCertificateFlags  errors,
+               gpointer              user_data)
+{
+  return TRUE;
+}
+
+/* A handshake with ourselves over a socket pair: a key that does not belong to
+ * the certificate fails here, not in every client's handshake. */
+static gboolean
+tls_certificate_works (GTlsCertificate  *cert,
+                       GError          **error)
+{
+  g_autoptr(GSocket) a = NULL;
+  g_autoptr(GSocket) b = NULL;
+  g_autoptr(GSocketConnection) ca = NULL;
+  g_autoptr(GSocketConnection) cb = NULL;
+  g_autoptr(GIOStream) server = NULL;
+  g_autoptr(GIOStream) client = NULL;
+  g_autoptr(GError) client_error = NULL;
+  TlsCheck check = { 0 };
+  GThread *thread;
+  gboolean client_ok;
+  int fds[2];
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s", g_strerror (errno));
+      return FALSE;
+    }
+  a = g_socket_new_from_fd (fds[0], error);
+  if (a == NULL)
+    {
+      close (fds[0]);
+      close (fds[1]);
+      return FALSE;
+    }
+  b = g_socket_new_from_fd (fds[1], error);
+  if (b == NULL)
+    {
+      close (fds[1]);
+      return FALSE;
+    }
+  g_socket_set_timeout (a, TLS_CHECK_TIMEOUT);
+  g_socket_set_timeout (b, TLS_CHECK_TIMEOUT);
+  ca = g_socket_connection_factory_create_connection (a);
+  cb = g_socket_connection_factory_create_connection (b);
+
+  server = g_tls_server_connection_new (G_IO_STREAM (ca), cert, error);
+  if (server == NULL)
+    return FALSE;
+  client = g_tls_client_connection_new (G_IO_STREAM (cb), NULL, error);
+  if (client == NULL)
+    return FALSE;
+  g_signal_connect (client, "accept-certificate", G_CALLBACK (accept_any_cb), NULL);
+
+  check.server = G_TLS_CONNECTION (server);
+  thread = g_thread_new ("tls-check", tls_check_thread, &check);
+  client_ok = g_tls_connection_handshake (G_TLS_CONNECTION (client), NULL, &client_error);
+  g_io_stream_close (client, NULL, NULL);
+  g_thread_join (thread);
+
+  if (!check.ok || !client_ok)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("the TLS key does not fit the certificate, or neither is usable (%s)"),
+                   check.message ? check.message : client_error ? client_error->message : "?");
+      g_free (check.message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* @listen is "ADDR:PORT" as given on the command line. */
+static gboolean
+listens_on_loopback (const char *listen)
+{
+  g_autoptr(GSocketConnectable) connectable = g_network_address_parse (listen, 8080, NULL);
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (connectable == NULL)
+    return TRUE;    /* fl_server_listen () reports it */
+  address = g_inet_address_new_from_string (g_network_address_get_hostname (G_NETWORK_ADDRESS (connectable)));
+  return address == NULL || g_inet_address_get_is_loopback (address);
 }
 
 static gboolean
@@ -375,6 +503,8 @@ cmd_serve (const char *data_dir,
       cert = g_tls_certificate_new_from_files (tls_cert, tls_key, &error);
       if (cert == NULL)
         return runtime_error (error->message);
+      if (!tls_certificate_works (cert, &error))
+        return runtime_error (error->message);
     }
 
   db = fl_server_db_open (data_dir, &error);
@@ -387,6 +517,10 @@ cmd_serve (const char *data_dir,
       return runtime_error (error->message);
     }
   fl_server_db_set_token_idle_days (db, token_idle_days);
+
+  if (cert == NULL && !listens_on_loopback (listen))
+    g_printerr ("firstline-server: %s\n",
+                _("warning: listening beyond loopback without TLS: passwords and tokens travel in clear text; use --tls-cert and --tls-key or a TLS proxy"));
 
   server = fl_server_new (db, cert);
   uri = fl_server_listen (server, listen, &error);
@@ -437,6 +571,10 @@ main (int   argc,
     { "token-idle-days", 0, 0, G_OPTION_ARG_INT, &token_idle_days, N_("Days after which an unused login expires (default 30)"), "N" },
     { NULL }
   };
+
+  /* Before anything loads the TLS backend; the user's own choice wins. */
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", TLS_PRIORITY, FALSE);
+  raise_fd_limit ();
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
