@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fl-a11y.h"
 #include "fl-checklist-library.h"
 #include "fl-handoff-dialog.h"
 
@@ -353,6 +354,10 @@ static void
 fl_handoff_dialog_init (FlHandoffDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* The first group has no title: its list gets a name of its own. */
+  fl_a11y_set_label (gtk_widget_get_parent (GTK_WIDGET (self->queue_row)),
+                     _("Queue and summary"));
 
   g_signal_connect_object (self->queue_row, "notify::selected",
                            G_CALLBACK (on_queue_selected_cb), self, G_CONNECT_SWAPPED);
