@@ -322,7 +322,7 @@ fl_ticket_from_json (JsonNode  *node,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE, "a ticket must be an object");
+      g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE, _("a ticket must be an object"));
       return NULL;
     }
 
