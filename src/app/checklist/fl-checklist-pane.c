@@ -252,7 +252,8 @@ make_done_row (FlChecklistPane         *self,
       g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (record->at / 1000);
       g_autoptr(GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
       if (local)
-        time = g_date_time_format (local, "%H:%M");
+        /* Translators: the time of day a step was answered, see g_date_time_format() */
+        time = g_date_time_format (local, _("%H:%M"));
     }
   if (record->author != NULL && *record->author != '\0' && time != NULL)
     /* Translators: a step's answer, who gave it and when: "yes · alex · 10:15" */

@@ -243,7 +243,10 @@ collect_steps (FlHandoffDialog  *self,
 
   if (json_array_get_length (steps) > MAX_STEPS_TRIED)
     {
-      *out_error = g_strdup_printf (_("At most %u steps can be handed off."), MAX_STEPS_TRIED);
+      *out_error = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "At most %u step can be handed off.",
+                                                     "At most %u steps can be handed off.",
+                                                     MAX_STEPS_TRIED),
+                                          MAX_STEPS_TRIED);
       return NULL;
     }
 

@@ -126,8 +126,9 @@ format_local_time (gint64 ms)
   if (utc == NULL)
     return g_strdup ("—");
   local = g_date_time_to_local (utc);
-  /* Translators: a date and time in the timeline, see g_date_time_format() */
-  return g_date_time_format (local, _("%d.%m.%Y %H:%M"));
+  /* Translators: a date and time as your language writes it, in the timeline
+   * and the due time; see g_date_time_format(), e.g. "%d.%m.%Y %H:%M" */
+  return g_date_time_format (local, _("%Y-%m-%d %H:%M"));
 }
 
 static const char *
