@@ -710,7 +710,9 @@ fl_window_constructed (GObject *object)
   update_counts (self);
   update_list_stack (self);
 
-  /* The window opens where the work is: in the ticket list. */
+  /* The window opens where the work is: in the ticket list, shown also when
+   * the window is too narrow for more than one pane. */
+  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
   gtk_widget_grab_focus (GTK_WIDGET (self->ticket_list));
 }
 
