@@ -707,7 +707,9 @@ cmd_sync (FlCli   *cli,
 
   if (wait_text != NULL &&
       !g_ascii_string_to_unsigned (wait_text, 10, 0, SYNC_WAIT_MAX, &wait, NULL))
-    return usage_error (_("--wait takes a number of seconds from 0 to %d"), SYNC_WAIT_MAX);
+    return usage_error (g_dngettext (GETTEXT_PACKAGE, "--wait takes a number of seconds from 0 to %d",
+                                     "--wait takes a number of seconds from 0 to %d", SYNC_WAIT_MAX),
+                        SYNC_WAIT_MAX);
 
   if (!open_store (cli, &error))
     return fail_with_error (error);
@@ -730,9 +732,10 @@ cmd_sync (FlCli   *cli,
       if (g_hash_table_contains (rejected_before, r->op->op_id))
         continue;
 
+      g_autofree char *reason = fl_rejected_op_describe (r);
+
       fail (FL_CLI_EXIT_OK, _("the server rejected the %s of ticket %s: %s"),
-            fl_op_type_to_string (r->op->type), r->op->ticket_id,
-            r->error_message ? r->error_message : (r->error_code ? r->error_code : ""));
+            fl_op_type_to_string (r->op->type), r->op->ticket_id, reason);
     }
 
   if (!ok)
@@ -762,12 +765,16 @@ cmd_checklist_publish (FlCli   *cli,
   if (!S_ISREG (st.st_mode))
     return fail (FL_CLI_EXIT_ERROR, _("%s is not a regular file"), path);
   if (st.st_size > PUBLISH_MAX_BYTES)
-    return fail (FL_CLI_EXIT_ERROR, _("%s is larger than %d bytes"), path, PUBLISH_MAX_BYTES);
+    return fail (FL_CLI_EXIT_ERROR, g_dngettext (GETTEXT_PACKAGE, "%s is larger than %d byte",
+                                                     "%s is larger than %d bytes", PUBLISH_MAX_BYTES),
+                 path, PUBLISH_MAX_BYTES);
 
   if (!g_file_get_contents (path, &contents, &length, &error))
     return fail_with_error (error);
   if (length > PUBLISH_MAX_BYTES)
-    return fail (FL_CLI_EXIT_ERROR, _("%s is larger than %d bytes"), path, PUBLISH_MAX_BYTES);
+    return fail (FL_CLI_EXIT_ERROR, g_dngettext (GETTEXT_PACKAGE, "%s is larger than %d byte",
+                                                     "%s is larger than %d bytes", PUBLISH_MAX_BYTES),
+                 path, PUBLISH_MAX_BYTES);
   if (!g_utf8_validate (contents, length, NULL) || memchr (contents, '\0', length) != NULL)
     return fail (FL_CLI_EXIT_ERROR, _("%s is not UTF-8 text"), path);
 

@@ -120,7 +120,7 @@ fl_event_from_json (JsonNode  *node,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE, "an event must be an object");
+      g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE, _("an event must be an object"));
       return NULL;
     }
 

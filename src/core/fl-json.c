@@ -43,7 +43,7 @@ get_member (JsonObject    *obj,
         {
           g_autofree char *f = field_name (prefix, name);
           g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
-                       "field '%s' is required", f);
+                       _("field '%s' is required"), f);
           return FALSE;
         }
       return TRUE;
@@ -61,7 +61,7 @@ type_error (const char  *prefix,
 {
   g_autofree char *f = field_name (prefix, name);
   g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
-               "field '%s' must be %s", f, expected);
+               _("field '%s' must be %s"), f, expected);
   return FALSE;
 }
 
@@ -93,21 +93,21 @@ _fl_json_get_string (JsonObject    *obj,
     }
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return type_error (prefix, name, "a string", error);
+    return type_error (prefix, name, _("a string"), error);
 
   str = json_node_get_string (node);
   if (!g_utf8_validate (str, -1, NULL))
-    return type_error (prefix, name, "valid UTF-8", error);
+    return type_error (prefix, name, _("valid UTF-8"), error);
 
   if (!fl_text_is_valid (str, min_chars, max_chars))
     {
       g_autofree char *f = field_name (prefix, name);
       if (min_chars > 0 && *str == '\0')
         g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
-                     "field '%s' is required", f);
+                     _("field '%s' is required"), f);
       else
         g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
-                     "field '%s' must have %u to %u characters", f, min_chars, max_chars);
+                     _("field '%s' must have %u to %u characters"), f, min_chars, max_chars);
       return FALSE;
     }
 
@@ -139,14 +139,14 @@ _fl_json_get_int (JsonObject    *obj,
     return TRUE;
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return type_error (prefix, name, "an integer", error);
+    return type_error (prefix, name, _("an integer"), error);
 
   v = json_node_get_int (node);
   if (v < min || v > max)
     {
       g_autofree char *f = field_name (prefix, name);
       g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
-                   "field '%s' is out of range", f);
+                   _("field '%s' is out of range"), f);
       return FALSE;
     }
 
@@ -174,7 +174,7 @@ _fl_json_get_bool (JsonObject    *obj,
     return TRUE;
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return type_error (prefix, name, "true or false", error);
+    return type_error (prefix, name, _("true or false"), error);
 
   *out = json_node_get_boolean (node);
   return TRUE;
@@ -206,7 +206,7 @@ _fl_json_get_time (JsonObject    *obj,
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
       !fl_time_parse (json_node_get_string (node), &v))
-    return type_error (prefix, name, "an RFC 3339 time", error);
+    return type_error (prefix, name, _("an RFC 3339 time"), error);
 
   *out = v;
   return TRUE;
@@ -229,7 +229,7 @@ _fl_json_get_uuid (JsonObject    *obj,
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
       !fl_uuid_is_valid (json_node_get_string (node)))
-    return type_error (prefix, name, "a lowercase UUID", error);
+    return type_error (prefix, name, _("a lowercase UUID"), error);
 
   g_free (*out);
   *out = g_strdup (json_node_get_string (node));
@@ -257,13 +257,13 @@ _fl_json_get_enum (JsonObject    *obj,
     return TRUE;
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return type_error (prefix, name, "a string", error);
+    return type_error (prefix, name, _("a string"), error);
 
   if (!from_string (json_node_get_string (node), out))
     {
       g_autofree char *f = field_name (prefix, name);
       g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
-                   "field '%s' has an unknown value", f);
+                   _("field '%s' has an unknown value"), f);
       return FALSE;
     }
 
@@ -288,7 +288,7 @@ _fl_json_get_object (JsonObject    *obj,
     return TRUE;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return type_error (prefix, name, "an object", error);
+    return type_error (prefix, name, _("an object"), error);
 
   *out = json_node_get_object (node);
   return TRUE;

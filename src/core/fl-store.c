@@ -1776,6 +1776,106 @@ fl_rejected_op_free (FlRejectedOp *rejected)
   g_free (rejected);
 }
 
+/* The validation messages of core, which the server shares: a rejection
+ * that carries one of them reads in the user's language. One "%s" at most. */
+static const char * const known_reasons[] = {
+  N_("field '%s' is required"),
+  N_("field '%s' has an unknown value"),
+  N_("field '%s' is out of range"),
+  N_("unknown op type"),
+  N_("unknown ticket"),
+  N_("an update must change a field"),
+  N_("a ticket with this id exists already"),
+  N_("a resolved or closed ticket cannot be claimed"),
+  N_("the ticket is assigned to someone else"),
+  N_("the ticket is resolved or closed"),
+  N_("the ticket is already resolved or closed"),
+  N_("only a resolved or closed ticket can be reopened"),
+  N_("the ticket is already closed"),
+};
+
+static char *
+translate_known_reason (const char *message)
+{
+  const char *exact = g_dgettext (GETTEXT_PACKAGE, message);
+
+  /* One of our messages word for word. */
+  if (exact != message)
+    return g_strdup (exact);
+
+  for (guint i = 0; i < G_N_ELEMENTS (known_reasons); i++)
+    {
+      const char *format = known_reasons[i];
+      const char *hole = strstr (format, "%s");
+      gsize prefix;
+      gsize suffix;
+      gsize len = strlen (message);
+
+      if (hole == NULL)
+        {
+          if (strcmp (message, format) == 0)
+            return g_strdup (g_dgettext (GETTEXT_PACKAGE, format));
+          continue;
+        }
+
+      prefix = (gsize) (hole - format);
+      suffix = strlen (hole + 2);
+      if (len > prefix + suffix &&
+          strncmp (message, format, prefix) == 0 &&
+          strcmp (message + len - suffix, hole + 2) == 0)
+        {
+          g_autofree char *arg = g_strndup (message + prefix, len - prefix - suffix);
+          const char *translated = g_dgettext (GETTEXT_PACKAGE, format);
+          const char *at = strstr (translated, "%s");
+          GString *text = g_string_new (NULL);
+
+          /* The translation's "%s" is the field name; no printf on a runtime format. */
+          if (at == NULL)
+            return g_string_free (g_string_append (text, translated), FALSE);
+          g_string_append_len (text, translated, at - translated);
+          g_string_append (text, arg);
+          g_string_append (text, at + 2);
+          return g_string_free (text, FALSE);
+        }
+    }
+
+  return NULL;
+}
+
+char *
+fl_rejected_op_describe (const FlRejectedOp *rejected)
+{
+  const char *code;
+  char *known;
+
+  g_return_val_if_fail (rejected != NULL, NULL);
+
+  /* The server's own words go to the log; the person reads ours. */
+  if (rejected->error_message != NULL && *rejected->error_message != '\0')
+    {
+      g_debug ("rejected op %s: %s (%s)", rejected->op ? rejected->op->op_id : "?",
+               rejected->error_message, rejected->error_code ? rejected->error_code : "");
+      known = translate_known_reason (rejected->error_message);
+      if (known != NULL)
+        return known;
+    }
+
+  code = rejected->error_code ? rejected->error_code : "";
+  if (strcmp (code, "forbidden") == 0)
+    return g_strdup (_("Your role may not make this change."));
+  if (strcmp (code, "not_found") == 0)
+    return g_strdup (_("The ticket does not exist on the server."));
+  if (strcmp (code, "unprocessable") == 0)
+    return g_strdup (_("The server found the change invalid for the ticket as it is now."));
+  if (strcmp (code, "bad_request") == 0)
+    return g_strdup (_("The server could not read the change."));
+  if (strcmp (code, "conflict") == 0)
+    return g_strdup (_("Someone else changed the ticket first."));
+  if (strcmp (code, "payload_too_large") == 0)
+    return g_strdup (_("The change is too large for the server."));
+  return g_strdup (_("The server refused the change."));
+}
+
 static guint
 count_rows (FlStore    *self,
             const char *sql)

@@ -437,7 +437,10 @@ read_return_error (GTask  *task,
       g_error_free (error);
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
                                /* Translators: %u is a number of seconds */
-                               _("The server took longer than %u seconds to answer; gave up"),
+                               g_dngettext (GETTEXT_PACKAGE,
+                                            "The server took longer than %u second to answer; gave up",
+                                            "The server took longer than %u seconds to answer; gave up",
+                                            d->seconds),
                                d->seconds);
     }
   else
