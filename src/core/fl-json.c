@@ -343,13 +343,16 @@ is_json_outside_char (char c)
  * what the parser will parse: outside double-quoted strings only JSON's own
  * characters may appear, so every bracket counted here is one the parser
  * nests. An escaped NUL (\u0000) is refused too: it would silently cut the
- * C string the parser hands out. */
+ * C string the parser hands out. So is a second value after the first at the
+ * top ("1 {}", "{} []"): json-glib 1.6 would return the first and leak the
+ * others. */
 static gboolean
 check_json_text (const char  *data,
                  gsize        length,
                  GError     **error)
 {
   gboolean in_string = FALSE;
+  gboolean seen_value = FALSE;
   guint depth = 0;
 
   if (memchr (data, '\0', length) != NULL || !g_utf8_validate (data, (gssize) length, NULL))
@@ -383,6 +386,15 @@ check_json_text (const char  *data,
             }
           continue;
         }
+
+      if (depth == 0 && seen_value && (c == '"' || c == '[' || c == '{'))
+        {
+          g_set_error_literal (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
+                               _("The data is not valid JSON"));
+          return FALSE;
+        }
+      if (depth == 0 && !g_ascii_isspace (c))
+        seen_value = TRUE;
 
       if (c == '"')
         {
