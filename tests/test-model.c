@@ -1224,10 +1224,14 @@ test_json_untrusted (void)
     "{\"a\":\"x\\u0000y\"}", "[\"\\u0000\"]",
     /* more than one value: json-glib returns the first and leaks the rest */
     "1 {}", "0000{\"cursor\":0}", "{}{}", "{} []", "[] [1]", "\"a\" {}", "null[1]",
+    /* escapes JSON does not have, and surrogates that make no character */
+    "[\"\\x\"]", "[\"\\uzzzz\"]", "[\"\\u12\"]", "[\"\\ud83dx\"]", "[\"\\udc00\"]",
+    "[\"\\ud83d\\u0041\"]", "[\"\\ud83d\\ud,00\"]", "[\"\\ud83d\"]",
   };
   const char *accepted[] = {
     "{}", "[]", "{\"a\":[1,2.5e3,-1,true,false,null]}", "{\"s\":\"/* not a comment */ ] ] '\"}",
     "{\"s\":\"quote \\\" and [ brackets {\"}", "\"\\u00fc\"", "1",
+    "[\"\\ud83d\\ude00 \\u00C4 \\\" \\\\ \\/ \\b \\f \\n \\r \\t\"]",
   };
   GString *nested = g_string_new (NULL);
   g_autoptr(GError) error = NULL;

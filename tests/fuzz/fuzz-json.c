@@ -7,6 +7,36 @@
 #include "fl-json.h"
 #include "fuzz-common.h"
 
+/* Every string the parser hands out is valid UTF-8 (callers rely on it). */
+static void
+check_strings (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        {
+          g_assert (g_utf8_validate (name, -1, NULL));
+          check_strings (member);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        check_strings (json_array_get_element (array, i));
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      g_assert (g_utf8_validate (json_node_get_string (node), -1, NULL));
+    }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
@@ -32,6 +62,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       g_autofree char *text = json_to_string (root, FALSE);
 
       g_assert (text != NULL);
+      check_strings (root);
     }
 
   return 0;
