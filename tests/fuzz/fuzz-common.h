@@ -4,7 +4,7 @@
  *
  * Each fuzz target defines LLVMFuzzerTestOneInput() and calls fl_fuzz_init()
  * first. A g_critical() or g_warning() is a bug the fuzzer should find, so
- * both abort; everything quieter is dropped to keep the output readable.
+ * both abort(); everything quieter is dropped to keep the output readable.
  */
 #pragma once
 
@@ -22,7 +22,12 @@ fl_fuzz_log_writer (GLogLevelFlags   log_level,
                     gpointer         user_data)
 {
   if (log_level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    return g_log_writer_default (log_level, fields, n_fields, user_data);
+    {
+      g_log_writer_default (log_level, fields, n_fields, user_data);
+      /* GLib would stop with SIGTRAP, which libFuzzer does not catch: it
+       * keeps the input of an abort(). */
+      abort ();
+    }
   return G_LOG_WRITER_HANDLED;
 }
 
