@@ -29,15 +29,10 @@ fl_server_param_time (const char *text,
 
       if (dt == NULL)
         return FALSE;
+      /* The next day by arithmetic: GDateTime has none after 9999-12-31. */
+      *out = g_date_time_to_unix (dt) * 1000;
       if (end_of_day)
-        {
-          g_autoptr(GDateTime) next = g_date_time_add_days (dt, 1);
-          *out = g_date_time_to_unix (next) * 1000;
-        }
-      else
-        {
-          *out = g_date_time_to_unix (dt) * 1000;
-        }
+        *out += 24 * 3600 * 1000LL;
       return TRUE;
     }
 
