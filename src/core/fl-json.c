@@ -294,6 +294,48 @@ _fl_json_get_object (JsonObject    *obj,
   return TRUE;
 }
 
+static JsonNode *
+value_member (JsonObject *obj,
+              const char *name,
+              GType       type)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
+    return NULL;
+  return node;
+}
+
+const char *
+_fl_json_string_member (JsonObject *obj,
+                        const char *name,
+                        const char *fallback)
+{
+  JsonNode *node = value_member (obj, name, G_TYPE_STRING);
+
+  return node ? json_node_get_string (node) : fallback;
+}
+
+gint64
+_fl_json_int_member (JsonObject *obj,
+                     const char *name,
+                     gint64      fallback)
+{
+  JsonNode *node = value_member (obj, name, G_TYPE_INT64);
+
+  return node ? json_node_get_int (node) : fallback;
+}
+
+gboolean
+_fl_json_bool_member (JsonObject *obj,
+                      const char *name,
+                      gboolean    fallback)
+{
+  JsonNode *node = value_member (obj, name, G_TYPE_BOOLEAN);
+
+  return node ? json_node_get_boolean (node) : fallback;
+}
+
 void
 _fl_json_add_string_or_null (JsonBuilder *builder,
                              const char  *name,

@@ -15,6 +15,7 @@
 
 #include "fl-checklist.h"
 #include "fl-json.h"
+#include "fl-json-private.h"
 #include "fl-store-private.h"
 #include "fuzz-common.h"
 
@@ -167,7 +168,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   restore ();
 
-  if (json_object_get_boolean_member_with_default (obj, "reset", FALSE))
+  if (_fl_json_bool_member (obj, "reset", FALSE))
     {
       if (!_fl_store_reset_server_state (store, &error))
         g_error ("reset: %s", error->message);
