@@ -235,6 +235,11 @@ test_time (void)
   g_assert_false (fl_time_parse ("yesterday", &ms));
   g_assert_false (fl_time_parse ("2026-13-01T00:00:00.000Z", &ms));
   g_assert_false (fl_time_parse ("2026-02-30T00:00:00.000Z", &ms));
+  /* in the range of GDateTime, but not in UTC */
+  g_assert_true (fl_time_parse ("0001-01-01T00:00:00+00:00", &ms));
+  g_assert_false (fl_time_parse ("0001-01-01T00:00:00+01:00", &ms));
+  g_assert_true (fl_time_parse ("9999-12-31T23:59:59.999Z", &ms));
+  g_assert_false (fl_time_parse ("9999-12-31T23:30:00-01:00", &ms));
   g_assert_false (fl_time_parse ("", &ms));
   g_assert_false (fl_time_parse (NULL, &ms));
 }
