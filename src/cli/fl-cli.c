@@ -152,14 +152,15 @@ print_out (const char *format,
   fputs (clean, stdout);
 }
 
-/* Warnings (a checklist from the server that was skipped) as one line each. */
+/* Warnings and messages (a checklist from the server that was skipped) as one line each. */
 static GLogWriterOutput
 log_writer_cb (GLogLevelFlags   log_level,
                const GLogField *fields,
                gsize            n_fields,
                gpointer         user_data)
 {
-  if ((log_level & G_LOG_LEVEL_MASK) == G_LOG_LEVEL_WARNING)
+  if ((log_level & G_LOG_LEVEL_MASK) == G_LOG_LEVEL_WARNING ||
+      (log_level & G_LOG_LEVEL_MASK) == G_LOG_LEVEL_MESSAGE)
     {
       for (gsize i = 0; i < n_fields; i++)
         if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)

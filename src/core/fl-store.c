@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "fl-checklist.h"
+#include "fl-json-private.h"
 #include "fl-store-private.h"
 
 struct _FlStore
@@ -1728,7 +1729,7 @@ fl_store_put_tickets (FlStore    *self,
         goto failed;
       if (e->type == FL_OP_NOTE &&
           !append_fts_note (self, e->ticket_id,
-                            json_object_get_string_member_with_default (e->data, "body", ""),
+                            _fl_json_string_member (e->data, "body", ""),
                             error))
         goto failed;
     }
@@ -2064,8 +2065,8 @@ fl_store_list_rejected_ops (FlStore  *self,
       FlRejectedOp *r = g_new0 (FlRejectedOp, 1);
 
       r->op = load_outbox_op (self, g_ptr_array_index (ids, i), NULL);
-      r->error_code = g_strdup (json_object_get_string_member_with_default (err, "code", "rejected"));
-      r->error_message = g_strdup (json_object_get_string_member_with_default (err, "message", ""));
+      r->error_code = g_strdup (_fl_json_string_member (err, "code", "rejected"));
+      r->error_message = g_strdup (_fl_json_string_member (err, "message", ""));
       if (r->op == NULL)
         fl_rejected_op_free (r);
       else
@@ -2354,8 +2355,8 @@ apply_result (FlStore     *self,
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
   static const char *sql_number =
     "UPDATE tickets SET number = ?2 WHERE id = ?1 AND number IS NULL";
-  const char *op_id = json_object_get_string_member_with_default (result, "op_id", NULL);
-  const char *status = json_object_get_string_member_with_default (result, "status", "");
+  const char *op_id = _fl_json_string_member (result, "op_id", NULL);
+  const char *status = _fl_json_string_member (result, "status", "");
   g_autoptr(FlOp) op = NULL;
   g_autofree char *state = NULL;
   sqlite3_stmt *stmt;
@@ -2373,11 +2374,7 @@ apply_result (FlStore     *self,
 
   if (g_str_equal (status, "applied") || g_str_equal (status, "duplicate"))
     {
-      gint64 number = 0;
-
-      if (json_object_has_member (result, "number") &&
-          JSON_NODE_HOLDS_VALUE (json_object_get_member (result, "number")))
-        number = json_object_get_int_member (result, "number");
+      gint64 number = _fl_json_int_member (result, "number", 0);
 
       if (!run_stmt_text (self, sql_done, op_id, error))
         return FALSE;
@@ -2501,9 +2498,9 @@ put_checklist (FlStore   *self,
     return TRUE;
 
   obj = json_node_get_object (node);
-  id = json_object_get_string_member_with_default (obj, "id", NULL);
-  category = json_object_get_string_member_with_default (obj, "category", "");
-  version = json_object_get_int_member_with_default (obj, "version", 0);
+  id = _fl_json_string_member (obj, "id", NULL);
+  category = _fl_json_string_member (obj, "category", "");
+  version = _fl_json_int_member (obj, "version", 0);
   if (id == NULL || !fl_text_is_valid (id, 1, FL_SHORT_TEXT_MAX) || version < 1 ||
       !g_utf8_validate (category, -1, NULL))
     return TRUE;
@@ -2516,7 +2513,8 @@ put_checklist (FlStore   *self,
 
     if (!(checklist = fl_checklist_new_from_json (node, &local_error)))
       {
-        g_warning (_("Skipped checklist “%s” version %d from the server: %s"),
+        /* Hostile or broken data, not a bug here: a message, not a warning. */
+        g_message (_("Skipped checklist “%s” version %d from the server: %s"),
                    id, (int) MIN (version, G_MAXINT), local_error->message);
         return TRUE;
       }
@@ -2564,7 +2562,7 @@ _fl_store_apply_sync (FlStore     *self,
   tickets = get_array (delta, "tickets");
   events = get_array (delta, "events");
   checklists = get_array (delta, "checklists");
-  cursor = json_object_get_int_member_with_default (response, "cursor", _fl_store_get_cursor (self));
+  cursor = _fl_json_int_member (response, "cursor", _fl_store_get_cursor (self));
 
   /* Parse everything first: nothing is written unless all of it makes sense. */
   for (guint i = 0; tickets && i < json_array_get_length (tickets); i++)
@@ -2619,7 +2617,7 @@ _fl_store_apply_sync (FlStore     *self,
         goto failed;
       if (!known && e->type == FL_OP_NOTE &&
           !append_fts_note (self, e->ticket_id,
-                            json_object_get_string_member_with_default (e->data, "body", ""),
+                            _fl_json_string_member (e->data, "body", ""),
                             error))
         goto failed;
     }

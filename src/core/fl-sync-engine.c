@@ -19,6 +19,7 @@
 #include <libsoup/soup.h>
 
 #include "fl-json.h"
+#include "fl-json-private.h"
 #include "fl-store-private.h"
 #include "fl-sync-engine.h"
 
@@ -819,7 +820,7 @@ apply_thread (GTask        *task,
 
   obj = json_node_get_object (root);
 
-  if (json_object_get_boolean_member_with_default (obj, "reset", FALSE))
+  if (_fl_json_bool_member (obj, "reset", FALSE))
     {
       if (!_fl_store_reset_server_state (store, &error))
         {
@@ -873,7 +874,7 @@ apply_thread (GTask        *task,
   }
   data->cursor = _fl_store_get_cursor (store);
 
-  data->more = json_object_get_boolean_member_with_default (obj, "more", FALSE);
+  data->more = _fl_json_bool_member (obj, "more", FALSE);
 
   presence = json_object_get_member (obj, "presence");
   data->presence = g_ptr_array_new_with_free_func (presence_free);
@@ -892,15 +893,15 @@ apply_thread (GTask        *task,
           if (!JSON_NODE_HOLDS_OBJECT (el))
             continue;
           p = json_node_get_object (el);
-          ticket_id = json_object_get_string_member_with_default (p, "ticket_id", NULL);
-          username = json_object_get_string_member_with_default (p, "username", NULL);
+          ticket_id = _fl_json_string_member (p, "ticket_id", NULL);
+          username = _fl_json_string_member (p, "username", NULL);
           if (!fl_uuid_is_valid (ticket_id) || !fl_text_is_valid (username, 1, FL_SHORT_TEXT_MAX))
             continue;
 
           entry = g_new0 (FlPresence, 1);
           entry->ticket_id = g_strdup (ticket_id);
           entry->username = g_strdup (username);
-          entry->editing = json_object_get_boolean_member_with_default (p, "editing", FALSE);
+          entry->editing = _fl_json_bool_member (p, "editing", FALSE);
           g_ptr_array_add (data->presence, entry);
         }
     }

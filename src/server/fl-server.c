@@ -19,6 +19,7 @@
 #include "fl-auth.h"
 #include "fl-checklist.h"
 #include "fl-json.h"
+#include "fl-server-params.h"
 #include "fl-server.h"
 #include "fl-server-connections.h"
 
@@ -1259,69 +1260,6 @@ handle_sync (FlServer           *self,
   set_json (msg, SOUP_STATUS_OK, response);
 }
 
-static gboolean
-parse_time_param (const char *text,
-                  gboolean    end_of_day,
-                  gint64     *out)
-{
-  int y, m, d;
-  char rest;
-
-  if (text == NULL || *text == '\0')
-    return TRUE;
-
-  if (strlen (text) == 10 && sscanf (text, "%4d-%2d-%2d%c", &y, &m, &d, &rest) == 3)
-    {
-      g_autoptr(GDateTime) dt = g_date_time_new_utc (y, m, d, 0, 0, 0);
-
-      if (dt == NULL)
-        return FALSE;
-      if (end_of_day)
-        {
-          g_autoptr(GDateTime) next = g_date_time_add_days (dt, 1);
-
-          /* 9999-12-31 has no next day in GDateTime */
-          if (next == NULL)
-            return FALSE;
-          *out = g_date_time_to_unix (next) * 1000;
-        }
-      else
-        {
-          *out = g_date_time_to_unix (dt) * 1000;
-        }
-      return TRUE;
-    }
-
-  return fl_time_parse (text, out);
-}
-
-static gboolean
-parse_int_param (const char *text,
-                 gint64      min,
-                 gint64      max,
-                 gint64     *out)
-{
-  guint64 value;
-
-  if (text == NULL || *text == '\0')
-    return TRUE;
-  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &value, NULL))
-    return FALSE;
-  *out = CLAMP ((gint64) value, min, max);
-  return TRUE;
-}
-
-static const char *
-text_param (GHashTable *query,
-            const char *name)
-{
-  const char *value = query ? g_hash_table_lookup (query, name) : NULL;
-
-  if (value == NULL || *value == '\0')
-    return NULL;
-  return value;
-}
-
 static void
 handle_tickets (FlServer          *self,
                 SoupServerMessage *msg,
@@ -1338,7 +1276,7 @@ handle_tickets (FlServer          *self,
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      const char *value = text_param (query, names[i]);
+      const char *value = fl_server_param_text (query, names[i]);
 
       if (value != NULL && !fl_text_is_valid (value, 1, 1000))
         {
@@ -1347,11 +1285,11 @@ handle_tickets (FlServer          *self,
         }
     }
 
-  q.status = text_param (query, "status");
-  q.category = text_param (query, "category");
-  q.assignee = text_param (query, "assignee");
-  q.queue = text_param (query, "queue");
-  q.q = text_param (query, "q");
+  q.status = fl_server_param_text (query, "status");
+  q.category = fl_server_param_text (query, "category");
+  q.assignee = fl_server_param_text (query, "assignee");
+  q.queue = fl_server_param_text (query, "queue");
+  q.q = fl_server_param_text (query, "q");
   q.limit = 100;
 
   if (q.status != NULL && !fl_status_from_string (q.status, &status))
@@ -1361,24 +1299,24 @@ handle_tickets (FlServer          *self,
       return;
     }
 
-  if (!parse_int_param (text_param (query, "level"), 0, G_MAXINT32, &q.level) ||
-      !parse_int_param (text_param (query, "limit"), 1, 500, &q.limit) ||
-      !parse_int_param (text_param (query, "offset"), 0, G_MAXINT32, &q.offset))
+  if (!fl_server_param_int (fl_server_param_text (query, "level"), 0, G_MAXINT32, &q.level) ||
+      !fl_server_param_int (fl_server_param_text (query, "limit"), 1, 500, &q.limit) ||
+      !fl_server_param_int (fl_server_param_text (query, "offset"), 0, G_MAXINT32, &q.offset))
     {
       set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
                  _("Parameters 'level', 'limit' and 'offset' must be numbers"));
       return;
     }
 
-  if (text_param (query, "level") != NULL && q.level != 1 && q.level != 2)
+  if (fl_server_param_text (query, "level") != NULL && q.level != 1 && q.level != 2)
     {
       set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
                  _("Parameter 'level' must be 1 or 2"));
       return;
     }
 
-  if (!parse_time_param (text_param (query, "from"), FALSE, &q.from) ||
-      !parse_time_param (text_param (query, "to"), TRUE, &q.to))
+  if (!fl_server_param_time (fl_server_param_text (query, "from"), FALSE, &q.from) ||
+      !fl_server_param_time (fl_server_param_text (query, "to"), TRUE, &q.to))
     {
       set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
                  _("Parameters 'from' and 'to' must be RFC 3339 times"));
@@ -1442,8 +1380,8 @@ handle_report (FlServer          *self,
   gint64 now = fl_time_now ();
   gint64 to = 0, from = 0;
 
-  if (!parse_time_param (text_param (query, "from"), FALSE, &from) ||
-      !parse_time_param (text_param (query, "to"), TRUE, &to))
+  if (!fl_server_param_time (fl_server_param_text (query, "from"), FALSE, &from) ||
+      !fl_server_param_time (fl_server_param_text (query, "to"), TRUE, &to))
     {
       set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
                  _("Parameters 'from' and 'to' must be RFC 3339 times"));
