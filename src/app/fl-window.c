@@ -15,6 +15,7 @@
 #include "fl-sync-indicator.h"
 #include "fl-ticket-detail.h"
 #include "fl-ticket-list.h"
+#include "fl-trace.h"
 #include "fl-window.h"
 
 #if __has_include ("fl-intake-dialog.h")
@@ -215,6 +216,12 @@ on_store_changed_cb (FlWindow  *self,
 {
   if (self->counts_source_id == 0)
     self->counts_source_id = g_timeout_add (COUNTS_DEBOUNCE_MS, update_counts_cb, self);
+
+  if (fl_trace_enabled ())
+    {
+      fl_trace ("store-changed %u", changes->len);
+      fl_trace_on_paint ("store-drawn %u", changes->len);
+    }
 }
 
 static void
@@ -273,7 +280,17 @@ static void
 on_search_changed_cb (FlWindow       *self,
                       GtkSearchEntry *entry)
 {
-  fl_ticket_list_model_set_query (self->model, gtk_editable_get_text (GTK_EDITABLE (entry)));
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+
+  fl_ticket_list_model_set_query (self->model, text);
+
+  if (fl_trace_enabled ())
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+      fl_trace ("search-applied %u %s", n, text);
+      fl_trace_on_paint ("search-drawn %u %s", n, text);
+    }
 }
 
 static void
@@ -617,6 +634,8 @@ fl_window_constructed (GObject *object)
   gtk_widget_set_visible (GTK_WIDGET (self->checklist_button), FALSE);
 #endif
 
+  fl_trace_attach (GTK_WIDGET (self), GTK_WIDGET (self->ticket_list));
+
   /* Selects the view's row in the sidebar and sets the title. */
   fl_window_set_view (self, view);
 
@@ -839,6 +858,14 @@ fl_window_set_view (FlWindow *self,
     g_settings_set_string (settings, "selected-view", fl_view_to_string (view));
 
   update_list_stack (self);
+
+  if (fl_trace_enabled ())
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+      fl_trace ("view-switched %s %u", fl_view_to_string (view), n);
+      fl_trace_on_paint ("view-drawn %s %u", fl_view_to_string (view), n);
+    }
 }
 
 FlTicketListModel *
