@@ -117,8 +117,39 @@ read_trace (Session *s)
     }
 }
 
-/* The first line at or after @after whose text starts with @prefix (and,
- * when @exact, is exactly @prefix); waits up to @timeout_ms. */
+/* The first line from index *@from on, at or after @after, whose text starts
+ * with @prefix (and, when @exact, is exactly @prefix); waits up to @timeout_ms.
+ * *@from becomes the index after it. */
+static Line *
+wait_line_from (Session    *s,
+                guint      *from,
+                const char *prefix,
+                gboolean    exact,
+                gint64      after,
+                guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      read_trace (s);
+      for (guint i = *from; i < s->lines->len; i++)
+        {
+          Line *l = &g_array_index (s->lines, Line, i);
+
+          if (l->usec >= after &&
+              (exact ? g_str_equal (l->text, prefix) : g_str_has_prefix (l->text, prefix)))
+            {
+              *from = i + 1;
+              return l;
+            }
+        }
+      if (g_get_monotonic_time () > deadline)
+        return NULL;
+      g_usleep (1000);
+    }
+}
+
 static Line *
 wait_line (Session    *s,
            const char *prefix,
@@ -126,25 +157,9 @@ wait_line (Session    *s,
            gint64      after,
            guint       timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   guint from = 0;
 
-  for (;;)
-    {
-      read_trace (s);
-      for (guint i = from; i < s->lines->len; i++)
-        {
-          Line *l = &g_array_index (s->lines, Line, i);
-
-          if (l->usec >= after &&
-              (exact ? g_str_equal (l->text, prefix) : g_str_has_prefix (l->text, prefix)))
-            return l;
-        }
-      from = s->lines->len;
-      if (g_get_monotonic_time () > deadline)
-        return NULL;
-      g_usleep (1000);
-    }
+  return wait_line_from (s, &from, prefix, exact, after, timeout_ms);
 }
 
 /* The longest "stall MS" between @from and @to (µs). A stall line is written
@@ -431,7 +446,9 @@ run_session (const char *cache,
   Session s = { 0, };
   g_autoptr(GArray) search_ms = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) view_ms = g_array_new (FALSE, FALSE, sizeof (double));
-  guint n_queries = full ? G_N_ELEMENTS (queries) : 4;
+  /* FIRSTLINE_BENCH_QUICK=1: a few searches and one round of views, to iterate */
+  gboolean quick = g_getenv ("FIRSTLINE_BENCH_QUICK") != NULL;
+  guint n_queries = full && !quick ? G_N_ELEMENTS (queries) : 4;
   gboolean ok = FALSE;
   Line *l;
   gint64 t, typing_start, typing_end;
@@ -466,7 +483,10 @@ run_session (const char *cache,
     g_usleep (50000);
   r->rss_10s_mb = bench_rss_kb (s.app) / 1024.0;
 
-  /* Searches: Ctrl+F, then each query typed over the selected last one. */
+  /* Searches in All: Alt+6, Ctrl+F, then each query typed over the selected last one. */
+  t = type_keysym (&s, XK_6, XK_Alt_L);
+  wait_line (&s, "view-drawn all", FALSE, t, WAIT_MS);
+  g_usleep (300000);
   t = type_keysym (&s, XK_f, XK_Control_L);
   g_usleep (300000);
   typing_start = g_get_monotonic_time ();
@@ -474,7 +494,7 @@ run_session (const char *cache,
     {
       const char *want = "search-drawn ";
       gint64 key_time;
-      gint64 after;
+      guint from = 0;
       double latency;
 
       if (i > 0)
@@ -482,8 +502,7 @@ run_session (const char *cache,
       g_usleep (KEY_GAP_MS * 1000);
       key_time = type_text (&s, queries[i]);
       /* the first frame drawn with exactly this query's results, after its last key */
-      for (after = key_time; (l = wait_line (&s, want, FALSE, after, WAIT_MS)) != NULL;
-           after = l->usec + 1)
+      while ((l = wait_line_from (&s, &from, want, FALSE, key_time, WAIT_MS)) != NULL)
         {
           const char *sp = strchr (l->text + strlen (want), ' ');
 
@@ -523,7 +542,7 @@ run_session (const char *cache,
       static const KeySym digits[] = { XK_2, XK_3, XK_4, XK_5, XK_6, XK_1 };
       gint64 views_start = g_get_monotonic_time ();
 
-      for (guint round = 0; round < 2; round++)
+      for (guint round = 0; round < (quick ? 1 : 2); round++)
         for (guint i = 0; i < G_N_ELEMENTS (views); i++)
           {
             g_autofree char *want = g_strdup_printf ("view-drawn %s ", views[i]);
@@ -545,8 +564,7 @@ run_session (const char *cache,
   wait_line (&s, "view-drawn all", FALSE, t, WAIT_MS);
   g_usleep (300000);
   t = type_keysym (&s, XK_Up, XK_Alt_L);
-  for (gint64 after = t; (l = wait_line (&s, "scrolled ", FALSE, after, WAIT_MS)) != NULL;
-       after = l->usec + 1)
+  for (guint from = 0; (l = wait_line_from (&s, &from, "scrolled ", FALSE, t, WAIT_MS)) != NULL;)
     {
       double value, page, upper;
 
