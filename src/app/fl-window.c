@@ -16,6 +16,7 @@
 #include "fl-sync-indicator.h"
 #include "fl-ticket-detail.h"
 #include "fl-ticket-list.h"
+#include "fl-trace.h"
 #include "fl-window.h"
 
 #if __has_include ("fl-intake-dialog.h")
@@ -228,6 +229,12 @@ on_store_changed_cb (FlWindow  *self,
 {
   if (self->counts_source_id == 0)
     self->counts_source_id = g_timeout_add (COUNTS_DEBOUNCE_MS, update_counts_cb, self);
+
+  if (fl_trace_enabled ())
+    {
+      fl_trace ("store-changed %u", changes->len);
+      fl_trace_on_paint ("store-drawn %u", changes->len);
+    }
 }
 
 static void
@@ -286,7 +293,17 @@ static void
 on_search_changed_cb (FlWindow       *self,
                       GtkSearchEntry *entry)
 {
-  fl_ticket_list_model_set_query (self->model, gtk_editable_get_text (GTK_EDITABLE (entry)));
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+
+  fl_ticket_list_model_set_query (self->model, text);
+
+  if (fl_trace_enabled ())
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+      fl_trace ("search-applied %u %s", n, text);
+      fl_trace_on_paint ("search-drawn %u %s", n, text);
+    }
 }
 
 static void
@@ -744,6 +761,8 @@ fl_window_constructed (GObject *object)
   gtk_widget_set_visible (GTK_WIDGET (self->checklist_button), FALSE);
 #endif
 
+  fl_trace_attach (GTK_WIDGET (self), GTK_WIDGET (self->ticket_list));
+
   /* Selects the view's row in the sidebar and sets the title. */
   fl_window_set_view (self, view);
 
@@ -922,6 +941,9 @@ fl_window_init (FlWindow *self)
   g_signal_connect_swapped (self->ticket_detail, "handoff-requested",
                             G_CALLBACK (on_handoff_requested_cb), self);
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
+  /* A search over 100,000 cached tickets takes a few milliseconds: GTK's
+   * default 150 ms pause after each key only delays the results. */
+  gtk_search_entry_set_search_delay (self->search_entry, 0);
 }
 
 FlWindow *
@@ -975,6 +997,14 @@ fl_window_set_view (FlWindow *self,
     g_settings_set_string (settings, "selected-view", fl_view_to_string (view));
 
   update_list_stack (self);
+
+  if (fl_trace_enabled ())
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+      fl_trace ("view-switched %s %u", fl_view_to_string (view), n);
+      fl_trace_on_paint ("view-drawn %s %u", fl_view_to_string (view), n);
+    }
 }
 
 FlTicketListModel *

@@ -183,8 +183,22 @@ static const char * const view_where[] = {
   "1",
 };
 
+/* Each view's index, in list order. Chosen here, not by the planner: with
+ * analysis_limit its statistics count ~1000 rows per status, and it sorted all
+ * 87,000 resolved tickets in a temporary B-tree for every 64-row page (seconds
+ * per page at 100,000 tickets). */
+static const char * const view_index[] = {
+  "tickets_incoming",
+  "tickets_mine",
+  "tickets_by_status",
+  "tickets_by_status",
+  "tickets_resolved",
+  "tickets_by_priority",
+};
+
 G_STATIC_ASSERT (G_N_ELEMENTS (view_names) == FL_N_VIEWS);
 G_STATIC_ASSERT (G_N_ELEMENTS (view_where) == FL_N_VIEWS);
+G_STATIC_ASSERT (G_N_ELEMENTS (view_index) == FL_N_VIEWS);
 
 /* -------------------------------------------------------------------------- */
 
@@ -1231,8 +1245,8 @@ build_view_sql (FlView      view,
 
   /* "+rowid": walk the view's index in list order and stop after the page,
    * instead of sorting every match. */
-  return g_strdup_printf ("SELECT %s FROM tickets WHERE %s%s%s",
-                          what, view_where[view],
+  return g_strdup_printf ("SELECT %s FROM tickets INDEXED BY %s WHERE %s%s%s",
+                          what, view_index[view], view_where[view],
                           with_match ? " AND +rowid IN (SELECT rowid FROM tickets_fts"
                                        " WHERE tickets_fts MATCH ?2)" : "",
                           tail ? tail : "");
