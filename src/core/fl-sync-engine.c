@@ -40,6 +40,7 @@
 #define MAX_SYNC_ROUNDS          1000
 #define MAX_SYNC_SECONDS         300
 #define MAX_IDLE_ROUNDS          3
+#define FAST_POLL_PAUSE_MS       2000    /* after MAX_IDLE_ROUNDS empty long polls in a row */
 #define MAX_RESETS               2
 
 struct _FlSyncEngine
@@ -147,6 +148,26 @@ presence_free (gpointer data)
   g_free (p->ticket_id);
   g_free (p->username);
   g_free (p);
+}
+
+static gboolean
+presence_equal (GPtrArray *a,
+                GPtrArray *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    {
+      const FlPresence *x = g_ptr_array_index (a, i);
+      const FlPresence *y = g_ptr_array_index (b, i);
+
+      if (g_strcmp0 (x->ticket_id, y->ticket_id) != 0 ||
+          g_strcmp0 (x->username, y->username) != 0 || !x->editing != !y->editing)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -914,6 +935,7 @@ apply_done_cb (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
+  gboolean presence_moved;
   FlSyncEngine *self = FL_SYNC_ENGINE (source);
   g_autoptr(GTask) task = user_data;
   SyncData *data = g_task_get_task_data (task);
@@ -942,6 +964,7 @@ apply_done_cb (GObject      *source,
       _fl_store_emit_changed (self->store, g_steal_pointer (&applied->changes));
     }
 
+  presence_moved = applied->presence != NULL && !presence_equal (self->presence, applied->presence);
   if (applied->presence != NULL)
     {
       g_clear_pointer (&self->presence, g_ptr_array_unref);
@@ -956,7 +979,8 @@ apply_done_cb (GObject      *source,
   data->rounds++;
   if (data->long_polling)
     {
-      gboolean fast = applied->received == 0 &&
+      /* Someone opening a ticket wakes long polls too: that is news. */
+      gboolean fast = applied->received == 0 && !presence_moved &&
                       g_get_monotonic_time () - data->poll_started < G_USEC_PER_SEC;
 
       data->long_polled = TRUE;
@@ -1200,8 +1224,14 @@ run_done_cb (GObject      *source,
        * have us poll as fast as it answers: back off from it too. */
       if (self->fast_polls >= MAX_IDLE_ROUNDS)
         {
+          /* A short pause, not the growing backoff of errors: the server
+           * answers, it only has nothing to say. */
+          self->fast_polls = 0;
           if (self->running)
-            schedule_retry (self);
+            {
+              g_clear_handle_id (&self->retry_source_id, g_source_remove);
+              self->retry_source_id = g_timeout_add (FAST_POLL_PAUSE_MS, retry_cb, self);
+            }
           g_object_unref (self);
           return;
         }
