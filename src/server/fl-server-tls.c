@@ -450,3 +450,11 @@ fl_tls_gate_free (FlTlsGate *self)
   g_object_unref (self->listening);
   g_free (self);
 }
+
+guint
+fl_tls_gate_get_pending (FlTlsGate *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return g_hash_table_size (self->clients);
+}

@@ -33,6 +33,8 @@ FlTlsGate *fl_tls_gate_new         (GSocket         *listening,
                                     gpointer         user_data);
 /* Stops accepting and closes the clients that are not through yet. */
 void       fl_tls_gate_free        (FlTlsGate       *self);
+/* Clients accepted and not yet passed on or closed. */
+guint      fl_tls_gate_get_pending (FlTlsGate       *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlTlsGate, fl_tls_gate_free)
 

@@ -619,8 +619,10 @@ handle_health (FlServer          *self,
   json_object_unref (obj);
   json_object_set_string_member (obj, "status", "ok");
   json_object_set_string_member (obj, "version", PACKAGE_VERSION);
+  /* With the HTTPS clients not through their handshake yet. */
   json_object_set_int_member (obj, "connections",
-                              self->connections ? fl_server_connections_get_count (self->connections) : 0);
+                              (self->connections ? fl_server_connections_get_count (self->connections) : 0) +
+                              (self->tls_gate ? fl_tls_gate_get_pending (self->tls_gate) : 0));
   json_object_set_int_member (obj, "open_fds", fl_server_count_open_fds ());
   set_json (msg, SOUP_STATUS_OK, node);
 }

@@ -761,6 +761,14 @@ tls_stall_and_serve (Server *s,
   g_assert_no_error (error);
   g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
   g_assert_cmpint (took, <, 1 * G_USEC_PER_SEC * fl_test_slowdown ());
+  /* The stalled clients count as connections. */
+  {
+    const char *text = g_bytes_get_data (body, NULL);
+    const char *count = text ? strstr (text, "\"connections\":") : NULL;
+
+    g_assert_nonnull (count);
+    g_assert_cmpuint (g_ascii_strtoull (count + strlen ("\"connections\":"), NULL, 10), >=, 100);
+  }
 
   for (guint i = 0; i < G_N_ELEMENTS (stalled); i++)
     {
