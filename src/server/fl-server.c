@@ -22,6 +22,7 @@
 #include "fl-server-params.h"
 #include "fl-server.h"
 #include "fl-server-connections.h"
+#include "fl-server-tls.h"
 
 #define API_PREFIX          "/api/v1/"
 #define MAX_OPS             500
@@ -41,6 +42,9 @@ struct _FlServer
   /* owned */
   SoupServer      *soup;
   FlServerConnections *connections; /* NULL until it listens */
+  GTlsCertificate *tls_certificate; /* NULL for plain HTTP */
+  FlTlsGate       *tls_gate;        /* NULL until it listens with TLS */
+  GMainContext    *idle_context;    /* never run: libsoup's HTTPS listener waits in it */
   FlServerDb      *db;
   FlAuthLimiter   *limiter;
   GHashTable      *presence;      /* client_id → Presence */
@@ -615,8 +619,10 @@ handle_health (FlServer          *self,
   json_object_unref (obj);
   json_object_set_string_member (obj, "status", "ok");
   json_object_set_string_member (obj, "version", PACKAGE_VERSION);
+  /* With the HTTPS clients not through their handshake yet. */
   json_object_set_int_member (obj, "connections",
-                              self->connections ? fl_server_connections_get_count (self->connections) : 0);
+                              (self->connections ? fl_server_connections_get_count (self->connections) : 0) +
+                              (self->tls_gate ? fl_tls_gate_get_pending (self->tls_gate) : 0));
   json_object_set_int_member (obj, "open_fds", fl_server_count_open_fds ());
   set_json (msg, SOUP_STATUS_OK, node);
 }
@@ -1770,6 +1776,7 @@ fl_server_dispose (GObject *object)
       self->waiters = g_list_delete_link (self->waiters, self->waiters);
       waiter_free (w);
     }
+  g_clear_pointer (&self->tls_gate, fl_tls_gate_free);
   g_clear_pointer (&self->connections, fl_server_connections_free);
   if (self->soup != NULL)
     {
@@ -1794,6 +1801,8 @@ fl_server_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->limiter, fl_auth_limiter_free);
   g_clear_pointer (&self->presence, g_hash_table_unref);
+  g_clear_object (&self->tls_certificate);
+  g_clear_pointer (&self->idle_context, g_main_context_unref);
 
   G_OBJECT_CLASS (fl_server_parent_class)->finalize (object);
 }
@@ -1845,6 +1854,7 @@ fl_server_new (FlServerDb      *db,
   self = g_object_new (FL_TYPE_SERVER, NULL);
   self->db = db;
   self->tls = tls_certificate != NULL;
+  self->tls_certificate = tls_certificate ? g_object_ref (tls_certificate) : NULL;
   self->soup = soup_server_new ("server-header", "firstline-server/" PACKAGE_VERSION " ",
                                 "tls-certificate", tls_certificate,
                                 NULL);
@@ -1858,7 +1868,26 @@ fl_server_new (FlServerDb      *db,
   return self;
 }
 
-/* Like soup_server_listen (), with a backlog that takes a burst of clients. */
+static gboolean
+on_tls_client_cb (GIOStream  *tls,
+                  GSocket    *socket,
+                  gpointer    user_data,
+                  GError    **error)
+{
+  FlServer *self = user_data;
+
+  return fl_server_connections_accept (self->connections, tls, socket, error);
+}
+
+/* Like soup_server_listen (), with a backlog that takes a burst of clients.
+ *
+ * HTTPS clients are accepted by the TLS gate (fl-server-tls.c), which starts
+ * a handshake only once the client's ClientHello is there, and passes the
+ * connection to libsoup when the handshake is done. libsoup still gets a
+ * listener for the socket, but one whose accept source waits in a main
+ * context that never runs: libsoup 3.2.3 keeps a connection alive after a
+ * response only while the server has a listener, soup_server_get_uris ()
+ * reports the listeners, and soup_server_disconnect () closes the socket. */
 static gboolean
 listen_on (FlServer        *self,
            GSocketAddress  *sockaddr,
@@ -1866,6 +1895,7 @@ listen_on (FlServer        *self,
 {
   GSocketFamily family = g_socket_address_get_family (sockaddr);
   g_autoptr(GSocket) socket = NULL;
+  gboolean ok;
 
   socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
   if (socket == NULL)
@@ -1874,13 +1904,27 @@ listen_on (FlServer        *self,
     g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
   g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
   if (!g_socket_bind (socket, sockaddr, TRUE, error) ||
-      !g_socket_listen (socket, error) ||
-      !soup_server_listen_socket (self->soup, socket,
-                                  self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+      !g_socket_listen (socket, error))
+    return FALSE;
+
+  if (self->tls)
+    {
+      g_return_val_if_fail (self->tls_gate == NULL, FALSE);   /* one address */
+      if (self->idle_context == NULL)
+        self->idle_context = g_main_context_new ();
+      g_main_context_push_thread_default (self->idle_context);
+      ok = soup_server_listen_socket (self->soup, socket, SOUP_SERVER_LISTEN_HTTPS, error);
+      g_main_context_pop_thread_default (self->idle_context);
+    }
+  else
+    ok = soup_server_listen_socket (self->soup, socket, 0, error);
+  if (!ok)
     return FALSE;
 
   if (self->connections == NULL)
     self->connections = fl_server_connections_new (self->soup);
+  if (self->tls)
+    self->tls_gate = fl_tls_gate_new (socket, self->tls_certificate, on_tls_client_cb, self);
   return TRUE;
 }
 
@@ -1964,6 +2008,8 @@ fl_server_close (FlServer *self)
 
   self->stopping = TRUE;
   wake_waiters (self);
+  /* Before the listening socket closes. */
+  g_clear_pointer (&self->tls_gate, fl_tls_gate_free);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
 }
