@@ -40,7 +40,7 @@ struct _FlServer
   /* owned */
   SoupServer      *soup;
   FlServerConnections *connections; /* NULL until it listens */
-  FlServerDb      *db;
+  FlServerStore   *store;
   FlAuthLimiter   *limiter;
   GHashTable      *presence;      /* client_id → Presence */
   GList           *waiters;       /* Waiter, oldest first */
@@ -473,13 +473,13 @@ build_sync_response (FlServer    *self,
   JsonNode *node = json_node_init_object (json_node_alloc (), root);
   gint64 new_cursor = cursor;
   gboolean more = FALSE;
-  gboolean reset = cursor > fl_server_db_get_latest_seq (self->db);
+  gboolean reset = cursor > fl_server_store_get_latest_seq (self->store);
 
   if (reset)
     {
       new_cursor = 0;
     }
-  else if (!fl_server_db_get_changes (self->db, cursor, limit, &tickets, &events, &checklists,
+  else if (!fl_server_store_get_changes (self->store, cursor, limit, &tickets, &events, &checklists,
                                       &new_cursor, &more, error))
     {
       json_object_unref (changes);
@@ -758,7 +758,7 @@ finish_login (FlServer          *self,
   g_autofree char *token = NULL;
 
   if (login->ok)
-    user = fl_server_db_get_user (self->db, login->username);
+    user = fl_server_store_get_user (self->store, login->username);
 
   /* Disabled, removed or replaced while the check ran: as a wrong password. */
   if (user == NULL || user->disabled || user->id != login->user_id)
@@ -767,7 +767,7 @@ finish_login (FlServer          *self,
       return;
     }
 
-  token = fl_server_db_create_token (self->db, user->id, &error);
+  token = fl_server_store_create_token (self->store, user->id, &error);
   if (token == NULL)
     set_internal_error (msg, error);
   else
@@ -800,10 +800,10 @@ finish_change_password (FlServer          *self,
       return;
     }
 
-  if (!fl_server_db_set_password (self->db, login->user_id, login->new_hash, login->keep_token,
+  if (!fl_server_store_set_password (self->store, login->user_id, login->new_hash, login->keep_token,
                                   &error))
     {
-      if (g_error_matches (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND))
+      if (g_error_matches (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND))
         set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("The current password is wrong"));
       else
         set_internal_error (msg, error);
@@ -906,7 +906,7 @@ handle_login (FlServer          *self,
   login->kind = CHECK_LOGIN;
   login->username = g_strdup (json_node_get_string (username));
   login->password = g_strdup (json_node_get_string (password));
-  login->hash = fl_server_db_dup_password_hash (self->db, login->username, &login->user_id);
+  login->hash = fl_server_store_dup_password_hash (self->store, login->username, &login->user_id);
 
   /* Argon2id takes tens of milliseconds: not on the main loop. */
   push_check (self, msg, login);
@@ -969,7 +969,7 @@ handle_change_password (FlServer           *self,
   login->password = g_strdup (json_node_get_string (old_password));
   login->new_password = g_strdup (new_text);
   login->keep_token = g_strdup (bearer_token (msg));
-  login->hash = fl_server_db_dup_password_hash (self->db, user->username, &login->user_id);
+  login->hash = fl_server_store_dup_password_hash (self->store, user->username, &login->user_id);
   if (login->user_id != user->id)
     g_clear_pointer (&login->hash, g_free);
   login->user_id = user->id;
@@ -984,7 +984,7 @@ handle_logout_everywhere (FlServer           *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!fl_server_db_revoke_user_tokens (self->db, user->id, &error))
+  if (!fl_server_store_revoke_user_tokens (self->store, user->id, &error))
     {
       set_internal_error (msg, error);
       return;
@@ -996,7 +996,7 @@ static void
 handle_logout (FlServer          *self,
                SoupServerMessage *msg)
 {
-  fl_server_db_revoke_token (self->db, bearer_token (msg));
+  fl_server_store_revoke_token (self->store, bearer_token (msg));
   soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
@@ -1014,7 +1014,7 @@ static void
 handle_users (FlServer          *self,
               SoupServerMessage *msg)
 {
-  g_autoptr(GPtrArray) users = fl_server_db_list_users (self->db);
+  g_autoptr(GPtrArray) users = fl_server_store_list_users (self->store);
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), json_object_new ());
   JsonObject *obj = json_node_get_object (node);
   JsonArray *array = json_array_new ();
@@ -1196,36 +1196,31 @@ handle_sync (FlServer           *self,
   /* One transaction for the request (each op atomic within it): one sync to
    * disk, and the results are sent only once they are durable. */
   results = json_array_new ();
-  if (ops->len > 0 && !fl_server_db_begin_batch (self->db, &error))
+  if (ops->len > 0)
     {
-      set_internal_error (msg, error);
-      return;
-    }
-  for (guint i = 0; i < ops->len; i++)
-    {
-      FlOp *op = g_ptr_array_index (ops, i);
-      g_autoptr(FlApplyResult) r = fl_server_db_apply_op (self->db, op, client_id, user, &error);
+      g_autoptr(GPtrArray) applied = fl_server_store_apply_batch (self->store, ops, client_id,
+                                                                  user, &error);
 
-      if (r == NULL)
+      /* On an error nothing of this request is applied; the client sends it again. */
+      if (applied == NULL)
         {
-          /* Nothing of this request is applied; the client sends it again. */
-          fl_server_db_end_batch (self->db, FALSE, NULL);
           set_internal_error (msg, error);
           return;
         }
-      if (r->status == FL_APPLY_APPLIED)
-        changed = TRUE;
-      json_array_add_element (results, result_to_json (op->op_id, r));
-    }
-  if (ops->len > 0 && !fl_server_db_end_batch (self->db, TRUE, &error))
-    {
-      set_internal_error (msg, error);
-      return;
+      for (guint i = 0; i < applied->len; i++)
+        {
+          FlOp *op = g_ptr_array_index (ops, i);
+          FlApplyResult *r = g_ptr_array_index (applied, i);
+
+          if (r->status == FL_APPLY_APPLIED)
+            changed = TRUE;
+          json_array_add_element (results, result_to_json (op->op_id, r));
+        }
     }
 
   /* Presence only for tickets that exist (after this request's own creates):
    * nobody inflates the others' answers with made-up ids. */
-  if (viewing != NULL && !fl_server_db_has_ticket (self->db, viewing))
+  if (viewing != NULL && !fl_server_store_has_ticket (self->store, viewing))
     viewing = NULL;
   if (update_presence (self, client_id, user, viewing, editing))
     changed = TRUE;
@@ -1385,7 +1380,7 @@ handle_tickets (FlServer          *self,
       return;
     }
 
-  tickets = fl_server_db_query_tickets (self->db, &q, &total, &error);
+  tickets = fl_server_store_query_tickets (self->store, &q, &total, &error);
   if (tickets == NULL)
     {
       set_internal_error (msg, error);
@@ -1416,13 +1411,13 @@ handle_ticket (FlServer          *self,
       return;
     }
 
-  ticket = fl_server_db_get_ticket (self->db, id);
+  ticket = fl_server_store_get_ticket (self->store, id);
   if (ticket == NULL)
     {
       set_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", _("Unknown ticket"));
       return;
     }
-  events = fl_server_db_get_events (self->db, id);
+  events = fl_server_store_get_events (self->store, id);
 
   node = json_node_init_object (json_node_alloc (), json_object_new ());
   obj = json_node_get_object (node);
@@ -1460,7 +1455,7 @@ handle_report (FlServer          *self,
       return;
     }
 
-  node = fl_server_db_report (self->db, from, to, now, &error);
+  node = fl_server_store_report (self->store, from, to, now, &error);
   if (node == NULL)
     set_internal_error (msg, error);
   else
@@ -1476,7 +1471,7 @@ handle_checklists (FlServer          *self,
   g_autoptr(JsonNode) node = NULL;
   JsonObject *obj;
 
-  list = fl_server_db_list_checklists (self->db, &error);
+  list = fl_server_store_list_checklists (self->store, &error);
   if (list == NULL)
     {
       set_internal_error (msg, error);
@@ -1515,7 +1510,7 @@ handle_put_checklist (FlServer          *self,
   if (!json_object_has_member (obj, "id"))
     json_object_set_string_member (obj, "id", id);
 
-  stored = fl_server_db_put_checklist (self->db, id, body, &error);
+  stored = fl_server_store_put_checklist (self->store, id, body, &error);
   if (stored == NULL)
     {
       if (g_error_matches (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_TYPE))
@@ -1635,7 +1630,7 @@ on_request_cb (SoupServer        *server,
       return;
     }
 
-  user = fl_server_db_lookup_token (self->db, bearer_token (msg));
+  user = fl_server_store_lookup_token (self->store, bearer_token (msg));
   if (user == NULL)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -1849,7 +1844,7 @@ fl_server_finalize (GObject *object)
 {
   FlServer *self = (FlServer *)object;
 
-  g_clear_pointer (&self->db, fl_server_db_free);
+  g_clear_object (&self->store);
   /* Every check holds a reference: none is queued or running any more. */
   g_clear_pointer (&self->check_pool, thread_pool_free_wait);
   g_clear_pointer (&self->checks_by_address, g_hash_table_unref);
@@ -1897,15 +1892,15 @@ fl_server_init (FlServer *self)
 }
 
 FlServer *
-fl_server_new (FlServerDb      *db,
+fl_server_new (FlServerStore   *store,
                GTlsCertificate *tls_certificate)
 {
   FlServer *self;
 
-  g_return_val_if_fail (db != NULL, NULL);
+  g_return_val_if_fail (store != NULL, NULL);
 
   self = g_object_new (FL_TYPE_SERVER, NULL);
-  self->db = db;
+  self->store = store;
   self->tls = tls_certificate != NULL;
   self->soup = soup_server_new ("server-header", "firstline-server/" PACKAGE_VERSION " ",
                                 "tls-certificate", tls_certificate,
