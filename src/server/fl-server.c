@@ -1,8 +1,9 @@
 /* fl-server.c — the HTTP API of firstline-server
  *
- * Everything runs on the main loop: handlers that need to wait (a long poll, a
- * password check in a worker thread) pause their message and unpause it later,
- * so other requests keep being served.
+ * Everything here runs on the main loop: handlers that need to wait (a long poll, a
+ * password check in a worker thread, a push or a checklist the store's writer thread
+ * applies) pause their message and unpause it later, so other requests keep being
+ * served.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -1076,6 +1077,133 @@ get_int_member (JsonObject  *obj,
   return TRUE;
 }
 
+/* A push waiting for the store's writer. */
+typedef struct
+{
+  FlServer          *self;          /* owned */
+  SoupServerMessage *msg;           /* owned, paused */
+  JsonNode          *body;          /* owned: client_id and viewing point into it */
+  GPtrArray         *ops;           /* owned, FlOp */
+  FlServerUser      *user;
+  const char        *client_id;
+  const char        *viewing;
+  gboolean           editing;
+  gint64             cursor;
+  gint64             limit;
+} SyncPush;
+
+static void
+sync_push_free (SyncPush *push)
+{
+  g_clear_object (&push->self);
+  g_clear_object (&push->msg);
+  g_clear_pointer (&push->body, json_node_unref);
+  g_clear_pointer (&push->ops, g_ptr_array_unref);
+  g_clear_pointer (&push->user, fl_server_user_free);
+  g_free (push);
+}
+
+/* After the ops (if any) are applied: presence, waking the long polls, the answer, and
+ * maybe a long poll of this request itself. */
+static void
+finish_sync (FlServer           *self,
+             SoupServerMessage  *msg,
+             const FlServerUser *user,
+             const char         *client_id,
+             const char         *viewing,
+             gboolean            editing,
+             JsonArray          *results,
+             gboolean            changed,
+             gint64              cursor,
+             gint64              limit,
+             gint64              wait,
+             guint               n_ops)
+{
+  g_autoptr(JsonNode) response = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean empty = FALSE;
+
+  /* Presence only for tickets that exist (after this request's own creates):
+   * nobody inflates the others' answers with made-up ids. */
+  if (viewing != NULL && !fl_server_store_has_ticket (self->store, viewing))
+    viewing = NULL;
+  if (update_presence (self, client_id, user, viewing, editing))
+    changed = TRUE;
+
+  /* Wake the others before this request maybe waits itself. */
+  if (changed)
+    wake_waiters (self);
+
+  response = build_sync_response (self, user->username, results, cursor, limit, &empty, &error);
+  if (response == NULL)
+    {
+      set_internal_error (msg, error);
+      return;
+    }
+
+  if (n_ops == 0 && empty && wait > 0 && !self->stopping)
+    {
+      Waiter *w = g_new0 (Waiter, 1);
+
+      w->user = fl_server_user_copy (user);
+      w->client_id = g_strdup (client_id);
+      w->cursor = cursor;
+      w->limit = limit;
+      w->paused = pause_message (self, msg);
+      g_signal_connect_object (msg, "disconnected", G_CALLBACK (on_waiter_gone_cb), self, 0);
+      w->timeout_id = g_timeout_add ((guint) wait * 1000, on_waiter_timeout_cb, w);
+      self->waiters = g_list_append (self->waiters, w);
+      return;
+    }
+
+  set_json (msg, SOUP_STATUS_OK, response);
+}
+
+/* On the main loop, once the push's ops are committed (or failed). */
+static void
+on_batch_applied_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  SyncPush *push = user_data;
+  FlServer *self = push->self;
+  g_autoptr(GPtrArray) applied = NULL;
+  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean changed = FALSE;
+  Paused *p;
+
+  applied = fl_server_store_apply_batch_finish (FL_SERVER_STORE (source), result, &error);
+  p = g_object_get_data (G_OBJECT (push->msg), "fl-paused");
+
+  if (applied == NULL)
+    {
+      /* Nothing of this request is applied; the client sends it again. */
+      if (p != NULL)
+        set_internal_error (push->msg, error);
+    }
+  else
+    {
+      results = json_array_new ();
+      for (guint i = 0; i < applied->len; i++)
+        {
+          FlOp *op = g_ptr_array_index (push->ops, i);
+          FlApplyResult *r = g_ptr_array_index (applied, i);
+
+          if (r->status == FL_APPLY_APPLIED)
+            changed = TRUE;
+          json_array_add_element (results, result_to_json (op->op_id, r));
+        }
+      /* Also when the client went away: the ops are stored, the others hear of them. */
+      finish_sync (self, push->msg, push->user, push->client_id, push->viewing, push->editing,
+                   results, changed, push->cursor, push->limit, 0, push->ops->len);
+    }
+
+  if (p != NULL)
+    unpause_message (p);
+  sync_push_free (push);
+}
+
 static void
 handle_sync (FlServer           *self,
              SoupServerMessage  *msg,
@@ -1084,15 +1212,11 @@ handle_sync (FlServer           *self,
   g_autoptr(JsonNode) body = read_body (msg);
   g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_op_free);
   g_autoptr(JsonArray) results = NULL;
-  g_autoptr(JsonNode) response = NULL;
-  g_autoptr(GError) error = NULL;
   JsonObject *obj;
   JsonNode *node;
   const char *client_id;
   const char *viewing = NULL;
   gboolean editing = FALSE;
-  gboolean changed = FALSE;
-  gboolean empty = FALSE;
   gint64 cursor, limit, wait;
 
   if (body == NULL)
@@ -1193,65 +1317,32 @@ handle_sync (FlServer           *self,
         }
     }
 
-  /* One transaction for the request (each op atomic within it): one sync to
-   * disk, and the results are sent only once they are durable. */
-  results = json_array_new ();
+  /* The ops go to the store's writer, off the main loop: one transaction for the
+   * request (each op atomic within it), one sync to disk, and the answer is built
+   * here once they are durable (on_batch_applied_cb). */
   if (ops->len > 0)
     {
-      g_autoptr(GPtrArray) applied = fl_server_store_apply_batch (self->store, ops, client_id,
-                                                                  user, &error);
+      SyncPush *push = g_new0 (SyncPush, 1);
 
-      /* On an error nothing of this request is applied; the client sends it again. */
-      if (applied == NULL)
-        {
-          set_internal_error (msg, error);
-          return;
-        }
-      for (guint i = 0; i < applied->len; i++)
-        {
-          FlOp *op = g_ptr_array_index (ops, i);
-          FlApplyResult *r = g_ptr_array_index (applied, i);
-
-          if (r->status == FL_APPLY_APPLIED)
-            changed = TRUE;
-          json_array_add_element (results, result_to_json (op->op_id, r));
-        }
-    }
-
-  /* Presence only for tickets that exist (after this request's own creates):
-   * nobody inflates the others' answers with made-up ids. */
-  if (viewing != NULL && !fl_server_store_has_ticket (self->store, viewing))
-    viewing = NULL;
-  if (update_presence (self, client_id, user, viewing, editing))
-    changed = TRUE;
-
-  /* Wake the others before this request maybe waits itself. */
-  if (changed)
-    wake_waiters (self);
-
-  response = build_sync_response (self, user->username, results, cursor, limit, &empty, &error);
-  if (response == NULL)
-    {
-      set_internal_error (msg, error);
+      push->self = g_object_ref (self);
+      push->msg = g_object_ref (msg);
+      push->body = json_node_ref (body);
+      push->ops = g_ptr_array_ref (ops);
+      push->user = fl_server_user_copy (user);
+      push->client_id = client_id;
+      push->viewing = viewing;
+      push->editing = editing;
+      push->cursor = cursor;
+      push->limit = limit;
+      pause_message (self, msg);
+      fl_server_store_apply_batch_async (self->store, ops, client_id, user, NULL,
+                                         on_batch_applied_cb, push);
       return;
     }
 
-  if (ops->len == 0 && empty && wait > 0 && !self->stopping)
-    {
-      Waiter *w = g_new0 (Waiter, 1);
-
-      w->user = fl_server_user_copy (user);
-      w->client_id = g_strdup (client_id);
-      w->cursor = cursor;
-      w->limit = limit;
-      w->paused = pause_message (self, msg);
-      g_signal_connect_object (msg, "disconnected", G_CALLBACK (on_waiter_gone_cb), self, 0);
-      w->timeout_id = g_timeout_add ((guint) wait * 1000, on_waiter_timeout_cb, w);
-      self->waiters = g_list_append (self->waiters, w);
-      return;
-    }
-
-  set_json (msg, SOUP_STATUS_OK, response);
+  results = json_array_new ();
+  finish_sync (self, msg, user, client_id, viewing, editing, results, FALSE, cursor, limit,
+               wait, 0);
 }
 
 static gboolean
@@ -1486,13 +1577,43 @@ handle_checklists (FlServer          *self,
 }
 
 static void
+on_checklist_put_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  Paused *p;
+
+  stored = fl_server_store_put_checklist_finish (FL_SERVER_STORE (source), result, &error);
+  p = g_object_get_data (G_OBJECT (msg), "fl-paused");
+  if (p == NULL)
+    return;
+
+  if (stored == NULL)
+    {
+      if (g_error_matches (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_TYPE))
+        set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
+      else if (error->domain == FL_CHECKLIST_ERROR)
+        set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable", error->message);
+      else
+        set_internal_error (msg, error);
+    }
+  else
+    {
+      set_json (msg, SOUP_STATUS_OK, stored);
+      wake_waiters (p->self);
+    }
+  unpause_message (p);
+}
+
+static void
 handle_put_checklist (FlServer          *self,
                       SoupServerMessage *msg,
                       const char        *id)
 {
   g_autoptr(JsonNode) body = NULL;
-  g_autoptr(JsonNode) stored = NULL;
-  g_autoptr(GError) error = NULL;
   JsonObject *obj;
 
   if (!fl_text_is_valid (id, 1, FL_SHORT_TEXT_MAX))
@@ -1510,20 +1631,10 @@ handle_put_checklist (FlServer          *self,
   if (!json_object_has_member (obj, "id"))
     json_object_set_string_member (obj, "id", id);
 
-  stored = fl_server_store_put_checklist (self->store, id, body, &error);
-  if (stored == NULL)
-    {
-      if (g_error_matches (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_TYPE))
-        set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
-      else if (error->domain == FL_CHECKLIST_ERROR)
-        set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable", error->message);
-      else
-        set_internal_error (msg, error);
-      return;
-    }
-
-  set_json (msg, SOUP_STATUS_OK, stored);
-  wake_waiters (self);
+  /* Stored by the writer, off the main loop; answered in on_checklist_put_cb. */
+  pause_message (self, msg);
+  fl_server_store_put_checklist_async (self->store, id, body, NULL, on_checklist_put_cb,
+                                       g_object_ref (msg));
 }
 
 /* -------------------------------------------------------------------------- */
