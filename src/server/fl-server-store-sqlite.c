@@ -2209,7 +2209,9 @@ conn_apply_batch (Conn                *self,
                   const FlServerUser  *user,
                   GError             **error)
 {
-  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_apply_result_free);
+  g_autoptr(GPtrArray) results = NULL;
+
+  results = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_apply_result_free);
 
   if (ops->len == 0)
     return g_steal_pointer (&results);

@@ -51,8 +51,8 @@ typedef struct
   gboolean  disabled;
 } FlServerUser;
 
-#define FL_SERVER_STORE_TOKEN_IDLE_DAYS  30                /* default */
-#define FL_SERVER_STORE_TOKEN_TOUCH_MS   (60 * 1000)       /* last use recorded at most this often */
+#define FL_SERVER_STORE_TOKEN_IDLE_DAYS  30             /* default */
+#define FL_SERVER_STORE_TOKEN_TOUCH_MS   (60 * 1000)    /* last use recorded at most this often */
 
 typedef enum
 {
