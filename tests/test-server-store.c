@@ -420,6 +420,26 @@ test_too_new (void)
   fl_test_rm_rf (dir);
 }
 
+/* Every commit reaches the disk before an op is acknowledged. */
+static void
+test_durable (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fl-store-XXXXXX", NULL);
+  g_autoptr(FlServerStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  FlServerStoreSqlite *sqlite;
+
+  store = fl_server_store_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (FL_IS_SERVER_STORE_SQLITE (store));
+  sqlite = FL_SERVER_STORE_SQLITE (store);
+  g_assert_cmpint (fl_server_store_sqlite_get_pragma (sqlite, "synchronous"), ==, 2);  /* FULL */
+  g_assert_cmpint (fl_server_store_sqlite_get_pragma (sqlite, "foreign_keys"), ==, 1);
+  g_clear_object (&store);
+
+  fl_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -428,6 +448,7 @@ main (int   argc,
 
   g_test_add_func ("/server-store/upgrades", test_upgrades);
   g_test_add_func ("/server-store/too-new", test_too_new);
+  g_test_add_func ("/server-store/durable", test_durable);
 
   return g_test_run ();
 }

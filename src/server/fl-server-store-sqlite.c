@@ -400,8 +400,6 @@ conn_open (const char *dir,
       /* An acknowledged op survives a power loss: every commit reaches the
        * disk. Pushes commit once per request (conn_begin_batch). */
       !exec (self, "PRAGMA synchronous = FULL", error) ||
-      !exec (self, "PRAGMA foreign_keys = ON", error) ||
-      !exec (self, "PRAGMA synchronous = NORMAL", error) ||
       !exec (self, "PRAGMA foreign_keys = OFF", error) ||
       !exec (self, "BEGIN IMMEDIATE", error) ||
       !upgrade_schema (self, error) ||
@@ -2828,6 +2826,25 @@ static void
 fl_server_store_sqlite_init (FlServerStoreSqlite *self)
 {
   self->policy = *fl_policy_get_default ();
+}
+
+gint64
+fl_server_store_sqlite_get_pragma (FlServerStoreSqlite *self,
+                                   const char          *pragma)
+{
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  g_return_val_if_fail (FL_IS_SERVER_STORE_SQLITE (self), -1);
+  g_return_val_if_fail (pragma != NULL, -1);
+
+  sql = g_strdup_printf ("PRAGMA %s", pragma);
+  if (sqlite3_prepare_v2 (self->main->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
 }
 
 FlServerStore *

@@ -17,7 +17,10 @@ G_DECLARE_FINAL_TYPE (FlServerStoreSqlite, fl_server_store_sqlite, FL, SERVER_ST
 
 /* Opens (creating when missing) DIR/firstline.db, upgrades its schema, and starts the
  * writer thread with its own connection. */
-FlServerStore *fl_server_store_sqlite_new (const char  *dir,
-                                           GError     **error);
+FlServerStore *fl_server_store_sqlite_new        (const char          *dir,
+                                                  GError             **error);
+/* For tests: the integer value of PRAGMA @pragma on the main connection, -1 on failure. */
+gint64         fl_server_store_sqlite_get_pragma (FlServerStoreSqlite *self,
+                                                  const char          *pragma);
 
 G_END_DECLS
