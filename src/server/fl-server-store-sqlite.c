@@ -351,9 +351,14 @@ upgrade_schema (Conn    *self,
   return step_done (self, stmt, error);
 }
 
+/* The first connection of a process creates the file, restricts its mode and upgrades
+ * its schema; a further one (@first FALSE) must not: opening and closing the file
+ * would drop the POSIX locks SQLite holds on it for the other connection, and another
+ * process could then take the database away from under it (delete the WAL). */
 static Conn *
-conn_open (const char *dir,
-           GError    **error)
+conn_open (const char  *dir,
+           gboolean     first,
+           GError     **error)
 {
   g_autoptr(Conn) self = g_new0 (Conn, 1);
   g_autofree char *wal = NULL;
@@ -378,8 +383,9 @@ conn_open (const char *dir,
    * directory's mode. SQLite gives its -wal and -shm files the mode of this one. */
   wal = g_strconcat (self->path, "-wal", NULL);
   shm = g_strconcat (self->path, "-shm", NULL);
-  if (!create_private_file (self->path, FALSE, error) ||
-      !restrict_file (wal, error) || !restrict_file (shm, error))
+  if (first &&
+      (!create_private_file (self->path, FALSE, error) ||
+       !restrict_file (wal, error) || !restrict_file (shm, error)))
     return NULL;
 
   if (sqlite3_open_v2 (self->path, &self->db,
@@ -400,17 +406,18 @@ conn_open (const char *dir,
       /* An acknowledged op survives a power loss: every commit reaches the
        * disk. Pushes commit once per request (conn_begin_batch). */
       !exec (self, "PRAGMA synchronous = FULL", error) ||
-      !exec (self, "PRAGMA foreign_keys = OFF", error) ||
-      !exec (self, "BEGIN IMMEDIATE", error) ||
-      !upgrade_schema (self, error) ||
-      !exec (self, "COMMIT", error) ||
+      (first &&
+       (!exec (self, "PRAGMA foreign_keys = OFF", error) ||
+        !exec (self, "BEGIN IMMEDIATE", error) ||
+        !upgrade_schema (self, error) ||
+        !exec (self, "COMMIT", error))) ||
       !exec (self, "PRAGMA foreign_keys = ON", error))
     {
       rollback (self);
       return NULL;
     }
 
-  if (!restrict_file (wal, error) || !restrict_file (shm, error))
+  if (first && (!restrict_file (wal, error) || !restrict_file (shm, error)))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -2413,7 +2420,7 @@ ensure_writer (FlServerStoreSqlite  *self,
   if (self->pool != NULL)
     return TRUE;
 
-  writer = conn_open (self->dir, error);
+  writer = conn_open (self->dir, FALSE, error);
   if (writer == NULL)
     return FALSE;
   conn_set_policy (writer, &self->policy);
@@ -2857,7 +2864,7 @@ fl_server_store_sqlite_new (const char  *dir,
 
   self = g_object_new (FL_TYPE_SERVER_STORE_SQLITE, NULL);
   self->dir = g_strdup (dir);
-  self->main = conn_open (dir, error);
+  self->main = conn_open (dir, TRUE, error);
   if (self->main == NULL)
     return NULL;
 
