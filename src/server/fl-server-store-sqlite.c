@@ -28,8 +28,6 @@
 #include "fl-server-store-sqlite.h"
 #include "fl-sqlite-private.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
-
 typedef struct _Conn Conn;
 static void conn_free (Conn *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Conn, conn_free)
@@ -44,6 +42,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Conn, conn_free)
 struct _Conn
 {
   sqlite3        *db;
+  FlSqliteCache  *stmts;          /* prepared statements */
   char           *path;
   FlPolicy        policy;
   GHashTable     *checklists;     /* "id/version" → FlChecklist, parsed once */
@@ -137,18 +136,17 @@ db_error (Conn  *self,
   return FALSE;
 }
 
+/* A statement of the connection's cache, prepared once: take it into a
+ * g_autoptr(FlSqliteStmt), which resets it when done. @sql is static or interned. */
 static sqlite3_stmt *
-prepare (Conn  *self,
+prepare (Conn        *self,
          const char  *sql,
          GError     **error)
 {
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt = fl_sqlite_cache_get (self->stmts, sql, NULL);
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      db_error (self, error, "prepare");
-      return NULL;
-    }
+  if (stmt == NULL)
+    db_error (self, error, "prepare");
   return stmt;
 }
 
@@ -186,7 +184,7 @@ static gint64
 next_seq (Conn  *self,
           GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   stmt = prepare (self, "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value",
                   error);
@@ -251,7 +249,7 @@ static gboolean
 table_exists (Conn *self,
               const char *name)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   stmt = prepare (self, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", NULL);
   if (stmt == NULL)
@@ -265,7 +263,7 @@ meta_get (Conn *self,
           const char *key,
           gint64      fallback)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   stmt = prepare (self, "SELECT value FROM meta WHERE key = ?", NULL);
   if (stmt == NULL)
@@ -398,6 +396,7 @@ conn_open (const char  *dir,
       return NULL;
     }
 
+  self->stmts = fl_sqlite_cache_new (self->db);
   sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
   sqlite3_extended_result_codes (self->db, 1);
 
@@ -429,6 +428,7 @@ conn_free (Conn *self)
   if (self == NULL)
     return;
 
+  g_clear_pointer (&self->stmts, fl_sqlite_cache_free);
   if (self->db != NULL)
     {
       /* Fold the WAL back into the main file on a clean shutdown. */
@@ -531,7 +531,7 @@ static void
 conn_set_token_idle_days (Conn *self,
                           guint days)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (days > 0);
@@ -555,7 +555,7 @@ conn_add_user (Conn       *self,
                const char *password_hash,
                GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   int rc;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -588,7 +588,7 @@ static FlServerUser *
 conn_get_user (Conn       *self,
                const char *username)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -606,7 +606,7 @@ conn_dup_password_hash (Conn       *self,
                         const char *username,
                         gint64     *user_id)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   if (user_id != NULL)
     *user_id = 0;
@@ -627,7 +627,7 @@ conn_dup_password_hash (Conn       *self,
 static GPtrArray *
 conn_list_users (Conn *self)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   GPtrArray *users = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_server_user_free);
 
   stmt = prepare (self, "SELECT " USER_COLUMNS " FROM users u ORDER BY u.username", NULL);
@@ -659,7 +659,7 @@ delete_tokens (Conn  *self,
                const char  *keep_hash,
                GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   stmt = prepare (self, "DELETE FROM tokens WHERE user_id = ? AND hash IS NOT ?", error);
   if (stmt == NULL)
@@ -676,7 +676,7 @@ conn_set_user_disabled (Conn       *self,
                         GError    **error)
 {
   g_autoptr(FlServerUser) user = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
@@ -707,7 +707,7 @@ conn_remove_user (Conn       *self,
                   GError    **error)
 {
   g_autoptr(FlServerUser) user = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
@@ -738,7 +738,7 @@ conn_set_password (Conn       *self,
                    const char *keep_token,
                    GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autofree char *keep_hash = keep_token ? fl_auth_hash_token (keep_token) : NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -774,7 +774,7 @@ conn_create_token (Conn    *self,
                    gint64   user_id,
                    GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autofree char *token = fl_auth_new_token ();
   g_autofree char *hash = fl_auth_hash_token (token);
   gint64 now = fl_time_now ();
@@ -796,7 +796,7 @@ static void
 delete_token_hash (Conn *self,
                    const char *hash)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   stmt = prepare (self, "DELETE FROM tokens WHERE hash = ?", NULL);
   if (stmt == NULL)
@@ -820,7 +820,7 @@ token_write (Conn       *self,
              const char *hash,
              gint64      now)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   g_assert (write != TOKEN_FRESH);
 
@@ -851,7 +851,7 @@ conn_lookup_token (Conn        *self,
                    char       **out_hash,
                    TokenWrite  *write)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(FlServerUser) user = NULL;
   g_autofree char *hash = NULL;
   gint64 last_used;
@@ -922,7 +922,7 @@ conn_revoke_user_tokens (Conn    *self,
 static gint64
 conn_get_latest_seq (Conn *self)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   stmt = prepare (self, "SELECT value FROM meta WHERE key = 'seq'", NULL);
   if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
@@ -935,7 +935,7 @@ load_ticket (Conn  *self,
              const char  *ticket_id,
              GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(JsonNode) node = NULL;
   int rc;
 
@@ -985,7 +985,7 @@ static gboolean
 conn_has_ticket (Conn       *self,
                  const char *ticket_id)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
@@ -1042,7 +1042,7 @@ changed_by_other (Conn          *self,
                   gboolean            *out,
                   GError             **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   int rc;
 
   *out = FALSE;
@@ -1088,8 +1088,8 @@ store_ticket (Conn  *self,
               const char  *author,
               GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(sqlite3_stmt) fts = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) fts = NULL;
   g_autofree char *json = fl_ticket_to_string (t);
   g_autofree char *requester = requester_text (t);
   g_autofree char *notes = NULL;
@@ -1135,7 +1135,7 @@ store_ticket (Conn  *self,
 
   if (op->type != FL_OP_CREATE)
     {
-      g_autoptr(sqlite3_stmt) get = prepare (self, "SELECT notes FROM tickets_fts WHERE rowid = ?",
+      g_autoptr(FlSqliteStmt) get = prepare (self, "SELECT notes FROM tickets_fts WHERE rowid = ?",
                                              error);
       if (get == NULL)
         return FALSE;
@@ -1189,7 +1189,7 @@ lookup_checklist (Conn  *self,
                   gint64       version,
                   GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autofree char *key = NULL;
   FlChecklist *checklist;
@@ -1338,7 +1338,7 @@ conn_apply_op (Conn               *self,
                GError            **error)
 {
   g_autoptr(FlApplyResult) result = g_new0 (FlApplyResult, 1);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(FlTicket) current = NULL;
   g_autoptr(FlTicket) next = NULL;
   g_autoptr(FlOp) eff = NULL;
@@ -1379,7 +1379,7 @@ conn_apply_op (Conn               *self,
       db_error (self, error, "duplicate check");
       goto fail;
     }
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, sqlite3_reset);
 
   current = load_ticket (self, op->ticket_id, &local_error);
   if (current == NULL)
@@ -1473,7 +1473,7 @@ conn_apply_op (Conn               *self,
 
   if (op->type == FL_OP_CREATE)
     {
-      g_autoptr(sqlite3_stmt) num = prepare (self,
+      g_autoptr(FlSqliteStmt) num = prepare (self,
                                              "SELECT COALESCE (MAX (number), 0) + 1 FROM tickets",
                                              error);
       if (num == NULL || sqlite3_step (num) != SQLITE_ROW)
@@ -1537,7 +1537,7 @@ static GPtrArray *
 conn_get_events (Conn       *self,
                  const char *ticket_id)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   GPtrArray *events = g_ptr_array_new_with_free_func (g_object_unref);
 
   stmt = prepare (self,
@@ -1562,7 +1562,7 @@ conn_get_changes (Conn       *self,
                   gboolean   *more,
                   GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) tickets = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) checklists = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
@@ -1611,7 +1611,7 @@ conn_get_changes (Conn       *self,
       g_ptr_array_add (tickets, t);
     }
 
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, sqlite3_reset);
   stmt = prepare (self,
                   "SELECT seq, json FROM checklists WHERE seq > ? AND seq <= ? ORDER BY seq",
                   error);
@@ -1667,8 +1667,8 @@ conn_query_tickets (Conn                *self,
   g_autoptr(GPtrArray) params = g_ptr_array_new ();   /* const char * or NULL for ints */
   g_autoptr(GArray) ints = g_array_new (FALSE, TRUE, sizeof (gint64));
   g_autoptr(GPtrArray) tickets = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(sqlite3_stmt) count = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) count = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autofree char *fts = NULL;
   g_autofree char *sql_count = NULL;
   g_autofree char *sql = NULL;
@@ -1709,8 +1709,9 @@ conn_query_tickets (Conn                *self,
   sql_count = g_strdup_printf ("SELECT COUNT(*) FROM tickets WHERE %s", where->str);
   sql = g_strdup_printf ("SELECT json FROM tickets WHERE %s "
                          "ORDER BY created_at DESC, number DESC LIMIT ? OFFSET ?", where->str);
-  count = prepare (self, sql_count, error);
-  stmt = prepare (self, sql, error);
+  /* One text per combination of filters: few enough to keep each prepared. */
+  count = prepare (self, g_intern_string (sql_count), error);
+  stmt = prepare (self, g_intern_string (sql), error);
   if (count == NULL || stmt == NULL)
     return NULL;
 
@@ -1863,7 +1864,7 @@ conn_report (Conn    *self,
              gint64   now,
              GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(GHashTable) by_category = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) by_agent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -1947,7 +1948,7 @@ conn_report (Conn    *self,
     }
 
   /* Escalations per agent: each ticket once per agent who handed it off. */
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, sqlite3_reset);
   stmt = prepare (self,
                   "SELECT e.author, COUNT (DISTINCT e.ticket_id) FROM events e "
                   "JOIN tickets t ON t.id = e.ticket_id "
@@ -2020,7 +2021,7 @@ static GPtrArray *
 conn_list_checklists (Conn    *self,
                       GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
 
   stmt = prepare (self, "SELECT json FROM checklists ORDER BY id", error);
@@ -2042,8 +2043,8 @@ store_checklist (Conn  *self,
                  gboolean     only_if_new,
                  GError     **error)
 {
-  g_autoptr(sqlite3_stmt) get = NULL;
-  g_autoptr(sqlite3_stmt) put = NULL;
+  g_autoptr(FlSqliteStmt) get = NULL;
+  g_autoptr(FlSqliteStmt) put = NULL;
   g_autoptr(JsonNode) copy = NULL;
   g_autoptr(JsonNode) stored = NULL;
   g_autoptr(FlChecklist) parsed = NULL;
@@ -2124,7 +2125,7 @@ store_checklist (Conn  *self,
   fl_sqlite_bind_text (put, 4, text);
   if (!step_done (self, put, error))
     goto fail;
-  g_clear_pointer (&put, sqlite3_finalize);
+  g_clear_pointer (&put, sqlite3_reset);
   put = prepare (self,
                  "INSERT OR REPLACE INTO checklist_versions (id, version, json) VALUES (?, ?, ?)",
                  error);
