@@ -446,9 +446,9 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/server-store/upgrades", test_upgrades);
-  g_test_add_func ("/server-store/too-new", test_too_new);
-  g_test_add_func ("/server-store/durable", test_durable);
+  fl_test_add_func ("/server-store/upgrades", test_upgrades);
+  fl_test_add_func ("/server-store/too-new", test_too_new);
+  fl_test_add_func ("/server-store/durable", test_durable);
 
   return g_test_run ();
 }
