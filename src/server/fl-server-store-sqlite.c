@@ -127,9 +127,9 @@ static const char schema_3[] =
 /* -------------------------------------------------------------------------- */
 
 static gboolean
-db_error (Conn  *self,
-          GError     **error,
-          const char  *what)
+db_error (Conn       *self,
+          GError    **error,
+          const char *what)
 {
   g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
                "%s: %s", what, sqlite3_errmsg (self->db));
@@ -139,9 +139,9 @@ db_error (Conn  *self,
 /* A statement of the connection's cache, prepared once: take it into a
  * g_autoptr(FlSqliteStmt), which resets it when done. @sql is static or interned. */
 static sqlite3_stmt *
-prepare (Conn        *self,
-         const char  *sql,
-         GError     **error)
+prepare (Conn       *self,
+         const char *sql,
+         GError    **error)
 {
   sqlite3_stmt *stmt = fl_sqlite_cache_get (self->stmts, sql, NULL);
 
@@ -151,9 +151,9 @@ prepare (Conn        *self,
 }
 
 static gboolean
-exec (Conn  *self,
-      const char  *sql,
-      GError     **error)
+exec (Conn       *self,
+      const char *sql,
+      GError    **error)
 {
   if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
     return db_error (self, error, sql);
@@ -171,9 +171,9 @@ rollback (Conn *self)
 
 
 static gboolean
-step_done (Conn    *self,
-           sqlite3_stmt  *stmt,
-           GError       **error)
+step_done (Conn         *self,
+           sqlite3_stmt *stmt,
+           GError      **error)
 {
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return db_error (self, error, "step");
@@ -181,8 +181,8 @@ step_done (Conn    *self,
 }
 
 static gint64
-next_seq (Conn  *self,
-          GError     **error)
+next_seq (Conn    *self,
+          GError **error)
 {
   g_autoptr(FlSqliteStmt) stmt = NULL;
 
@@ -246,7 +246,7 @@ create_private_file (const char  *path,
 }
 
 static gboolean
-table_exists (Conn *self,
+table_exists (Conn       *self,
               const char *name)
 {
   g_autoptr(FlSqliteStmt) stmt = NULL;
@@ -259,7 +259,7 @@ table_exists (Conn *self,
 }
 
 static gint64
-meta_get (Conn *self,
+meta_get (Conn       *self,
           const char *key,
           gint64      fallback)
 {
@@ -640,9 +640,9 @@ conn_list_users (Conn *self)
 
 /* The user @username or a NOT_FOUND error. */
 static FlServerUser *
-get_existing_user (Conn  *self,
-                   const char  *username,
-                   GError     **error)
+get_existing_user (Conn       *self,
+                   const char *username,
+                   GError    **error)
 {
   FlServerUser *user = conn_get_user (self, username);
 
@@ -654,10 +654,10 @@ get_existing_user (Conn  *self,
 
 /* Deletes the tokens of @user_id except the one whose hash is @keep_hash (nullable). */
 static gboolean
-delete_tokens (Conn  *self,
-               gint64       user_id,
-               const char  *keep_hash,
-               GError     **error)
+delete_tokens (Conn       *self,
+               gint64      user_id,
+               const char *keep_hash,
+               GError    **error)
 {
   g_autoptr(FlSqliteStmt) stmt = NULL;
 
@@ -793,7 +793,7 @@ conn_create_token (Conn    *self,
 }
 
 static void
-delete_token_hash (Conn *self,
+delete_token_hash (Conn       *self,
                    const char *hash)
 {
   g_autoptr(FlSqliteStmt) stmt = NULL;
@@ -845,11 +845,11 @@ token_write (Conn       *self,
 /* Reads only: what to write about the token afterwards is left in *@write, with its
  * hash in *@out_hash. */
 static FlServerUser *
-conn_lookup_token (Conn        *self,
-                   const char  *token,
-                   gint64       now,
-                   char       **out_hash,
-                   TokenWrite  *write)
+conn_lookup_token (Conn       *self,
+                   const char *token,
+                   gint64      now,
+                   char      **out_hash,
+                   TokenWrite *write)
 {
   g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(FlServerUser) user = NULL;
@@ -931,9 +931,9 @@ conn_get_latest_seq (Conn *self)
 }
 
 static FlTicket *
-load_ticket (Conn  *self,
-             const char  *ticket_id,
-             GError     **error)
+load_ticket (Conn       *self,
+             const char *ticket_id,
+             GError    **error)
 {
   g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(JsonNode) node = NULL;
@@ -976,7 +976,8 @@ conn_get_ticket (Conn       *self,
   g_return_val_if_fail (self != NULL, NULL);
 
   ticket = load_ticket (self, ticket_id, &error);
-  if (ticket == NULL && !g_error_matches (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND))
+  if (ticket == NULL &&
+      !g_error_matches (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND))
     g_warning ("Cannot load ticket: %s", error->message);
   return ticket;
 }
@@ -1034,13 +1035,13 @@ changed_fields (FlTicket *old,
 
 /* TRUE when one of @fields was changed after @base_version by an op from another client. */
 static gboolean
-changed_by_other (Conn          *self,
-                  const char          *ticket_id,
-                  gint64               base_version,
-                  const char          *client_id,
-                  const char * const  *fields,
-                  gboolean            *out,
-                  GError             **error)
+changed_by_other (Conn               *self,
+                  const char         *ticket_id,
+                  gint64              base_version,
+                  const char         *client_id,
+                  const char * const *fields,
+                  gboolean           *out,
+                  GError            **error)
 {
   g_autoptr(FlSqliteStmt) stmt = NULL;
   int rc;
@@ -1082,11 +1083,11 @@ requester_text (FlTicket *t)
 }
 
 static gboolean
-store_ticket (Conn  *self,
-              FlTicket    *t,
-              const FlOp  *op,
-              const char  *author,
-              GError     **error)
+store_ticket (Conn       *self,
+              FlTicket   *t,
+              const FlOp *op,
+              const char *author,
+              GError    **error)
 {
   g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(FlSqliteStmt) fts = NULL;
@@ -1184,10 +1185,10 @@ finish_rejected (FlApplyResult *result,
 /* The checklist a checklist op names, at its version (the latest when it
  * names none); NULL with an error when there is no such checklist. */
 static FlChecklist *
-lookup_checklist (Conn  *self,
-                  const char  *id,
-                  gint64       version,
-                  GError     **error)
+lookup_checklist (Conn       *self,
+                  const char *id,
+                  gint64      version,
+                  GError    **error)
 {
   g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(JsonNode) node = NULL;
@@ -1231,10 +1232,10 @@ lookup_checklist (Conn  *self,
 
 /* Rules that need the server's state, checked before an op is applied. */
 static gboolean
-check_references (Conn  *self,
-                  const FlOp  *op,
-                  FlTicket    *current,
-                  GError     **error)
+check_references (Conn       *self,
+                  const FlOp *op,
+                  FlTicket   *current,
+                  GError    **error)
 {
   if (current != NULL && op->type != FL_OP_CREATE && op->base_version > current->version)
     {
@@ -1268,15 +1269,15 @@ check_references (Conn  *self,
 /* Each op is atomic: its own transaction, or a savepoint inside a batch
  * (conn_begin_batch), so that a failed op leaves the others. */
 static gboolean
-op_begin (Conn  *self,
-          GError     **error)
+op_begin (Conn    *self,
+          GError **error)
 {
   return exec (self, self->in_batch ? "SAVEPOINT op" : "BEGIN IMMEDIATE", error);
 }
 
 static gboolean
-op_commit (Conn  *self,
-           GError     **error)
+op_commit (Conn    *self,
+           GError **error)
 {
   return exec (self, self->in_batch ? "RELEASE op" : "COMMIT", error);
 }
@@ -1959,7 +1960,8 @@ conn_report (Conn    *self,
   sqlite3_bind_int64 (stmt, 1, from);
   sqlite3_bind_int64 (stmt, 2, to);
   while (sqlite3_step (stmt) == SQLITE_ROW)
-    counts_lookup (by_agent, fl_sqlite_column_text (stmt, 0))->escalated += sqlite3_column_int64 (stmt, 1);
+    counts_lookup (by_agent, fl_sqlite_column_text (stmt, 0))->escalated +=
+      sqlite3_column_int64 (stmt, 1);
 
   if (durations->len > 0)
     {
@@ -2037,11 +2039,11 @@ conn_list_checklists (Conn    *self,
 }
 
 static JsonNode *
-store_checklist (Conn  *self,
-                 const char  *id,
-                 JsonNode    *checklist,
-                 gboolean     only_if_new,
-                 GError     **error)
+store_checklist (Conn       *self,
+                 const char *id,
+                 JsonNode   *checklist,
+                 gboolean    only_if_new,
+                 GError    **error)
 {
   g_autoptr(FlSqliteStmt) get = NULL;
   g_autoptr(FlSqliteStmt) put = NULL;
@@ -2209,11 +2211,11 @@ conn_seed_checklists (Conn       *self,
 
 /* One request's ops as one group: a savepoint per op inside one transaction. */
 static GPtrArray *
-conn_apply_batch (Conn                *self,
-                  GPtrArray           *ops,
-                  const char          *client_id,
-                  const FlServerUser  *user,
-                  GError             **error)
+conn_apply_batch (Conn               *self,
+                  GPtrArray          *ops,
+                  const char         *client_id,
+                  const FlServerUser *user,
+                  GError            **error)
 {
   g_autoptr(GPtrArray) results = NULL;
 

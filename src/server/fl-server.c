@@ -801,8 +801,8 @@ finish_change_password (FlServer          *self,
       return;
     }
 
-  if (!fl_server_store_set_password (self->store, login->user_id, login->new_hash, login->keep_token,
-                                  &error))
+  if (!fl_server_store_set_password (self->store, login->user_id, login->new_hash,
+                                     login->keep_token, &error))
     {
       if (g_error_matches (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND))
         set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("The current password is wrong"));
