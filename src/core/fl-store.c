@@ -22,6 +22,7 @@
 
 #include "fl-checklist.h"
 #include "fl-json-private.h"
+#include "fl-sqlite-private.h"
 #include "fl-store-private.h"
 
 struct _FlStore
@@ -31,7 +32,7 @@ struct _FlStore
   /* owned */
   char       *path;
   sqlite3    *db;
-  GHashTable *stmts;           /* const char *sql (static) → sqlite3_stmt */
+  FlSqliteCache *stmts;        /* prepared statements */
   char       *client_id;
   char       *username;
   FlRole      role;
@@ -237,22 +238,11 @@ get_stmt (FlStore     *self,
           const char  *sql,
           GError     **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (self->stmts, sql);
+  int rc = SQLITE_ERROR;
+  sqlite3_stmt *stmt = fl_sqlite_cache_get (self->stmts, sql, &rc);
 
-  if (stmt != NULL)
-    {
-      sqlite3_reset (stmt);
-      sqlite3_clear_bindings (stmt);
-      return stmt;
-    }
-
-  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (self, SQLITE_ERROR, error);
-      return NULL;
-    }
-
-  g_hash_table_insert (self->stmts, (gpointer) sql, stmt);
+  if (stmt == NULL)
+    set_sqlite_error (self, rc, error);
   return stmt;
 }
 
@@ -262,68 +252,12 @@ step_done (FlStore       *self,
            sqlite3_stmt  *stmt,
            GError       **error)
 {
-  int rc = sqlite3_step (stmt);
+  int rc = fl_sqlite_step_done (stmt);
 
-  sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return set_sqlite_error (self, rc, error);
 
   return TRUE;
-}
-
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           idx,
-           const char   *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, idx);
-  else
-    sqlite3_bind_text (stmt, idx, text, -1, SQLITE_TRANSIENT);
-}
-
-static void
-bind_time (sqlite3_stmt *stmt,
-           int           idx,
-           gint64        ms)
-{
-  if (ms == 0)
-    sqlite3_bind_null (stmt, idx);
-  else
-    sqlite3_bind_int64 (stmt, idx, ms);
-}
-
-static char *
-column_dup (sqlite3_stmt *stmt,
-            int           col)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, col);
-
-  return text ? g_strdup ((const char *) text) : NULL;
-}
-
-static char *
-json_object_to_text (JsonObject *obj)
-{
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), obj);
-
-  return json_to_string (node, FALSE);
-}
-
-static JsonObject *
-json_object_from_text (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
-
-  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
-    return json_object_new ();
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return json_object_new ();
-
-  return json_object_ref (json_node_get_object (root));
 }
 
 static FlTicket *
@@ -332,32 +266,32 @@ ticket_from_row (sqlite3_stmt *stmt)
   FlTicket *t = g_object_new (FL_TYPE_TICKET, NULL);
   int c = 0;
 
-  t->id = column_dup (stmt, c++);
+  t->id = fl_sqlite_column_dup (stmt, c++);
   t->number = sqlite3_column_int64 (stmt, c++);
   t->version = sqlite3_column_int64 (stmt, c++);
   t->seq = sqlite3_column_int64 (stmt, c++);
-  t->title = column_dup (stmt, c++);
-  t->description = column_dup (stmt, c++);
-  t->requester.name = column_dup (stmt, c++);
-  t->requester.email = column_dup (stmt, c++);
-  t->requester.phone = column_dup (stmt, c++);
-  t->requester.department = column_dup (stmt, c++);
-  t->requester.location = column_dup (stmt, c++);
-  t->asset = column_dup (stmt, c++);
+  t->title = fl_sqlite_column_dup (stmt, c++);
+  t->description = fl_sqlite_column_dup (stmt, c++);
+  t->requester.name = fl_sqlite_column_dup (stmt, c++);
+  t->requester.email = fl_sqlite_column_dup (stmt, c++);
+  t->requester.phone = fl_sqlite_column_dup (stmt, c++);
+  t->requester.department = fl_sqlite_column_dup (stmt, c++);
+  t->requester.location = fl_sqlite_column_dup (stmt, c++);
+  t->asset = fl_sqlite_column_dup (stmt, c++);
   fl_channel_from_string ((const char *) sqlite3_column_text (stmt, c++), &t->channel);
-  t->category = column_dup (stmt, c++);
+  t->category = fl_sqlite_column_dup (stmt, c++);
   fl_grade_from_string ((const char *) sqlite3_column_text (stmt, c++), &t->impact);
   fl_grade_from_string ((const char *) sqlite3_column_text (stmt, c++), &t->urgency);
   t->priority = CLAMP (sqlite3_column_int (stmt, c), 1, 4); c++;
   fl_status_from_string ((const char *) sqlite3_column_text (stmt, c++), &t->status);
   t->level = sqlite3_column_int (stmt, c++);
-  t->queue = column_dup (stmt, c++);
-  t->assignee = column_dup (stmt, c++);
+  t->queue = fl_sqlite_column_dup (stmt, c++);
+  t->assignee = fl_sqlite_column_dup (stmt, c++);
   if (!fl_resolution_code_from_string ((const char *) sqlite3_column_text (stmt, c++),
                                        &t->resolution_code))
     t->resolution_code = FL_RESOLUTION_NONE;
-  t->resolution_summary = column_dup (stmt, c++);
-  t->created_by = column_dup (stmt, c++);
+  t->resolution_summary = fl_sqlite_column_dup (stmt, c++);
+  t->created_by = fl_sqlite_column_dup (stmt, c++);
   t->created_at = sqlite3_column_int64 (stmt, c++);
   t->updated_at = sqlite3_column_int64 (stmt, c++);
   t->resolved_at = sqlite3_column_int64 (stmt, c++);
@@ -371,7 +305,7 @@ ticket_from_row (sqlite3_stmt *stmt)
 static FlEvent *
 event_from_row (sqlite3_stmt *stmt)
 {
-  g_autoptr(JsonObject) data = json_object_from_text ((const char *) sqlite3_column_text (stmt, 6));
+  g_autoptr(JsonObject) data = fl_sqlite_json_object_from_text ((const char *) sqlite3_column_text (stmt, 6));
   FlOpType type = FL_OP_NOTE;
 
   fl_op_type_from_string ((const char *) sqlite3_column_text (stmt, 5), &type);
@@ -388,7 +322,7 @@ event_from_row (sqlite3_stmt *stmt)
 static FlOp *
 op_from_row (sqlite3_stmt *stmt)
 {
-  g_autoptr(JsonObject) data = json_object_from_text ((const char *) sqlite3_column_text (stmt, 5));
+  g_autoptr(JsonObject) data = fl_sqlite_json_object_from_text ((const char *) sqlite3_column_text (stmt, 5));
   FlOpType type = FL_OP_NOTE;
 
   fl_op_type_from_string ((const char *) sqlite3_column_text (stmt, 2), &type);
@@ -425,7 +359,7 @@ write_fts (FlStore   *self,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, rowid);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    notes = column_dup (stmt, 0);
+    notes = fl_sqlite_column_dup (stmt, 0);
   sqlite3_reset (stmt);
 
   if (!(stmt = get_stmt (self, sql_delete, error)))
@@ -442,11 +376,11 @@ write_fts (FlStore   *self,
   if (!(stmt = get_stmt (self, sql_insert, error)))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, rowid);
-  bind_text (stmt, 2, t->title);
-  bind_text (stmt, 3, t->description);
-  bind_text (stmt, 4, requester);
-  bind_text (stmt, 5, notes ? notes : "");
-  bind_text (stmt, 6, extra);
+  fl_sqlite_bind_text (stmt, 2, t->title);
+  fl_sqlite_bind_text (stmt, 3, t->description);
+  fl_sqlite_bind_text (stmt, 4, requester);
+  fl_sqlite_bind_text (stmt, 5, notes ? notes : "");
+  fl_sqlite_bind_text (stmt, 6, extra);
   if (!step_done (self, stmt, error))
     return FALSE;
 
@@ -466,8 +400,8 @@ append_fts_note (FlStore     *self,
 
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
-  bind_text (stmt, 1, ticket_id);
-  bind_text (stmt, 2, body);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 2, body);
   if (!step_done (self, stmt, error))
     return FALSE;
 
@@ -508,38 +442,38 @@ _fl_store_write_ticket (FlStore   *self,
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
 
-  bind_text (stmt, c++, t->id);
+  fl_sqlite_bind_text (stmt, c++, t->id);
   if (t->number > 0)
     sqlite3_bind_int64 (stmt, c++, t->number);
   else
     sqlite3_bind_null (stmt, c++);
   sqlite3_bind_int64 (stmt, c++, t->version);
   sqlite3_bind_int64 (stmt, c++, t->seq);
-  bind_text (stmt, c++, t->title);
-  bind_text (stmt, c++, t->description ? t->description : "");
-  bind_text (stmt, c++, t->requester.name ? t->requester.name : "");
-  bind_text (stmt, c++, t->requester.email ? t->requester.email : "");
-  bind_text (stmt, c++, t->requester.phone ? t->requester.phone : "");
-  bind_text (stmt, c++, t->requester.department ? t->requester.department : "");
-  bind_text (stmt, c++, t->requester.location ? t->requester.location : "");
-  bind_text (stmt, c++, t->asset ? t->asset : "");
-  bind_text (stmt, c++, fl_channel_to_string (t->channel));
-  bind_text (stmt, c++, t->category ? t->category : "");
-  bind_text (stmt, c++, fl_grade_to_string (t->impact));
-  bind_text (stmt, c++, fl_grade_to_string (t->urgency));
+  fl_sqlite_bind_text (stmt, c++, t->title);
+  fl_sqlite_bind_text (stmt, c++, t->description ? t->description : "");
+  fl_sqlite_bind_text (stmt, c++, t->requester.name ? t->requester.name : "");
+  fl_sqlite_bind_text (stmt, c++, t->requester.email ? t->requester.email : "");
+  fl_sqlite_bind_text (stmt, c++, t->requester.phone ? t->requester.phone : "");
+  fl_sqlite_bind_text (stmt, c++, t->requester.department ? t->requester.department : "");
+  fl_sqlite_bind_text (stmt, c++, t->requester.location ? t->requester.location : "");
+  fl_sqlite_bind_text (stmt, c++, t->asset ? t->asset : "");
+  fl_sqlite_bind_text (stmt, c++, fl_channel_to_string (t->channel));
+  fl_sqlite_bind_text (stmt, c++, t->category ? t->category : "");
+  fl_sqlite_bind_text (stmt, c++, fl_grade_to_string (t->impact));
+  fl_sqlite_bind_text (stmt, c++, fl_grade_to_string (t->urgency));
   sqlite3_bind_int (stmt, c++, t->priority);
-  bind_text (stmt, c++, fl_status_to_string (t->status));
+  fl_sqlite_bind_text (stmt, c++, fl_status_to_string (t->status));
   sqlite3_bind_int (stmt, c++, t->level);
-  bind_text (stmt, c++, t->queue ? t->queue : "first-level");
-  bind_text (stmt, c++, t->assignee);
-  bind_text (stmt, c++, fl_resolution_code_to_string (t->resolution_code));
-  bind_text (stmt, c++, t->resolution_summary);
-  bind_text (stmt, c++, t->created_by ? t->created_by : "");
+  fl_sqlite_bind_text (stmt, c++, t->queue ? t->queue : "first-level");
+  fl_sqlite_bind_text (stmt, c++, t->assignee);
+  fl_sqlite_bind_text (stmt, c++, fl_resolution_code_to_string (t->resolution_code));
+  fl_sqlite_bind_text (stmt, c++, t->resolution_summary);
+  fl_sqlite_bind_text (stmt, c++, t->created_by ? t->created_by : "");
   sqlite3_bind_int64 (stmt, c++, t->created_at);
   sqlite3_bind_int64 (stmt, c++, t->updated_at);
-  bind_time (stmt, c++, t->resolved_at);
+  fl_sqlite_bind_time (stmt, c++, t->resolved_at);
   sqlite3_bind_int64 (stmt, c++, t->due_at);
-  bind_time (stmt, c++, t->waiting_since);
+  fl_sqlite_bind_time (stmt, c++, t->waiting_since);
   sqlite3_bind_int (stmt, c++, (int) t->pending);
   sqlite3_bind_int64 (stmt, c++, t->pending == 0 ? t->version : 0);
 
@@ -565,19 +499,19 @@ _fl_store_write_event (FlStore  *self,
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
     " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, at = excluded.at,"
     "  author = excluded.author, data = excluded.data";
-  g_autofree char *data = json_object_to_text (event->data);
+  g_autofree char *data = fl_sqlite_json_object_to_text (event->data);
   sqlite3_stmt *stmt;
 
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
 
-  bind_text (stmt, 1, event->id);
-  bind_text (stmt, 2, event->ticket_id);
+  fl_sqlite_bind_text (stmt, 1, event->id);
+  fl_sqlite_bind_text (stmt, 2, event->ticket_id);
   sqlite3_bind_int64 (stmt, 3, event->seq);
   sqlite3_bind_int64 (stmt, 4, event->at);
-  bind_text (stmt, 5, event->author);
-  bind_text (stmt, 6, fl_op_type_to_string (event->type));
-  bind_text (stmt, 7, data);
+  fl_sqlite_bind_text (stmt, 5, event->author);
+  fl_sqlite_bind_text (stmt, 6, fl_op_type_to_string (event->type));
+  fl_sqlite_bind_text (stmt, 7, data);
   if (!step_done (self, stmt, error))
     return FALSE;
 
@@ -592,18 +526,18 @@ queue_op (FlStore     *self,
   static const char *sql =
     "INSERT INTO outbox (op_id, ticket_id, type, base_version, at, data)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-  g_autofree char *data = json_object_to_text (op->data);
+  g_autofree char *data = fl_sqlite_json_object_to_text (op->data);
   sqlite3_stmt *stmt;
 
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
 
-  bind_text (stmt, 1, op->op_id);
-  bind_text (stmt, 2, op->ticket_id);
-  bind_text (stmt, 3, fl_op_type_to_string (op->type));
+  fl_sqlite_bind_text (stmt, 1, op->op_id);
+  fl_sqlite_bind_text (stmt, 2, op->ticket_id);
+  fl_sqlite_bind_text (stmt, 3, fl_op_type_to_string (op->type));
   sqlite3_bind_int64 (stmt, 4, op->base_version);
   sqlite3_bind_int64 (stmt, 5, op->at);
-  bind_text (stmt, 6, data);
+  fl_sqlite_bind_text (stmt, 6, data);
   if (!step_done (self, stmt, error))
     return FALSE;
 
@@ -620,7 +554,7 @@ get_base_version (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return 0;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     v = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
@@ -718,7 +652,7 @@ fl_store_finalize (GObject *object)
 {
   FlStore *self = (FlStore *)object;
 
-  g_clear_pointer (&self->stmts, g_hash_table_unref);
+  g_clear_pointer (&self->stmts, fl_sqlite_cache_free);
   if (self->db != NULL)
     sqlite3_close (self->db);
   g_free (self->path);
@@ -752,7 +686,6 @@ fl_store_class_init (FlStoreClass *klass)
 static void
 fl_store_init (FlStore *self)
 {
-  self->stmts = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) sqlite3_finalize);
 }
 
 /* -------------------------------------------------------------------------- */
@@ -853,7 +786,7 @@ _fl_store_load_ticket (FlStore     *self,
   if (!(stmt = get_stmt (self, sql, error)))
     return NULL;
 
-  bind_text (stmt, 1, id);
+  fl_sqlite_bind_text (stmt, 1, id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     t = ticket_from_row (stmt);
@@ -985,6 +918,7 @@ fl_store_new (const char  *path,
       return NULL;
     }
 
+  self->stmts = fl_sqlite_cache_new (self->db);
   sqlite3_busy_timeout (self->db, 5000);
   sqlite3_extended_result_codes (self->db, 1);
 
@@ -1074,9 +1008,9 @@ fl_store_dup_state (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return NULL;
-  bind_text (stmt, 1, key);
+  fl_sqlite_bind_text (stmt, 1, key);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = column_dup (stmt, 0);
+    value = fl_sqlite_column_dup (stmt, 0);
   sqlite3_reset (stmt);
 
   return value;
@@ -1099,9 +1033,9 @@ fl_store_set_state (FlStore     *self,
 
   if (!(stmt = get_stmt (self, value ? sql_set : sql_delete, error)))
     return FALSE;
-  bind_text (stmt, 1, key);
+  fl_sqlite_bind_text (stmt, 1, key);
   if (value != NULL)
-    bind_text (stmt, 2, value);
+    fl_sqlite_bind_text (stmt, 2, value);
   if (!step_done (self, stmt, error))
     return FALSE;
 
@@ -1143,7 +1077,7 @@ fl_store_get_ticket (FlStore     *self,
         return NULL;
       sqlite3_bind_int64 (stmt, 1, (gint64) number);
       if (sqlite3_step (stmt) == SQLITE_ROW)
-        id = column_dup (stmt, 0);
+        id = fl_sqlite_column_dup (stmt, 0);
       sqlite3_reset (stmt);
 
       if (id == NULL)
@@ -1177,7 +1111,7 @@ fl_store_list_events (FlStore     *self,
 
   if (!(stmt = get_stmt (self, sql, error)))
     return NULL;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (events, event_from_row (stmt));
   sqlite3_reset (stmt);
@@ -1287,9 +1221,9 @@ fl_store_count_tickets (FlStore     *self,
     return 0;
 
   if (view == FL_VIEW_MINE)
-    bind_text (stmt, 1, self->username);
+    fl_sqlite_bind_text (stmt, 1, self->username);
   if (match != NULL)
-    bind_text (stmt, 2, match);
+    fl_sqlite_bind_text (stmt, 2, match);
 
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
@@ -1324,9 +1258,9 @@ fl_store_query_tickets (FlStore     *self,
     return NULL;
 
   if (view == FL_VIEW_MINE)
-    bind_text (stmt, 1, self->username);
+    fl_sqlite_bind_text (stmt, 1, self->username);
   if (match != NULL)
-    bind_text (stmt, 2, match);
+    fl_sqlite_bind_text (stmt, 2, match);
   sqlite3_bind_int64 (stmt, 3, limit);
   sqlite3_bind_int64 (stmt, 4, offset);
 
@@ -1404,10 +1338,10 @@ fl_store_count_before (FlStore     *self,
     return 0;
 
   if (view == FL_VIEW_MINE)
-    bind_text (stmt, 1, self->username);
+    fl_sqlite_bind_text (stmt, 1, self->username);
   sqlite3_bind_int (stmt, 5, ticket->priority);
   sqlite3_bind_int64 (stmt, 6, ticket->due_at);
-  bind_text (stmt, 7, ticket->id);
+  fl_sqlite_bind_text (stmt, 7, ticket->id);
 
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
@@ -1666,10 +1600,10 @@ fl_store_dup_draft (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return NULL;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      body = column_dup (stmt, 0);
+      body = fl_sqlite_column_dup (stmt, 0);
       if (internal)
         *internal = sqlite3_column_int (stmt, 1) != 0;
     }
@@ -1698,10 +1632,10 @@ fl_store_set_draft (FlStore     *self,
 
   if (!(stmt = get_stmt (self, empty ? sql_delete : sql_set, error)))
     return FALSE;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   if (!empty)
     {
-      bind_text (stmt, 2, body);
+      fl_sqlite_bind_text (stmt, 2, body);
       sqlite3_bind_int (stmt, 3, internal);
       sqlite3_bind_int64 (stmt, 4, fl_time_now ());
     }
@@ -1935,11 +1869,11 @@ fl_store_list_conflicts (FlStore  *self,
     {
       FlConflict *c = g_new0 (FlConflict, 1);
 
-      c->id = column_dup (stmt, 0);
-      c->ticket_id = column_dup (stmt, 1);
-      c->op_id = column_dup (stmt, 2);
+      c->id = fl_sqlite_column_dup (stmt, 0);
+      c->ticket_id = fl_sqlite_column_dup (stmt, 1);
+      c->op_id = fl_sqlite_column_dup (stmt, 2);
       fl_op_type_from_string ((const char *) sqlite3_column_text (stmt, 3), &c->type);
-      c->fields = json_object_from_text ((const char *) sqlite3_column_text (stmt, 4));
+      c->fields = fl_sqlite_json_object_from_text ((const char *) sqlite3_column_text (stmt, 4));
       c->created_at = sqlite3_column_int64 (stmt, 5);
       g_ptr_array_add (conflicts, c);
     }
@@ -1966,12 +1900,12 @@ load_outbox_op (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return NULL;
-  bind_text (stmt, 1, op_id);
+  fl_sqlite_bind_text (stmt, 1, op_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
       op = op_from_row (stmt);
       if (out_state)
-        *out_state = column_dup (stmt, 6);
+        *out_state = fl_sqlite_column_dup (stmt, 6);
     }
   sqlite3_reset (stmt);
 
@@ -1988,7 +1922,7 @@ run_stmt_text (FlStore     *self,
 
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
-  bind_text (stmt, 1, arg);
+  fl_sqlite_bind_text (stmt, 1, arg);
   if (!step_done (self, stmt, error))
     return FALSE;
 
@@ -2011,9 +1945,9 @@ fl_store_resolve_conflict (FlStore     *self,
 
   if (!(stmt = get_stmt (self, sql_find, error)))
     return FALSE;
-  bind_text (stmt, 1, conflict_id);
+  fl_sqlite_bind_text (stmt, 1, conflict_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    op_id = column_dup (stmt, 0);
+    op_id = fl_sqlite_column_dup (stmt, 0);
   sqlite3_reset (stmt);
 
   if (op_id == NULL || !(op = load_outbox_op (self, op_id, NULL)))
@@ -2063,8 +1997,8 @@ fl_store_list_rejected_ops (FlStore  *self,
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      g_ptr_array_add (ids, column_dup (stmt, 0));
-      g_ptr_array_add (errors, column_dup (stmt, 1));
+      g_ptr_array_add (ids, fl_sqlite_column_dup (stmt, 0));
+      g_ptr_array_add (errors, fl_sqlite_column_dup (stmt, 1));
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
@@ -2075,7 +2009,7 @@ fl_store_list_rejected_ops (FlStore  *self,
 
   for (guint i = 0; i < ids->len; i++)
     {
-      g_autoptr(JsonObject) err = json_object_from_text (g_ptr_array_index (errors, i));
+      g_autoptr(JsonObject) err = fl_sqlite_json_object_from_text (g_ptr_array_index (errors, i));
       FlRejectedOp *r = g_new0 (FlRejectedOp, 1);
 
       r->op = load_outbox_op (self, g_ptr_array_index (ids, i), NULL);
@@ -2118,7 +2052,7 @@ fl_store_list_checklists (FlStore  *self,
   if (!(stmt = get_stmt (self, sql, error)))
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, column_dup (stmt, 0));
+    g_ptr_array_add (list, fl_sqlite_column_dup (stmt, 0));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
@@ -2144,10 +2078,10 @@ fl_store_dup_checklist (FlStore     *self,
 
   if (!(stmt = get_stmt (self, sql, error)))
     return NULL;
-  bind_text (stmt, 1, id);
+  fl_sqlite_bind_text (stmt, 1, id);
   sqlite3_bind_int64 (stmt, 2, version);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    definition = column_dup (stmt, 0);
+    definition = fl_sqlite_column_dup (stmt, 0);
   sqlite3_reset (stmt);
 
   if (definition == NULL)
@@ -2184,7 +2118,7 @@ list_pending_ops_for (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return ops;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     g_ptr_array_add (ops, op_from_row (stmt));
   sqlite3_reset (stmt);
@@ -2231,9 +2165,9 @@ rebase_ticket (FlStore     *self,
 
   if (!(stmt = get_stmt (self, sql_base, error)))
     return FALSE;
-  bind_text (stmt, 1, server->id);
+  fl_sqlite_bind_text (stmt, 1, server->id);
   sqlite3_bind_int64 (stmt, 2, server->version);
-  bind_text (stmt, 3, state);
+  fl_sqlite_bind_text (stmt, 3, state);
   if (!step_done (self, stmt, error))
     return FALSE;
 
@@ -2254,9 +2188,9 @@ load_server_state (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return NULL;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    text = column_dup (stmt, 0);
+    text = fl_sqlite_column_dup (stmt, 0);
   sqlite3_reset (stmt);
 
   if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
@@ -2352,7 +2286,7 @@ take_number (FlStore     *self,
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, number);
-  bind_text (stmt, 2, ticket_id);
+  fl_sqlite_bind_text (stmt, 2, ticket_id);
   return step_done (self, stmt, error);
 }
 
@@ -2399,7 +2333,7 @@ apply_result (FlStore     *self,
             return FALSE;
           if (!(stmt = get_stmt (self, sql_number, error)))
             return FALSE;
-          bind_text (stmt, 1, op->ticket_id);
+          fl_sqlite_bind_text (stmt, 1, op->ticket_id);
           sqlite3_bind_int64 (stmt, 2, number);
           if (!step_done (self, stmt, error))
             return FALSE;
@@ -2420,24 +2354,24 @@ apply_result (FlStore     *self,
         current = json_object_get_object_member (result, "current");
 
       fields = conflict_fields (self, op, current);
-      fields_text = json_object_to_text (fields);
-      theirs_text = current ? json_object_to_text (current) : g_strdup ("{}");
+      fields_text = fl_sqlite_json_object_to_text (fields);
+      theirs_text = current ? fl_sqlite_json_object_to_text (current) : g_strdup ("{}");
 
       if (!(stmt = get_stmt (self, sql_state, error)))
         return FALSE;
-      bind_text (stmt, 1, op_id);
-      bind_text (stmt, 2, "conflict");
+      fl_sqlite_bind_text (stmt, 1, op_id);
+      fl_sqlite_bind_text (stmt, 2, "conflict");
       sqlite3_bind_null (stmt, 3);
       if (!step_done (self, stmt, error))
         return FALSE;
 
       if (!(stmt = get_stmt (self, sql_conflict, error)))
         return FALSE;
-      bind_text (stmt, 1, conflict_id);
-      bind_text (stmt, 2, op->ticket_id);
-      bind_text (stmt, 3, op_id);
-      bind_text (stmt, 4, fields_text);
-      bind_text (stmt, 5, theirs_text);
+      fl_sqlite_bind_text (stmt, 1, conflict_id);
+      fl_sqlite_bind_text (stmt, 2, op->ticket_id);
+      fl_sqlite_bind_text (stmt, 3, op_id);
+      fl_sqlite_bind_text (stmt, 4, fields_text);
+      fl_sqlite_bind_text (stmt, 5, theirs_text);
       sqlite3_bind_int64 (stmt, 6, fl_time_now ());
       if (!step_done (self, stmt, error))
         return FALSE;
@@ -2451,16 +2385,16 @@ apply_result (FlStore     *self,
 
     if (json_object_has_member (result, "error") &&
         JSON_NODE_HOLDS_OBJECT (json_object_get_member (result, "error")))
-      error_text = json_object_to_text (json_object_get_object_member (result, "error"));
+      error_text = fl_sqlite_json_object_to_text (json_object_get_object_member (result, "error"));
     else
       error_text = g_strdup_printf ("{\"code\":\"rejected\",\"message\":\"%s\"}",
                                     g_str_equal (status, "rejected") ? "" : "unknown result");
 
     if (!(stmt = get_stmt (self, sql_state, error)))
       return FALSE;
-    bind_text (stmt, 1, op_id);
-    bind_text (stmt, 2, "rejected");
-    bind_text (stmt, 3, error_text);
+    fl_sqlite_bind_text (stmt, 1, op_id);
+    fl_sqlite_bind_text (stmt, 2, "rejected");
+    fl_sqlite_bind_text (stmt, 3, error_text);
     if (!step_done (self, stmt, error))
       return FALSE;
   }
@@ -2478,7 +2412,7 @@ event_exists (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return FALSE;
-  bind_text (stmt, 1, id);
+  fl_sqlite_bind_text (stmt, 1, id);
   exists = sqlite3_step (stmt) == SQLITE_ROW;
   sqlite3_reset (stmt);
 
@@ -2537,10 +2471,10 @@ put_checklist (FlStore   *self,
   text = json_to_string (node, FALSE);
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
-  bind_text (stmt, 1, id);
+  fl_sqlite_bind_text (stmt, 1, id);
   sqlite3_bind_int64 (stmt, 2, version);
-  bind_text (stmt, 3, category);
-  bind_text (stmt, 4, text);
+  fl_sqlite_bind_text (stmt, 3, category);
+  fl_sqlite_bind_text (stmt, 4, text);
   if (!step_done (self, stmt, error))
     return FALSE;
 

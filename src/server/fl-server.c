@@ -1,8 +1,9 @@
 /* fl-server.c — the HTTP API of firstline-server
  *
- * Everything runs on the main loop: handlers that need to wait (a long poll, a
- * password check in a worker thread) pause their message and unpause it later,
- * so other requests keep being served.
+ * Everything here runs on the main loop: handlers that need to wait (a long poll, a
+ * password check in a worker thread, a push or a checklist the store's writer thread
+ * applies) pause their message and unpause it later, so other requests keep being
+ * served.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -45,7 +46,7 @@ struct _FlServer
   GTlsCertificate *tls_certificate; /* NULL for plain HTTP */
   FlTlsGate       *tls_gate;        /* NULL until it listens with TLS */
   GMainContext    *idle_context;    /* never run: libsoup's HTTPS listener waits in it */
-  FlServerDb      *db;
+  FlServerStore   *store;
   FlAuthLimiter   *limiter;
   GHashTable      *presence;      /* client_id → Presence */
   GList           *waiters;       /* Waiter, oldest first */
@@ -478,13 +479,13 @@ build_sync_response (FlServer    *self,
   JsonNode *node = json_node_init_object (json_node_alloc (), root);
   gint64 new_cursor = cursor;
   gboolean more = FALSE;
-  gboolean reset = cursor > fl_server_db_get_latest_seq (self->db);
+  gboolean reset = cursor > fl_server_store_get_latest_seq (self->store);
 
   if (reset)
     {
       new_cursor = 0;
     }
-  else if (!fl_server_db_get_changes (self->db, cursor, limit, &tickets, &events, &checklists,
+  else if (!fl_server_store_get_changes (self->store, cursor, limit, &tickets, &events, &checklists,
                                       &new_cursor, &more, error))
     {
       json_object_unref (changes);
@@ -765,7 +766,7 @@ finish_login (FlServer          *self,
   g_autofree char *token = NULL;
 
   if (login->ok)
-    user = fl_server_db_get_user (self->db, login->username);
+    user = fl_server_store_get_user (self->store, login->username);
 
   /* Disabled, removed or replaced while the check ran: as a wrong password. */
   if (user == NULL || user->disabled || user->id != login->user_id)
@@ -774,7 +775,7 @@ finish_login (FlServer          *self,
       return;
     }
 
-  token = fl_server_db_create_token (self->db, user->id, &error);
+  token = fl_server_store_create_token (self->store, user->id, &error);
   if (token == NULL)
     set_internal_error (msg, error);
   else
@@ -807,10 +808,10 @@ finish_change_password (FlServer          *self,
       return;
     }
 
-  if (!fl_server_db_set_password (self->db, login->user_id, login->new_hash, login->keep_token,
-                                  &error))
+  if (!fl_server_store_set_password (self->store, login->user_id, login->new_hash,
+                                     login->keep_token, &error))
     {
-      if (g_error_matches (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND))
+      if (g_error_matches (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND))
         set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("The current password is wrong"));
       else
         set_internal_error (msg, error);
@@ -913,7 +914,7 @@ handle_login (FlServer          *self,
   login->kind = CHECK_LOGIN;
   login->username = g_strdup (json_node_get_string (username));
   login->password = g_strdup (json_node_get_string (password));
-  login->hash = fl_server_db_dup_password_hash (self->db, login->username, &login->user_id);
+  login->hash = fl_server_store_dup_password_hash (self->store, login->username, &login->user_id);
 
   /* Argon2id takes tens of milliseconds: not on the main loop. */
   push_check (self, msg, login);
@@ -976,7 +977,7 @@ handle_change_password (FlServer           *self,
   login->password = g_strdup (json_node_get_string (old_password));
   login->new_password = g_strdup (new_text);
   login->keep_token = g_strdup (bearer_token (msg));
-  login->hash = fl_server_db_dup_password_hash (self->db, user->username, &login->user_id);
+  login->hash = fl_server_store_dup_password_hash (self->store, user->username, &login->user_id);
   if (login->user_id != user->id)
     g_clear_pointer (&login->hash, g_free);
   login->user_id = user->id;
@@ -991,7 +992,7 @@ handle_logout_everywhere (FlServer           *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!fl_server_db_revoke_user_tokens (self->db, user->id, &error))
+  if (!fl_server_store_revoke_user_tokens (self->store, user->id, &error))
     {
       set_internal_error (msg, error);
       return;
@@ -1003,7 +1004,7 @@ static void
 handle_logout (FlServer          *self,
                SoupServerMessage *msg)
 {
-  fl_server_db_revoke_token (self->db, bearer_token (msg));
+  fl_server_store_revoke_token (self->store, bearer_token (msg));
   soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
@@ -1021,7 +1022,7 @@ static void
 handle_users (FlServer          *self,
               SoupServerMessage *msg)
 {
-  g_autoptr(GPtrArray) users = fl_server_db_list_users (self->db);
+  g_autoptr(GPtrArray) users = fl_server_store_list_users (self->store);
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), json_object_new ());
   JsonObject *obj = json_node_get_object (node);
   JsonArray *array = json_array_new ();
@@ -1083,6 +1084,133 @@ get_int_member (JsonObject  *obj,
   return TRUE;
 }
 
+/* A push waiting for the store's writer. */
+typedef struct
+{
+  FlServer          *self;          /* owned */
+  SoupServerMessage *msg;           /* owned, paused */
+  JsonNode          *body;          /* owned: client_id and viewing point into it */
+  GPtrArray         *ops;           /* owned, FlOp */
+  FlServerUser      *user;
+  const char        *client_id;
+  const char        *viewing;
+  gboolean           editing;
+  gint64             cursor;
+  gint64             limit;
+} SyncPush;
+
+static void
+sync_push_free (SyncPush *push)
+{
+  g_clear_object (&push->self);
+  g_clear_object (&push->msg);
+  g_clear_pointer (&push->body, json_node_unref);
+  g_clear_pointer (&push->ops, g_ptr_array_unref);
+  g_clear_pointer (&push->user, fl_server_user_free);
+  g_free (push);
+}
+
+/* After the ops (if any) are applied: presence, waking the long polls, the answer, and
+ * maybe a long poll of this request itself. */
+static void
+finish_sync (FlServer           *self,
+             SoupServerMessage  *msg,
+             const FlServerUser *user,
+             const char         *client_id,
+             const char         *viewing,
+             gboolean            editing,
+             JsonArray          *results,
+             gboolean            changed,
+             gint64              cursor,
+             gint64              limit,
+             gint64              wait,
+             guint               n_ops)
+{
+  g_autoptr(JsonNode) response = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean empty = FALSE;
+
+  /* Presence only for tickets that exist (after this request's own creates):
+   * nobody inflates the others' answers with made-up ids. */
+  if (viewing != NULL && !fl_server_store_has_ticket (self->store, viewing))
+    viewing = NULL;
+  if (update_presence (self, client_id, user, viewing, editing))
+    changed = TRUE;
+
+  /* Wake the others before this request maybe waits itself. */
+  if (changed)
+    wake_waiters (self);
+
+  response = build_sync_response (self, user->username, results, cursor, limit, &empty, &error);
+  if (response == NULL)
+    {
+      set_internal_error (msg, error);
+      return;
+    }
+
+  if (n_ops == 0 && empty && wait > 0 && !self->stopping)
+    {
+      Waiter *w = g_new0 (Waiter, 1);
+
+      w->user = fl_server_user_copy (user);
+      w->client_id = g_strdup (client_id);
+      w->cursor = cursor;
+      w->limit = limit;
+      w->paused = pause_message (self, msg);
+      g_signal_connect_object (msg, "disconnected", G_CALLBACK (on_waiter_gone_cb), self, 0);
+      w->timeout_id = g_timeout_add ((guint) wait * 1000, on_waiter_timeout_cb, w);
+      self->waiters = g_list_append (self->waiters, w);
+      return;
+    }
+
+  set_json (msg, SOUP_STATUS_OK, response);
+}
+
+/* On the main loop, once the push's ops are committed (or failed). */
+static void
+on_batch_applied_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  SyncPush *push = user_data;
+  FlServer *self = push->self;
+  g_autoptr(GPtrArray) applied = NULL;
+  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean changed = FALSE;
+  Paused *p;
+
+  applied = fl_server_store_apply_batch_finish (FL_SERVER_STORE (source), result, &error);
+  p = g_object_get_data (G_OBJECT (push->msg), "fl-paused");
+
+  if (applied == NULL)
+    {
+      /* Nothing of this request is applied; the client sends it again. */
+      if (p != NULL)
+        set_internal_error (push->msg, error);
+    }
+  else
+    {
+      results = json_array_new ();
+      for (guint i = 0; i < applied->len; i++)
+        {
+          FlOp *op = g_ptr_array_index (push->ops, i);
+          FlApplyResult *r = g_ptr_array_index (applied, i);
+
+          if (r->status == FL_APPLY_APPLIED)
+            changed = TRUE;
+          json_array_add_element (results, result_to_json (op->op_id, r));
+        }
+      /* Also when the client went away: the ops are stored, the others hear of them. */
+      finish_sync (self, push->msg, push->user, push->client_id, push->viewing, push->editing,
+                   results, changed, push->cursor, push->limit, 0, push->ops->len);
+    }
+
+  if (p != NULL)
+    unpause_message (p);
+  sync_push_free (push);
+}
+
 static void
 handle_sync (FlServer           *self,
              SoupServerMessage  *msg,
@@ -1091,15 +1219,11 @@ handle_sync (FlServer           *self,
   g_autoptr(JsonNode) body = read_body (msg);
   g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_op_free);
   g_autoptr(JsonArray) results = NULL;
-  g_autoptr(JsonNode) response = NULL;
-  g_autoptr(GError) error = NULL;
   JsonObject *obj;
   JsonNode *node;
   const char *client_id;
   const char *viewing = NULL;
   gboolean editing = FALSE;
-  gboolean changed = FALSE;
-  gboolean empty = FALSE;
   gint64 cursor, limit, wait;
 
   if (body == NULL)
@@ -1200,70 +1324,32 @@ handle_sync (FlServer           *self,
         }
     }
 
-  /* One transaction for the request (each op atomic within it): one sync to
-   * disk, and the results are sent only once they are durable. */
+  /* The ops go to the store's writer, off the main loop: one transaction for the
+   * request (each op atomic within it), one sync to disk, and the answer is built
+   * here once they are durable (on_batch_applied_cb). */
+  if (ops->len > 0)
+    {
+      SyncPush *push = g_new0 (SyncPush, 1);
+
+      push->self = g_object_ref (self);
+      push->msg = g_object_ref (msg);
+      push->body = json_node_ref (body);
+      push->ops = g_ptr_array_ref (ops);
+      push->user = fl_server_user_copy (user);
+      push->client_id = client_id;
+      push->viewing = viewing;
+      push->editing = editing;
+      push->cursor = cursor;
+      push->limit = limit;
+      pause_message (self, msg);
+      fl_server_store_apply_batch_async (self->store, ops, client_id, user, NULL,
+                                         on_batch_applied_cb, push);
+      return;
+    }
+
   results = json_array_new ();
-  if (ops->len > 0 && !fl_server_db_begin_batch (self->db, &error))
-    {
-      set_internal_error (msg, error);
-      return;
-    }
-  for (guint i = 0; i < ops->len; i++)
-    {
-      FlOp *op = g_ptr_array_index (ops, i);
-      g_autoptr(FlApplyResult) r = fl_server_db_apply_op (self->db, op, client_id, user, &error);
-
-      if (r == NULL)
-        {
-          /* Nothing of this request is applied; the client sends it again. */
-          fl_server_db_end_batch (self->db, FALSE, NULL);
-          set_internal_error (msg, error);
-          return;
-        }
-      if (r->status == FL_APPLY_APPLIED)
-        changed = TRUE;
-      json_array_add_element (results, result_to_json (op->op_id, r));
-    }
-  if (ops->len > 0 && !fl_server_db_end_batch (self->db, TRUE, &error))
-    {
-      set_internal_error (msg, error);
-      return;
-    }
-
-  /* Presence only for tickets that exist (after this request's own creates):
-   * nobody inflates the others' answers with made-up ids. */
-  if (viewing != NULL && !fl_server_db_has_ticket (self->db, viewing))
-    viewing = NULL;
-  if (update_presence (self, client_id, user, viewing, editing))
-    changed = TRUE;
-
-  /* Wake the others before this request maybe waits itself. */
-  if (changed)
-    wake_waiters (self);
-
-  response = build_sync_response (self, user->username, results, cursor, limit, &empty, &error);
-  if (response == NULL)
-    {
-      set_internal_error (msg, error);
-      return;
-    }
-
-  if (ops->len == 0 && empty && wait > 0 && !self->stopping)
-    {
-      Waiter *w = g_new0 (Waiter, 1);
-
-      w->user = fl_server_user_copy (user);
-      w->client_id = g_strdup (client_id);
-      w->cursor = cursor;
-      w->limit = limit;
-      w->paused = pause_message (self, msg);
-      g_signal_connect_object (msg, "disconnected", G_CALLBACK (on_waiter_gone_cb), self, 0);
-      w->timeout_id = g_timeout_add ((guint) wait * 1000, on_waiter_timeout_cb, w);
-      self->waiters = g_list_append (self->waiters, w);
-      return;
-    }
-
-  set_json (msg, SOUP_STATUS_OK, response);
+  finish_sync (self, msg, user, client_id, viewing, editing, results, FALSE, cursor, limit,
+               wait, 0);
 }
 
 static void
@@ -1329,7 +1415,7 @@ handle_tickets (FlServer          *self,
       return;
     }
 
-  tickets = fl_server_db_query_tickets (self->db, &q, &total, &error);
+  tickets = fl_server_store_query_tickets (self->store, &q, &total, &error);
   if (tickets == NULL)
     {
       set_internal_error (msg, error);
@@ -1360,13 +1446,13 @@ handle_ticket (FlServer          *self,
       return;
     }
 
-  ticket = fl_server_db_get_ticket (self->db, id);
+  ticket = fl_server_store_get_ticket (self->store, id);
   if (ticket == NULL)
     {
       set_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", _("Unknown ticket"));
       return;
     }
-  events = fl_server_db_get_events (self->db, id);
+  events = fl_server_store_get_events (self->store, id);
 
   node = json_node_init_object (json_node_alloc (), json_object_new ());
   obj = json_node_get_object (node);
@@ -1404,7 +1490,7 @@ handle_report (FlServer          *self,
       return;
     }
 
-  node = fl_server_db_report (self->db, from, to, now, &error);
+  node = fl_server_store_report (self->store, from, to, now, &error);
   if (node == NULL)
     set_internal_error (msg, error);
   else
@@ -1420,7 +1506,7 @@ handle_checklists (FlServer          *self,
   g_autoptr(JsonNode) node = NULL;
   JsonObject *obj;
 
-  list = fl_server_db_list_checklists (self->db, &error);
+  list = fl_server_store_list_checklists (self->store, &error);
   if (list == NULL)
     {
       set_internal_error (msg, error);
@@ -1435,13 +1521,43 @@ handle_checklists (FlServer          *self,
 }
 
 static void
+on_checklist_put_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  Paused *p;
+
+  stored = fl_server_store_put_checklist_finish (FL_SERVER_STORE (source), result, &error);
+  p = g_object_get_data (G_OBJECT (msg), "fl-paused");
+  if (p == NULL)
+    return;
+
+  if (stored == NULL)
+    {
+      if (g_error_matches (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_TYPE))
+        set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
+      else if (error->domain == FL_CHECKLIST_ERROR)
+        set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable", error->message);
+      else
+        set_internal_error (msg, error);
+    }
+  else
+    {
+      set_json (msg, SOUP_STATUS_OK, stored);
+      wake_waiters (p->self);
+    }
+  unpause_message (p);
+}
+
+static void
 handle_put_checklist (FlServer          *self,
                       SoupServerMessage *msg,
                       const char        *id)
 {
   g_autoptr(JsonNode) body = NULL;
-  g_autoptr(JsonNode) stored = NULL;
-  g_autoptr(GError) error = NULL;
   JsonObject *obj;
 
   if (!fl_text_is_valid (id, 1, FL_SHORT_TEXT_MAX))
@@ -1459,20 +1575,10 @@ handle_put_checklist (FlServer          *self,
   if (!json_object_has_member (obj, "id"))
     json_object_set_string_member (obj, "id", id);
 
-  stored = fl_server_db_put_checklist (self->db, id, body, &error);
-  if (stored == NULL)
-    {
-      if (g_error_matches (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_TYPE))
-        set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
-      else if (error->domain == FL_CHECKLIST_ERROR)
-        set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable", error->message);
-      else
-        set_internal_error (msg, error);
-      return;
-    }
-
-  set_json (msg, SOUP_STATUS_OK, stored);
-  wake_waiters (self);
+  /* Stored by the writer, off the main loop; answered in on_checklist_put_cb. */
+  pause_message (self, msg);
+  fl_server_store_put_checklist_async (self->store, id, body, NULL, on_checklist_put_cb,
+                                       g_object_ref (msg));
 }
 
 /* -------------------------------------------------------------------------- */
@@ -1579,7 +1685,7 @@ on_request_cb (SoupServer        *server,
       return;
     }
 
-  user = fl_server_db_lookup_token (self->db, bearer_token (msg));
+  user = fl_server_store_lookup_token (self->store, bearer_token (msg));
   if (user == NULL)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -1794,7 +1900,7 @@ fl_server_finalize (GObject *object)
 {
   FlServer *self = (FlServer *)object;
 
-  g_clear_pointer (&self->db, fl_server_db_free);
+  g_clear_object (&self->store);
   /* Every check holds a reference: none is queued or running any more. */
   g_clear_pointer (&self->check_pool, thread_pool_free_wait);
   g_clear_pointer (&self->checks_by_address, g_hash_table_unref);
@@ -1844,15 +1950,15 @@ fl_server_init (FlServer *self)
 }
 
 FlServer *
-fl_server_new (FlServerDb      *db,
+fl_server_new (FlServerStore   *store,
                GTlsCertificate *tls_certificate)
 {
   FlServer *self;
 
-  g_return_val_if_fail (db != NULL, NULL);
+  g_return_val_if_fail (store != NULL, NULL);
 
   self = g_object_new (FL_TYPE_SERVER, NULL);
-  self->db = db;
+  self->store = store;
   self->tls = tls_certificate != NULL;
   self->tls_certificate = tls_certificate ? g_object_ref (tls_certificate) : NULL;
   self->soup = soup_server_new ("server-header", "firstline-server/" PACKAGE_VERSION " ",
