@@ -6,9 +6,10 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "fl-checklist-library.h"
+#include "fl-data.h"
 
 struct _FlChecklistLibrary
 {
@@ -119,7 +120,8 @@ fl_checklist_library_dup_default_dir (void)
   if (g_file_test (installed, G_FILE_TEST_IS_DIR))
     return g_steal_pointer (&installed);
 
-  return g_build_filename (SOURCE_DATADIR, "checklists", NULL);
+  /* Not installed: the copy built into the program */
+  return NULL;
 }
 
 FlChecklistLibrary *
@@ -136,10 +138,14 @@ fl_checklist_library_new (FlStore    *store,
   self->store = g_object_ref (store);
 
   dir = builtin_dir != NULL ? g_strdup (builtin_dir) : fl_checklist_library_dup_default_dir ();
-  self->builtin = fl_checklist_load_dir (dir, &error);
+  if (dir != NULL)
+    self->builtin = fl_checklist_load_dir (dir, &error);
+  else
+    self->builtin = fl_data_load_checklists (&error);
   if (self->builtin == NULL)
     {
-      g_warning ("Cannot load the built-in checklists from %s: %s", dir, error->message);
+      g_warning ("Cannot load the built-in checklists from %s: %s",
+                 dir != NULL ? dir : "the program", error->message);
       self->builtin = g_ptr_array_new_with_free_func (g_object_unref);
     }
   g_ptr_array_sort (self->builtin, compare_by_id);
