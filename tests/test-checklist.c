@@ -11,6 +11,7 @@
 #include "fl-checklist.h"
 #include "fl-checklist-engine.h"
 #include "fl-checklist-library.h"
+#include "fl-context.h"
 #include "fl-data.h"
 #include "fl-test-util.h"
 #include "fl-ticket.h"
@@ -1354,6 +1355,38 @@ test_builtin_resource (void)
                                        "requester.phone"));
 }
 
+static void
+count_cb (gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* One library and one category list for the whole program, held by the context:
+ * a refresh that changes what is offered tells every user. */
+static void
+test_context_single_instances (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "context.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FlStore) store = fl_store_new (path, &error);
+  g_autoptr(FlContext) context = NULL;
+  FlChecklistLibrary *library;
+  guint changed = 0;
+
+  g_assert_no_error (error);
+  context = fl_context_new (store, NULL);
+  library = fl_context_get_checklist_library (context);
+  g_assert_nonnull (library);
+  g_assert_true (fl_context_get_checklist_library (context) == library);
+  g_assert_true (fl_context_get_categories (context) == fl_context_get_categories (context));
+  g_assert_nonnull (fl_categories_find (fl_context_get_categories (context), "password"));
+  g_assert_nonnull (fl_checklist_library_get_latest (library, "password-reset"));
+
+  g_signal_connect_swapped (library, "changed", G_CALLBACK (count_cb), &changed);
+  g_assert_false (fl_checklist_library_refresh (library));
+  g_assert_cmpuint (changed, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1368,6 +1401,7 @@ main (int   argc,
   fl_test_add_func ("/checklist/load-dir", test_load_dir);
   fl_test_add_func ("/checklist/builtin/load", test_builtin_load);
   fl_test_add_func ("/checklist/builtin/resource", test_builtin_resource);
+  fl_test_add_func ("/checklist/library/context", test_context_single_instances);
   fl_test_add_func ("/checklist/builtin/walk-all-paths", test_builtin_walk_all_paths);
   fl_test_add_func ("/checklist/builtin/password-reset", test_password_reset);
   fl_test_add_func ("/checklist/engine/steps", test_engine);

@@ -25,6 +25,13 @@ struct _FlChecklistLibrary
 
 G_DEFINE_FINAL_TYPE (FlChecklistLibrary, fl_checklist_library, G_TYPE_OBJECT)
 
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals [N_SIGNALS];
+
 static char *
 make_key (const char *id,
           gint64      version)
@@ -97,6 +104,13 @@ fl_checklist_library_class_init (FlChecklistLibraryClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = fl_checklist_library_finalize;
+
+  signals [CHANGED] =
+    g_signal_new ("changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
@@ -219,6 +233,9 @@ fl_checklist_library_refresh (FlChecklistLibrary *self)
 
   g_ptr_array_unref (self->latest);
   self->latest = g_steal_pointer (&latest);
+
+  if (changed)
+    g_signal_emit (self, signals [CHANGED], 0);
 
   return changed;
 }

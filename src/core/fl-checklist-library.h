@@ -25,7 +25,8 @@ char               *fl_checklist_library_dup_default_dir   (void);
  * the store's definitions (with a warning in the log). */
 FlChecklistLibrary *fl_checklist_library_new               (FlStore            *store,
                                                             const char         *builtin_dir);
-/* Reads the store's definitions again (after a sync). TRUE when what is offered changed. */
+/* Reads the store's definitions again (after a sync). TRUE when what is offered
+ * changed; "changed" is emitted then, for everyone who shows the list. */
 gboolean            fl_checklist_library_refresh           (FlChecklistLibrary *self);
 
 /* The newest definition of each id, sorted by id (transfer none, FlChecklist). */

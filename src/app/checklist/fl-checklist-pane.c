@@ -536,8 +536,8 @@ reload (FlChecklistPane *self)
   FlChecklist *checklist;
   gboolean picked_none;
 
-  if (fl_checklist_library_refresh (self->library))
-    rebuild_choices (self);
+  /* A change of what is offered rebuilds the choices ("changed"). */
+  fl_checklist_library_refresh (self->library);
 
   if (self->ticket == NULL)
     {
@@ -879,7 +879,9 @@ fl_checklist_pane_constructed (GObject *object)
 
   g_assert (FL_IS_CONTEXT (self->context));
 
-  self->library = fl_checklist_library_new (get_store (self), NULL);
+  self->library = g_object_ref (fl_context_get_checklist_library (self->context));
+  g_signal_connect_object (self->library, "changed",
+                           G_CALLBACK (rebuild_choices), self, G_CONNECT_SWAPPED);
   self->changed_id = g_signal_connect_object (get_store (self), "changed",
                                               G_CALLBACK (on_store_changed_cb), self,
                                               G_CONNECT_SWAPPED);

@@ -146,7 +146,7 @@ prefill (FlHandoffDialog *self,
   g_autoptr(GtkStringList) queues = gtk_string_list_new (NULL);
   g_autoptr(GtkStringList) impact = new_grade_model ();
   g_autoptr(GtkStringList) urgency = new_grade_model ();
-  g_autoptr(FlChecklistLibrary) library = NULL;
+  FlChecklistLibrary *library;
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *subtitle = NULL;
@@ -190,7 +190,8 @@ prefill (FlHandoffDialog *self,
   gtk_editable_set_text (GTK_EDITABLE (self->contact_row), contact);
 
   /* The steps already tried, from the checklist progress on the ticket */
-  library = fl_checklist_library_new (store, NULL);
+  library = fl_context_get_checklist_library (self->context);
+  fl_checklist_library_refresh (library);
   events = fl_store_list_events (store, self->ticket->id, &error);
   if (events != NULL)
     {

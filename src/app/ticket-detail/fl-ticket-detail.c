@@ -9,12 +9,8 @@
 #include <glib/gi18n.h>
 
 #include "fl-checklist.h"
+#include "fl-checklist-library.h"
 #include "fl-ticket-detail.h"
-
-#if __has_include ("fl-checklist-library.h")
-# include "fl-checklist-library.h"
-# define HAVE_CHECKLIST_LIBRARY 1
-#endif
 
 /* A draft is written to the cache this long after the last keystroke. */
 #define DRAFT_SAVE_DELAY_MS 400
@@ -55,9 +51,6 @@ struct _FlTicketDetail
   FlContext      *context;
   FlTicket       *ticket;
   char           *presence_text;
-#ifdef HAVE_CHECKLIST_LIBRARY
-  FlChecklistLibrary *checklists;
-#endif
 
   guint           draft_source_id;
   guint           n_timeline_rows;
@@ -143,7 +136,6 @@ static char *
 describe_event (FlTicketDetail *self,
                 FlEvent        *event)
 {
-#ifdef HAVE_CHECKLIST_LIBRARY
   if (event->type == FL_OP_CHECKLIST && self->context != NULL)
     {
       const char *checklist_id = json_object_get_string_member_with_default (event->data, "checklist_id", "");
@@ -153,17 +145,12 @@ describe_event (FlTicketDetail *self,
       gint64 version = json_object_get_int_member_with_default (event->data, "checklist_version", 0);
       const FlChecklistStep *step = NULL;
       FlChecklistOutcome known;
+      FlChecklistLibrary *library = fl_context_get_checklist_library (self->context);
       FlChecklist *checklist;
 
-      if (self->checklists == NULL)
-        {
-          g_autofree char *dir = fl_checklist_library_dup_default_dir ();
-          self->checklists = fl_checklist_library_new (get_store (self), dir);
-        }
-
-      checklist = fl_checklist_library_lookup (self->checklists, checklist_id, version);
+      checklist = fl_checklist_library_lookup (library, checklist_id, version);
       if (checklist == NULL)
-        checklist = fl_checklist_library_get_latest (self->checklists, checklist_id);
+        checklist = fl_checklist_library_get_latest (library, checklist_id);
       if (checklist != NULL)
         step = fl_checklist_get_step (checklist, step_id);
 
@@ -180,7 +167,6 @@ describe_event (FlTicketDetail *self,
                                   fl_checklist_step_get_text (step, NULL), label);
         }
     }
-#endif
 
   return fl_event_describe (event);
 }
@@ -755,9 +741,6 @@ fl_ticket_detail_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FL_TYPE_TICKET_DETAIL);
   g_clear_object (&self->ticket);
-#ifdef HAVE_CHECKLIST_LIBRARY
-  g_clear_object (&self->checklists);
-#endif
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (fl_ticket_detail_parent_class)->dispose (object);
