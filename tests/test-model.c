@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fl-json.h"
+#include "fl-demo.h"
 #include "fl-test-util.h"
 #include "fl-ticket.h"
 
@@ -1298,6 +1299,33 @@ test_json_untrusted (void)
   g_clear_error (&error);
 }
 
+/* One list of 2nd-level queues: the demo data hands off only to them, and each
+ * has a name for people. */
+static void
+test_queues (void)
+{
+  const char * const *queues = fl_queue_get_defaults ();
+  const char *expected[] = { "network", "applications", "hardware", "accounts", NULL };
+  g_autoptr(GPtrArray) tickets = fl_demo_generate_tickets (400, 3, fl_time_now (), 30);
+  guint escalated = 0;
+
+  g_assert_cmpstrv (queues, expected);
+  for (guint i = 0; queues[i] != NULL; i++)
+    g_assert_cmpstr (fl_queue_get_label (queues[i]), !=, queues[i]);
+  g_assert_cmpstr (fl_queue_get_label ("workplace"), ==, "workplace");
+
+  for (guint i = 0; i < tickets->len; i++)
+    {
+      FlTicket *t = g_ptr_array_index (tickets, i);
+
+      if (t->level != 2)
+        continue;
+      escalated++;
+      g_assert_true (g_strv_contains (queues, t->queue));
+    }
+  g_assert_cmpuint (escalated, >, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1327,6 +1355,7 @@ main (int   argc,
   fl_test_add_func ("/model/apply/priority-due", test_apply_priority_due);
   fl_test_add_func ("/model/apply/waiting-pauses-due", test_apply_waiting_pauses_due);
   fl_test_add_func ("/model/apply/versions", test_apply_versions);
+  fl_test_add_func ("/model/queues", test_queues);
 
   return g_test_run ();
 }

@@ -50,23 +50,8 @@ enum {
 
 static guint signals [N_SIGNALS];
 
-static const char * const default_queues[] = { FL_HANDOFF_DEFAULT_QUEUES, NULL };
 
 /* -------------------------------------------------------------------------- */
-
-static const char *
-queue_get_label (const char *queue)
-{
-  if (g_str_equal (queue, "network"))
-    return C_("queue", "Network");
-  if (g_str_equal (queue, "applications"))
-    return C_("queue", "Applications");
-  if (g_str_equal (queue, "hardware"))
-    return C_("queue", "Hardware");
-  if (g_str_equal (queue, "accounts"))
-    return C_("queue", "Accounts");
-  return queue;
-}
 
 static gboolean
 is_valid_queue (const char *queue)
@@ -172,7 +157,7 @@ prefill (FlHandoffDialog *self,
     }
   for (guint i = 0; self->queues[i]; i++)
     {
-      gtk_string_list_append (queues, queue_get_label (self->queues[i]));
+      gtk_string_list_append (queues, fl_queue_get_label (self->queues[i]));
       if (g_strcmp0 (self->queues[i], suggested_queue) == 0)
         selected = i;
     }
@@ -383,14 +368,14 @@ fl_handoff_dialog_dup_queues (FlStore *store)
 
   state = fl_store_dup_state (store, "queues");
   if (state == NULL)
-    return g_strdupv ((char **) default_queues);
+    return g_strdupv ((char **) fl_queue_get_defaults ());
 
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, state, -1, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root))
     {
       g_warning ("The configured queues are not a JSON array; using the defaults");
-      return g_strdupv ((char **) default_queues);
+      return g_strdupv ((char **) fl_queue_get_defaults ());
     }
 
   builder = g_strv_builder_new ();
@@ -414,7 +399,7 @@ fl_handoff_dialog_dup_queues (FlStore *store)
     }
 
   if (n == 0)
-    return g_strdupv ((char **) default_queues);
+    return g_strdupv ((char **) fl_queue_get_defaults ());
 
   return g_strv_builder_end (builder);
 }
