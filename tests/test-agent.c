@@ -402,7 +402,7 @@ test_agent_day (void)
     run_command ("janapass\n", cli, "--cache", cli_cache, "login", f.server->url, "jana", NULL);
     proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, cli, "--cache", cli_cache,
                              "new", "--title", "Drucker 3. OG offline", "--category", "printer",
-                             "--requester", "Paul Becker", NULL);
+                             "--requester", "Paul Becker", "--requester.location", "3. OG", NULL);
     g_assert_no_error (error);
     g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
     g_assert_no_error (error);

@@ -645,7 +645,7 @@ cli_new (const char *cache,
   g_autofree char *out = NULL;
 
   g_assert_cmpint (cli (cache, 10, &out, NULL, "new", "--title", title, "--category", "printer",
-                        "--requester", "Kim", NULL), ==, 0);
+                        "--requester", "Kim", "--requester.location", "EG", NULL), ==, 0);
   return g_strstrip (g_steal_pointer (&out));
 }
 
