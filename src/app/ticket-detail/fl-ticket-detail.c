@@ -310,18 +310,19 @@ update_actions (FlTicketDetail *self)
   FlTicket *t = self->ticket;
   FlStore *store = get_store (self);
   const char *me = store ? fl_store_get_username (store) : NULL;
-  gboolean is_lead = store && fl_store_get_role (store) == FL_ROLE_LEAD;
-  gboolean open = t && fl_status_is_open (t->status);
+  FlRole role = store ? fl_store_get_role (store) : FL_ROLE_AGENT;
+  /* What core allows (fl_ticket_can_apply), less what would change nothing */
+#define CAN(type) (t != NULL && me != NULL && fl_ticket_can_apply (t, (type), me, role))
   struct { const char *action; GtkWidget *button; gboolean enabled; } actions[] = {
-    { "ticket.claim", self->claim_button, open && g_strcmp0 (t->assignee, me) != 0 && t->assignee == NULL },
-    { "ticket.wait", self->wait_button, open && t->status != FL_STATUS_WAITING && t->status != FL_STATUS_ESCALATED },
-    { "ticket.resume", self->resume_button, t && t->status == FL_STATUS_WAITING },
-    { "ticket.resolve", self->resolve_button, open },
-    { "ticket.handoff", self->handoff_button, open && t->status != FL_STATUS_ESCALATED },
-    { "ticket.reopen", self->reopen_button, t && !open },
-    { "ticket.close", self->close_button, t && t->status != FL_STATUS_CLOSED &&
-                                          (t->status == FL_STATUS_RESOLVED || is_lead) },
+    { "ticket.claim", self->claim_button, CAN (FL_OP_CLAIM) && g_strcmp0 (t->assignee, me) != 0 },
+    { "ticket.wait", self->wait_button, CAN (FL_OP_UPDATE) && t->status != FL_STATUS_WAITING },
+    { "ticket.resume", self->resume_button, CAN (FL_OP_UPDATE) && t->status == FL_STATUS_WAITING },
+    { "ticket.resolve", self->resolve_button, CAN (FL_OP_RESOLVE) },
+    { "ticket.handoff", self->handoff_button, CAN (FL_OP_HANDOFF) },
+    { "ticket.reopen", self->reopen_button, CAN (FL_OP_REOPEN) },
+    { "ticket.close", self->close_button, CAN (FL_OP_CLOSE) },
   };
+#undef CAN
 
   for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
     {
