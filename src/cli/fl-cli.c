@@ -28,6 +28,7 @@
 #include "fl-credentials.h"
 #include "fl-json.h"
 #include "fl-store.h"
+#include "fl-store-actions.h"
 #include "fl-sync-engine.h"
 #include "fl-ticket.h"
 
@@ -1068,7 +1069,6 @@ cmd_step (FlCli   *cli,
   g_autoptr(FlTicket) ticket = NULL;
   g_autoptr(FlTicket) updated = NULL;
   g_autoptr(GPtrArray) events = NULL;
-  g_autoptr(JsonObject) data = NULL;
   g_autoptr(GError) error = NULL;
   FlChecklistOutcome outcome;
 
@@ -1082,9 +1082,8 @@ cmd_step (FlCli   *cli,
       !(run = new_checklist_run (cli, checklist_id, events, &error)))
     return fail_with_error (error);
 
-  if (!(data = fl_checklist_run_make_step_data (run, step_id, outcome,
-                                                cli_args_get (args, "value"), &error)) ||
-      !(updated = fl_store_apply_local (cli->store, ticket->id, FL_OP_CHECKLIST, data, &error)))
+  if (!(updated = fl_store_record_step (cli->store, ticket->id, run, step_id, outcome,
+                                        cli_args_get (args, "value"), &error)))
     return fail_with_error (error);
 
   return FL_CLI_EXIT_OK;
@@ -1094,13 +1093,14 @@ static int
 cmd_handoff (FlCli   *cli,
              CliArgs *args)
 {
-  g_autoptr(JsonObject) data = json_object_new ();
-  g_autoptr(JsonArray) tried = json_array_new ();
+  g_autoptr(GPtrArray) tried = g_ptr_array_new ();
   g_autoptr(FlTicket) ticket = NULL;
   g_autoptr(FlTicket) updated = NULL;
   g_autoptr(GError) error = NULL;
+  FlHandoffRequest request = { 0 };
   GPtrArray *tried_values;
   const char *queue, *summary;
+  FlGrade impact, urgency;
 
   if (!(queue = require_option (args, "handoff", "queue")) ||
       !(summary = require_option (args, "handoff", "summary")))
@@ -1112,18 +1112,21 @@ cmd_handoff (FlCli   *cli,
 
   tried_values = g_hash_table_lookup (args->options, "tried");
   for (guint i = 0; tried_values != NULL && i < tried_values->len; i++)
-    json_array_add_string_element (tried, g_ptr_array_index (tried_values, i));
+    g_ptr_array_add (tried, g_ptr_array_index (tried_values, i));
+  g_ptr_array_add (tried, NULL);
 
-  json_object_set_string_member (data, "queue", queue);
-  json_object_set_string_member (data, "summary", summary);
-  json_object_set_array_member (data, "steps_tried", g_steal_pointer (&tried));
-  set_optional_string (data, args, "impact");
-  set_optional_string (data, args, "urgency");
-  set_optional_string (data, args, "contact");
+  request.queue = queue;
+  request.summary = summary;
+  request.steps_tried = (const char * const *) tried->pdata;
+  request.impact = fl_grade_from_string (cli_args_get (args, "impact"), &impact)
+                   ? (int) impact : FL_HANDOFF_KEEP_GRADE;
+  request.urgency = fl_grade_from_string (cli_args_get (args, "urgency"), &urgency)
+                    ? (int) urgency : FL_HANDOFF_KEEP_GRADE;
+  request.contact = cli_args_get (args, "contact");
 
   if (!open_store (cli, &error) ||
       !(ticket = lookup_ticket (cli, g_ptr_array_index (args->args, 0), &error)) ||
-      !(updated = fl_store_apply_local (cli->store, ticket->id, FL_OP_HANDOFF, data, &error)))
+      !(updated = fl_store_handoff (cli->store, ticket->id, &request, &error)))
     return fail_with_error (error);
 
   return FL_CLI_EXIT_OK;

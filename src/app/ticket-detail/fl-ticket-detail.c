@@ -10,6 +10,7 @@
 
 #include "fl-checklist.h"
 #include "fl-checklist-library.h"
+#include "fl-store-actions.h"
 #include "fl-ticket-detail.h"
 
 /* A draft is written to the cache this long after the last keystroke. */
@@ -527,10 +528,14 @@ on_presence_changed_cb (FlTicketDetail *self,
   update_presence (self);
 }
 
+typedef FlTicket *(*SimpleAction) (FlStore     *store,
+                                   const char  *ticket_id,
+                                   GError     **error);
+
+/* One of the ops that need nothing but the ticket, on the ticket shown. */
 static void
 run_simple (FlTicketDetail *self,
-            FlOpType        type,
-            JsonObject     *data,
+            SimpleAction    action,
             const char     *heading)
 {
   g_autoptr(FlTicket) updated = NULL;
@@ -540,10 +545,19 @@ run_simple (FlTicketDetail *self,
   if (self->ticket == NULL)
     return;
 
+  /* the id is copied: the store's "changed" replaces self->ticket on the way */
   id = g_strdup (self->ticket->id);
-  updated = fl_store_apply_local (get_store (self), id, type, data, &error);
+  updated = action (get_store (self), id, &error);
   if (updated == NULL)
     show_error (self, heading, error);
+}
+
+static FlTicket *
+reopen (FlStore     *store,
+        const char  *ticket_id,
+        GError     **error)
+{
+  return fl_store_reopen (store, ticket_id, "", error);
 }
 
 static void
@@ -551,19 +565,24 @@ claim_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *param)
 {
-  g_autoptr(JsonObject) data = json_object_new ();
-
-  run_simple (FL_TICKET_DETAIL (widget), FL_OP_CLAIM, data, _("The ticket could not be claimed"));
+  run_simple (FL_TICKET_DETAIL (widget), fl_store_claim, _("The ticket could not be claimed"));
 }
 
 static void
 set_status (FlTicketDetail *self,
             FlStatus        status)
 {
-  g_autoptr(JsonObject) data = json_object_new ();
+  g_autoptr(FlTicket) updated = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
 
-  json_object_set_string_member (data, "status", fl_status_to_string (status));
-  run_simple (self, FL_OP_UPDATE, data, _("The status could not be changed"));
+  if (self->ticket == NULL)
+    return;
+
+  id = g_strdup (self->ticket->id);
+  updated = fl_store_set_status (get_store (self), id, status, &error);
+  if (updated == NULL)
+    show_error (self, _("The status could not be changed"), error);
 }
 
 static void
@@ -587,9 +606,7 @@ close_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *param)
 {
-  g_autoptr(JsonObject) data = json_object_new ();
-
-  run_simple (FL_TICKET_DETAIL (widget), FL_OP_CLOSE, data, _("The ticket could not be closed"));
+  run_simple (FL_TICKET_DETAIL (widget), fl_store_close, _("The ticket could not be closed"));
 }
 
 static void
@@ -597,10 +614,7 @@ reopen_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *param)
 {
-  g_autoptr(JsonObject) data = json_object_new ();
-
-  json_object_set_string_member (data, "reason", "");
-  run_simple (FL_TICKET_DETAIL (widget), FL_OP_REOPEN, data, _("The ticket could not be reopened"));
+  run_simple (FL_TICKET_DETAIL (widget), reopen, _("The ticket could not be reopened"));
 }
 
 static void
