@@ -1294,7 +1294,9 @@ test_long_poll (Fixture       *f,
   g_assert_no_error (error);
   thread = g_thread_new ("watch", watch_exit_thread, &watch);
 
-  /* Let B reach its long poll, then A makes a change. */
+  /* Let B reach its long poll, then A makes a change. The server shows no parked
+   * poll from outside; the window is also what the next assertion checks: B
+   * has not exited with nothing to get. */
   g_usleep (G_USEC_PER_SEC * 3 / 2);
   g_assert_cmpint (watch.exited_at, ==, 0);
 

@@ -10,6 +10,7 @@
 #include "fl-application.h"
 #include "fl-demo.h"
 #include "fl-ticket-row.h"
+#include "fl-test-gui.h"
 #include "fl-test-util.h"
 #include "fl-window.h"
 
@@ -53,15 +54,14 @@ fixture_open (Fixture *f,
   g_assert_no_error (error);
 
   f->window = fl_window_new (f->app, f->context);
-  gtk_window_present (GTK_WINDOW (f->window));
-  fl_test_spin_for (200);
+  fl_test_present (GTK_WINDOW (f->window));
 }
 
 static void
 fixture_close (Fixture *f)
 {
   gtk_window_destroy (GTK_WINDOW (f->window));
-  fl_test_spin_for (50);
+  fl_test_spin_until_idle ();
   g_clear_object (&f->app);
   g_clear_object (&f->context);
   g_clear_object (&f->store);

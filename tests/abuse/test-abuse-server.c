@@ -617,6 +617,9 @@ test_tls (void)
     gint64 t0;
     gint64 took;
 
+    int fds_before = count_fds (s);
+    gint64 deadline;
+
     for (guint i = 0; i < G_N_ELEMENTS (stalled); i++)
       {
         stalled[i] = client_connect (s->port, 5);
@@ -624,7 +627,13 @@ test_tls (void)
         if (i % 2 == 1)   /* the start of a ClientHello */
           g_assert_true (send_all (stalled[i], "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11));
       }
-    g_usleep (300 * 1000);
+    /* Until the server has accepted them all (a descriptor each) */
+    deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (count_fds (s) < fds_before + (int) G_N_ELEMENTS (stalled))
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (10 * 1000);
+      }
 
     g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_cb), NULL);
     t0 = g_get_monotonic_time ();
