@@ -28,6 +28,20 @@ fl_test_find_message_dialog (void)
   return NULL;
 }
 
+gboolean
+fl_test_widget_is_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (widget));
+}
+
+void
+fl_test_present (GtkWindow *window)
+{
+  gtk_window_present (window);
+  fl_test_spin_until (fl_test_widget_is_mapped, window, 10);
+  fl_test_spin_until_idle ();
+}
+
 /* With FIRSTLINE_SCREENSHOT_DIR set, renders @widget to NAME there (PNG). */
 void
 fl_test_save_screenshot (GtkWidget  *widget,
@@ -44,7 +58,8 @@ fl_test_save_screenshot (GtkWidget  *widget,
   if (dir == NULL)
     return;
 
-  fl_test_spin_for (300);
+  fl_test_spin_until (fl_test_widget_is_mapped, widget, 10);
+  fl_test_spin_until_idle ();
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
   paintable = gtk_widget_paintable_new (widget);

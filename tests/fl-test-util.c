@@ -520,6 +520,24 @@ fl_test_spin_for (guint ms)
     }
 }
 
+gboolean
+fl_test_pointer_is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+gboolean
+fl_test_main_context_is_idle (gpointer unused)
+{
+  return !g_main_context_pending (NULL);
+}
+
+void
+fl_test_spin_until_idle (void)
+{
+  fl_test_spin_until (fl_test_main_context_is_idle, NULL, 5);
+}
+
 /* For fl_test_spin_until(): whether the gboolean at @data is TRUE. */
 gboolean
 fl_test_flag_is_set (gpointer data)

@@ -95,5 +95,12 @@ void                 fl_test_spin_until         (gboolean           (*cond) (gpo
 guint                fl_test_slowdown           (void);
 void                 fl_test_spin_for           (guint                ms);
 gboolean             fl_test_flag_is_set        (gpointer             data);
+/* For fl_test_spin_until(): whether the pointer at @data is set. */
+gboolean             fl_test_pointer_is_set     (gpointer             data);
+/* For fl_test_spin_until(): whether the default main context has nothing ready to
+ * dispatch (idle callbacks run, signals delivered, results arrived). */
+gboolean             fl_test_main_context_is_idle (gpointer           unused);
+/* Spins until fl_test_main_context_is_idle(), for at most 5 s. */
+void                 fl_test_spin_until_idle    (void);
 
 G_END_DECLS

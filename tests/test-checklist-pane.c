@@ -76,8 +76,7 @@ fixture_open (Fixture *f)
   gtk_widget_set_hexpand (GTK_WIDGET (f->pane), TRUE);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (f->pane));
   gtk_window_set_child (GTK_WINDOW (f->window), box);
-  gtk_window_present (GTK_WINDOW (f->window));
-  fl_test_spin_for (100);
+  fl_test_present (GTK_WINDOW (f->window));
 }
 
 static void
@@ -86,7 +85,7 @@ fixture_close (Fixture *f)
   const char *names[] = { "cache.db", "cache.db-wal", "cache.db-shm" };
 
   gtk_window_destroy (GTK_WINDOW (f->window));
-  fl_test_spin_for (20);
+  fl_test_spin_until_idle ();
   g_clear_object (&f->context);
   g_clear_object (&f->store);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -143,12 +142,12 @@ click (Fixture    *f,
 {
   GtkWidget *button = child (f, name);
 
-  fl_test_spin_for (10);
+  fl_test_spin_until_idle ();
   if (!is_offered (button))
     g_error ("button %s is not offered (mapped %d, sensitive %d)", name,
              gtk_widget_get_mapped (button), gtk_widget_is_sensitive (button));
   g_signal_emit_by_name (button, "clicked");
-  fl_test_spin_for (10);
+  fl_test_spin_until_idle ();
 }
 
 static guint
@@ -619,7 +618,7 @@ test_resolve (void)
     g_autoptr(FlTicket) resolved = fl_store_resolve (f.store, ticket->id, r.code, r.summary, &error);
 
     g_assert_no_error (error);
-    fl_test_spin_for (10);
+    fl_test_spin_until_idle ();
     g_assert_false (gtk_widget_is_sensitive (child (&f, "resolve_button")));
     g_assert_true (gtk_widget_get_visible (child (&f, "finished_note_label")));
   }
@@ -649,7 +648,7 @@ test_restart (void)
   dialog = fl_test_find_message_dialog ();
   g_assert_nonnull (dialog);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  fl_test_spin_for (50);
+  fl_test_spin_until_idle ();
   g_assert_cmpuint (count_checklist_events (&f, ticket->id), ==, 2);
   assert_current (&f, "verify-method", "question");
 
@@ -658,7 +657,7 @@ test_restart (void)
   dialog = fl_test_find_message_dialog ();
   g_assert_nonnull (dialog);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "restart");
-  fl_test_spin_for (50);
+  fl_test_spin_until_idle ();
   g_assert_cmpuint (count_checklist_events (&f, ticket->id), ==, 3);
   assert_current (&f, "user-account", "input");
   g_assert_false (gtk_widget_get_visible (child (&f, "done_list")));
@@ -769,7 +768,7 @@ test_follows_store_and_errors (void)
   record_op (f.store, ticket->id,
              "{\"checklist_id\": \"password-reset\", \"checklist_version\": 1,"
              " \"step_id\": \"set-otp\", \"outcome\": \"done\"}");
-  fl_test_spin_for (10);
+  fl_test_spin_until_idle ();
   assert_current (&f, "user-account", "input");
   g_assert_cmpuint (fl_checklist_run_get_n_ignored (fl_checklist_pane_get_run (f.pane)), ==, 1);
   /* the same step, so what was typed is still there */
@@ -780,7 +779,7 @@ test_follows_store_and_errors (void)
   record_op (f.store, ticket->id,
              "{\"checklist_id\": \"password-reset\", \"checklist_version\": 1,"
              " \"step_id\": \"user-account\", \"outcome\": \"done\", \"value\": \"mkoch\"}");
-  fl_test_spin_for (10);
+  fl_test_spin_until_idle ();
   assert_current (&f, "self-service", "question");
   g_assert_cmpuint (count_rows (child (&f, "done_list")), ==, 1);
 

@@ -7,8 +7,12 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "fl-categories.h"
 #include "fl-checklist.h"
 #include "fl-checklist-engine.h"
+#include "fl-checklist-library.h"
+#include "fl-context.h"
+#include "fl-data.h"
 #include "fl-test-util.h"
 #include "fl-ticket.h"
 
@@ -1302,6 +1306,87 @@ test_load_dir (void)
   }
 }
 
+/* Without an installation and without $FIRSTLINE_CHECKLIST_DIR the programs use
+ * the copy of data/ built into them: the same checklists and categories. */
+static void
+test_builtin_resource (void)
+{
+  g_autofree char *dir = builtin_dir ();
+  g_autofree char *categories_path = NULL;
+  g_autoptr(GPtrArray) from_dir = NULL;
+  g_autoptr(GPtrArray) from_resource = NULL;
+  g_autoptr(GPtrArray) categories = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *default_dir = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+
+  from_dir = fl_checklist_load_dir (dir, &error);
+  g_assert_no_error (error);
+  from_resource = fl_data_load_checklists (&error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (from_resource->len, ==, from_dir->len);
+  for (guint i = 0; i < from_dir->len; i++)
+    {
+      g_autofree char *a = to_string (g_ptr_array_index (from_dir, i));
+      g_autofree char *b = to_string (g_ptr_array_index (from_resource, i));
+
+      g_assert_cmpstr (a, ==, b);
+    }
+
+  categories_path = g_build_filename (g_getenv ("FIRSTLINE_SOURCE_DIR"), "data", "categories.json",
+                                      NULL);
+  g_file_get_contents (categories_path, &contents, &length, &error);
+  g_assert_no_error (error);
+  bytes = fl_data_lookup ("categories.json", &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), contents, length);
+
+  /* The defaults, when PKGDATADIR has nothing (the build is not installed) */
+  g_unsetenv ("FIRSTLINE_CHECKLIST_DIR");
+  g_assert_false (g_file_test (PKGDATADIR, G_FILE_TEST_EXISTS));
+  default_dir = fl_checklist_library_dup_default_dir ();
+  g_assert_null (default_dir);
+  categories = fl_categories_load_default (&source);
+  g_assert_cmpstr (source, ==, "resource://" FL_DATA_RESOURCE_PATH "/categories.json");
+  g_assert_true (fl_category_requires (fl_categories_find (categories, "password"),
+                                       "requester.phone"));
+}
+
+static void
+count_cb (gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* One library and one category list for the whole program, held by the context:
+ * a refresh that changes what is offered tells every user. */
+static void
+test_context_single_instances (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "context.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FlStore) store = fl_store_new (path, &error);
+  g_autoptr(FlContext) context = NULL;
+  FlChecklistLibrary *library;
+  guint changed = 0;
+
+  g_assert_no_error (error);
+  context = fl_context_new (store, NULL);
+  library = fl_context_get_checklist_library (context);
+  g_assert_nonnull (library);
+  g_assert_true (fl_context_get_checklist_library (context) == library);
+  g_assert_true (fl_context_get_categories (context) == fl_context_get_categories (context));
+  g_assert_nonnull (fl_categories_find (fl_context_get_categories (context), "password"));
+  g_assert_nonnull (fl_checklist_library_get_latest (library, "password-reset"));
+
+  g_signal_connect_swapped (library, "changed", G_CALLBACK (count_cb), &changed);
+  g_assert_false (fl_checklist_library_refresh (library));
+  g_assert_cmpuint (changed, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1315,6 +1400,8 @@ main (int   argc,
   fl_test_add_func ("/checklist/validator/untrusted-strings", test_untrusted_strings);
   fl_test_add_func ("/checklist/load-dir", test_load_dir);
   fl_test_add_func ("/checklist/builtin/load", test_builtin_load);
+  fl_test_add_func ("/checklist/builtin/resource", test_builtin_resource);
+  fl_test_add_func ("/checklist/library/context", test_context_single_instances);
   fl_test_add_func ("/checklist/builtin/walk-all-paths", test_builtin_walk_all_paths);
   fl_test_add_func ("/checklist/builtin/password-reset", test_password_reset);
   fl_test_add_func ("/checklist/engine/steps", test_engine);

@@ -81,7 +81,8 @@ new_ticket (Fixture    *f,
   g_autofree char *err = NULL;
 
   g_assert_cmpint (cli (f, &out, &err, "new", "--title", title, "--category", "network",
-                        "--requester", "Jana Krüger", NULL), ==, 0);
+                        "--requester", "Jana Krüger", "--requester.location", "Home office",
+                        "--asset", "NB-0231", NULL), ==, 0);
   g_assert_cmpstr (err, ==, "");
   g_strchomp (out);
   g_assert_true (fl_uuid_is_valid (out));
@@ -236,7 +237,7 @@ test_new_and_show (Fixture       *f,
                         "--requester.email", "jana@example.com", "--channel", "email",
                         "--impact", "high", "--urgency", "high",
                         "--description", "Since the update.\nLine two.", "--asset", "NB-0231",
-                        NULL), ==, 0);
+                        "--requester.location", "Home office", NULL), ==, 0);
   g_assert_cmpstr (err, ==, "");
   id = g_strchomp (g_steal_pointer (&out));
   g_assert_true (fl_uuid_is_valid (id));
@@ -564,6 +565,39 @@ test_bad_input (Fixture       *f,
   g_assert_cmpuint (pending (f), ==, 0);
 }
 
+/* `new` asks for what the ticket's category requires (data/categories.json), as
+ * the intake form does: one line on stderr, exit 1, nothing stored. */
+static void
+test_new_required_fields (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (cli (f, &out, &err, "new", "--title", "Laptop does not boot",
+                        "--category", "hardware", "--requester", "Jana Krüger",
+                        "--asset", "  ", NULL), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+  fl_test_assert_error_line (err, "firstline-cli");
+  g_assert_nonnull (strstr (err, "--asset"));
+  g_assert_nonnull (strstr (err, "--requester.location"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cli (f, &out, NULL, "pending", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "0\n");
+
+  /* Given, it is stored; a category the list does not know needs only the usual. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cli (f, &out, NULL, "new", "--title", "Laptop does not boot",
+                        "--category", "hardware", "--requester", "Jana Krüger",
+                        "--asset", "NB-0231", "--requester.location", "Room 4", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cli (f, &out, NULL, "new", "--title", "Something else",
+                        "--category", "facilities", "--requester", "Jana Krüger", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cli (f, &out, NULL, "pending", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "2\n");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -574,6 +608,7 @@ main (int   argc,
   ADD ("/cli/usage", test_usage);
   ADD ("/cli/help", test_help);
   ADD ("/cli/new-and-show", test_new_and_show);
+  ADD ("/cli/new-required-fields", test_new_required_fields);
   ADD ("/cli/changes", test_changes);
   ADD ("/cli/ids", test_ids);
   ADD ("/cli/list", test_list);

@@ -90,8 +90,7 @@ fixture_open (Fixture  *f,
   gtk_widget_set_hexpand (GTK_WIDGET (f->pane), TRUE);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (f->pane));
   gtk_window_set_child (GTK_WINDOW (f->window), box);
-  gtk_window_present (GTK_WINDOW (f->window));
-  fl_test_spin_for (100);
+  fl_test_present (GTK_WINDOW (f->window));
 }
 
 static void
@@ -100,7 +99,7 @@ fixture_close (Fixture *f)
   if (f->dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (f->dialog));
   gtk_window_destroy (GTK_WINDOW (f->window));
-  fl_test_spin_for (20);
+  fl_test_spin_until_idle ();
   if (f->server != NULL)
     fl_test_server_stop (f->server);
   g_clear_pointer (&f->server, fl_test_server_free);
@@ -166,7 +165,7 @@ click (Fixture    *f,
 {
   GtkWidget *button = pane_child (f, name);
 
-  fl_test_spin_for (5);
+  fl_test_spin_until (fl_test_widget_is_mapped, button, 5);
   g_assert_true (gtk_widget_get_mapped (button));
   g_assert_true (gtk_widget_is_sensitive (button));
   g_signal_emit_by_name (button, "clicked");
@@ -229,7 +228,7 @@ walk_to_escalate (Fixture  *f,
   /* the reset was never offered */
   g_assert_null (fl_checklist_run_lookup_record (fl_checklist_pane_get_run (f->pane), "set-otp"));
   click (f, "escalate_button");
-  fl_test_spin_for (50);
+  fl_test_spin_until (fl_test_pointer_is_set, &f->dialog, 5);
   g_assert_cmpstr (f->queue, ==, "accounts");
   g_assert_nonnull (f->dialog);
 }
@@ -278,7 +277,7 @@ static void
 submit (Fixture *f)
 {
   gtk_widget_activate_action (GTK_WIDGET (f->dialog), "handoff.submit", NULL);
-  fl_test_spin_for (20);
+  fl_test_spin_until_idle ();
 }
 
 /* GET a path of the server's API as @username */
@@ -377,8 +376,7 @@ test_refuse_and_keep (void)
   f.dialog = fl_handoff_dialog_new (GTK_WINDOW (f.window), f.context, ticket, NULL);
   g_object_add_weak_pointer (G_OBJECT (f.dialog), (gpointer *) &f.dialog);
   g_signal_connect (f.dialog, "handed-off", G_CALLBACK (on_handed_off_cb), &f);
-  gtk_window_present (GTK_WINDOW (f.dialog));
-  fl_test_spin_for (100);
+  fl_test_present (GTK_WINDOW (f.dialog));
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (dialog_child (&f, "queue_row"))), ==,
                     GTK_INVALID_LIST_POSITION);
   gtk_editable_set_text (GTK_EDITABLE (dialog_child (&f, "summary_row")), "   ");
@@ -492,7 +490,8 @@ test_checklist_to_server (void)
   fl_checklist_pane_set_ticket (f.pane, ticket);
   walk_to_escalate (&f, ticket);
   g_signal_connect (f.dialog, "handed-off", G_CALLBACK (on_handed_off_cb), &f);
-  fl_test_spin_for (100);
+  fl_test_spin_until (fl_test_widget_is_mapped, f.dialog, 10);
+  fl_test_spin_until_idle ();
 
   /* Prefilled from the ticket and the checklist progress */
   g_assert_cmpstr (selected_label (&f, "queue_row"), ==, "Accounts");
@@ -556,7 +555,7 @@ test_checklist_to_server (void)
   /* It left Mine and is in Escalated; the pane says so */
   g_assert_cmpuint (fl_store_count_tickets (f.store, FL_VIEW_MINE, NULL, &error), ==, 0);
   g_assert_cmpuint (fl_store_count_tickets (f.store, FL_VIEW_ESCALATED, NULL, &error), ==, 1);
-  fl_test_spin_for (20);
+  fl_test_spin_until_idle ();
   g_assert_false (gtk_widget_is_sensitive (pane_child (&f, "escalate_button")));
 
   /* Sync to the real server */

@@ -10,6 +10,7 @@
 
 #include "fl-categories.h"
 #include "fl-intake-dialog-private.h"
+#include "fl-test-gui.h"
 #include "fl-test-util.h"
 
 typedef struct
@@ -34,14 +35,19 @@ on_created_cb (FlIntakeDialog *dialog,
   f->n_created++;
 }
 
+static gboolean
+dialog_is_gone (gpointer data)
+{
+  return ((Fixture *) data)->dialog == NULL;
+}
+
 static void
 open_dialog (Fixture *f)
 {
   f->dialog = fl_intake_dialog_new (GTK_WINDOW (f->parent), f->context);
   g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
   g_signal_connect (f->dialog, "created", G_CALLBACK (on_created_cb), f);
-  gtk_window_present (GTK_WINDOW (f->dialog));
-  fl_test_spin_for (100);
+  fl_test_present (GTK_WINDOW (f->dialog));
 }
 
 static void
@@ -60,7 +66,7 @@ fixture_open (Fixture *f)
 
   f->parent = gtk_window_new ();
   g_object_ref_sink (f->parent);
-  gtk_window_present (GTK_WINDOW (f->parent));
+  fl_test_present (GTK_WINDOW (f->parent));
 
   open_dialog (f);
 }
@@ -75,7 +81,7 @@ fixture_close (Fixture *f)
     }
   gtk_window_destroy (GTK_WINDOW (f->parent));
   g_clear_object (&f->parent);
-  fl_test_spin_for (50);
+  fl_test_spin_until_idle ();
   g_clear_object (&f->created);
   g_clear_object (&f->context);
   g_clear_object (&f->store);
@@ -179,7 +185,7 @@ static void
 create (Fixture *f)
 {
   gtk_widget_activate_action (GTK_WIDGET (f->dialog), "intake.create", NULL);
-  fl_test_spin_for (20);
+  fl_test_spin_until_idle ();
 }
 
 static guint
@@ -481,19 +487,19 @@ test_cancel (void)
 
   /* Nothing typed: cancel closes at once. */
   gtk_widget_activate_action (GTK_WIDGET (f.dialog), "intake.cancel", NULL);
-  fl_test_spin_for (20);
+  fl_test_spin_until (dialog_is_gone, &f, 5);
   g_assert_null (f.dialog);
 
   /* Typed text: cancel asks first, and "keep editing" keeps everything. */
   open_dialog (&f);
   type_into (&f, "description", "Half a sentence");
   gtk_widget_activate_action (GTK_WIDGET (f.dialog), "intake.cancel", NULL);
-  fl_test_spin_for (20);
+  fl_test_spin_until_idle ();
   g_assert_nonnull (f.dialog);
   question = _fl_intake_dialog_get_discard_dialog (f.dialog);
   g_assert_nonnull (question);
   adw_message_dialog_response (question, "keep");
-  fl_test_spin_for (20);
+  fl_test_spin_until_idle ();
   g_assert_nonnull (f.dialog);
   g_assert_null (_fl_intake_dialog_get_discard_dialog (f.dialog));
   {
@@ -503,12 +509,12 @@ test_cancel (void)
 
   /* Closing the window asks too; "discard" closes without a ticket. */
   gtk_window_close (GTK_WINDOW (f.dialog));
-  fl_test_spin_for (20);
+  fl_test_spin_until_idle ();
   g_assert_nonnull (f.dialog);
   question = _fl_intake_dialog_get_discard_dialog (f.dialog);
   g_assert_nonnull (question);
   adw_message_dialog_response (question, "discard");
-  fl_test_spin_for (20);
+  fl_test_spin_until (dialog_is_gone, &f, 5);
   g_assert_null (f.dialog);
   g_assert_cmpuint (f.n_created, ==, 0);
   g_assert_cmpuint (count_tickets (&f), ==, 0);

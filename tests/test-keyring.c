@@ -77,7 +77,8 @@ test_login_survives_restart (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli (cache, NULL, &out, &err, "new", "--title", "Drucker offline",
-                            "--category", "printer", "--requester", "Tom Becker", NULL), ==, 0);
+                            "--category", "printer", "--requester", "Tom Becker",
+                            "--requester.location", "2. OG", NULL), ==, 0);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli (cache, NULL, &out, &err, "sync", NULL), ==, 0);

@@ -97,7 +97,7 @@ def main():
 
         cache = os.path.join(work, "offline.db")
         rc, out, err = run_cli(env, "--cache", cache, "new", "--title", "Drucker", "--category",
-                               "printer", "--requester", "Jana Krüger")
+                               "printer", "--requester", "Jana Krüger", "--requester.location", "2. OG")
         ticket = out.strip()
         rc, out, err = run_cli(env, "--cache", cache, "update", ticket, "--status", "resolved")
         tap(rc == 1 and "Feld „status“" in err and not english_in(err),

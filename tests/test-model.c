@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fl-json.h"
+#include "fl-demo.h"
 #include "fl-test-util.h"
 #include "fl-ticket.h"
 
@@ -1298,6 +1299,119 @@ test_json_untrusted (void)
   g_clear_error (&error);
 }
 
+/* One list of 2nd-level queues: the demo data hands off only to them, and each
+ * has a name for people. */
+static void
+test_queues (void)
+{
+  const char * const *queues = fl_queue_get_defaults ();
+  const char *expected[] = { "network", "applications", "hardware", "accounts", NULL };
+  g_autoptr(GPtrArray) tickets = fl_demo_generate_tickets (400, 3, fl_time_now (), 30);
+  guint escalated = 0;
+
+  g_assert_cmpstrv (queues, expected);
+  for (guint i = 0; queues[i] != NULL; i++)
+    g_assert_cmpstr (fl_queue_get_label (queues[i]), !=, queues[i]);
+  g_assert_cmpstr (fl_queue_get_label ("workplace"), ==, "workplace");
+
+  for (guint i = 0; i < tickets->len; i++)
+    {
+      FlTicket *t = g_ptr_array_index (tickets, i);
+
+      if (t->level != 2)
+        continue;
+      escalated++;
+      g_assert_true (g_strv_contains (queues, t->queue));
+    }
+  g_assert_cmpuint (escalated, >, 0);
+}
+
+/* fl_ticket_can_apply() agrees with fl_ticket_apply() for every op type, status,
+ * role and assignee (none, the user, someone else), and for no ticket at all. */
+static void
+test_can_apply_table (void)
+{
+  static const struct { FlOpType type; const char *data; } ops[] = {
+    { FL_OP_CREATE,    NULL },  /* create_data */
+    { FL_OP_UPDATE,    "{\"status\": \"waiting\"}" },
+    { FL_OP_NOTE,      "{\"body\": \"Angerufen\"}" },
+    { FL_OP_CHECKLIST, "{\"checklist_id\": \"vpn\", \"step_id\": \"a\", \"outcome\": \"done\"}" },
+    { FL_OP_CLAIM,     "{}" },
+    { FL_OP_ASSIGN,    "{\"assignee\": \"sam\"}" },
+    { FL_OP_HANDOFF,   "{\"queue\": \"network\", \"summary\": \"VPN defekt\"}" },
+    { FL_OP_RESOLVE,   "{\"code\": \"solved\", \"summary\": \"Neu gestartet\"}" },
+    { FL_OP_REOPEN,    "{\"reason\": \"\"}" },
+    { FL_OP_CLOSE,     "{}" },
+  };
+  const char *assignees[] = { NULL, "alex", "jana" };
+  guint allowed = 0, refused = 0;
+
+  for (guint o = 0; o < G_N_ELEMENTS (ops); o++)
+    for (int status = -1; status <= FL_STATUS_CLOSED; status++)
+      for (FlRole role = FL_ROLE_AGENT; role <= FL_ROLE_LEAD; role++)
+        for (guint a = 0; a < G_N_ELEMENTS (assignees); a++)
+          {
+            g_autoptr(FlTicket) ticket = NULL;
+            g_autoptr(FlTicket) applied = NULL;
+            g_autoptr(GError) error = NULL;
+            gboolean can;
+
+            /* status -1: no ticket (and so no assignee) */
+            if (status < 0 && a > 0)
+              continue;
+            if (status >= 0)
+              {
+                ticket = create_ticket ();
+                ticket->status = status;
+                ticket->assignee = g_strdup (assignees[a]);
+              }
+
+            can = fl_ticket_can_apply (ticket, ops[o].type, "alex", role);
+            applied = apply (ticket, ops[o].type, ops[o].data ? ops[o].data : create_data,
+                             "alex", role, T0 + HOUR, NULL, &error);
+            if (can != (applied != NULL))
+              g_error ("%s on %s, role %s, assignee %s: can_apply says %s, apply %s",
+                       fl_op_type_to_string (ops[o].type),
+                       status < 0 ? "no ticket" : fl_status_to_string (status),
+                       fl_role_to_string (role), assignees[a] ? assignees[a] : "none",
+                       can ? "yes" : "no", error ? error->message : "applied it");
+            if (can)
+              allowed++;
+            else
+              {
+                /* refused for a rule, never for the data */
+                g_assert_true (error->code != FL_MODEL_ERROR_TYPE);
+                refused++;
+              }
+          }
+
+  /* The table has both answers. */
+  g_assert_cmpuint (allowed, >, 0);
+  g_assert_cmpuint (refused, >, 0);
+  g_assert_cmpuint (allowed + refused, ==, G_N_ELEMENTS (ops) * (1 + 6 * 3) * 3);
+
+  /* A few rules by name (API 1.1): */
+  {
+    g_autoptr(FlTicket) t = create_ticket ();
+
+    g_assert_true (fl_ticket_can_apply (t, FL_OP_ASSIGN, "lee", FL_ROLE_LEAD));
+    g_assert_false (fl_ticket_can_apply (t, FL_OP_ASSIGN, "alex", FL_ROLE_AGENT));
+    t->assignee = g_strdup ("alex");
+    g_assert_true (fl_ticket_can_apply (t, FL_OP_ASSIGN, "alex", FL_ROLE_AGENT));
+    g_assert_false (fl_ticket_can_apply (t, FL_OP_CLAIM, "jana", FL_ROLE_AGENT));
+    t->status = FL_STATUS_ESCALATED;
+    g_assert_true (fl_ticket_can_apply (t, FL_OP_HANDOFF, "alex", FL_ROLE_AGENT));
+    g_assert_false (fl_ticket_can_apply (t, FL_OP_CLOSE, "alex", FL_ROLE_AGENT));
+    g_assert_true (fl_ticket_can_apply (t, FL_OP_CLOSE, "lee", FL_ROLE_LEAD));
+    t->status = FL_STATUS_RESOLVED;
+    g_assert_true (fl_ticket_can_apply (t, FL_OP_CLOSE, "alex", FL_ROLE_AGENT));
+    g_assert_true (fl_ticket_can_apply (t, FL_OP_REOPEN, "alex", FL_ROLE_AGENT));
+    g_assert_false (fl_ticket_can_apply (t, FL_OP_RESOLVE, "alex", FL_ROLE_AGENT));
+    g_assert_false (fl_ticket_can_apply (NULL, FL_OP_NOTE, "alex", FL_ROLE_AGENT));
+    g_assert_true (fl_ticket_can_apply (NULL, FL_OP_CREATE, "alex", FL_ROLE_AGENT));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1327,6 +1441,8 @@ main (int   argc,
   fl_test_add_func ("/model/apply/priority-due", test_apply_priority_due);
   fl_test_add_func ("/model/apply/waiting-pauses-due", test_apply_waiting_pauses_due);
   fl_test_add_func ("/model/apply/versions", test_apply_versions);
+  fl_test_add_func ("/model/queues", test_queues);
+  fl_test_add_func ("/model/apply/can-apply", test_can_apply_table);
 
   return g_test_run ();
 }

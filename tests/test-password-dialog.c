@@ -68,8 +68,7 @@ fixture_open (Fixture *f)
   g_application_register (G_APPLICATION (f->app), NULL, &error);
   g_assert_no_error (error);
   f->window = fl_window_new (f->app, f->context);
-  gtk_window_present (GTK_WINDOW (f->window));
-  fl_test_spin_for (200);
+  fl_test_present (GTK_WINDOW (f->window));
 }
 
 static void
@@ -77,7 +76,7 @@ fixture_close (Fixture *f)
 {
   fl_sync_engine_stop (fl_context_get_sync_engine (f->context));
   gtk_window_destroy (GTK_WINDOW (f->window));
-  fl_test_spin_for (50);
+  fl_test_spin_until_idle ();
   g_clear_object (&f->app);
   g_clear_object (&f->context);
   g_clear_object (&f->store);
@@ -141,6 +140,14 @@ find_password_dialog (void)
         return GTK_WIDGET (window);
     }
   return NULL;
+}
+
+static gboolean
+password_dialog_is_shown (gpointer unused)
+{
+  GtkWidget *dialog = find_password_dialog ();
+
+  return dialog != NULL && gtk_widget_get_mapped (dialog);
 }
 
 static gboolean
@@ -247,7 +254,7 @@ test_change_password (void)
   other = fl_test_http_login (NULL, f.server->url, "alex", "old-password");
 
   gtk_widget_activate_action (GTK_WIDGET (f.window), "win.change-password", NULL);
-  fl_test_spin_for (100);
+  fl_test_spin_until (password_dialog_is_shown, NULL, 5);
   dialog = find_password_dialog ();
   g_assert_nonnull (dialog);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (f.window));

@@ -1064,6 +1064,7 @@ test_long_poll (void)
   /* the waiter gets a new ticket from another client in under a second */
   p.body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT ",\"wait\":20}", c1, cursor);
   thread = g_thread_new ("poll", poll_thread, &p);
+  /* The point: the long poll is still open after a while with nothing new. */
   g_usleep (300 * 1000);
   g_assert_cmpint (p.finished, ==, 0);
 
@@ -1091,6 +1092,7 @@ test_long_poll (void)
   p.body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT ",\"wait\":20,"
                             "\"viewing\":\"%s\"}", c1, cursor, ticket);
   thread = g_thread_new ("poll", poll_thread, &p);
+  /* The point: nothing wakes the long poll until the presence changes. */
   g_usleep (300 * 1000);
   g_assert_cmpint (p.finished, ==, 0);
   pushed = g_get_monotonic_time ();

@@ -154,7 +154,8 @@ cli_new (const char *cache,
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   int status = cli (cache, &out, &err, "new", "--title", title, "--category", "network",
-                    "--requester", "Jana Krüger", NULL);
+                    "--requester", "Jana Krüger", "--requester.location", "Home office",
+                    "--asset", "NB-0231", NULL);
 
   if (status != 0)
     g_printerr ("# new: %s", err);
@@ -509,9 +510,13 @@ random_op (Client *c,
     {
       g_autofree char *title = g_strdup_printf ("%s ticket %u", c->name, ++c->n_new);
 
+      /* with every field a category of data/categories.json may require */
       status = cli (c->cache, &out, &err, "new", "--title", title,
                     "--category", PICK (rand, categories), "--requester", text,
-                    "--impact", PICK (rand, grades), "--urgency", PICK (rand, grades), NULL);
+                    "--impact", PICK (rand, grades), "--urgency", PICK (rand, grades),
+                    "--asset", "NB-0231", "--requester.location", "Home office",
+                    "--requester.phone", "0711 1234", "--requester.department", "Finance",
+                    "--requester.email", "jana@example.com", NULL);
       g_assert_cmpint (status, ==, 0);
       g_strchomp (out);
       g_assert_true (fl_uuid_is_valid (out));
@@ -1289,7 +1294,9 @@ test_long_poll (Fixture       *f,
   g_assert_no_error (error);
   thread = g_thread_new ("watch", watch_exit_thread, &watch);
 
-  /* Let B reach its long poll, then A makes a change. */
+  /* Let B reach its long poll, then A makes a change. The server shows no parked
+   * poll from outside; the window is also what the next assertion checks: B
+   * has not exited with nothing to get. */
   g_usleep (G_USEC_PER_SEC * 3 / 2);
   g_assert_cmpint (watch.exited_at, ==, 0);
 
@@ -1486,6 +1493,77 @@ test_checklists (Fixture       *f,
   fl_test_assert_error_line (err, "firstline-cli");
 }
 
+/* `step` replays a ticket on the checklist version it started with, as the app
+ * does: a newer version published meanwhile (here with a step renamed) applies
+ * only to tickets that start afterwards. */
+static void
+test_checklist_version (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *old_id = NULL;
+  g_autofree char *new_id = NULL;
+  g_autofree char *definition = NULL;
+  g_autofree char *file = g_build_filename (f->dir, "vpn.json", NULL);
+  g_autoptr(JsonNode) list = NULL;
+  JsonArray *checklists, *steps;
+  JsonObject *vpn = NULL;
+
+  cli_login (f->cache_a, f->server, "alex");
+  cli_login (f->cache_b, f->server, "lee");
+  cli_sync_ok (f->cache_a);
+
+  old_id = cli_new (f->cache_a, "VPN fails at home");
+  g_assert_cmpint (cli (f->cache_a, NULL, NULL, "step", old_id, "vpn", "internet-ok", "yes", NULL),
+                   ==, 0);
+
+  /* The next version calls "error-message" "error-text". */
+  cli_sync_ok (f->cache_b);
+  g_assert_cmpint (cli (f->cache_b, &out, NULL, "checklist", "list", "--json", NULL), ==, 0);
+  list = parse_json (out);
+  checklists = json_object_get_array_member (json_node_get_object (list), "checklists");
+  for (guint i = 0; i < json_array_get_length (checklists); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (checklists, i),
+                                                    "id"), "vpn"))
+      vpn = json_array_get_object_element (checklists, i);
+  g_assert_nonnull (vpn);
+  steps = json_object_get_array_member (vpn, "steps");
+  for (guint i = 0; i < json_array_get_length (steps); i++)
+    {
+      JsonObject *step = json_array_get_object_element (steps, i);
+      const char *id = json_object_get_string_member (step, "id");
+
+      if (g_str_equal (id, "error-message"))
+        json_object_set_string_member (step, "id", "error-text");
+      else if (g_str_equal (id, "internet-ok") || g_str_equal (id, "internet-after"))
+        json_object_set_string_member (step, "yes", "error-text");
+    }
+  {
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), vpn);
+    definition = json_to_string (node, TRUE);
+  }
+  g_assert_true (g_file_set_contents (file, definition, -1, NULL));
+  g_assert_cmpint (cli (f->cache_b, NULL, NULL, "checklist", "publish", file, NULL), ==, 0);
+  cli_sync_ok (f->cache_a);
+
+  /* The ticket that started on the old version goes on with it. */
+  g_assert_cmpint (cli (f->cache_a, NULL, &err, "step", old_id, "vpn", "error-message", "done",
+                        "--value", "809", NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+
+  /* A ticket that starts now gets the new one. */
+  new_id = cli_new (f->cache_a, "VPN fails again");
+  g_assert_cmpint (cli (f->cache_a, NULL, NULL, "step", new_id, "vpn", "internet-ok", "yes", NULL),
+                   ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cli (f->cache_a, NULL, &err, "step", new_id, "vpn", "error-message", "done",
+                        "--value", "809", NULL), ==, 1);
+  fl_test_assert_error_line (err, "firstline-cli");
+  g_assert_cmpint (cli (f->cache_a, NULL, NULL, "step", new_id, "vpn", "error-text", "done",
+                        "--value", "809", NULL), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1512,6 +1590,7 @@ main (int   argc,
   ADD ("/sync/long-poll", test_long_poll);
   ADD ("/sync/revoked-token", test_revoked_token);
   ADD ("/sync/checklists", test_checklists);
+  ADD ("/sync/checklist-version", test_checklist_version);
 #undef ADD
 
   return g_test_run ();

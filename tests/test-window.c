@@ -9,7 +9,10 @@
 
 #include "fl-application.h"
 #include "fl-demo.h"
+#include "fl-store-actions.h"
+#include "fl-ticket-detail.h"
 #include "fl-ticket-row.h"
+#include "fl-test-gui.h"
 #include "fl-test-util.h"
 #include "fl-window.h"
 
@@ -53,15 +56,14 @@ fixture_open (Fixture *f,
   g_assert_no_error (error);
 
   f->window = fl_window_new (f->app, f->context);
-  gtk_window_present (GTK_WINDOW (f->window));
-  fl_test_spin_for (200);
+  fl_test_present (GTK_WINDOW (f->window));
 }
 
 static void
 fixture_close (Fixture *f)
 {
   gtk_window_destroy (GTK_WINDOW (f->window));
-  fl_test_spin_for (50);
+  fl_test_spin_until_idle ();
   g_clear_object (&f->app);
   g_clear_object (&f->context);
   g_clear_object (&f->store);
@@ -256,6 +258,60 @@ test_search_and_live_update (void)
   fixture_close (&f);
 }
 
+static void
+on_handoff_requested_cb (FlTicketDetail *detail,
+                         FlTicket       *ticket,
+                         guint          *count)
+{
+  (*count)++;
+}
+
+/* The detail offers what core allows (fl_ticket_can_apply): an escalated ticket
+ * can be handed off again (to another 2nd-level queue), a resolved one cannot. */
+static void
+test_detail_actions_follow_core (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(JsonObject) fields = fl_test_parse_object (
+    "{\"title\": \"VPN trennt\", \"requester\": {\"name\": \"Jana Krüger\"},"
+    " \"channel\": \"phone\", \"category\": \"network\"}");
+  FlHandoffRequest request = { "network", "Token defekt", NULL, FL_HANDOFF_KEEP_GRADE,
+                               FL_HANDOFF_KEEP_GRADE, NULL };
+  g_autoptr(FlTicket) created = NULL;
+  g_autoptr(FlTicket) escalated = NULL;
+  g_autoptr(FlTicket) resolved = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *detail = fl_ticket_detail_new ();
+  guint handoffs = 0;
+
+  fixture_open (&f, 0);
+  created = fl_store_create_ticket (f.store, fields, &error);
+  g_assert_no_error (error);
+  escalated = fl_store_handoff (f.store, created->id, &request, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (escalated->status, ==, FL_STATUS_ESCALATED);
+  g_assert_true (fl_ticket_can_apply (escalated, FL_OP_HANDOFF, "alex", FL_ROLE_AGENT));
+
+  gtk_window_set_child (GTK_WINDOW (window), detail);
+  fl_ticket_detail_set_context (FL_TICKET_DETAIL (detail), f.context);
+  fl_ticket_detail_set_ticket (FL_TICKET_DETAIL (detail), escalated);
+  g_signal_connect (detail, "handoff-requested", G_CALLBACK (on_handoff_requested_cb), &handoffs);
+  fl_test_present (GTK_WINDOW (window));
+
+  gtk_widget_activate_action (detail, "ticket.handoff", NULL);
+  g_assert_cmpuint (handoffs, ==, 1);
+
+  resolved = fl_store_resolve (f.store, created->id, FL_RESOLUTION_SOLVED, "Neues Token", &error);
+  g_assert_no_error (error);
+  fl_ticket_detail_set_ticket (FL_TICKET_DETAIL (detail), resolved);
+  gtk_widget_activate_action (detail, "ticket.handoff", NULL);
+  g_assert_cmpuint (handoffs, ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  fixture_close (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -266,6 +322,7 @@ main (int   argc,
   g_test_add_func ("/window/empty-state", test_empty_state);
   g_test_add_func ("/window/list-reads-back", test_list_reads_back);
   g_test_add_func ("/window/search-and-live-update", test_search_and_live_update);
+  g_test_add_func ("/window/detail-actions-follow-core", test_detail_actions_follow_core);
 
   return g_test_run ();
 }

@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "fl-a11y.h"
+#include "fl-checklist-pane.h"
 #include "fl-conflicts-dialog.h"
+#include "fl-handoff-dialog.h"
+#include "fl-intake-dialog.h"
 #include "fl-login-dialog.h"
 #include "fl-password-dialog.h"
 #include "fl-sync-indicator.h"
@@ -18,19 +21,6 @@
 #include "fl-ticket-list.h"
 #include "fl-trace.h"
 #include "fl-window.h"
-
-#if __has_include ("fl-intake-dialog.h")
-# include "fl-intake-dialog.h"
-# define HAVE_INTAKE 1
-#endif
-#if __has_include ("fl-checklist-pane.h")
-# include "fl-checklist-pane.h"
-# define HAVE_CHECKLIST_PANE 1
-#endif
-#if __has_include ("fl-handoff-dialog.h")
-# include "fl-handoff-dialog.h"
-# define HAVE_HANDOFF 1
-#endif
 
 /* View counts are refreshed at most this often while the store changes. */
 #define COUNTS_DEBOUNCE_MS 150
@@ -166,10 +156,8 @@ show_ticket (FlWindow *self,
   adw_window_title_set_title (self->detail_title, ticket->title);
   adw_window_title_set_subtitle (self->detail_title, number);
   fl_ticket_detail_set_ticket (self->ticket_detail, ticket);
-#ifdef HAVE_CHECKLIST_PANE
   if (self->checklist_pane != NULL)
     fl_checklist_pane_set_ticket (FL_CHECKLIST_PANE (self->checklist_pane), ticket);
-#endif
   gtk_stack_set_visible_child_name (self->detail_stack, "detail");
 }
 
@@ -481,14 +469,12 @@ new_ticket_action (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *param)
 {
-#ifdef HAVE_INTAKE
   FlWindow *self = FL_WINDOW (widget);
   FlIntakeDialog *dialog = fl_intake_dialog_new (GTK_WINDOW (self), self->context);
 
   g_signal_connect_object (dialog, "created", G_CALLBACK (on_ticket_created_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
-#endif
 }
 
 static void
@@ -682,13 +668,10 @@ on_handoff_requested_cb (FlWindow       *self,
                          FlTicket       *ticket,
                          FlTicketDetail *detail)
 {
-#ifdef HAVE_HANDOFF
   gtk_window_present (GTK_WINDOW (fl_handoff_dialog_new (GTK_WINDOW (self), self->context,
                                                           ticket, NULL)));
-#endif
 }
 
-#ifdef HAVE_CHECKLIST_PANE
 static void
 on_checklist_resolve_cb (FlWindow         *self,
                          FlResolutionCode  code,
@@ -708,12 +691,9 @@ on_checklist_escalate_cb (FlWindow   *self,
 
   if (ticket == NULL)
     return;
-# ifdef HAVE_HANDOFF
   gtk_window_present (GTK_WINDOW (fl_handoff_dialog_new (GTK_WINDOW (self), self->context,
                                                           ticket, queue)));
-# endif
 }
-#endif
 
 static void
 fl_window_constructed (GObject *object)
@@ -749,7 +729,6 @@ fl_window_constructed (GObject *object)
   fl_ticket_detail_set_context (self->ticket_detail, self->context);
   fl_sync_indicator_set_engine (self->sync_indicator, fl_context_get_sync_engine (self->context));
 
-#ifdef HAVE_CHECKLIST_PANE
   self->checklist_pane = fl_checklist_pane_new (self->context);
   gtk_widget_set_hexpand (self->checklist_pane, TRUE);
   gtk_box_append (self->checklist_box, self->checklist_pane);
@@ -757,9 +736,6 @@ fl_window_constructed (GObject *object)
                            G_CALLBACK (on_checklist_resolve_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->checklist_pane, "escalate-requested",
                            G_CALLBACK (on_checklist_escalate_cb), self, G_CONNECT_SWAPPED);
-#else
-  gtk_widget_set_visible (GTK_WIDGET (self->checklist_button), FALSE);
-#endif
 
   fl_trace_attach (GTK_WIDGET (self), GTK_WIDGET (self->ticket_list));
 

@@ -19,13 +19,16 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "fl-categories.h"
 #include "fl-checklist-engine.h"
+#include "fl-checklist-library.h"
 #include "fl-checklist.h"
 #include "fl-cli.h"
 #include "fl-context.h"
 #include "fl-credentials.h"
 #include "fl-json.h"
 #include "fl-store.h"
+#include "fl-store-actions.h"
 #include "fl-sync-engine.h"
 #include "fl-ticket.h"
 
@@ -59,8 +62,11 @@ typedef struct
 
 typedef struct
 {
-  char    *cache_path;
-  FlStore *store;
+  char               *cache_path;
+  FlStore            *store;
+  /* made on first use, as the app's FlContext does */
+  FlChecklistLibrary *checklists;
+  GPtrArray          *categories;
 } FlCli;
 
 typedef int (*CliCommandFunc) (FlCli   *cli,
@@ -438,6 +444,26 @@ open_store (FlCli   *cli,
     cli->store = fl_store_new (cli->cache_path, error);
 
   return cli->store != NULL;
+}
+
+/* The built-in and published checklists, as the app offers them. */
+static FlChecklistLibrary *
+get_checklists (FlCli *cli)
+{
+  g_assert (cli->store != NULL);
+
+  if (cli->checklists == NULL)
+    cli->checklists = fl_checklist_library_new (cli->store, NULL);
+  return cli->checklists;
+}
+
+/* The category list the intake form uses (data/categories.json). */
+static GPtrArray *
+get_categories (FlCli *cli)
+{
+  if (cli->categories == NULL)
+    cli->categories = fl_categories_load_default (NULL);
+  return cli->categories;
 }
 
 /* The ticket @id_or_number names (a UUID or "#number"). */
@@ -866,6 +892,47 @@ cmd_passwd (FlCli   *cli,
 /* -------------------------------------------------------------------------- */
 /* Local changes                                                                 */
 
+/* The fields @category requires beyond the options `new` always needs, as the
+ * intake form checks them: each given and not blank. FALSE (and the message on
+ * stderr) when one is missing. */
+static gboolean
+check_required_fields (FlCli      *cli,
+                       CliArgs    *args,
+                       const char *category_id)
+{
+  FlCategory *category = fl_categories_find (get_categories (cli), category_id);
+  g_autoptr(GString) missing = g_string_new (NULL);
+  g_autofree char *message = NULL;
+
+  /* A category the list does not know needs only what every ticket needs. */
+  if (category == NULL)
+    return TRUE;
+
+  for (guint i = 0; category->required[i] != NULL; i++)
+    {
+      const char *field = category->required[i];
+      const char *value = cli_args_get (args, g_str_equal (field, "requester.name") ? "requester"
+                                                                                     : field);
+      g_autofree char *trimmed = g_strstrip (g_strdup (value ? value : ""));
+
+      /* channel, impact and urgency have defaults */
+      if (g_str_equal (field, "channel") || g_str_equal (field, "impact") ||
+          g_str_equal (field, "urgency") || *trimmed != '\0')
+        continue;
+      if (missing->len > 0)
+        g_string_append (missing, ", ");
+      g_string_append_printf (missing, "--%s", field);
+    }
+
+  if (missing->len == 0)
+    return TRUE;
+
+  /* Translators: %s is a category id, %s a list of options ("--asset, --requester.location") */
+  message = g_strdup_printf (_("category “%s” requires %s"), category_id, missing->str);
+  print_message (message);
+  return FALSE;
+}
+
 static int
 cmd_new (FlCli   *cli,
          CliArgs *args)
@@ -888,6 +955,9 @@ cmd_new (FlCli   *cli,
       !check_enum ("impact", cli_args_get (args, "impact"), ENUM_CHECK (fl_grade_from_string)) ||
       !check_enum ("urgency", cli_args_get (args, "urgency"), ENUM_CHECK (fl_grade_from_string)))
     return FL_CLI_EXIT_USAGE;
+
+  if (!check_required_fields (cli, args, category))
+    return FL_CLI_EXIT_ERROR;
 
   json_object_set_string_member (fields, "title", title);
   json_object_set_string_member (fields, "category", category);
@@ -972,32 +1042,20 @@ cmd_claim (FlCli   *cli,
   return FL_CLI_EXIT_OK;
 }
 
-/* The newest definition of checklist @id in the cache. */
-static FlChecklist *
-find_checklist (FlStore     *store,
-                const char  *id,
-                GError     **error)
+/* Checklist @id replayed on @events: the version the ticket started with, the
+ * newest one for a ticket that has not used it yet (as the app does). */
+static FlChecklistRun *
+new_checklist_run (FlCli       *cli,
+                   const char  *id,
+                   GPtrArray   *events,
+                   GError     **error)
 {
-  g_autoptr(GPtrArray) definitions = NULL;
+  FlChecklistRun *run = fl_checklist_library_new_run (get_checklists (cli), id, events);
 
-  if (!(definitions = fl_store_list_checklists (store, error)))
-    return NULL;
-
-  for (guint i = 0; i < definitions->len; i++)
-    {
-      g_autoptr(JsonNode) node = json_from_string (g_ptr_array_index (definitions, i), NULL);
-
-      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
-          g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (node),
-                                                                  "id", NULL), id) != 0)
-        continue;
-
-      return fl_checklist_new_from_json (node, error);
-    }
-
-  g_set_error (error, FL_STORE_ERROR, FL_STORE_ERROR_NOT_FOUND,
-               _("No checklist “%s” in the local cache (sync first)"), id);
-  return NULL;
+  if (run == NULL)
+    g_set_error (error, FL_STORE_ERROR, FL_STORE_ERROR_NOT_FOUND,
+                 _("No checklist “%s” in the local cache (sync first)"), id);
+  return run;
 }
 
 static int
@@ -1008,11 +1066,9 @@ cmd_step (FlCli   *cli,
   const char *step_id = g_ptr_array_index (args->args, 2);
   const char *outcome_text = g_ptr_array_index (args->args, 3);
   g_autoptr(FlChecklistRun) run = NULL;
-  g_autoptr(FlChecklist) checklist = NULL;
   g_autoptr(FlTicket) ticket = NULL;
   g_autoptr(FlTicket) updated = NULL;
   g_autoptr(GPtrArray) events = NULL;
-  g_autoptr(JsonObject) data = NULL;
   g_autoptr(GError) error = NULL;
   FlChecklistOutcome outcome;
 
@@ -1022,14 +1078,12 @@ cmd_step (FlCli   *cli,
 
   if (!open_store (cli, &error) ||
       !(ticket = lookup_ticket (cli, g_ptr_array_index (args->args, 0), &error)) ||
-      !(checklist = find_checklist (cli->store, checklist_id, &error)) ||
-      !(events = fl_store_list_events (cli->store, ticket->id, &error)))
+      !(events = fl_store_list_events (cli->store, ticket->id, &error)) ||
+      !(run = new_checklist_run (cli, checklist_id, events, &error)))
     return fail_with_error (error);
 
-  run = fl_checklist_run_new (checklist, events);
-  if (!(data = fl_checklist_run_make_step_data (run, step_id, outcome,
-                                                cli_args_get (args, "value"), &error)) ||
-      !(updated = fl_store_apply_local (cli->store, ticket->id, FL_OP_CHECKLIST, data, &error)))
+  if (!(updated = fl_store_record_step (cli->store, ticket->id, run, step_id, outcome,
+                                        cli_args_get (args, "value"), &error)))
     return fail_with_error (error);
 
   return FL_CLI_EXIT_OK;
@@ -1039,13 +1093,14 @@ static int
 cmd_handoff (FlCli   *cli,
              CliArgs *args)
 {
-  g_autoptr(JsonObject) data = json_object_new ();
-  g_autoptr(JsonArray) tried = json_array_new ();
+  g_autoptr(GPtrArray) tried = g_ptr_array_new ();
   g_autoptr(FlTicket) ticket = NULL;
   g_autoptr(FlTicket) updated = NULL;
   g_autoptr(GError) error = NULL;
+  FlHandoffRequest request = { 0 };
   GPtrArray *tried_values;
   const char *queue, *summary;
+  FlGrade impact, urgency;
 
   if (!(queue = require_option (args, "handoff", "queue")) ||
       !(summary = require_option (args, "handoff", "summary")))
@@ -1057,18 +1112,21 @@ cmd_handoff (FlCli   *cli,
 
   tried_values = g_hash_table_lookup (args->options, "tried");
   for (guint i = 0; tried_values != NULL && i < tried_values->len; i++)
-    json_array_add_string_element (tried, g_ptr_array_index (tried_values, i));
+    g_ptr_array_add (tried, g_ptr_array_index (tried_values, i));
+  g_ptr_array_add (tried, NULL);
 
-  json_object_set_string_member (data, "queue", queue);
-  json_object_set_string_member (data, "summary", summary);
-  json_object_set_array_member (data, "steps_tried", g_steal_pointer (&tried));
-  set_optional_string (data, args, "impact");
-  set_optional_string (data, args, "urgency");
-  set_optional_string (data, args, "contact");
+  request.queue = queue;
+  request.summary = summary;
+  request.steps_tried = (const char * const *) tried->pdata;
+  request.impact = fl_grade_from_string (cli_args_get (args, "impact"), &impact)
+                   ? (int) impact : FL_HANDOFF_KEEP_GRADE;
+  request.urgency = fl_grade_from_string (cli_args_get (args, "urgency"), &urgency)
+                    ? (int) urgency : FL_HANDOFF_KEEP_GRADE;
+  request.contact = cli_args_get (args, "contact");
 
   if (!open_store (cli, &error) ||
       !(ticket = lookup_ticket (cli, g_ptr_array_index (args->args, 0), &error)) ||
-      !(updated = fl_store_apply_local (cli->store, ticket->id, FL_OP_HANDOFF, data, &error)))
+      !(updated = fl_store_handoff (cli->store, ticket->id, &request, &error)))
     return fail_with_error (error);
 
   return FL_CLI_EXIT_OK;
@@ -1574,6 +1632,8 @@ fl_cli_run (int    argc,
 
   status = command->func (&cli, args);
 
+  g_clear_object (&cli.checklists);
+  g_clear_pointer (&cli.categories, g_ptr_array_unref);
   g_clear_object (&cli.store);
   g_free (cli.cache_path);
 

@@ -16,6 +16,8 @@ struct _FlContext
   FlStore   *store;
   GSettings *settings;
   FlSyncEngine *sync_engine;
+  FlChecklistLibrary *checklists; /* made on first use */
+  GPtrArray *categories;          /* FlCategory; made on first use */
 
   gint64     fixed_now;          /* 0: the real clock */
 };
@@ -39,6 +41,8 @@ fl_context_dispose (GObject *object)
   if (self->sync_engine != NULL)
     fl_sync_engine_stop (self->sync_engine);
   g_clear_object (&self->sync_engine);
+  g_clear_object (&self->checklists);
+  g_clear_pointer (&self->categories, g_ptr_array_unref);
   g_clear_object (&self->settings);
   g_clear_object (&self->store);
 
@@ -169,6 +173,28 @@ fl_context_get_sync_engine (FlContext *self)
   g_return_val_if_fail (FL_IS_CONTEXT (self), NULL);
 
   return self->sync_engine;
+}
+
+FlChecklistLibrary *
+fl_context_get_checklist_library (FlContext *self)
+{
+  g_return_val_if_fail (FL_IS_CONTEXT (self), NULL);
+
+  if (self->checklists == NULL)
+    self->checklists = fl_checklist_library_new (self->store, NULL);
+
+  return self->checklists;
+}
+
+GPtrArray *
+fl_context_get_categories (FlContext *self)
+{
+  g_return_val_if_fail (FL_IS_CONTEXT (self), NULL);
+
+  if (self->categories == NULL)
+    self->categories = fl_categories_load_default (NULL);
+
+  return self->categories;
 }
 
 GSettings *

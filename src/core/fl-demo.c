@@ -63,7 +63,6 @@ random_uuid (GRand *rand)
 }
 
 static const char * const agents[] = { "alex", "jana", "sam", "lee" };
-static const char * const queues[] = { "network", "applications", "hardware", "accounts" };
 
 static GPtrArray *
 generate_tickets (guint    n,
@@ -138,10 +137,12 @@ generate_tickets (guint    n,
         }
       else if (roll < 12)
         {
+          const char * const *queues = fl_queue_get_defaults ();
+
           t->status = FL_STATUS_ESCALATED;
           t->level = 2;
           g_free (t->queue);
-          t->queue = g_strdup (queues[roll % G_N_ELEMENTS (queues)]);
+          t->queue = g_strdup (queues[roll % g_strv_length ((char **) queues)]);
         }
       else
         {

@@ -722,6 +722,95 @@ apply_update (FlTicket       *t,
     set_status (t, status, at, changes);
 }
 
+/* Who may apply which op to which ticket: the rules of the op table that depend
+ * on the ticket and the person, not on the op's data. @changes_status: for an
+ * update, whether it sets "status" (the other fields may always be changed). */
+static gboolean
+check_rules (FlTicket    *t,
+             FlOpType     type,
+             gboolean     changes_status,
+             const char  *author,
+             FlRole       role,
+             GError     **error)
+{
+  if (type == FL_OP_CREATE)
+    {
+      if (t != NULL)
+        return invalid (error, FL_MODEL_ERROR_INVALID, _("a ticket with this id exists already"));
+      return TRUE;
+    }
+
+  if (t == NULL)
+    return invalid (error, FL_MODEL_ERROR_NOT_FOUND, _("unknown ticket"));
+
+  switch (type)
+    {
+    case FL_OP_UPDATE:
+      if (changes_status && !fl_status_is_open (t->status))
+        return invalid (error, FL_MODEL_ERROR_INVALID,
+                        _("a resolved or closed ticket must be reopened first"));
+      return TRUE;
+
+    case FL_OP_NOTE:
+    case FL_OP_CHECKLIST:
+      return TRUE;
+
+    case FL_OP_CLAIM:
+      if (!fl_status_is_open (t->status))
+        return invalid (error, FL_MODEL_ERROR_INVALID,
+                        _("a resolved or closed ticket cannot be claimed"));
+      if (t->assignee != NULL && g_strcmp0 (t->assignee, author) != 0)
+        return invalid (error, FL_MODEL_ERROR_CONFLICT, _("the ticket is assigned to someone else"));
+      return TRUE;
+
+    case FL_OP_ASSIGN:
+      /* A lead assigns anyone's ticket; others only pass on their own. */
+      if (role != FL_ROLE_LEAD && g_strcmp0 (t->assignee, author) != 0)
+        return invalid (error, FL_MODEL_ERROR_FORBIDDEN,
+                        _("only a lead, or the ticket's assignee, may assign a ticket"));
+      return TRUE;
+
+    case FL_OP_HANDOFF:
+      if (!fl_status_is_open (t->status))
+        return invalid (error, FL_MODEL_ERROR_CONFLICT, _("the ticket is resolved or closed"));
+      return TRUE;
+
+    case FL_OP_RESOLVE:
+      if (!fl_status_is_open (t->status))
+        return invalid (error, FL_MODEL_ERROR_INVALID, _("the ticket is already resolved or closed"));
+      return TRUE;
+
+    case FL_OP_REOPEN:
+      if (fl_status_is_open (t->status))
+        return invalid (error, FL_MODEL_ERROR_INVALID,
+                        _("only a resolved or closed ticket can be reopened"));
+      return TRUE;
+
+    case FL_OP_CLOSE:
+      if (t->status == FL_STATUS_CLOSED)
+        return invalid (error, FL_MODEL_ERROR_INVALID, _("the ticket is already closed"));
+      if (role != FL_ROLE_LEAD && t->status != FL_STATUS_RESOLVED)
+        return invalid (error, FL_MODEL_ERROR_FORBIDDEN,
+                        _("only a lead may close a ticket that is not resolved"));
+      return TRUE;
+
+    case FL_OP_CREATE:
+    default:
+      return invalid (error, FL_MODEL_ERROR_INVALID, _("unknown op type"));
+    }
+}
+
+gboolean
+fl_ticket_can_apply (FlTicket   *ticket,
+                     FlOpType    type,
+                     const char *user,
+                     FlRole      role)
+{
+  g_return_val_if_fail (ticket == NULL || FL_IS_TICKET (ticket), FALSE);
+
+  return check_rules (ticket, type, TRUE, user, role, NULL);
+}
+
 FlTicket *
 fl_ticket_apply (FlTicket       *current,
                  const FlOp     *op,
@@ -741,26 +830,17 @@ fl_ticket_apply (FlTicket       *current,
   if (policy == NULL)
     policy = fl_policy_get_default ();
 
-  if (!fl_op_validate_data (op->type, op->data, error))
+  if (!fl_op_validate_data (op->type, op->data, error) ||
+      !check_rules (current, op->type, json_object_has_member (op->data, "status"), author, role,
+                    error))
     return NULL;
 
   if (op->type == FL_OP_CREATE)
     {
-      if (current != NULL)
-        {
-          invalid (error, FL_MODEL_ERROR_INVALID, _("a ticket with this id exists already"));
-          return NULL;
-        }
       t = apply_create (op, author, policy);
       if (out_event_data)
         *out_event_data = json_object_ref (op->data);
       return g_steal_pointer (&t);
-    }
-
-  if (current == NULL)
-    {
-      invalid (error, FL_MODEL_ERROR_NOT_FOUND, _("unknown ticket"));
-      return NULL;
     }
 
   t = fl_ticket_copy (current);
@@ -771,14 +851,6 @@ fl_ticket_apply (FlTicket       *current,
     case FL_OP_UPDATE:
       {
         JsonObject *changes = json_object_new ();
-
-        if (!fl_status_is_open (t->status) && json_object_has_member (op->data, "status"))
-          {
-            json_object_unref (changes);
-            invalid (error, FL_MODEL_ERROR_INVALID,
-                     _("a resolved or closed ticket must be reopened first"));
-            return NULL;
-          }
 
         apply_update (t, op->data, op->at, changes, policy);
         g_clear_pointer (&event_data, json_object_unref);
@@ -792,16 +864,6 @@ fl_ticket_apply (FlTicket       *current,
       break;
 
     case FL_OP_CLAIM:
-      if (!fl_status_is_open (t->status))
-        {
-          invalid (error, FL_MODEL_ERROR_INVALID, _("a resolved or closed ticket cannot be claimed"));
-          return NULL;
-        }
-      if (t->assignee != NULL && g_strcmp0 (t->assignee, author) != 0)
-        {
-          invalid (error, FL_MODEL_ERROR_CONFLICT, _("the ticket is assigned to someone else"));
-          return NULL;
-        }
       g_free (t->assignee);
       t->assignee = g_strdup (author);
       if (t->status == FL_STATUS_NEW)
@@ -809,23 +871,11 @@ fl_ticket_apply (FlTicket       *current,
       break;
 
     case FL_OP_ASSIGN:
-      /* A lead assigns anyone's ticket; others only pass on their own. */
-      if (role != FL_ROLE_LEAD && g_strcmp0 (t->assignee, author) != 0)
-        {
-          invalid (error, FL_MODEL_ERROR_FORBIDDEN,
-                   _("only a lead, or the ticket's assignee, may assign a ticket"));
-          return NULL;
-        }
       g_free (t->assignee);
       t->assignee = g_strdup (opt_string (op->data, "assignee"));
       break;
 
     case FL_OP_HANDOFF:
-      if (!fl_status_is_open (t->status))
-        {
-          invalid (error, FL_MODEL_ERROR_CONFLICT, _("the ticket is resolved or closed"));
-          return NULL;
-        }
       set_status (t, FL_STATUS_ESCALATED, op->at, NULL);
       t->level = 2;
       g_clear_pointer (&t->assignee, g_free);
@@ -837,11 +887,6 @@ fl_ticket_apply (FlTicket       *current,
       break;
 
     case FL_OP_RESOLVE:
-      if (!fl_status_is_open (t->status))
-        {
-          invalid (error, FL_MODEL_ERROR_INVALID, _("the ticket is already resolved or closed"));
-          return NULL;
-        }
       set_status (t, FL_STATUS_RESOLVED, op->at, NULL);
       fl_resolution_code_from_string (opt_string (op->data, "code"), &t->resolution_code);
       g_free (t->resolution_summary);
@@ -850,11 +895,6 @@ fl_ticket_apply (FlTicket       *current,
       break;
 
     case FL_OP_REOPEN:
-      if (fl_status_is_open (t->status))
-        {
-          invalid (error, FL_MODEL_ERROR_INVALID, _("only a resolved or closed ticket can be reopened"));
-          return NULL;
-        }
       set_status (t, FL_STATUS_IN_PROGRESS, op->at, NULL);
       t->resolution_code = FL_RESOLUTION_NONE;
       g_clear_pointer (&t->resolution_summary, g_free);
@@ -862,17 +902,6 @@ fl_ticket_apply (FlTicket       *current,
       break;
 
     case FL_OP_CLOSE:
-      if (t->status == FL_STATUS_CLOSED)
-        {
-          invalid (error, FL_MODEL_ERROR_INVALID, _("the ticket is already closed"));
-          return NULL;
-        }
-      if (role != FL_ROLE_LEAD && t->status != FL_STATUS_RESOLVED)
-        {
-          invalid (error, FL_MODEL_ERROR_FORBIDDEN,
-                   _("only a lead may close a ticket that is not resolved"));
-          return NULL;
-        }
       set_status (t, FL_STATUS_CLOSED, op->at, NULL);
       break;
 

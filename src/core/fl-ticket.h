@@ -177,6 +177,15 @@ FlTicket   *fl_ticket_apply           (FlTicket       *current,
                                        JsonObject    **out_event_data,
                                        GError        **error);
 
+/* Whether @user with @role may apply an op of @type to @ticket (NULL: the ticket
+ * does not exist yet), by the same rules as fl_ticket_apply(): those that depend on
+ * the ticket and the person, not on the op's data. For FL_OP_UPDATE the answer is
+ * for a change of "status" (other fields may always be updated). */
+gboolean    fl_ticket_can_apply       (FlTicket       *ticket,
+                                       FlOpType        type,
+                                       const char     *user,
+                                       FlRole          role);
+
 /* The field names an update op (or event) touches. */
 GStrv       fl_op_dup_fields          (const FlOp     *op);
 

@@ -273,3 +273,29 @@ fl_text_is_valid (const char *str,
   len = g_utf8_strlen (str, -1);
   return len >= (glong) min_chars && len <= (glong) max_chars;
 }
+
+static const char * const default_queues[] = {
+  "network", "applications", "hardware", "accounts", NULL
+};
+
+const char * const *
+fl_queue_get_defaults (void)
+{
+  return default_queues;
+}
+
+const char *
+fl_queue_get_label (const char *queue)
+{
+  g_return_val_if_fail (queue != NULL, NULL);
+
+  if (g_str_equal (queue, "network"))
+    return C_("queue", "Network");
+  if (g_str_equal (queue, "applications"))
+    return C_("queue", "Applications");
+  if (g_str_equal (queue, "hardware"))
+    return C_("queue", "Hardware");
+  if (g_str_equal (queue, "accounts"))
+    return C_("queue", "Accounts");
+  return queue;
+}

@@ -107,6 +107,13 @@ const char *fl_channel_get_label         (FlChannel         channel);
 const char *fl_grade_get_label           (FlGrade           grade);
 const char *fl_resolution_code_get_label (FlResolutionCode  code);
 
+/* The 2nd-level queues a ticket can be handed off to, when the server's
+ * configuration names none: one list for the app, the CLI, the demo and the
+ * server's seed data. NULL-terminated. */
+const char * const *fl_queue_get_defaults (void);
+/* The name of @queue for people; @queue itself for a queue we do not know. */
+const char *fl_queue_get_label           (const char       *queue);
+
 int         fl_priority_compute          (FlGrade           impact,
                                           FlGrade           urgency);
 

@@ -134,7 +134,6 @@ static const char * const notes_en[] = {
   "Asked the manager for approval.",
 };
 
-static const char * const queues[] = { "network", "workplace", "applications", "accounts" };
 
 typedef struct
 {
@@ -383,6 +382,7 @@ seed_ticket (Seed    *seed,
       /* handed off to 2nd level */
       JsonArray *tried = json_array_new ();
       JsonObject *hd = json_object_new ();
+      const char * const *queues = fl_queue_get_defaults ();
 
       if (run != NULL)
         {
@@ -391,7 +391,9 @@ seed_ticket (Seed    *seed,
             json_array_add_string_element (tried, steps[k]);
         }
       at += g_rand_int_range (seed->rand, 5, 40) * MINUTE;
-      json_object_set_string_member (hd, "queue", queues[g_rand_int_range (seed->rand, 0, G_N_ELEMENTS (queues))]);
+      json_object_set_string_member (hd, "queue",
+                                     queues[g_rand_int_range (seed->rand, 0,
+                                                              g_strv_length ((char **) queues))]);
       json_object_set_string_member (hd, "summary",
                                      german ? "Standardschritte ohne Erfolg, bitte prüfen." :
                                               "Standard steps did not help, please investigate.");

@@ -8,9 +8,11 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <glib/gi18n-lib.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <sys/resource.h>
@@ -20,6 +22,7 @@
 #include "fl-auth.h"
 #include "fl-server.h"
 #include "fl-checklist.h"
+#include "fl-data.h"
 #include "fl-server-seed.h"
 
 #define EXIT_USAGE      2
@@ -276,6 +279,27 @@ read_password_hash (int *status)
   return hash;
 }
 
+/* The copy of the built-in checklists written out for a program that is not
+ * installed; removed on exit. */
+static char *extracted_dir;
+
+static void
+remove_extracted_dir (void)
+{
+  g_auto(GStrv) names = fl_data_list_checklists ();
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (extracted_dir, names[i], NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (extracted_dir);
+  g_clear_pointer (&extracted_dir, g_free);
+}
+
+/* $FIRSTLINE_CHECKLIST_DIR, else PKGDATADIR/checklists, else the checklists
+ * built into the program, written to a temporary directory. */
 static const char *
 checklist_dir (void)
 {
@@ -286,14 +310,22 @@ checklist_dir (void)
   if (dir == NULL)
     {
       char *installed = g_build_filename (PKGDATADIR, "checklists", NULL);
+      g_autoptr(GError) error = NULL;
 
       if (g_file_test (installed, G_FILE_TEST_IS_DIR))
-        dir = installed;
-      else
+        return dir = installed;
+      g_free (installed);
+
+      extracted_dir = g_dir_make_tmp ("firstline-checklists-XXXXXX", &error);
+      if (extracted_dir == NULL)
         {
-          g_free (installed);
-          dir = g_build_filename (SOURCE_DATADIR, "checklists", NULL);
+          g_warning ("Cannot write out the built-in checklists: %s", error->message);
+          return "";
         }
+      atexit (remove_extracted_dir);
+      if (!fl_data_write_checklists (extracted_dir, &error))
+        g_warning ("Cannot write out the built-in checklists: %s", error->message);
+      dir = g_strdup (extracted_dir);
     }
   return dir;
 }
@@ -450,7 +482,7 @@ cmd_seed_demo (const char *data_dir)
 
   {
     const char *dir = checklist_dir ();
-    g_autoptr(GPtrArray) checklists = dir ? fl_checklist_load_dir (dir, NULL) : NULL;
+    g_autoptr(GPtrArray) checklists = *dir ? fl_checklist_load_dir (dir, NULL) : NULL;
 
     if (!fl_server_seed_demo (store, checklists, &n_tickets, &error))
       return runtime_error (error->message);

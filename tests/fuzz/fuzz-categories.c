@@ -1,4 +1,4 @@
-/* fuzz-categories.c — the app's category list: fl_categories_parse()
+/* fuzz-categories.c — the category list: fl_categories_parse() of libfirstline
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -10,6 +10,7 @@
 
 #include "fl-a11y.h"
 #include "fl-checklist-library.h"
+#include "fl-store-actions.h"
 #include "fl-checklist-pane.h"
 
 struct _FlChecklistPane
@@ -536,8 +537,8 @@ reload (FlChecklistPane *self)
   FlChecklist *checklist;
   gboolean picked_none;
 
-  if (fl_checklist_library_refresh (self->library))
-    rebuild_choices (self);
+  /* A change of what is offered rebuilds the choices ("changed"). */
+  fl_checklist_library_refresh (self->library);
 
   if (self->ticket == NULL)
     {
@@ -622,15 +623,13 @@ focus_next_control (FlChecklistPane *self)
     gtk_widget_grab_focus (GTK_WIDGET (self->input_entry));
 }
 
-/* Records @data (a checklist op) on the ticket at once. */
+/* After recording a step (@updated, or NULL and @error): the error, or the
+ * ticket's new state. */
 static gboolean
-record (FlChecklistPane *self,
-        JsonObject      *data)
+recorded (FlChecklistPane *self,
+          FlTicket        *updated,
+          const GError    *error)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(FlTicket) updated = NULL;
-
-  updated = fl_store_apply_local (get_store (self), self->ticket->id, FL_OP_CHECKLIST, data, &error);
   if (updated == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("The answer was not recorded: %s"),
@@ -656,8 +655,9 @@ answer (FlChecklistPane    *self,
 {
   const FlChecklistStep *step;
   FlChecklistStepKind kind;
-  g_autoptr(JsonObject) data = NULL;
+  g_autoptr(FlTicket) updated = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
 
   if (self->run == NULL || self->ticket == NULL)
     return;
@@ -666,10 +666,14 @@ answer (FlChecklistPane    *self,
   if (step == NULL)
     return;
 
-  data = fl_checklist_run_make_step_data (self->run, step->id, outcome, value, &error);
-  if (data == NULL)
+  kind = step->kind;
+  id = g_strdup (self->ticket->id);
+  updated = fl_store_record_step (get_store (self), id, self->run, step->id, outcome, value,
+                                  &error);
+  /* An answer that does not fit the step: nothing was stored. */
+  if (updated == NULL && error->domain == FL_CHECKLIST_ERROR)
     {
-      if (step->kind == FL_CHECKLIST_STEP_INPUT &&
+      if (kind == FL_CHECKLIST_STEP_INPUT &&
           g_error_matches (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_VALUE))
         {
           show_input_error (self, error->message);
@@ -680,10 +684,8 @@ answer (FlChecklistPane    *self,
       return;
     }
 
-  kind = step->kind;
-
   /* On failure everything stays as it is, the typed value too. */
-  if (!record (self, data))
+  if (!recorded (self, updated, error))
     return;
 
   /* The value is saved; the next input step has set its own text already. */
@@ -759,13 +761,16 @@ on_restart_response_cb (FlChecklistPane *self,
                         const char      *response,
                         AdwMessageDialog *dialog)
 {
-  g_autoptr(JsonObject) data = NULL;
+  g_autoptr(FlTicket) updated = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
 
   if (g_strcmp0 (response, "restart") != 0 || self->run == NULL || self->ticket == NULL)
     return;
 
-  data = fl_checklist_run_make_restart_data (self->run);
-  if (record (self, data))
+  id = g_strdup (self->ticket->id);
+  updated = fl_store_restart_checklist (get_store (self), id, self->run, &error);
+  if (recorded (self, updated, error))
     focus_next_control (self);
 }
 
@@ -879,7 +884,9 @@ fl_checklist_pane_constructed (GObject *object)
 
   g_assert (FL_IS_CONTEXT (self->context));
 
-  self->library = fl_checklist_library_new (get_store (self), NULL);
+  self->library = g_object_ref (fl_context_get_checklist_library (self->context));
+  g_signal_connect_object (self->library, "changed",
+                           G_CALLBACK (rebuild_choices), self, G_CONNECT_SWAPPED);
   self->changed_id = g_signal_connect_object (get_store (self), "changed",
                                               G_CALLBACK (on_store_changed_cb), self,
                                               G_CONNECT_SWAPPED);

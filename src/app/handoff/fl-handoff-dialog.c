@@ -10,6 +10,7 @@
 
 #include "fl-a11y.h"
 #include "fl-checklist-library.h"
+#include "fl-store-actions.h"
 #include "fl-handoff-dialog.h"
 
 /* The op table's limit on "steps_tried" entries */
@@ -50,23 +51,8 @@ enum {
 
 static guint signals [N_SIGNALS];
 
-static const char * const default_queues[] = { FL_HANDOFF_DEFAULT_QUEUES, NULL };
 
 /* -------------------------------------------------------------------------- */
-
-static const char *
-queue_get_label (const char *queue)
-{
-  if (g_str_equal (queue, "network"))
-    return C_("queue", "Network");
-  if (g_str_equal (queue, "applications"))
-    return C_("queue", "Applications");
-  if (g_str_equal (queue, "hardware"))
-    return C_("queue", "Hardware");
-  if (g_str_equal (queue, "accounts"))
-    return C_("queue", "Accounts");
-  return queue;
-}
 
 static gboolean
 is_valid_queue (const char *queue)
@@ -146,7 +132,7 @@ prefill (FlHandoffDialog *self,
   g_autoptr(GtkStringList) queues = gtk_string_list_new (NULL);
   g_autoptr(GtkStringList) impact = new_grade_model ();
   g_autoptr(GtkStringList) urgency = new_grade_model ();
-  g_autoptr(FlChecklistLibrary) library = NULL;
+  FlChecklistLibrary *library;
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *subtitle = NULL;
@@ -172,7 +158,7 @@ prefill (FlHandoffDialog *self,
     }
   for (guint i = 0; self->queues[i]; i++)
     {
-      gtk_string_list_append (queues, queue_get_label (self->queues[i]));
+      gtk_string_list_append (queues, fl_queue_get_label (self->queues[i]));
       if (g_strcmp0 (self->queues[i], suggested_queue) == 0)
         selected = i;
     }
@@ -190,7 +176,8 @@ prefill (FlHandoffDialog *self,
   gtk_editable_set_text (GTK_EDITABLE (self->contact_row), contact);
 
   /* The steps already tried, from the checklist progress on the ticket */
-  library = fl_checklist_library_new (store, NULL);
+  library = fl_context_get_checklist_library (self->context);
+  fl_checklist_library_refresh (library);
   events = fl_store_list_events (store, self->ticket->id, &error);
   if (events != NULL)
     {
@@ -219,13 +206,14 @@ dup_steps_text (FlHandoffDialog *self)
 }
 
 /* The lines of the steps field, trimmed, without empty ones; NULL when too many. */
-static JsonArray *
+static GStrv
 collect_steps (FlHandoffDialog  *self,
                char            **out_error)
 {
   g_autofree char *text = dup_steps_text (self);
   g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-  g_autoptr(JsonArray) steps = json_array_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) steps = NULL;
 
   for (guint i = 0; lines[i]; i++)
     {
@@ -238,10 +226,11 @@ collect_steps (FlHandoffDialog  *self,
           *out_error = g_strdup_printf (_("Line %u of the steps is too long."), i + 1);
           return NULL;
         }
-      json_array_add_string_element (steps, line);
+      g_strv_builder_add (builder, line);
     }
 
-  if (json_array_get_length (steps) > MAX_STEPS_TRIED)
+  steps = g_strv_builder_end (builder);
+  if (g_strv_length (steps) > MAX_STEPS_TRIED)
     {
       *out_error = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "At most %u step can be handed off.",
                                                      "At most %u steps can be handed off.",
@@ -382,14 +371,14 @@ fl_handoff_dialog_dup_queues (FlStore *store)
 
   state = fl_store_dup_state (store, "queues");
   if (state == NULL)
-    return g_strdupv ((char **) default_queues);
+    return g_strdupv ((char **) fl_queue_get_defaults ());
 
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, state, -1, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root))
     {
       g_warning ("The configured queues are not a JSON array; using the defaults");
-      return g_strdupv ((char **) default_queues);
+      return g_strdupv ((char **) fl_queue_get_defaults ());
     }
 
   builder = g_strv_builder_new ();
@@ -413,7 +402,7 @@ fl_handoff_dialog_dup_queues (FlStore *store)
     }
 
   if (n == 0)
-    return g_strdupv ((char **) default_queues);
+    return g_strdupv ((char **) fl_queue_get_defaults ());
 
   return g_strv_builder_end (builder);
 }
@@ -446,8 +435,8 @@ fl_handoff_dialog_new (GtkWindow  *parent,
 gboolean
 fl_handoff_dialog_submit (FlHandoffDialog *self)
 {
-  g_autoptr(JsonObject) data = NULL;
-  g_autoptr(JsonArray) steps = NULL;
+  g_auto(GStrv) steps = NULL;
+  FlHandoffRequest request = { 0 };
   g_autoptr(FlTicket) updated = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *summary = NULL;
@@ -501,19 +490,15 @@ fl_handoff_dialog_submit (FlHandoffDialog *self)
       return FALSE;
     }
 
-  data = json_object_new ();
-  json_object_set_string_member (data, "queue", self->queues[queue]);
-  json_object_set_string_member (data, "summary", summary);
-  json_object_set_array_member (data, "steps_tried", g_steal_pointer (&steps));
-  json_object_set_string_member (data, "impact",
-                                 fl_grade_to_string (adw_combo_row_get_selected (self->impact_row)));
-  json_object_set_string_member (data, "urgency",
-                                 fl_grade_to_string (adw_combo_row_get_selected (self->urgency_row)));
-  if (*contact != '\0')
-    json_object_set_string_member (data, "contact", contact);
+  request.queue = self->queues[queue];
+  request.summary = summary;
+  request.steps_tried = (const char * const *) steps;
+  request.impact = (FlGrade) adw_combo_row_get_selected (self->impact_row);
+  request.urgency = (FlGrade) adw_combo_row_get_selected (self->urgency_row);
+  request.contact = *contact != '\0' ? contact : NULL;
 
-  updated = fl_store_apply_local (fl_context_get_store (self->context), self->ticket->id,
-                                  FL_OP_HANDOFF, data, &error);
+  updated = fl_store_handoff (fl_context_get_store (self->context), self->ticket->id, &request,
+                              &error);
   if (updated == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("The ticket was not handed off: %s"),

@@ -13,8 +13,6 @@ G_BEGIN_DECLS
 #define FL_TYPE_HANDOFF_DIALOG (fl_handoff_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (FlHandoffDialog, fl_handoff_dialog, FL, HANDOFF_DIALOG, AdwWindow)
 
-/* The 2nd-level queues offered when the server's configuration names none. */
-#define FL_HANDOFF_DEFAULT_QUEUES "network", "applications", "hardware", "accounts"
 
 /* Signal: handed-off (FlTicket *ticket): the handoff is recorded; @ticket is its new
  * state. The dialog closes itself afterwards.

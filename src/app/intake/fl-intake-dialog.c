@@ -537,9 +537,21 @@ fl_intake_dialog_constructed (GObject *object)
 {
   FlIntakeDialog *self = FL_INTAKE_DIALOG (object);
 
+  g_autoptr(GtkStringList) categories = gtk_string_list_new (NULL);
+
   G_OBJECT_CLASS (fl_intake_dialog_parent_class)->constructed (object);
 
   g_assert (FL_IS_CONTEXT (self->context));
+
+  /* The categories the context holds; the list position - 1 is the index. */
+  self->categories = g_ptr_array_ref (fl_context_get_categories (self->context));
+  gtk_string_list_append (categories, _("Choose…"));
+  for (guint i = 0; i < self->categories->len; i++)
+    gtk_string_list_append (categories, fl_category_get_label (g_ptr_array_index (self->categories, i)));
+  adw_combo_row_set_model (self->category_row, G_LIST_MODEL (categories));
+  adw_combo_row_set_selected (self->category_row, CATEGORY_NONE);
+  g_signal_connect_swapped (self->category_row, "notify::selected", G_CALLBACK (on_category_changed_cb), self);
+  update_category_hint (self);
 }
 
 static void
@@ -677,7 +689,6 @@ fl_intake_dialog_init (FlIntakeDialog *self)
 {
   const char * const *names = fl_intake_get_fields ();
   g_autoptr(GtkStringList) channels = gtk_string_list_new (NULL);
-  g_autoptr(GtkStringList) categories = gtk_string_list_new (NULL);
   g_autoptr(GtkStringList) impacts = gtk_string_list_new (NULL);
   g_autoptr(GtkStringList) urgencies = gtk_string_list_new (NULL);
   GtkEventController *shortcuts;
@@ -731,26 +742,17 @@ fl_intake_dialog_init (FlIntakeDialog *self)
       gtk_string_list_append (urgencies, fl_grade_get_label (g));
     }
 
-  self->categories = fl_categories_load_default (NULL);
-  gtk_string_list_append (categories, _("Choose…"));
-  for (guint i = 0; i < self->categories->len; i++)
-    gtk_string_list_append (categories, fl_category_get_label (g_ptr_array_index (self->categories, i)));
-
   adw_combo_row_set_model (self->channel_row, G_LIST_MODEL (channels));
-  adw_combo_row_set_model (self->category_row, G_LIST_MODEL (categories));
   adw_combo_row_set_model (self->impact_row, G_LIST_MODEL (impacts));
   adw_combo_row_set_model (self->urgency_row, G_LIST_MODEL (urgencies));
   adw_combo_row_set_selected (self->channel_row, FL_CHANNEL_PHONE);
-  adw_combo_row_set_selected (self->category_row, CATEGORY_NONE);
   adw_combo_row_set_selected (self->impact_row, FL_GRADE_MEDIUM);
   adw_combo_row_set_selected (self->urgency_row, FL_GRADE_MEDIUM);
 
   g_signal_connect_swapped (self->impact_row, "notify::selected", G_CALLBACK (on_grade_changed_cb), self);
   g_signal_connect_swapped (self->urgency_row, "notify::selected", G_CALLBACK (on_grade_changed_cb), self);
-  g_signal_connect_swapped (self->category_row, "notify::selected", G_CALLBACK (on_category_changed_cb), self);
 
   update_priority (self);
-  update_category_hint (self);
 
   /* Ctrl+Enter creates from anywhere, also from inside the description, whose
    * text view would otherwise take it as a new line. */

@@ -9,12 +9,9 @@
 #include <glib/gi18n.h>
 
 #include "fl-checklist.h"
+#include "fl-checklist-library.h"
+#include "fl-store-actions.h"
 #include "fl-ticket-detail.h"
-
-#if __has_include ("fl-checklist-library.h")
-# include "fl-checklist-library.h"
-# define HAVE_CHECKLIST_LIBRARY 1
-#endif
 
 /* A draft is written to the cache this long after the last keystroke. */
 #define DRAFT_SAVE_DELAY_MS 400
@@ -55,9 +52,6 @@ struct _FlTicketDetail
   FlContext      *context;
   FlTicket       *ticket;
   char           *presence_text;
-#ifdef HAVE_CHECKLIST_LIBRARY
-  FlChecklistLibrary *checklists;
-#endif
 
   guint           draft_source_id;
   guint           n_timeline_rows;
@@ -143,7 +137,6 @@ static char *
 describe_event (FlTicketDetail *self,
                 FlEvent        *event)
 {
-#ifdef HAVE_CHECKLIST_LIBRARY
   if (event->type == FL_OP_CHECKLIST && self->context != NULL)
     {
       const char *checklist_id = json_object_get_string_member_with_default (event->data, "checklist_id", "");
@@ -153,17 +146,12 @@ describe_event (FlTicketDetail *self,
       gint64 version = json_object_get_int_member_with_default (event->data, "checklist_version", 0);
       const FlChecklistStep *step = NULL;
       FlChecklistOutcome known;
+      FlChecklistLibrary *library = fl_context_get_checklist_library (self->context);
       FlChecklist *checklist;
 
-      if (self->checklists == NULL)
-        {
-          g_autofree char *dir = fl_checklist_library_dup_default_dir ();
-          self->checklists = fl_checklist_library_new (get_store (self), dir);
-        }
-
-      checklist = fl_checklist_library_lookup (self->checklists, checklist_id, version);
+      checklist = fl_checklist_library_lookup (library, checklist_id, version);
       if (checklist == NULL)
-        checklist = fl_checklist_library_get_latest (self->checklists, checklist_id);
+        checklist = fl_checklist_library_get_latest (library, checklist_id);
       if (checklist != NULL)
         step = fl_checklist_get_step (checklist, step_id);
 
@@ -180,7 +168,6 @@ describe_event (FlTicketDetail *self,
                                   fl_checklist_step_get_text (step, NULL), label);
         }
     }
-#endif
 
   return fl_event_describe (event);
 }
@@ -324,18 +311,19 @@ update_actions (FlTicketDetail *self)
   FlTicket *t = self->ticket;
   FlStore *store = get_store (self);
   const char *me = store ? fl_store_get_username (store) : NULL;
-  gboolean is_lead = store && fl_store_get_role (store) == FL_ROLE_LEAD;
-  gboolean open = t && fl_status_is_open (t->status);
+  FlRole role = store ? fl_store_get_role (store) : FL_ROLE_AGENT;
+  /* What core allows (fl_ticket_can_apply), less what would change nothing */
+#define CAN(type) (t != NULL && me != NULL && fl_ticket_can_apply (t, (type), me, role))
   struct { const char *action; GtkWidget *button; gboolean enabled; } actions[] = {
-    { "ticket.claim", self->claim_button, open && g_strcmp0 (t->assignee, me) != 0 && t->assignee == NULL },
-    { "ticket.wait", self->wait_button, open && t->status != FL_STATUS_WAITING && t->status != FL_STATUS_ESCALATED },
-    { "ticket.resume", self->resume_button, t && t->status == FL_STATUS_WAITING },
-    { "ticket.resolve", self->resolve_button, open },
-    { "ticket.handoff", self->handoff_button, open && t->status != FL_STATUS_ESCALATED },
-    { "ticket.reopen", self->reopen_button, t && !open },
-    { "ticket.close", self->close_button, t && t->status != FL_STATUS_CLOSED &&
-                                          (t->status == FL_STATUS_RESOLVED || is_lead) },
+    { "ticket.claim", self->claim_button, CAN (FL_OP_CLAIM) && g_strcmp0 (t->assignee, me) != 0 },
+    { "ticket.wait", self->wait_button, CAN (FL_OP_UPDATE) && t->status != FL_STATUS_WAITING },
+    { "ticket.resume", self->resume_button, CAN (FL_OP_UPDATE) && t->status == FL_STATUS_WAITING },
+    { "ticket.resolve", self->resolve_button, CAN (FL_OP_RESOLVE) },
+    { "ticket.handoff", self->handoff_button, CAN (FL_OP_HANDOFF) },
+    { "ticket.reopen", self->reopen_button, CAN (FL_OP_REOPEN) },
+    { "ticket.close", self->close_button, CAN (FL_OP_CLOSE) },
   };
+#undef CAN
 
   for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
     {
@@ -540,10 +528,14 @@ on_presence_changed_cb (FlTicketDetail *self,
   update_presence (self);
 }
 
+typedef FlTicket *(*SimpleAction) (FlStore     *store,
+                                   const char  *ticket_id,
+                                   GError     **error);
+
+/* One of the ops that need nothing but the ticket, on the ticket shown. */
 static void
 run_simple (FlTicketDetail *self,
-            FlOpType        type,
-            JsonObject     *data,
+            SimpleAction    action,
             const char     *heading)
 {
   g_autoptr(FlTicket) updated = NULL;
@@ -553,10 +545,19 @@ run_simple (FlTicketDetail *self,
   if (self->ticket == NULL)
     return;
 
+  /* the id is copied: the store's "changed" replaces self->ticket on the way */
   id = g_strdup (self->ticket->id);
-  updated = fl_store_apply_local (get_store (self), id, type, data, &error);
+  updated = action (get_store (self), id, &error);
   if (updated == NULL)
     show_error (self, heading, error);
+}
+
+static FlTicket *
+reopen (FlStore     *store,
+        const char  *ticket_id,
+        GError     **error)
+{
+  return fl_store_reopen (store, ticket_id, "", error);
 }
 
 static void
@@ -564,19 +565,24 @@ claim_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *param)
 {
-  g_autoptr(JsonObject) data = json_object_new ();
-
-  run_simple (FL_TICKET_DETAIL (widget), FL_OP_CLAIM, data, _("The ticket could not be claimed"));
+  run_simple (FL_TICKET_DETAIL (widget), fl_store_claim, _("The ticket could not be claimed"));
 }
 
 static void
 set_status (FlTicketDetail *self,
             FlStatus        status)
 {
-  g_autoptr(JsonObject) data = json_object_new ();
+  g_autoptr(FlTicket) updated = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
 
-  json_object_set_string_member (data, "status", fl_status_to_string (status));
-  run_simple (self, FL_OP_UPDATE, data, _("The status could not be changed"));
+  if (self->ticket == NULL)
+    return;
+
+  id = g_strdup (self->ticket->id);
+  updated = fl_store_set_status (get_store (self), id, status, &error);
+  if (updated == NULL)
+    show_error (self, _("The status could not be changed"), error);
 }
 
 static void
@@ -600,9 +606,7 @@ close_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *param)
 {
-  g_autoptr(JsonObject) data = json_object_new ();
-
-  run_simple (FL_TICKET_DETAIL (widget), FL_OP_CLOSE, data, _("The ticket could not be closed"));
+  run_simple (FL_TICKET_DETAIL (widget), fl_store_close, _("The ticket could not be closed"));
 }
 
 static void
@@ -610,10 +614,7 @@ reopen_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *param)
 {
-  g_autoptr(JsonObject) data = json_object_new ();
-
-  json_object_set_string_member (data, "reason", "");
-  run_simple (FL_TICKET_DETAIL (widget), FL_OP_REOPEN, data, _("The ticket could not be reopened"));
+  run_simple (FL_TICKET_DETAIL (widget), reopen, _("The ticket could not be reopened"));
 }
 
 static void
@@ -755,9 +756,6 @@ fl_ticket_detail_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FL_TYPE_TICKET_DETAIL);
   g_clear_object (&self->ticket);
-#ifdef HAVE_CHECKLIST_LIBRARY
-  g_clear_object (&self->checklists);
-#endif
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (fl_ticket_detail_parent_class)->dispose (object);

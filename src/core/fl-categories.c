@@ -6,10 +6,11 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
 #include "fl-categories.h"
+#include "fl-data.h"
 #include "fl-json.h"
 
 static const char * const intake_fields[] = {
@@ -460,10 +461,33 @@ GPtrArray *
 fl_categories_load_default (char **out_source)
 {
   g_autofree char *installed = g_build_filename (PKGDATADIR, "categories.json", NULL);
-  g_autofree char *source = g_build_filename (SOURCE_DATADIR, "categories.json", NULL);
-  const char *paths[] = { installed, source, NULL };
+  const char *paths[] = { installed, NULL };
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *categories;
+  gsize length;
+  const char *data;
 
-  return fl_categories_load_first (paths, out_source);
+  if (g_file_test (installed, G_FILE_TEST_EXISTS))
+    return fl_categories_load_first (paths, out_source);
+
+  /* Not installed: the copy built into the program */
+  if (out_source != NULL)
+    *out_source = NULL;
+  if (!(bytes = fl_data_lookup ("categories.json", &error)))
+    {
+      g_message ("Using the built-in categories: %s", error->message);
+      return fl_categories_new_builtin ();
+    }
+  data = g_bytes_get_data (bytes, &length);
+  if (!(categories = fl_categories_parse (data, length, &error)))
+    {
+      g_message ("Using the built-in categories: %s", error->message);
+      return fl_categories_new_builtin ();
+    }
+  if (out_source != NULL)
+    *out_source = g_strdup ("resource://" FL_DATA_RESOURCE_PATH "/categories.json");
+  return categories;
 }
 
 FlCategory *

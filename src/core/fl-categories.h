@@ -73,8 +73,8 @@ GPtrArray   *fl_categories_new_builtin         (void);
  * used, or NULL for the built-in list. */
 GPtrArray   *fl_categories_load_first          (const char * const *paths,
                                                 char              **out_source);
-/* PKGDATADIR/categories.json, else SOURCE_DATADIR/categories.json; the built-in
- * list when neither exists or the file is not valid. Never NULL. @out_source
+/* PKGDATADIR/categories.json, else the copy of data/categories.json built into
+ * the program (fl-data.h); the built-in list when the file is not valid. Never NULL. @out_source
  * receives the file used, or NULL for the built-in list. */
 GPtrArray   *fl_categories_load_default        (char              **out_source);
 FlCategory  *fl_categories_find                (GPtrArray          *categories,

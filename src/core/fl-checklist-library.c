@@ -6,9 +6,10 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "fl-checklist-library.h"
+#include "fl-data.h"
 
 struct _FlChecklistLibrary
 {
@@ -23,6 +24,13 @@ struct _FlChecklistLibrary
 };
 
 G_DEFINE_FINAL_TYPE (FlChecklistLibrary, fl_checklist_library, G_TYPE_OBJECT)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals [N_SIGNALS];
 
 static char *
 make_key (const char *id,
@@ -96,6 +104,13 @@ fl_checklist_library_class_init (FlChecklistLibraryClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = fl_checklist_library_finalize;
+
+  signals [CHANGED] =
+    g_signal_new ("changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
@@ -119,7 +134,8 @@ fl_checklist_library_dup_default_dir (void)
   if (g_file_test (installed, G_FILE_TEST_IS_DIR))
     return g_steal_pointer (&installed);
 
-  return g_build_filename (SOURCE_DATADIR, "checklists", NULL);
+  /* Not installed: the copy built into the program */
+  return NULL;
 }
 
 FlChecklistLibrary *
@@ -136,10 +152,14 @@ fl_checklist_library_new (FlStore    *store,
   self->store = g_object_ref (store);
 
   dir = builtin_dir != NULL ? g_strdup (builtin_dir) : fl_checklist_library_dup_default_dir ();
-  self->builtin = fl_checklist_load_dir (dir, &error);
+  if (dir != NULL)
+    self->builtin = fl_checklist_load_dir (dir, &error);
+  else
+    self->builtin = fl_data_load_checklists (&error);
   if (self->builtin == NULL)
     {
-      g_warning ("Cannot load the built-in checklists from %s: %s", dir, error->message);
+      g_warning ("Cannot load the built-in checklists from %s: %s",
+                 dir != NULL ? dir : "the program", error->message);
       self->builtin = g_ptr_array_new_with_free_func (g_object_unref);
     }
   g_ptr_array_sort (self->builtin, compare_by_id);
@@ -213,6 +233,9 @@ fl_checklist_library_refresh (FlChecklistLibrary *self)
 
   g_ptr_array_unref (self->latest);
   self->latest = g_steal_pointer (&latest);
+
+  if (changed)
+    g_signal_emit (self, signals [CHANGED], 0);
 
   return changed;
 }

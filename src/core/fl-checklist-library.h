@@ -17,15 +17,16 @@ G_BEGIN_DECLS
 #define FL_TYPE_CHECKLIST_LIBRARY (fl_checklist_library_get_type ())
 G_DECLARE_FINAL_TYPE (FlChecklistLibrary, fl_checklist_library, FL, CHECKLIST_LIBRARY, GObject)
 
-/* $FIRSTLINE_CHECKLIST_DIR, else PKGDATADIR/checklists when installed, else the
- * source tree's data/checklists. */
+/* $FIRSTLINE_CHECKLIST_DIR, else PKGDATADIR/checklists when installed, else NULL:
+ * the checklists built into the program (fl-data.h). */
 char               *fl_checklist_library_dup_default_dir   (void);
 
-/* @builtin_dir: NULL for the default. A directory that cannot be read leaves only
+/* @builtin_dir: NULL for the default (fl_checklist_library_dup_default_dir ()). A directory that cannot be read leaves only
  * the store's definitions (with a warning in the log). */
 FlChecklistLibrary *fl_checklist_library_new               (FlStore            *store,
                                                             const char         *builtin_dir);
-/* Reads the store's definitions again (after a sync). TRUE when what is offered changed. */
+/* Reads the store's definitions again (after a sync). TRUE when what is offered
+ * changed; "changed" is emitted then, for everyone who shows the list. */
 gboolean            fl_checklist_library_refresh           (FlChecklistLibrary *self);
 
 /* The newest definition of each id, sorted by id (transfer none, FlChecklist). */
