@@ -295,7 +295,9 @@ test_keepalive_closed (void)
   g_test_message ("%u connections in %.1f s; descriptors %d before, %d peak, %d after",
                   n, (g_get_monotonic_time () - start) / 1e6, before, peak, after);
   g_assert_cmpint (after, <=, before + 5);
-  g_assert_cmpint (peak, <, 600);
+  /* Closed connections wait for a few sweeps: a slower server (the sanitizers)
+   * holds more of them at once, still well under the 1,024 it may open. */
+  g_assert_cmpint (peak, <, fl_test_slowdown () > 1 ? 900 : 600);
   g_assert_true (health_ok (s->port));
   server_stop (s);
 }
