@@ -251,7 +251,7 @@ wait_fds_at_most (Server *s,
                   int     max,
                   guint   seconds)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + (gint64) seconds * fl_test_slowdown () * G_USEC_PER_SEC;
   int n;
 
   while ((n = count_fds (s)) > max && g_get_monotonic_time () < end)
