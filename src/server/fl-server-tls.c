@@ -334,6 +334,21 @@ client_new (FlTlsGate *self,
   client_check_hello (c);
 }
 
+/* Plain HTTP: straight to libsoup. */
+static void
+accept_plain (FlTlsGate *self,
+              GSocket   *socket)
+{
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  connection = g_socket_connection_factory_create_connection (socket);
+  if (!self->func (G_IO_STREAM (connection), socket, self->user_data, &error))
+    g_debug ("Cannot take a connection: %s", error ? error->message : "unknown error");
+  g_object_unref (socket);
+}
+
 static gboolean on_accept_cb (GSocket      *listening,
                               GIOCondition  condition,
                               gpointer      user_data);
@@ -371,7 +386,10 @@ on_accept_cb (GSocket      *listening,
 
       if (socket != NULL)
         {
-          client_new (self, socket);
+          if (self->certificate == NULL)
+            accept_plain (self, socket);
+          else
+            client_new (self, socket);
           continue;
         }
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -402,12 +420,12 @@ fl_tls_gate_new (GSocket         *listening,
   FlTlsGate *self;
 
   g_return_val_if_fail (G_IS_SOCKET (listening), NULL);
-  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+  g_return_val_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate), NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
   self = g_new0 (FlTlsGate, 1);
   self->listening = g_object_ref (listening);
-  self->certificate = g_object_ref (certificate);
+  self->certificate = certificate ? g_object_ref (certificate) : NULL;
   self->func = func;
   self->user_data = user_data;
   self->context = g_main_context_ref_thread_default ();
@@ -446,7 +464,7 @@ fl_tls_gate_free (FlTlsGate *self)
     }
   g_hash_table_unref (self->clients);
   g_main_context_unref (self->context);
-  g_object_unref (self->certificate);
+  g_clear_object (&self->certificate);
   g_object_unref (self->listening);
   g_free (self);
 }

@@ -1987,7 +1987,7 @@ on_tls_client_cb (GIOStream  *tls,
 
 /* Like soup_server_listen (), with a backlog that takes a burst of clients.
  *
- * HTTPS clients are accepted by the TLS gate (fl-server-tls.c), which starts
+ * Clients are accepted by the gate (fl-server-tls.c); for HTTPS it starts
  * a handshake only once the client's ClientHello is there, and passes the
  * connection to libsoup when the handshake is done. libsoup still gets a
  * listener for the socket, but one whose accept source waits in a main
@@ -2013,24 +2013,23 @@ listen_on (FlServer        *self,
       !g_socket_listen (socket, error))
     return FALSE;
 
-  if (self->tls)
-    {
-      g_return_val_if_fail (self->tls_gate == NULL, FALSE);   /* one address */
-      if (self->idle_context == NULL)
-        self->idle_context = g_main_context_new ();
-      g_main_context_push_thread_default (self->idle_context);
-      ok = soup_server_listen_socket (self->soup, socket, SOUP_SERVER_LISTEN_HTTPS, error);
-      g_main_context_pop_thread_default (self->idle_context);
-    }
-  else
-    ok = soup_server_listen_socket (self->soup, socket, 0, error);
+  g_return_val_if_fail (self->tls_gate == NULL, FALSE);   /* one address */
+  if (self->idle_context == NULL)
+    self->idle_context = g_main_context_new ();
+  g_main_context_push_thread_default (self->idle_context);
+  ok = soup_server_listen_socket (self->soup, socket, self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
+                                  error);
+  g_main_context_pop_thread_default (self->idle_context);
   if (!ok)
     return FALSE;
 
   if (self->connections == NULL)
     self->connections = fl_server_connections_new (self->soup);
-  if (self->tls)
-    self->tls_gate = fl_tls_gate_new (socket, self->tls_certificate, on_tls_client_cb, self);
+  /* Plain HTTP goes through the gate too: libsoup 3.2.3's own listener stops
+   * accepting for good after one failed accept () (its source returns
+   * G_SOURCE_REMOVE; a client that resets before it is accepted is enough),
+   * while the gate backs off and goes on. */
+  self->tls_gate = fl_tls_gate_new (socket, self->tls_certificate, on_tls_client_cb, self);
   return TRUE;
 }
 
