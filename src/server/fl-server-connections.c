@@ -350,9 +350,11 @@ static gboolean sweep_cb (gpointer user_data);
 static void
 schedule_sweep (FlServerConnections *self)
 {
-  /* One idle source at a time: each sweep runs in a main loop iteration of its own. */
+  /* One idle source at a time: each sweep runs in a main loop iteration of its own.
+   * At the default priority, not the idle one: a server kept busy by a stream of
+   * new connections never gets to idle sources, and the closed ones pile up. */
   if (self->sweep_id == 0)
-    self->sweep_id = g_idle_add (sweep_cb, self);
+    self->sweep_id = g_idle_add_full (G_PRIORITY_DEFAULT, sweep_cb, self, NULL);
 }
 
 static gboolean
