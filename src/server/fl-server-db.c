@@ -1165,7 +1165,7 @@ static FlApplyResult *
 finish_rejected (FlApplyResult *result,
                  const GError  *error)
 {
-  result->status = FL_APPLY_REJECTED;
+  result->status = FL_OP_RESULT_REJECTED;
   result->error_code = "unprocessable";
   if (error->domain == FL_MODEL_ERROR && error->code == FL_MODEL_ERROR_FORBIDDEN)
     result->error_code = "forbidden";
@@ -1362,7 +1362,7 @@ fl_server_db_apply_op (FlServerDb          *self,
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     {
-      result->status = FL_APPLY_DUPLICATE;
+      result->status = FL_OP_RESULT_DUPLICATE;
       result->version = sqlite3_column_int64 (stmt, 0);
       result->number = sqlite3_column_int64 (stmt, 1);
       op_rollback (self);
@@ -1411,7 +1411,7 @@ fl_server_db_apply_op (FlServerDb          *self,
 
       if (conflict)
         {
-          result->status = FL_APPLY_CONFLICT;
+          result->status = FL_OP_RESULT_CONFLICT;
           result->version = current->version;
           result->number = current->number;
           result->current = g_steal_pointer (&current);
@@ -1438,7 +1438,7 @@ fl_server_db_apply_op (FlServerDb          *self,
       op_rollback (self);
       if (g_error_matches (local_error, FL_MODEL_ERROR, FL_MODEL_ERROR_CONFLICT) && current)
         {
-          result->status = FL_APPLY_CONFLICT;
+          result->status = FL_OP_RESULT_CONFLICT;
           result->version = current->version;
           result->number = current->number;
           result->current = g_steal_pointer (&current);
@@ -1504,7 +1504,7 @@ fl_server_db_apply_op (FlServerDb          *self,
       !op_commit (self, error))
     goto fail;
 
-  result->status = FL_APPLY_APPLIED;
+  result->status = FL_OP_RESULT_APPLIED;
   result->version = next->version;
   result->number = next->number;
   return g_steal_pointer (&result);

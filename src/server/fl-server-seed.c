@@ -183,7 +183,7 @@ apply (Seed               *seed,
   result = fl_server_db_apply_op (seed->db, op, client_of (seed, user), user, error);
   if (result == NULL)
     return -1;
-  if (result->status != FL_APPLY_APPLIED)
+  if (result->status != FL_OP_RESULT_APPLIED)
     {
       g_debug ("demo op %s not applied: %s", fl_op_type_to_string (type),
                result->error_message ? result->error_message : "conflict");
