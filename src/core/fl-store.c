@@ -35,6 +35,12 @@ struct _FlStore
   char       *username;
   FlRole      role;
   int         schema_version;
+  GHashTable *changed_at;      /* ticket id → the serial of its last "changed" */
+  guint64     serial;
+  guint       pending_ops;
+  guint       conflicts;
+  guint       rejected;
+  FlStoreOrigin emitting;      /* the origin of the emission running now */
   guint       in_transaction : 1;
 };
 
@@ -42,12 +48,27 @@ G_DEFINE_FINAL_TYPE (FlStore, fl_store, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (fl-store-error-quark, fl_store_error)
 
+G_DEFINE_ENUM_TYPE (FlStoreOrigin, fl_store_origin,
+                    G_DEFINE_ENUM_VALUE (FL_STORE_ORIGIN_LOCAL, "local"),
+                    G_DEFINE_ENUM_VALUE (FL_STORE_ORIGIN_SYNC, "sync"),
+                    G_DEFINE_ENUM_VALUE (FL_STORE_ORIGIN_RESET, "reset"))
+
+enum {
+  PROP_0,
+  PROP_PENDING_OPS,
+  PROP_CONFLICTS,
+  PROP_REJECTED,
+  N_PROPS
+};
+
 enum {
   CHANGED,
   N_SIGNALS
 };
 
+static GParamSpec *properties [N_PROPS];
 static guint signals [N_SIGNALS];
+static GQuark origin_details [FL_STORE_ORIGIN_RESET + 1];
 
 /* Schema migrations: migrations[k] takes a file from version k to k + 1. */
 static const char * const migrations[] = {
@@ -709,8 +730,36 @@ fl_store_finalize (GObject *object)
   g_free (self->path);
   g_free (self->client_id);
   g_free (self->username);
+  g_clear_pointer (&self->changed_at, g_hash_table_unref);
 
   G_OBJECT_CLASS (fl_store_parent_class)->finalize (object);
+}
+
+static void
+fl_store_get_property (GObject    *object,
+                       guint       prop_id,
+                       GValue     *value,
+                       GParamSpec *pspec)
+{
+  FlStore *self = FL_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PENDING_OPS:
+      g_value_set_uint (value, self->pending_ops);
+      break;
+
+    case PROP_CONFLICTS:
+      g_value_set_uint (value, self->conflicts);
+      break;
+
+    case PROP_REJECTED:
+      g_value_set_uint (value, self->rejected);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -719,25 +768,46 @@ fl_store_class_init (FlStoreClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = fl_store_finalize;
+  object_class->get_property = fl_store_get_property;
+
+  properties [PROP_PENDING_OPS] =
+    g_param_spec_uint ("pending-ops", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties [PROP_CONFLICTS] =
+    g_param_spec_uint ("conflicts", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties [PROP_REJECTED] =
+    g_param_spec_uint ("rejected", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * FlStore::changed:
    * @changes: (element-type FlStoreChange): what changed, in order
    *
-   * Emitted after a transaction that changed tickets was committed.
+   * Emitted after a transaction that changed tickets was committed. The detail
+   * is the origin ("local", "sync", "reset"); see fl_store_get_change_origin().
    */
   signals [CHANGED] =
     g_signal_new ("changed",
                   G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
+                  G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_POINTER);
+
+  origin_details [FL_STORE_ORIGIN_LOCAL] = g_quark_from_static_string ("local");
+  origin_details [FL_STORE_ORIGIN_SYNC] = g_quark_from_static_string ("sync");
+  origin_details [FL_STORE_ORIGIN_RESET] = g_quark_from_static_string ("reset");
 }
 
 static void
 fl_store_init (FlStore *self)
 {
   self->stmts = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) sqlite3_finalize);
+  self->changed_at = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* -------------------------------------------------------------------------- */
@@ -816,13 +886,123 @@ _fl_store_changes_add (GPtrArray *changes,
 }
 
 void
-_fl_store_emit_changed (FlStore   *self,
-                        GPtrArray *changes)
+_fl_store_emit_changed (FlStore       *self,
+                        FlStoreOrigin  origin,
+                        GPtrArray     *changes)
 {
   g_autoptr(GPtrArray) owned = changes;
+  FlStoreOrigin outer = self->emitting;
 
-  if (owned->len > 0)
-    g_signal_emit (self, signals [CHANGED], 0, owned);
+  g_assert ((guint) origin < G_N_ELEMENTS (origin_details));
+
+  _fl_store_refresh_counts (self);
+  if (owned->len == 0)
+    return;
+
+  self->serial++;
+  for (guint i = 0; i < owned->len; i++)
+    {
+      FlStoreChange *c = g_ptr_array_index (owned, i);
+      FlTicket *t = c->new_ticket ? c->new_ticket : c->old_ticket;
+
+      g_hash_table_insert (self->changed_at, g_strdup (t->id), GSIZE_TO_POINTER (self->serial));
+    }
+
+  self->emitting = origin;
+  g_signal_emit (self, signals [CHANGED], origin_details [origin], owned);
+  self->emitting = outer;
+}
+
+static guint
+count_rows (FlStore    *self,
+            const char *sql)
+{
+  sqlite3_stmt *stmt;
+  guint count = 0;
+
+  if (!(stmt = get_stmt (self, sql, NULL)))
+    return 0;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    count = (guint) sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  return count;
+}
+
+void
+_fl_store_refresh_counts (FlStore *self)
+{
+  guint pending = count_rows (self, "SELECT count(*) FROM outbox WHERE state = 'pending'");
+  guint conflicts = count_rows (self, "SELECT count(*) FROM conflicts");
+  guint rejected = count_rows (self, "SELECT count(*) FROM outbox WHERE state = 'rejected'");
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (pending != self->pending_ops)
+    {
+      self->pending_ops = pending;
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_PENDING_OPS]);
+    }
+  if (conflicts != self->conflicts)
+    {
+      self->conflicts = conflicts;
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_CONFLICTS]);
+    }
+  if (rejected != self->rejected)
+    {
+      self->rejected = rejected;
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_REJECTED]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+guint64
+_fl_store_get_serial (FlStore *self)
+{
+  return self->serial;
+}
+
+gboolean
+_fl_store_changed_since (FlStore    *self,
+                         const char *ticket_id,
+                         guint64     serial)
+{
+  gpointer value;
+
+  if (!g_hash_table_lookup_extended (self->changed_at, ticket_id, NULL, &value))
+    return FALSE;
+  return (guint64) GPOINTER_TO_SIZE (value) > serial;
+}
+
+FlStoreOrigin
+fl_store_get_change_origin (FlStore *self)
+{
+  g_return_val_if_fail (FL_IS_STORE (self), FL_STORE_ORIGIN_LOCAL);
+
+  return self->emitting;
+}
+
+guint
+fl_store_get_pending_ops (FlStore *self)
+{
+  g_return_val_if_fail (FL_IS_STORE (self), 0);
+
+  return self->pending_ops;
+}
+
+guint
+fl_store_get_conflicts (FlStore *self)
+{
+  g_return_val_if_fail (FL_IS_STORE (self), 0);
+
+  return self->conflicts;
+}
+
+guint
+fl_store_get_rejected (FlStore *self)
+{
+  g_return_val_if_fail (FL_IS_STORE (self), 0);
+
+  return self->rejected;
 }
 
 FlTicket *
@@ -984,6 +1164,7 @@ fl_store_new (const char  *path,
       !load_state (self, error))
     return NULL;
 
+  _fl_store_refresh_counts (self);
   return g_steal_pointer (&self);
 }
 
@@ -1422,12 +1603,15 @@ fl_store_count_before (FlStore     *self,
   return (guint) MAX (count, 0);
 }
 
+/* One local action inside the caller's transaction: changes the ticket, appends
+ * its event, queues its op; adds the change to @changes. */
 FlTicket *
-fl_store_apply_local (FlStore     *self,
-                      const char  *ticket_id,
-                      FlOpType     type,
-                      JsonObject  *data,
-                      GError     **error)
+_fl_store_apply_local_in_transaction (FlStore     *self,
+                                      const char  *ticket_id,
+                                      FlOpType     type,
+                                      JsonObject  *data,
+                                      GPtrArray   *changes,
+                                      GError     **error)
 {
   g_autoptr(FlTicket) current = NULL;
   g_autoptr(FlTicket) updated = NULL;
@@ -1435,21 +1619,15 @@ fl_store_apply_local (FlStore     *self,
   g_autoptr(FlEvent) event = NULL;
   g_autoptr(FlOp) op = NULL;
   g_autofree char *op_id = NULL;
-  GPtrArray *changes;
   gint64 base_version = 0;
   gint64 now;
 
-  g_return_val_if_fail (FL_IS_STORE (self), NULL);
-  g_return_val_if_fail (fl_uuid_is_valid (ticket_id), NULL);
-  g_return_val_if_fail (data != NULL, NULL);
-
-  if (!_fl_store_begin (self, error))
-    return NULL;
+  g_assert (self->in_transaction);
 
   if (type != FL_OP_CREATE)
     {
       if (!(current = _fl_store_load_ticket (self, ticket_id, error)))
-        goto failed;
+        return NULL;
       base_version = get_base_version (self, ticket_id);
     }
 
@@ -1463,7 +1641,7 @@ fl_store_apply_local (FlStore     *self,
 
   if (!(updated = fl_ticket_apply (current, op, self->username, self->role,
                                    fl_store_get_policy (self), &event_data, error)))
-    goto failed;
+    return NULL;
 
   /* Our own changes are pending until the server acknowledges them. */
   updated->pending = (current ? current->pending : 0) + 1;
@@ -1481,20 +1659,42 @@ fl_store_apply_local (FlStore     *self,
        !append_fts_note (self, ticket_id,
                          json_object_get_string_member_with_default (data, "body", ""), error)) ||
       !queue_op (self, op, error))
-    goto failed;
+    return NULL;
+
+  _fl_store_changes_add (changes, current, updated);
+  return g_steal_pointer (&updated);
+}
+
+FlTicket *
+fl_store_apply_local (FlStore     *self,
+                      const char  *ticket_id,
+                      FlOpType     type,
+                      JsonObject  *data,
+                      GError     **error)
+{
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(FlTicket) updated = NULL;
+
+  g_return_val_if_fail (FL_IS_STORE (self), NULL);
+  g_return_val_if_fail (fl_uuid_is_valid (ticket_id), NULL);
+  g_return_val_if_fail (data != NULL, NULL);
+
+  if (!_fl_store_begin (self, error))
+    return NULL;
+
+  changes = _fl_store_changes_new ();
+  if (!(updated = _fl_store_apply_local_in_transaction (self, ticket_id, type, data, changes,
+                                                         error)))
+    {
+      _fl_store_rollback (self);
+      return NULL;
+    }
 
   if (!_fl_store_commit (self, error))
     return NULL;
 
-  changes = _fl_store_changes_new ();
-  _fl_store_changes_add (changes, current, updated);
-  _fl_store_emit_changed (self, changes);
-
+  _fl_store_emit_changed (self, FL_STORE_ORIGIN_LOCAL, g_steal_pointer (&changes));
   return g_steal_pointer (&updated);
-
-failed:
-  _fl_store_rollback (self);
-  return NULL;
 }
 
 FlTicket *
@@ -1740,7 +1940,7 @@ fl_store_put_tickets (FlStore    *self,
   if (tickets->len >= 1000)
     exec_sql (self, "ANALYZE", NULL);
 
-  _fl_store_emit_changed (self, g_steal_pointer (&changes));
+  _fl_store_emit_changed (self, FL_STORE_ORIGIN_SYNC, g_steal_pointer (&changes));
   return TRUE;
 
 failed:
@@ -1774,22 +1974,6 @@ fl_rejected_op_free (FlRejectedOp *rejected)
   g_free (rejected->error_code);
   g_free (rejected->error_message);
   g_free (rejected);
-}
-
-static guint
-count_rows (FlStore    *self,
-            const char *sql)
-{
-  sqlite3_stmt *stmt;
-  guint count = 0;
-
-  if (!(stmt = get_stmt (self, sql, NULL)))
-    return 0;
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    count = (guint) sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-
-  return count;
 }
 
 guint
@@ -1887,6 +2071,7 @@ fl_store_resolve_conflict (FlStore     *self,
                            GError     **error)
 {
   static const char *sql_find = "SELECT op_id FROM conflicts WHERE id = ?1";
+  g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(FlOp) op = NULL;
   g_autofree char *op_id = NULL;
   sqlite3_stmt *stmt;
@@ -1908,17 +2093,23 @@ fl_store_resolve_conflict (FlStore     *self,
       return FALSE;
     }
 
+  /* One transaction: the op made again (keep mine) and the conflict gone, or neither. */
+  if (!_fl_store_begin (self, error))
+    return FALSE;
+
+  changes = _fl_store_changes_new ();
   if (keep_mine)
     {
       g_autoptr(FlTicket) ticket = NULL;
 
       /* The same change again, now on the version the server has. */
-      if (!(ticket = fl_store_apply_local (self, op->ticket_id, op->type, op->data, error)))
-        return FALSE;
+      if (!(ticket = _fl_store_apply_local_in_transaction (self, op->ticket_id, op->type,
+                                                           op->data, changes, error)))
+        {
+          _fl_store_rollback (self);
+          return FALSE;
+        }
     }
-
-  if (!_fl_store_begin (self, error))
-    return FALSE;
 
   if (!run_stmt_text (self, "DELETE FROM conflicts WHERE id = ?1", conflict_id, error) ||
       !run_stmt_text (self, "DELETE FROM outbox WHERE op_id = ?1", op_id, error))
@@ -1927,7 +2118,11 @@ fl_store_resolve_conflict (FlStore     *self,
       return FALSE;
     }
 
-  return _fl_store_commit (self, error);
+  if (!_fl_store_commit (self, error))
+    return FALSE;
+
+  _fl_store_emit_changed (self, FL_STORE_ORIGIN_LOCAL, g_steal_pointer (&changes));
+  return TRUE;
 }
 
 GPtrArray *
@@ -1983,8 +2178,12 @@ fl_store_dismiss_rejected_op (FlStore     *self,
   g_return_val_if_fail (FL_IS_STORE (self), FALSE);
   g_return_val_if_fail (op_id != NULL, FALSE);
 
-  return run_stmt_text (self, "DELETE FROM outbox WHERE op_id = ?1 AND state = 'rejected'",
-                        op_id, error);
+  if (!run_stmt_text (self, "DELETE FROM outbox WHERE op_id = ?1 AND state = 'rejected'",
+                      op_id, error))
+    return FALSE;
+
+  _fl_store_refresh_counts (self);
+  return TRUE;
 }
 
 GPtrArray *
@@ -2242,10 +2441,10 @@ take_number (FlStore     *self,
 }
 
 static gboolean
-apply_result (FlStore     *self,
-              JsonObject  *result,
-              GHashTable  *touched,
-              GError     **error)
+apply_result (FlStore           *self,
+              const FlOpResult  *result,
+              GHashTable        *touched,
+              GError           **error)
 {
   static const char *sql_done = "DELETE FROM outbox WHERE op_id = ?1";
   static const char *sql_state = "UPDATE outbox SET state = ?2, error = ?3 WHERE op_id = ?1";
@@ -2254,8 +2453,7 @@ apply_result (FlStore     *self,
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
   static const char *sql_number =
     "UPDATE tickets SET number = ?2 WHERE id = ?1 AND number IS NULL";
-  const char *op_id = json_object_get_string_member_with_default (result, "op_id", NULL);
-  const char *status = json_object_get_string_member_with_default (result, "status", "");
+  const char *op_id = result->op_id;
   g_autoptr(FlOp) op = NULL;
   g_autofree char *state = NULL;
   sqlite3_stmt *stmt;
@@ -2266,95 +2464,86 @@ apply_result (FlStore     *self,
 
   g_hash_table_add (touched, g_strdup (op->ticket_id));
 
-  /* A refused op did not happen: its local event leaves the timeline. */
-  if (!g_str_equal (status, "applied") && !g_str_equal (status, "duplicate") &&
-      !run_stmt_text (self, "DELETE FROM events WHERE id = ?1 AND seq = 0", op_id, error))
-    return FALSE;
-
-  if (g_str_equal (status, "applied") || g_str_equal (status, "duplicate"))
+  switch (result->status)
     {
-      gint64 number = 0;
-
-      if (json_object_has_member (result, "number") &&
-          JSON_NODE_HOLDS_VALUE (json_object_get_member (result, "number")))
-        number = json_object_get_int_member (result, "number");
-
+    case FL_OP_RESULT_APPLIED:
+    case FL_OP_RESULT_DUPLICATE:
       if (!run_stmt_text (self, sql_done, op_id, error))
         return FALSE;
 
-      if (number > 0)
+      if (result->number > 0)
         {
-          if (!take_number (self, op->ticket_id, number, error))
+          if (!take_number (self, op->ticket_id, result->number, error))
             return FALSE;
           if (!(stmt = get_stmt (self, sql_number, error)))
             return FALSE;
           bind_text (stmt, 1, op->ticket_id);
-          sqlite3_bind_int64 (stmt, 2, number);
+          sqlite3_bind_int64 (stmt, 2, result->number);
           if (!step_done (self, stmt, error))
             return FALSE;
         }
       return TRUE;
+
+    case FL_OP_RESULT_CONFLICT:
+      {
+        g_autoptr(JsonNode) current = result->current ? fl_ticket_to_json (result->current) : NULL;
+        JsonObject *current_obj = current ? json_node_get_object (current) : NULL;
+        g_autoptr(JsonObject) fields = NULL;
+        g_autofree char *fields_text = NULL;
+        g_autofree char *theirs_text = NULL;
+        g_autofree char *conflict_id = fl_uuid_new ();
+
+        /* A refused op did not happen: its local event leaves the timeline. */
+        if (!run_stmt_text (self, "DELETE FROM events WHERE id = ?1 AND seq = 0", op_id, error))
+          return FALSE;
+
+        fields = conflict_fields (self, op, current_obj);
+        fields_text = json_object_to_text (fields);
+        theirs_text = current_obj ? json_object_to_text (current_obj) : g_strdup ("{}");
+
+        if (!(stmt = get_stmt (self, sql_state, error)))
+          return FALSE;
+        bind_text (stmt, 1, op_id);
+        bind_text (stmt, 2, "conflict");
+        sqlite3_bind_null (stmt, 3);
+        if (!step_done (self, stmt, error))
+          return FALSE;
+
+        if (!(stmt = get_stmt (self, sql_conflict, error)))
+          return FALSE;
+        bind_text (stmt, 1, conflict_id);
+        bind_text (stmt, 2, op->ticket_id);
+        bind_text (stmt, 3, op_id);
+        bind_text (stmt, 4, fields_text);
+        bind_text (stmt, 5, theirs_text);
+        sqlite3_bind_int64 (stmt, 6, fl_time_now ());
+        return step_done (self, stmt, error);
+      }
+
+    case FL_OP_RESULT_REJECTED:
+    default:
+      {
+        /* Kept, with the server's reason, until the person has seen it. */
+        g_autoptr(JsonObject) err = json_object_new ();
+        g_autofree char *error_text = NULL;
+
+        if (!run_stmt_text (self, "DELETE FROM events WHERE id = ?1 AND seq = 0", op_id, error))
+          return FALSE;
+
+        json_object_set_string_member (err, "code",
+                                       result->error_code ? result->error_code : "rejected");
+        json_object_set_string_member (err, "message",
+                                       result->error_message ? result->error_message : "");
+        error_text = json_object_to_text (err);
+
+        if (!(stmt = get_stmt (self, sql_state, error)))
+          return FALSE;
+        bind_text (stmt, 1, op_id);
+        bind_text (stmt, 2, "rejected");
+        bind_text (stmt, 3, error_text);
+        return step_done (self, stmt, error);
+      }
     }
-
-  if (g_str_equal (status, "conflict"))
-    {
-      JsonObject *current = NULL;
-      g_autoptr(JsonObject) fields = NULL;
-      g_autofree char *fields_text = NULL;
-      g_autofree char *theirs_text = NULL;
-      g_autofree char *conflict_id = fl_uuid_new ();
-
-      if (json_object_has_member (result, "current") &&
-          JSON_NODE_HOLDS_OBJECT (json_object_get_member (result, "current")))
-        current = json_object_get_object_member (result, "current");
-
-      fields = conflict_fields (self, op, current);
-      fields_text = json_object_to_text (fields);
-      theirs_text = current ? json_object_to_text (current) : g_strdup ("{}");
-
-      if (!(stmt = get_stmt (self, sql_state, error)))
-        return FALSE;
-      bind_text (stmt, 1, op_id);
-      bind_text (stmt, 2, "conflict");
-      sqlite3_bind_null (stmt, 3);
-      if (!step_done (self, stmt, error))
-        return FALSE;
-
-      if (!(stmt = get_stmt (self, sql_conflict, error)))
-        return FALSE;
-      bind_text (stmt, 1, conflict_id);
-      bind_text (stmt, 2, op->ticket_id);
-      bind_text (stmt, 3, op_id);
-      bind_text (stmt, 4, fields_text);
-      bind_text (stmt, 5, theirs_text);
-      sqlite3_bind_int64 (stmt, 6, fl_time_now ());
-      if (!step_done (self, stmt, error))
-        return FALSE;
-
-      return TRUE;
-    }
-
-  /* rejected, or a status this client does not know: keep it, with the reason */
-  {
-    g_autofree char *error_text = NULL;
-
-    if (json_object_has_member (result, "error") &&
-        JSON_NODE_HOLDS_OBJECT (json_object_get_member (result, "error")))
-      error_text = json_object_to_text (json_object_get_object_member (result, "error"));
-    else
-      error_text = g_strdup_printf ("{\"code\":\"rejected\",\"message\":\"%s\"}",
-                                    g_str_equal (status, "rejected") ? "" : "unknown result");
-
-    if (!(stmt = get_stmt (self, sql_state, error)))
-      return FALSE;
-    bind_text (stmt, 1, op_id);
-    bind_text (stmt, 2, "rejected");
-    bind_text (stmt, 3, error_text);
-    if (!step_done (self, stmt, error))
-      return FALSE;
-  }
-
-  return TRUE;
 }
 
 static gboolean
@@ -2372,15 +2561,6 @@ event_exists (FlStore    *self,
   sqlite3_reset (stmt);
 
   return exists;
-}
-
-static JsonArray *
-get_array (JsonObject *obj,
-           const char *name)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
-
-  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
 
 static gboolean
@@ -2436,20 +2616,15 @@ put_checklist (FlStore   *self,
 }
 
 gboolean
-_fl_store_apply_sync (FlStore     *self,
-                      JsonObject  *response,
-                      GPtrArray  **out_changes,
-                      GError     **error)
+_fl_store_apply_sync (FlStore         *self,
+                      FlSyncResponse  *response,
+                      GPtrArray      **out_changes,
+                      GError         **error)
 {
   g_autoptr(GPtrArray) changes = _fl_store_changes_new ();
   g_autoptr(GHashTable) touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) rebased = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) server_tickets = g_ptr_array_new_with_free_func (g_object_unref);
-  JsonArray *results = get_array (response, "results");
-  JsonObject *delta = NULL;
-  JsonArray *tickets;
-  JsonArray *events;
-  JsonArray *checklists;
+  GPtrArray *server_tickets;
   g_autofree char *cursor_text = NULL;
   GHashTableIter iter;
   gpointer key;
@@ -2458,37 +2633,15 @@ _fl_store_apply_sync (FlStore     *self,
   g_return_val_if_fail (FL_IS_STORE (self), FALSE);
   g_return_val_if_fail (response != NULL, FALSE);
 
-  if (json_object_has_member (response, "changes") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (response, "changes")))
-    delta = json_object_get_object_member (response, "changes");
-  tickets = get_array (delta, "tickets");
-  events = get_array (delta, "events");
-  checklists = get_array (delta, "checklists");
-  cursor = json_object_get_int_member_with_default (response, "cursor", _fl_store_get_cursor (self));
-
-  /* Parse everything first: nothing is written unless all of it makes sense. */
-  for (guint i = 0; tickets && i < json_array_get_length (tickets); i++)
-    {
-      FlTicket *t = fl_ticket_from_json (json_array_get_element (tickets, i), error);
-      if (t == NULL)
-        {
-          g_prefix_error (error, "ticket %u: ", i);
-          return FALSE;
-        }
-      g_ptr_array_add (server_tickets, t);
-    }
+  server_tickets = response->tickets;
+  cursor = response->cursor >= 0 ? response->cursor : _fl_store_get_cursor (self);
 
   if (!_fl_store_begin (self, error))
     return FALSE;
 
-  for (guint i = 0; results && i < json_array_get_length (results); i++)
-    {
-      JsonNode *node = json_array_get_element (results, i);
-
-      if (JSON_NODE_HOLDS_OBJECT (node) &&
-          !apply_result (self, json_node_get_object (node), touched, error))
-        goto failed;
-    }
+  for (guint i = 0; i < response->results->len; i++)
+    if (!apply_result (self, g_ptr_array_index (response->results, i), touched, error))
+      goto failed;
 
   for (guint i = 0; i < server_tickets->len; i++)
     {
@@ -2500,14 +2653,11 @@ _fl_store_apply_sync (FlStore     *self,
     }
 
   /* Tickets first, so that their events have a row to belong to. */
-  for (guint i = 0; events && i < json_array_get_length (events); i++)
+  for (guint i = 0; i < response->events->len; i++)
     {
-      g_autoptr(FlEvent) e = fl_event_from_json (json_array_get_element (events, i), error);
+      FlEvent *e = g_ptr_array_index (response->events, i);
       g_autoptr(FlTicket) owner = NULL;
       gboolean known;
-
-      if (e == NULL)
-        goto failed;
 
       /* An event of a ticket this cache does not hold (yet) is skipped. */
       owner = _fl_store_load_ticket (self, e->ticket_id, NULL);
@@ -2557,8 +2707,8 @@ _fl_store_apply_sync (FlStore     *self,
         }
     }
 
-  for (guint i = 0; checklists && i < json_array_get_length (checklists); i++)
-    if (!put_checklist (self, json_array_get_element (checklists, i), error))
+  for (guint i = 0; i < response->checklists->len; i++)
+    if (!put_checklist (self, g_ptr_array_index (response->checklists, i), error))
       goto failed;
 
   cursor_text = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (cursor, 0));
