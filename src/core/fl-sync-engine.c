@@ -8,6 +8,9 @@
  * Reading the outbox and applying answers happens in a worker thread on a
  * second SQLite connection; the HTTP requests are asynchronous on the main
  * context; the store the UI reads then reports the changes on the main thread.
+ * Threads pass messages: what a worker needs (token, server, presence) is
+ * copied into its task's data on the main thread, and what it found comes back
+ * in that data; a worker touches nothing of the engine but its own connection.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,6 +24,7 @@
 #include "fl-json.h"
 #include "fl-store-private.h"
 #include "fl-sync-engine.h"
+#include "fl-sync-protocol.h"
 
 #define MAX_OPS_PER_REQUEST   500
 #define PULL_LIMIT            1000
@@ -47,8 +51,6 @@ struct _FlSyncEngine
 
   /* owned */
   FlStore              *store;
-  FlStore              *worker_store;     /* only used by worker threads, under worker_lock */
-  GMutex                worker_lock;
   SoupSession          *session;
   GNetworkMonitor      *monitor;
   char                 *token;
@@ -113,7 +115,16 @@ typedef struct
   gint64       cursor_sent;
   gint64       poll_started;    /* monotonic, µs */
   GHashTable  *sent_ids;        /* op ids pushed in the current round */
-  char        *server_url;
+  FlStore     *worker_store;    /* the workers' own connection: only they touch it */
+  char        *store_path;
+  char        *server_url;      /* copied on the main thread before each round */
+  char        *username;
+  char        *token;           /* the main thread's, or one the worker looked up */
+  char        *looked_up;       /* a token the worker found in the keyring */
+  FlCredentialsBackend backend;
+  char        *viewing;
+  gboolean     editing;
+  gboolean     resetting;       /* pulling everything again after a reset */
   GBytes      *body;
   GCancellable *poll_cancellable;
   GCancellable *outer_cancellable;
@@ -124,8 +135,10 @@ typedef struct
 {
   GBytes      *response;
   GHashTable  *sent_ids;
+  FlStore     *worker_store;
   GPtrArray   *changes;
   GPtrArray   *presence;
+  guint64      serial;          /* the main store's change serial when the apply started */
   guint        acknowledged;    /* sent ops no longer pending */
   guint        received;        /* tickets, events and checklists pulled */
   gint64       cursor;
@@ -138,14 +151,16 @@ static void run_once (FlSyncEngine *self);
 
 /* -------------------------------------------------------------------------- */
 
-static void
-presence_free (gpointer data)
-{
-  FlPresence *p = data;
+#define presence_free ((GDestroyNotify) fl_presence_free)
 
-  g_free (p->ticket_id);
-  g_free (p->username);
-  g_free (p);
+static void
+wipe_text (gpointer text)
+{
+  if (text != NULL)
+    {
+      memset (text, 0, strlen (text));
+      g_free (text);
+    }
 }
 
 static void
@@ -153,7 +168,13 @@ sync_data_free (gpointer data)
 {
   SyncData *d = data;
 
+  g_free (d->store_path);
   g_free (d->server_url);
+  g_free (d->username);
+  g_clear_pointer (&d->token, wipe_text);
+  g_clear_pointer (&d->looked_up, wipe_text);
+  g_free (d->viewing);
+  g_clear_object (&d->worker_store);
   g_clear_pointer (&d->body, g_bytes_unref);
   g_clear_pointer (&d->sent_ids, g_hash_table_unref);
   if (d->cancel_handler != 0)
@@ -170,6 +191,7 @@ apply_data_free (gpointer data)
 
   g_clear_pointer (&d->response, g_bytes_unref);
   g_clear_pointer (&d->sent_ids, g_hash_table_unref);
+  g_clear_object (&d->worker_store);
   g_clear_pointer (&d->changes, g_ptr_array_unref);
   g_clear_pointer (&d->presence, g_ptr_array_unref);
   g_free (d);
@@ -201,10 +223,12 @@ set_last_error (FlSyncEngine *self,
 static void
 update_counts (FlSyncEngine *self)
 {
-  g_autoptr(GPtrArray) rejected = fl_store_list_rejected_ops (self->store, NULL);
-  guint pending = fl_store_count_pending_ops (self->store);
-  guint conflicts = fl_store_count_conflicts (self->store);
-  guint n_rejected = rejected ? rejected->len : 0;
+  guint pending, conflicts, n_rejected;
+
+  _fl_store_refresh_counts (self->store);
+  pending = fl_store_get_pending_ops (self->store);
+  conflicts = fl_store_get_conflicts (self->store);
+  n_rejected = fl_store_get_rejected (self->store);
 
   if (pending != self->pending_ops)
     {
@@ -223,15 +247,16 @@ update_counts (FlSyncEngine *self)
     }
 }
 
-/* The worker's own connection to the cache; call with worker_lock held. */
+/* A worker's own connection to the cache, opened in the worker on first use. */
 static FlStore *
-get_worker_store (FlSyncEngine  *self,
-                  GError       **error)
+get_worker_store (FlStore     **slot,
+                  const char   *path,
+                  GError      **error)
 {
-  if (self->worker_store == NULL)
-    self->worker_store = fl_store_new (fl_store_get_path (self->store), error);
+  if (*slot == NULL)
+    *slot = fl_store_new (path, error);
 
-  return self->worker_store;
+  return *slot;
 }
 
 static char *
@@ -339,10 +364,10 @@ get_session (FlSyncEngine *self)
 }
 
 static SoupMessage *
-new_message (FlSyncEngine *self,
-             const char   *method,
+new_message (const char   *method,
              const char   *server_url,
              const char   *path,
+             const char   *token,
              GBytes       *body)
 {
   g_autofree char *url = g_strconcat (server_url, path, NULL);
@@ -353,9 +378,9 @@ new_message (FlSyncEngine *self,
 
   if (body != NULL)
     soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  if (self->token != NULL)
+  if (token != NULL)
     {
-      g_autofree char *auth = g_strdup_printf ("Bearer %s", self->token);
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
     }
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", "application/json");
@@ -698,48 +723,40 @@ prepare_thread (GTask        *task,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
-  FlSyncEngine *self = source_object;
   SyncData *data = task_data;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->worker_lock);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(FlSyncRequest) request = NULL;
   g_autoptr(GPtrArray) ops = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *server_url = NULL;
-  g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   FlStore *store;
-  gsize len;
 
-  if (!(store = get_worker_store (self, &error)))
+  if (!(store = get_worker_store (&data->worker_store, data->store_path, &error)))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  server_url = fl_store_dup_state (store, "server_url");
-  if (server_url == NULL)
+  if (data->server_url == NULL)
     {
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
                                _("No server yet: log in first"));
       return;
     }
 
-  if (self->token == NULL)
+  if (data->token == NULL)
     {
       FlCredentialsBackend backend;
-      g_autofree char *token = fl_credentials_lookup_token (server_url,
-                                                            fl_store_get_username (store),
+      g_autofree char *token = fl_credentials_lookup_token (data->server_url, data->username,
                                                             &backend, NULL);
       if (!fl_credentials_token_is_valid (token))
         {
           g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_UNAUTHORIZED,
-                                   _("Not logged in to %s; please log in"), server_url);
+                                   _("Not logged in to %s; please log in"), data->server_url);
           return;
         }
-      /* The main thread reads the token only after this task returned. */
-      self->token = g_steal_pointer (&token);
-      self->backend = backend;
+      /* Back to the main thread, which keeps it for the next rounds. */
+      data->looked_up = g_strdup (token);
+      data->token = g_steal_pointer (&token);
+      data->backend = backend;
     }
 
   if (!(ops = fl_store_list_pending_ops (store, MAX_OPS_PER_REQUEST, &error)))
@@ -757,37 +774,16 @@ prepare_thread (GTask        *task,
   /* A long poll only while nothing waits to be pushed. */
   data->long_polling = data->long_polling && ops->len == 0;
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "client_id");
-  json_builder_add_string_value (builder, fl_store_get_client_id (store));
-  json_builder_set_member_name (builder, "cursor");
-  json_builder_add_int_value (builder, _fl_store_get_cursor (store));
-  json_builder_set_member_name (builder, "ops");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < ops->len; i++)
-    fl_op_build_json (g_ptr_array_index (ops, i), builder);
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "limit");
-  json_builder_add_int_value (builder, PULL_LIMIT);
-  json_builder_set_member_name (builder, "wait");
-  json_builder_add_int_value (builder, data->long_polling ? data->wait : 0);
-  json_builder_set_member_name (builder, "viewing");
-  if (self->viewing != NULL)
-    json_builder_add_string_value (builder, self->viewing);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "editing");
-  json_builder_add_boolean_value (builder, self->viewing != NULL && self->editing);
-  json_builder_end_object (builder);
+  request = fl_sync_request_new (fl_store_get_client_id (store));
+  request->cursor = data->cursor_sent;
+  g_ptr_array_extend_and_steal (request->ops, g_steal_pointer (&ops));
+  request->limit = PULL_LIMIT;
+  request->wait = data->long_polling ? data->wait : 0;
+  request->viewing = g_strdup (data->viewing);
+  request->editing = data->viewing != NULL && data->editing;
 
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, &len);
-
-  g_free (data->server_url);
-  data->server_url = g_steal_pointer (&server_url);
   g_clear_pointer (&data->body, g_bytes_unref);
-  data->body = g_bytes_new_take (g_steal_pointer (&text), len);
+  data->body = fl_sync_request_to_bytes (request);
 
   g_task_return_boolean (task, TRUE);
 }
@@ -798,25 +794,27 @@ apply_thread (GTask        *task,
               gpointer      task_data,
               GCancellable *cancellable)
 {
-  FlSyncEngine *self = source_object;
   ApplyData *data = task_data;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->worker_lock);
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(FlSyncResponse) response = NULL;
   g_autoptr(GError) error = NULL;
-  JsonObject *obj;
-  JsonNode *presence;
-  FlStore *store;
+  FlStore *store = data->worker_store;
 
-  if (!(root = parse_json_object (data->response, &error)) ||
-      !(store = get_worker_store (self, &error)))
+  g_assert (store != NULL);
+
+  response = fl_sync_response_parse (data->response ? g_bytes_get_data (data->response, NULL) : NULL,
+                                     data->response ? g_bytes_get_size (data->response) : 0,
+                                     &error);
+  if (response == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      if (g_error_matches (error, FL_SYNC_RESPONSE_ERROR, FL_SYNC_RESPONSE_ERROR_INVALID))
+        g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
+                                 _("The server’s changes could not be applied: %s"), error->message);
+      else
+        g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER, "%s", error->message);
       return;
     }
 
-  obj = json_node_get_object (root);
-
-  if (json_object_get_boolean_member_with_default (obj, "reset", FALSE))
+  if (response->reset)
     {
       if (!_fl_store_reset_server_state (store, &error))
         {
@@ -829,14 +827,7 @@ apply_thread (GTask        *task,
       return;
     }
 
-  if (!json_object_has_member (obj, "results") || !json_object_has_member (obj, "cursor"))
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
-                               _("The server sent an incomplete answer"));
-      return;
-    }
-
-  if (!_fl_store_apply_sync (store, obj, &data->changes, &error))
+  if (!_fl_store_apply_sync (store, response, &data->changes, &error))
     {
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
                                _("The server’s changes could not be applied: %s"), error->message);
@@ -854,53 +845,10 @@ apply_thread (GTask        *task,
           n_still++;
       data->acknowledged = g_hash_table_size (data->sent_ids) - n_still;
     }
-  {
-    JsonNode *changes = json_object_get_member (obj, "changes");
-    JsonObject *delta = changes && JSON_NODE_HOLDS_OBJECT (changes) ? json_node_get_object (changes)
-                                                                   : NULL;
-    const char * const kinds[] = { "tickets", "events", "checklists" };
-
-    for (guint i = 0; delta != NULL && i < G_N_ELEMENTS (kinds); i++)
-      {
-        JsonNode *array = json_object_get_member (delta, kinds[i]);
-
-        if (array != NULL && JSON_NODE_HOLDS_ARRAY (array))
-          data->received += json_array_get_length (json_node_get_array (array));
-      }
-  }
+  data->received = response->tickets->len + response->events->len + response->checklists->len;
   data->cursor = _fl_store_get_cursor (store);
-
-  data->more = json_object_get_boolean_member_with_default (obj, "more", FALSE);
-
-  presence = json_object_get_member (obj, "presence");
-  data->presence = g_ptr_array_new_with_free_func (presence_free);
-  if (presence != NULL && JSON_NODE_HOLDS_ARRAY (presence))
-    {
-      JsonArray *array = json_node_get_array (presence);
-
-      for (guint i = 0; i < json_array_get_length (array) && i < 10000; i++)
-        {
-          JsonNode *el = json_array_get_element (array, i);
-          JsonObject *p;
-          const char *ticket_id;
-          const char *username;
-          FlPresence *entry;
-
-          if (!JSON_NODE_HOLDS_OBJECT (el))
-            continue;
-          p = json_node_get_object (el);
-          ticket_id = json_object_get_string_member_with_default (p, "ticket_id", NULL);
-          username = json_object_get_string_member_with_default (p, "username", NULL);
-          if (!fl_uuid_is_valid (ticket_id) || !fl_text_is_valid (username, 1, FL_SHORT_TEXT_MAX))
-            continue;
-
-          entry = g_new0 (FlPresence, 1);
-          entry->ticket_id = g_strdup (ticket_id);
-          entry->username = g_strdup (username);
-          entry->editing = json_object_get_boolean_member_with_default (p, "editing", FALSE);
-          g_ptr_array_add (data->presence, entry);
-        }
-    }
+  data->more = response->more;
+  data->presence = g_steal_pointer (&response->presence);
 
   g_task_return_boolean (task, TRUE);
 }
@@ -924,19 +872,32 @@ apply_done_cb (GObject      *source,
 
   if (applied->changes != NULL && applied->changes->len > 0)
     {
-      /* The worker committed before any change made here since; what those
-       * tickets are now is what the store holds now. */
+      /* The changes are final as the worker committed them: a list that sees
+       * them late resets itself. Only a ticket changed here meanwhile (an
+       * action after the apply started) is read again, so that nobody is shown
+       * a state older than the one already reported. */
       for (guint i = 0; i < applied->changes->len; i++)
         {
           FlStoreChange *c = g_ptr_array_index (applied->changes, i);
           FlTicket *t = c->new_ticket ? c->new_ticket : c->old_ticket;
-          FlTicket *now = _fl_store_load_ticket (self->store, t->id, NULL);
 
-          g_clear_object (&c->new_ticket);
-          c->new_ticket = now;
+          if (_fl_store_changed_since (self->store, t->id, applied->serial))
+            {
+              FlTicket *now = _fl_store_load_ticket (self->store, t->id, NULL);
+
+              g_clear_object (&c->new_ticket);
+              c->new_ticket = now;
+            }
         }
-      _fl_store_emit_changed (self->store, g_steal_pointer (&applied->changes));
+      _fl_store_emit_changed (self->store,
+                              data->resetting ? FL_STORE_ORIGIN_RESET : FL_STORE_ORIGIN_SYNC,
+                              g_steal_pointer (&applied->changes));
     }
+  /* Pulling everything again after a reset lasts until nothing more is left. */
+  if (applied->reset)
+    data->resetting = TRUE;
+  else if (!applied->more)
+    data->resetting = FALSE;
 
   if (applied->presence != NULL)
     {
@@ -1071,6 +1032,8 @@ post_done_cb (GObject      *source,
   applied = g_new0 (ApplyData, 1);
   applied->response = g_steal_pointer (&body);
   applied->sent_ids = data->sent_ids ? g_hash_table_ref (data->sent_ids) : NULL;
+  applied->worker_store = g_object_ref (data->worker_store);
+  applied->serial = _fl_store_get_serial (self->store);
 
   cancellable = g_task_get_cancellable (task);
   apply = g_task_new (self, cancellable, apply_done_cb, g_steal_pointer (&task));
@@ -1097,10 +1060,20 @@ prepare_done_cb (GObject      *source,
       return;
     }
 
+  if (data->looked_up != NULL)
+    {
+      if (self->token == NULL)
+        {
+          self->token = g_strdup (data->looked_up);
+          self->backend = data->backend;
+        }
+      g_clear_pointer (&data->looked_up, wipe_text);
+    }
+
   if (data->n_sent > 0)
     set_state (self, FL_SYNC_STATE_SYNCING);
 
-  msg = new_message (self, "POST", data->server_url, "/api/v1/sync", data->body);
+  msg = new_message ("POST", data->server_url, "/api/v1/sync", data->token, data->body);
   if (msg == NULL)
     {
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
@@ -1139,6 +1112,7 @@ static void
 sync_round (GTask *task)
 {
   FlSyncEngine *self = g_task_get_source_object (task);
+  SyncData *data = g_task_get_task_data (task);
   g_autoptr(GTask) prepare = NULL;
 
   if (g_task_return_error_if_cancelled (task))
@@ -1146,6 +1120,17 @@ sync_round (GTask *task)
       g_object_unref (task);
       return;
     }
+
+  /* What the worker needs of the engine, as it is now. */
+  g_free (data->server_url);
+  data->server_url = fl_store_dup_state (self->store, "server_url");
+  g_free (data->username);
+  data->username = g_strdup (fl_store_get_username (self->store));
+  g_clear_pointer (&data->token, wipe_text);
+  data->token = g_strdup (self->token);
+  g_free (data->viewing);
+  data->viewing = g_strdup (self->viewing);
+  data->editing = self->editing;
 
   prepare = g_task_new (self, g_task_get_cancellable (task), prepare_done_cb, task);
   g_task_set_source_tag (prepare, prepare_thread);
@@ -1288,7 +1273,6 @@ fl_sync_engine_finalize (GObject *object)
 {
   FlSyncEngine *self = (FlSyncEngine *)object;
 
-  g_clear_object (&self->worker_store);
   g_clear_object (&self->store);
   g_clear_object (&self->run_cancellable);
   g_clear_object (&self->poll_cancellable);
@@ -1297,7 +1281,6 @@ fl_sync_engine_finalize (GObject *object)
   g_free (self->ca_file);
   g_free (self->last_error);
   g_free (self->viewing);
-  g_mutex_clear (&self->worker_lock);
 
   G_OBJECT_CLASS (fl_sync_engine_parent_class)->finalize (object);
 }
@@ -1398,7 +1381,6 @@ fl_sync_engine_class_init (FlSyncEngineClass *klass)
 static void
 fl_sync_engine_init (FlSyncEngine *self)
 {
-  g_mutex_init (&self->worker_lock);
   self->timeout = DEFAULT_TIMEOUT;
   self->state = FL_SYNC_STATE_OFFLINE;
   self->backend = FL_CREDENTIALS_SECRET_SERVICE;
@@ -1530,6 +1512,7 @@ typedef struct
   char   *server_url;
   char   *username;
   char   *token;
+  char   *known_token;      /* the engine's when the task started */
   FlRole  role;
   FlCredentialsBackend backend;
 } LoginData;
@@ -1541,9 +1524,8 @@ login_data_free (gpointer data)
 
   g_free (d->server_url);
   g_free (d->username);
-  if (d->token)
-    memset (d->token, 0, strlen (d->token));
-  g_free (d->token);
+  g_clear_pointer (&d->token, wipe_text);
+  g_clear_pointer (&d->known_token, wipe_text);
   g_free (d);
 }
 
@@ -1584,11 +1566,6 @@ login_stored_cb (GObject      *source,
   g_free (self->token);
   self->token = g_strdup (data->token);
   self->backend = data->backend;
-
-  /* The worker reopens the cache to see the new user. */
-  g_mutex_lock (&self->worker_lock);
-  g_clear_object (&self->worker_store);
-  g_mutex_unlock (&self->worker_lock);
 
   set_last_error (self, NULL);
   set_state (self, FL_SYNC_STATE_IDLE);
@@ -1734,7 +1711,7 @@ fl_sync_engine_login_async (FlSyncEngine        *self,
 
   /* no old token on a login */
   g_clear_pointer (&self->token, g_free);
-  msg = new_message (self, "POST", url, "/api/v1/session", body);
+  msg = new_message ("POST", url, "/api/v1/session", NULL, body);
   if (msg == NULL)
     {
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
@@ -1814,7 +1791,7 @@ fl_sync_engine_logout_async (FlSyncEngine        *self,
   g_task_set_task_data (task, data, login_data_free);
 
   if (data->server_url != NULL && self->token != NULL)
-    msg = new_message (self, "DELETE", data->server_url, "/api/v1/session", NULL);
+    msg = new_message ("DELETE", data->server_url, "/api/v1/session", self->token, NULL);
 
   if (msg == NULL)
     {
@@ -1847,15 +1824,14 @@ token_lookup_thread (GTask        *task,
                      gpointer      task_data,
                      GCancellable *cancellable)
 {
-  FlSyncEngine *self = source_object;
   LoginData *data = task_data;
   GError *error = NULL;
 
   data->token = fl_credentials_lookup_token (data->server_url, data->username,
                                              &data->backend, &error);
   if (data->token != NULL && !fl_credentials_token_is_valid (data->token))
-    g_clear_pointer (&data->token, g_free);
-  if (data->token == NULL && self->token == NULL)
+    g_clear_pointer (&data->token, wipe_text);
+  if (data->token == NULL && data->known_token == NULL)
     {
       g_clear_error (&error);
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_UNAUTHORIZED,
@@ -1929,7 +1905,8 @@ publish_ready_cb (GObject      *source,
   text = json_to_string (definition, FALSE);
   body = g_bytes_new_take (text, strlen (text));
 
-  msg = new_message (self, "PUT", data->server_url, path, body);
+  msg = new_message ("PUT", data->server_url, path,
+                     data->token ? data->token : data->known_token, body);
   if (msg == NULL)
     {
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
@@ -1972,6 +1949,7 @@ fl_sync_engine_publish_checklist_async (FlSyncEngine        *self,
   data = g_new0 (LoginData, 1);
   data->server_url = fl_store_dup_state (self->store, "server_url");
   data->username = g_strdup (fl_store_get_username (self->store));
+  data->known_token = g_strdup (self->token);
   g_task_set_task_data (task, data, login_data_free);
   g_object_set_data_full (G_OBJECT (task), "definition", json_node_ref (definition),
                           (GDestroyNotify) json_node_unref);
@@ -2002,16 +1980,6 @@ fl_sync_engine_publish_checklist_finish (FlSyncEngine  *self,
 /* -------------------------------------------------------------------------- */
 /* The account: a new password, logging out everywhere                          */
 
-static void
-wipe_text (gpointer text)
-{
-  if (text != NULL)
-    {
-      memset (text, 0, strlen (text));
-      g_free (text);
-    }
-}
-
 /* After the token lookup: sends @method @path with the task's "body" (nullable). */
 static void
 send_account_request (FlSyncEngine        *self,
@@ -2039,7 +2007,8 @@ send_account_request (FlSyncEngine        *self,
       self->token = g_strdup (data->token);
     }
 
-  msg = new_message (self, method, data->server_url, path, body);
+  msg = new_message (method, data->server_url, path,
+                     data->token ? data->token : data->known_token, body);
   if (msg == NULL)
     {
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
@@ -2062,6 +2031,7 @@ start_account_request (FlSyncEngine        *self,
 
   data->server_url = fl_store_dup_state (self->store, "server_url");
   data->username = g_strdup (fl_store_get_username (self->store));
+  data->known_token = g_strdup (self->token);
   g_task_set_task_data (task, data, login_data_free);
 
   if (data->server_url == NULL || data->username == NULL)
@@ -2325,6 +2295,7 @@ fl_sync_engine_sync_async (FlSyncEngine        *self,
   data = g_new0 (SyncData, 1);
   data->wait = MIN (wait, 30);
   data->started = g_get_monotonic_time ();
+  data->store_path = g_strdup (fl_store_get_path (self->store));
 
   if (self->state != FL_SYNC_STATE_IDLE && self->state != FL_SYNC_STATE_SYNCING)
     set_state (self, FL_SYNC_STATE_CONNECTING);
@@ -2409,13 +2380,10 @@ fl_sync_engine_set_viewing (FlSyncEngine *self,
   if (g_strcmp0 (self->viewing, ticket_id) == 0 && self->editing == !!editing)
     return;
 
-  /* Read by the worker while it builds a request; a torn read is harmless
-   * (the next request carries the right value) but keep it consistent. */
-  g_mutex_lock (&self->worker_lock);
+  /* Main thread only: the next round copies it into its request. */
   g_free (self->viewing);
   self->viewing = g_strdup (ticket_id);
   self->editing = !!editing;
-  g_mutex_unlock (&self->worker_lock);
 
   fl_sync_engine_kick (self);
 }
