@@ -11,6 +11,71 @@
 
 G_BEGIN_DECLS
 
+/* Shared by fl-store.c, fl-store-tickets.c, fl-store-outbox.c and fl-store-sync.c. */
+struct _FlStore
+{
+  GObject     parent_instance;
+
+  /* owned */
+  char       *path;
+  sqlite3    *db;
+  GHashTable *stmts;           /* const char *sql (static) → sqlite3_stmt */
+  char       *client_id;
+  char       *username;
+  FlRole      role;
+  int         schema_version;
+  GHashTable *changed_at;      /* ticket id → the serial of its last "changed" */
+  guint64     serial;
+  guint       pending_ops;
+  guint       conflicts;
+  guint       rejected;
+  FlStoreOrigin emitting;      /* the origin of the emission running now */
+  guint       in_transaction : 1;
+};
+
+/* SQLite helpers (fl-store.c) */
+gboolean      set_sqlite_error          (FlStore       *self,
+                                         int            rc,
+                                         GError       **error);
+gboolean      exec_sql                  (FlStore       *self,
+                                         const char    *sql,
+                                         GError       **error);
+sqlite3_stmt *get_stmt                  (FlStore       *self,
+                                         const char    *sql,
+                                         GError       **error);
+gboolean      step_done                 (FlStore       *self,
+                                         sqlite3_stmt  *stmt,
+                                         GError       **error);
+void          bind_text                 (sqlite3_stmt  *stmt,
+                                         int            idx,
+                                         const char    *text);
+void          bind_time                 (sqlite3_stmt  *stmt,
+                                         int            idx,
+                                         gint64         ms);
+char         *column_dup                (sqlite3_stmt  *stmt,
+                                         int            col);
+char         *json_object_to_text       (JsonObject    *obj);
+JsonObject   *json_object_from_text     (const char    *text);
+guint         _fl_store_count_rows      (FlStore       *self,
+                                         const char    *sql);
+
+/* Shared between the parts of the store */
+FlOp         *_fl_store_op_from_row     (sqlite3_stmt  *stmt);
+FlOp         *_fl_store_load_outbox_op  (FlStore       *self,
+                                         const char    *op_id,
+                                         char         **out_state);
+gboolean      _fl_store_queue_op        (FlStore       *self,
+                                         const FlOp    *op,
+                                         GError       **error);
+gboolean      _fl_store_run_stmt_text   (FlStore       *self,
+                                         const char    *sql,
+                                         const char    *arg,
+                                         GError       **error);
+gboolean      _fl_store_append_fts_note (FlStore       *self,
+                                         const char    *ticket_id,
+                                         const char    *body,
+                                         GError       **error);
+
 /* The SQL that takes a file from schema version @from to @from + 1. */
 const char   *_fl_store_get_migration   (int          from);
 sqlite3      *_fl_store_get_db          (FlStore     *self);
