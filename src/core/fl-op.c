@@ -268,6 +268,8 @@ validate_steps_tried (JsonObject  *data,
   return TRUE;
 }
 
+/* Long: one case per op type of the op table, kept together so that the table
+ * and the code can be read side by side. */
 gboolean
 fl_op_validate_data (FlOpType     type,
                      JsonObject  *data,
@@ -721,6 +723,7 @@ apply_update (FlTicket       *t,
     set_status (t, status, at, changes);
 }
 
+/* Long: one case per op type; each case is the effect column of the op table. */
 FlTicket *
 fl_ticket_apply (FlTicket       *current,
                  const FlOp     *op,

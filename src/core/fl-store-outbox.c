@@ -30,8 +30,8 @@ _fl_store_op_from_row (sqlite3_stmt *stmt)
 
 gboolean
 _fl_store_queue_op (FlStore     *self,
-          const FlOp  *op,
-          GError     **error)
+                    const FlOp  *op,
+                    GError     **error)
 {
   static const char *sql =
     "INSERT INTO outbox (op_id, ticket_id, type, base_version, at, data)"
@@ -239,8 +239,8 @@ fl_store_list_conflicts (FlStore  *self,
 
 FlOp *
 _fl_store_load_outbox_op (FlStore    *self,
-                const char *op_id,
-                char      **out_state)
+                          const char *op_id,
+                          char      **out_state)
 {
   static const char *sql =
     "SELECT op_id, ticket_id, type, base_version, at, data, state FROM outbox WHERE op_id = ?1";
@@ -263,9 +263,9 @@ _fl_store_load_outbox_op (FlStore    *self,
 
 gboolean
 _fl_store_run_stmt_text (FlStore     *self,
-               const char  *sql,
-               const char  *arg,
-               GError     **error)
+                         const char  *sql,
+                         const char  *arg,
+                         GError     **error)
 {
   sqlite3_stmt *stmt;
 
@@ -393,7 +393,7 @@ fl_store_dismiss_rejected_op (FlStore     *self,
   g_return_val_if_fail (op_id != NULL, FALSE);
 
   if (!_fl_store_run_stmt_text (self, "DELETE FROM outbox WHERE op_id = ?1 AND state = 'rejected'",
-                      op_id, error))
+                                op_id, error))
     return FALSE;
 
   _fl_store_refresh_counts (self);

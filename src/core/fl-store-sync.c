@@ -442,8 +442,8 @@ _fl_store_apply_sync (FlStore         *self,
         goto failed;
       if (!known && e->type == FL_OP_NOTE &&
           !_fl_store_append_fts_note (self, e->ticket_id,
-                            json_object_get_string_member_with_default (e->data, "body", ""),
-                            error))
+                                      json_object_get_string_member_with_default (e->data, "body", ""),
+                                      error))
         goto failed;
     }
 

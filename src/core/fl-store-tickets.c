@@ -155,9 +155,9 @@ write_fts (FlStore   *self,
 
 gboolean
 _fl_store_append_fts_note (FlStore     *self,
-                 const char  *ticket_id,
-                 const char  *body,
-                 GError     **error)
+                           const char  *ticket_id,
+                           const char  *body,
+                           GError     **error)
 {
   static const char *sql =
     "UPDATE tickets_fts SET notes = notes || char(10) || ?2"
@@ -743,7 +743,7 @@ _fl_store_apply_local_in_transaction (FlStore     *self,
       !_fl_store_write_event (self, event, error) ||
       (type == FL_OP_NOTE &&
        !_fl_store_append_fts_note (self, ticket_id,
-                         json_object_get_string_member_with_default (data, "body", ""), error)) ||
+                                   json_object_get_string_member_with_default (data, "body", ""), error)) ||
       !_fl_store_queue_op (self, op, error))
     return NULL;
 
@@ -903,8 +903,8 @@ fl_store_put_tickets (FlStore    *self,
         goto failed;
       if (e->type == FL_OP_NOTE &&
           !_fl_store_append_fts_note (self, e->ticket_id,
-                            json_object_get_string_member_with_default (e->data, "body", ""),
-                            error))
+                                      json_object_get_string_member_with_default (e->data, "body", ""),
+                                      error))
         goto failed;
     }
 

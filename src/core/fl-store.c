@@ -575,7 +575,7 @@ _fl_store_emit_changed (FlStore       *self,
 
 guint
 _fl_store_count_rows (FlStore    *self,
-            const char *sql)
+                      const char *sql)
 {
   sqlite3_stmt *stmt;
   guint count = 0;
