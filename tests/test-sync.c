@@ -1485,6 +1485,117 @@ test_checklists (Fixture       *f,
   fl_test_assert_error_line (err, "firstline-cli");
 }
 
+/* -------------------------------------------------------------------------- */
+/* 9. Reset: the server lost our cursor                                          */
+
+typedef struct
+{
+  guint n_sync_new;             /* tickets new to the cache, reported as pulled */
+  guint n_reset_new;            /* … reported as pulled again after a reset */
+} NewCounts;
+
+static void
+on_changed_new_cb (FlStore   *store,
+                   GPtrArray *changes,
+                   NewCounts *counts)
+{
+  for (guint i = 0; i < changes->len; i++)
+    {
+      FlStoreChange *c = g_ptr_array_index (changes, i);
+
+      if (c->old_ticket != NULL || c->new_ticket == NULL)
+        continue;
+      if (fl_store_get_change_origin (store) == FL_STORE_ORIGIN_RESET)
+        counts->n_reset_new++;
+      else if (fl_store_get_change_origin (store) == FL_STORE_ORIGIN_SYNC)
+        counts->n_sync_new++;
+    }
+}
+
+/* A ticket created by lee, straight over HTTP. */
+static void
+create_ticket_http (Http       *h,
+                    Server     *s,
+                    const char *title)
+{
+  g_autofree char *client = fl_uuid_new ();
+  g_autofree char *op_id = fl_uuid_new ();
+  g_autofree char *ticket_id = fl_uuid_new ();
+  g_autofree char *body = g_strdup_printf (
+    "{\"client_id\": \"%s\", \"ops\": [{\"op_id\": \"%s\", \"ticket_id\": \"%s\","
+    " \"type\": \"create\", \"data\": {\"title\": \"%s\", \"category\": \"printer\","
+    " \"channel\": \"phone\", \"requester\": {\"name\": \"Paul\"}}}]}",
+    client, op_id, ticket_id, title);
+  g_autoptr(JsonNode) node = NULL;
+  guint status = 0;
+
+  node = http_request (h, s, "POST", "/api/v1/sync", h->token, body, &status);
+  g_assert_cmpuint (status, ==, 200);
+}
+
+static void
+run_engine_sync (FlSyncEngine *engine,
+                 Waiter       *w)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  fl_sync_engine_sync_async (engine, 0, NULL, on_done_cb, w);
+  g_main_loop_run (w->loop);
+  ok = fl_sync_engine_sync_finish (engine, w->result, &error);
+  g_clear_object (&w->result);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
+/* The tickets pulled again after a reset come as "changed::reset", not as news. */
+static void
+test_reset_origin (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(FlStore) store = NULL;
+  g_autoptr(FlSyncEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  Waiter w = { g_main_loop_new (NULL, FALSE), NULL };
+  NewCounts counts = { 0, 0 };
+  gboolean ok;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Reset %u", i);
+
+      create_ticket_http (&f->http, f->server, title);
+    }
+
+  store = fl_store_new (f->cache_a, &error);
+  g_assert_no_error (error);
+  engine = fl_sync_engine_new (store);
+  fl_sync_engine_login_async (engine, f->server->url, "alex", PASSWORD, NULL, on_done_cb, &w);
+  g_main_loop_run (w.loop);
+  ok = fl_sync_engine_login_finish (engine, w.result, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_clear_object (&w.result);
+
+  g_signal_connect (store, "changed", G_CALLBACK (on_changed_new_cb), &counts);
+  run_engine_sync (engine, &w);
+  g_assert_cmpuint (counts.n_sync_new, ==, 3);
+  g_assert_cmpuint (counts.n_reset_new, ==, 0);
+
+  /* as if the server came back from an older backup */
+  g_assert_true (fl_store_set_state (store, "cursor", "999999", &error));
+  g_assert_no_error (error);
+  run_engine_sync (engine, &w);
+  g_test_message ("after the reset: %u new as pulled, %u as pulled again",
+                  counts.n_sync_new, counts.n_reset_new);
+  g_assert_cmpuint (counts.n_sync_new, ==, 3);
+  g_assert_cmpuint (counts.n_reset_new, ==, 3);
+  g_assert_cmpuint (fl_store_count_tickets (store, FL_VIEW_ALL, NULL, NULL), ==, 3);
+
+  g_clear_object (&engine);
+  g_main_loop_unref (w.loop);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1511,6 +1622,7 @@ main (int   argc,
   ADD ("/sync/long-poll", test_long_poll);
   ADD ("/sync/revoked-token", test_revoked_token);
   ADD ("/sync/checklists", test_checklists);
+  ADD ("/sync/reset-origin", test_reset_origin);
 #undef ADD
 
   return g_test_run ();
