@@ -191,12 +191,12 @@ _fl_sync_engine_set_last_error (FlSyncEngine *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_LAST_ERROR]);
 }
 
+/* Mirrors the store's counts in the engine's properties. */
 static void
-update_counts (FlSyncEngine *self)
+copy_counts (FlSyncEngine *self)
 {
   guint pending, conflicts, n_rejected;
 
-  _fl_store_refresh_counts (self->store);
   pending = fl_store_get_pending_ops (self->store);
   conflicts = fl_store_get_conflicts (self->store);
   n_rejected = fl_store_get_rejected (self->store);
@@ -216,6 +216,13 @@ update_counts (FlSyncEngine *self)
       self->rejected = n_rejected;
       g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_REJECTED]);
     }
+}
+
+static void
+update_counts (FlSyncEngine *self)
+{
+  _fl_store_refresh_counts (self->store);
+  copy_counts (self);
 }
 
 /* A worker's own connection to the cache, opened in the worker on first use. */
@@ -925,8 +932,16 @@ fl_sync_engine_new (FlStore *store)
   self->store_changed_id = g_signal_connect_object (store, "changed",
                                                     G_CALLBACK (on_store_changed_cb), self,
                                                     G_CONNECT_SWAPPED);
-  self->pending_ops = fl_store_count_pending_ops (store);
-  self->conflicts = fl_store_count_conflicts (store);
+  /* Also what changes without a sync: a dismissed rejected op, a decided conflict. */
+  g_signal_connect_object (store, "notify::pending-ops", G_CALLBACK (copy_counts), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (store, "notify::conflicts", G_CALLBACK (copy_counts), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (store, "notify::rejected", G_CALLBACK (copy_counts), self,
+                           G_CONNECT_SWAPPED);
+  self->pending_ops = fl_store_get_pending_ops (store);
+  self->conflicts = fl_store_get_conflicts (store);
+  self->rejected = fl_store_get_rejected (store);
 
   return self;
 }
