@@ -782,6 +782,7 @@ test_changes_batch_reads (void)
 typedef struct
 {
   guint n_signals;
+  gboolean reset_pending;
   guint position;
   guint removed;
   guint added;
@@ -794,10 +795,18 @@ on_last_signal_cb (GListModel *model,
                    guint       added,
                    LastSignal *last)
 {
+  /* A reset comes as all rows removed, then the new ones added: one change. */
+  if (last->reset_pending && position == 0 && removed == 0)
+    {
+      last->added = added;
+      last->reset_pending = FALSE;
+      return;
+    }
   last->n_signals++;
   last->position = position;
   last->removed = removed;
   last->added = added;
+  last->reset_pending = position == 0 && added == 0 && removed == g_list_model_get_n_items (model) + removed;
 }
 
 static void
@@ -948,6 +957,62 @@ test_view_switch (void)
   }
 }
 
+/* A view switch removes every row and then adds the new ones, in two signals,
+ * and reads no row while doing so: with one (0, old, new) signal GTK 4.8's
+ * list widgets read every added item to find the removed ones among them. */
+typedef struct
+{
+  GArray *signals;   /* guint triples */
+  FlTicketListModel *model;
+  guint loads_inside;
+} ResetLog;
+
+static void
+on_reset_items_changed_cb (GListModel *model,
+                           guint       position,
+                           guint       removed,
+                           guint       added,
+                           ResetLog   *log)
+{
+  guint v[3] = { position, removed, added };
+
+  g_array_append_vals (log->signals, v, 3);
+  /* what a reader inside the signal sees matches the signal */
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, added);
+  log->loads_inside = fl_ticket_list_model_get_n_page_loads (log->model);
+}
+
+static void
+test_view_switch_two_signals (void)
+{
+  g_autoptr(FlStore) store = new_store ();
+  g_autoptr(FlTicketListModel) model = NULL;
+  g_autoptr(GArray) signals = g_array_new (FALSE, FALSE, sizeof (guint));
+  ResetLog log = { signals, NULL, 0 };
+  guint n_all, n_resolved, loads;
+
+  fill (store, 2000, 60);
+  model = fl_ticket_list_model_new (store, FL_VIEW_ALL);
+  log.model = model;
+  n_all = g_list_model_get_n_items (G_LIST_MODEL (model));
+  n_resolved = fl_store_count_tickets (store, FL_VIEW_RESOLVED, NULL, NULL);
+  g_assert_cmpuint (n_resolved, >, 0);
+  g_clear_object (&(GObject *) { g_list_model_get_item (G_LIST_MODEL (model), 0) });
+  loads = fl_ticket_list_model_get_n_page_loads (model);
+
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_reset_items_changed_cb), &log);
+  fl_ticket_list_model_set_view (model, FL_VIEW_RESOLVED);
+
+  g_assert_cmpuint (signals->len, ==, 6);
+  g_assert_cmpuint (g_array_index (signals, guint, 0), ==, 0);
+  g_assert_cmpuint (g_array_index (signals, guint, 1), ==, n_all);
+  g_assert_cmpuint (g_array_index (signals, guint, 2), ==, 0);
+  g_assert_cmpuint (g_array_index (signals, guint, 3), ==, 0);
+  g_assert_cmpuint (g_array_index (signals, guint, 4), ==, 0);
+  g_assert_cmpuint (g_array_index (signals, guint, 5), ==, n_resolved);
+  g_assert_cmpuint (fl_ticket_list_model_get_n_page_loads (model), ==, loads);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -962,6 +1027,7 @@ main (int   argc,
   fl_test_add_func ("/list-model/changes/batch-reads", test_changes_batch_reads);
   fl_test_add_func ("/list-model/search", test_search_query);
   fl_test_add_func ("/list-model/view-switch", test_view_switch);
+  fl_test_add_func ("/list-model/view-switch/two-signals", test_view_switch_two_signals);
 
   return g_test_run ();
 }

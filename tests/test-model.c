@@ -235,6 +235,11 @@ test_time (void)
   g_assert_false (fl_time_parse ("yesterday", &ms));
   g_assert_false (fl_time_parse ("2026-13-01T00:00:00.000Z", &ms));
   g_assert_false (fl_time_parse ("2026-02-30T00:00:00.000Z", &ms));
+  /* in the range of GDateTime, but not in UTC */
+  g_assert_true (fl_time_parse ("0001-01-01T00:00:00+00:00", &ms));
+  g_assert_false (fl_time_parse ("0001-01-01T00:00:00+01:00", &ms));
+  g_assert_true (fl_time_parse ("9999-12-31T23:59:59.999Z", &ms));
+  g_assert_false (fl_time_parse ("9999-12-31T23:30:00-01:00", &ms));
   g_assert_false (fl_time_parse ("", &ms));
   g_assert_false (fl_time_parse (NULL, &ms));
   /* no leap second, no hour 24, digits only */
@@ -1228,10 +1233,16 @@ test_json_untrusted (void)
   const char *refused[] = {
     "", "   ", "not json", "{\"a\":1} // comment", "/* */ {}", "{'a':1}", "{\"a\":#}",
     "{\"a\":\"x\\u0000y\"}", "[\"\\u0000\"]",
+    /* more than one value: json-glib returns the first and leaks the rest */
+    "1 {}", "0000{\"cursor\":0}", "{}{}", "{} []", "[] [1]", "\"a\" {}", "null[1]",
+    /* escapes JSON does not have, and surrogates that make no character */
+    "[\"\\x\"]", "[\"\\uzzzz\"]", "[\"\\u12\"]", "[\"\\ud83dx\"]", "[\"\\udc00\"]",
+    "[\"\\ud83d\\u0041\"]", "[\"\\ud83d\\ud,00\"]", "[\"\\ud83d\"]",
   };
   const char *accepted[] = {
     "{}", "[]", "{\"a\":[1,2.5e3,-1,true,false,null]}", "{\"s\":\"/* not a comment */ ] ] '\"}",
     "{\"s\":\"quote \\\" and [ brackets {\"}", "\"\\u00fc\"", "1",
+    "[\"\\ud83d\\ude00 \\u00C4 \\\" \\\\ \\/ \\b \\f \\n \\r \\t\"]",
   };
   GString *nested = g_string_new (NULL);
   g_autoptr(GError) error = NULL;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fl-a11y.h"
 #include "fl-application.h"
 #include "fl-demo.h"
 #include "fl-login-dialog.h"
@@ -301,6 +302,9 @@ fl_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
 
   G_APPLICATION_CLASS (fl_application_parent_class)->startup (app);
+
+  /* Buttons with mnemonics get one clean accessible name in every window. */
+  fl_a11y_install ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);

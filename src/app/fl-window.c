@@ -9,12 +9,14 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "fl-a11y.h"
 #include "fl-conflicts-dialog.h"
 #include "fl-login-dialog.h"
 #include "fl-password-dialog.h"
 #include "fl-sync-indicator.h"
 #include "fl-ticket-detail.h"
 #include "fl-ticket-list.h"
+#include "fl-trace.h"
 #include "fl-window.h"
 
 #if __has_include ("fl-intake-dialog.h")
@@ -107,8 +109,20 @@ update_counts (FlWindow *self)
       g_autofree char *text = NULL;
       guint n = fl_store_count_tickets (store, view, NULL, NULL);
 
+      g_autofree char *spoken = NULL;
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->views_list, (int) view);
+
       text = g_strdup_printf ("%u", n);
       gtk_label_set_label (get_count_label (self, view), text);
+
+      /* Translators: what a screen reader says for a view in the sidebar,
+       * e.g. "Incoming, 17 tickets" */
+      spoken = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u ticket", "%s, %u tickets", n),
+                                fl_view_get_label (view), n);
+      if (row != NULL)
+        gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, spoken,
+                                        -1);
     }
 }
 
@@ -215,6 +229,12 @@ on_store_changed_cb (FlWindow  *self,
 {
   if (self->counts_source_id == 0)
     self->counts_source_id = g_timeout_add (COUNTS_DEBOUNCE_MS, update_counts_cb, self);
+
+  if (fl_trace_enabled ())
+    {
+      fl_trace ("store-changed %u", changes->len);
+      fl_trace_on_paint ("store-drawn %u", changes->len);
+    }
 }
 
 static void
@@ -273,7 +293,17 @@ static void
 on_search_changed_cb (FlWindow       *self,
                       GtkSearchEntry *entry)
 {
-  fl_ticket_list_model_set_query (self->model, gtk_editable_get_text (GTK_EDITABLE (entry)));
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+
+  fl_ticket_list_model_set_query (self->model, text);
+
+  if (fl_trace_enabled ())
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+      fl_trace ("search-applied %u %s", n, text);
+      fl_trace_on_paint ("search-drawn %u %s", n, text);
+    }
 }
 
 static void
@@ -301,6 +331,116 @@ show_list_action (GtkWidget  *widget,
   FlWindow *self = FL_WINDOW (widget);
 
   adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+}
+
+/* F6 and Shift+F6 move between the panes, in the order they are shown: the
+ * views, the ticket list, the ticket, its note composer, the checklist. */
+enum { PANE_VIEWS, PANE_LIST, PANE_DETAIL, PANE_COMPOSER, PANE_CHECKLIST, N_PANES };
+
+static GtkWidget *
+get_pane (FlWindow *self,
+          int       pane,
+          GtkWidget **leaflet_child)
+{
+  gboolean has_ticket = fl_ticket_detail_get_ticket (self->ticket_detail) != NULL;
+
+  switch (pane)
+    {
+    case PANE_VIEWS:
+      *leaflet_child = self->sidebar_pane;
+      return GTK_WIDGET (self->views_list);
+    case PANE_LIST:
+      *leaflet_child = self->list_pane;
+      return GTK_WIDGET (self->ticket_list);
+    case PANE_DETAIL:
+      *leaflet_child = self->detail_pane;
+      return has_ticket ? fl_ticket_detail_get_content (self->ticket_detail) : NULL;
+    case PANE_COMPOSER:
+      *leaflet_child = self->detail_pane;
+      return has_ticket ? fl_ticket_detail_get_composer (self->ticket_detail) : NULL;
+    case PANE_CHECKLIST:
+      *leaflet_child = self->detail_pane;
+      return has_ticket && gtk_revealer_get_reveal_child (self->checklist_revealer)
+             ? self->checklist_pane : NULL;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static int
+get_focused_pane (FlWindow *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkWidget *leaflet_child;
+
+  if (focus == NULL)
+    return -1;
+
+  for (int pane = 0; pane < N_PANES; pane++)
+    {
+      GtkWidget *widget = get_pane (self, pane, &leaflet_child);
+
+      if (widget != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget)))
+        return pane;
+    }
+
+  /* A header bar's button counts as its column. */
+  if (gtk_widget_is_ancestor (focus, self->sidebar_pane))
+    return PANE_VIEWS;
+  if (gtk_widget_is_ancestor (focus, self->list_pane))
+    return PANE_LIST;
+  if (gtk_widget_is_ancestor (focus, self->detail_pane))
+    return PANE_DETAIL;
+  return -1;
+}
+
+static gboolean
+focus_pane (FlWindow *self,
+            int       pane)
+{
+  GtkWidget *leaflet_child = NULL;
+  GtkWidget *widget = get_pane (self, pane, &leaflet_child);
+
+  if (widget == NULL)
+    return FALSE;
+
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, leaflet_child);
+
+  switch (pane)
+    {
+    case PANE_VIEWS:
+      {
+        GtkListBoxRow *row = gtk_list_box_get_selected_row (self->views_list);
+
+        return row != NULL ? gtk_widget_grab_focus (GTK_WIDGET (row))
+                           : gtk_widget_child_focus (widget, GTK_DIR_TAB_FORWARD);
+      }
+    case PANE_LIST:
+    case PANE_COMPOSER:
+      return gtk_widget_grab_focus (widget);
+    default:
+      return gtk_widget_child_focus (widget, GTK_DIR_TAB_FORWARD);
+    }
+}
+
+static void
+focus_pane_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+  int delta = g_variant_get_int32 (param) < 0 ? -1 : 1;
+  int pane = get_focused_pane (self);
+
+  if (pane < 0)
+    pane = delta > 0 ? PANE_VIEWS : PANE_LIST;
+  for (int i = 0; i < N_PANES; i++)
+    {
+      pane = (pane + delta + N_PANES) % N_PANES;
+      if (focus_pane (self, pane))
+        return;
+    }
 }
 
 static void
@@ -449,6 +589,9 @@ preferences_action (GtkWidget  *widget,
 
   gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (self));
   gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  /* A handful of settings on one page: no search, and the page has a name. */
+  adw_preferences_window_set_search_enabled (ADW_PREFERENCES_WINDOW (window), FALSE);
+  adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (page), _("General"));
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Server"));
   row = adw_action_row_new ();
@@ -507,6 +650,7 @@ preferences_action (GtkWidget  *widget,
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
 
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
+  fl_a11y_fix_preferences_window (window);
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -617,11 +761,18 @@ fl_window_constructed (GObject *object)
   gtk_widget_set_visible (GTK_WIDGET (self->checklist_button), FALSE);
 #endif
 
+  fl_trace_attach (GTK_WIDGET (self), GTK_WIDGET (self->ticket_list));
+
   /* Selects the view's row in the sidebar and sets the title. */
   fl_window_set_view (self, view);
 
   update_counts (self);
   update_list_stack (self);
+
+  /* The window opens where the work is: in the ticket list, shown also when
+   * the window is too narrow for more than one pane. */
+  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+  gtk_widget_grab_focus (GTK_WIDGET (self->ticket_list));
 }
 
 static void
@@ -744,6 +895,7 @@ fl_window_class_init (FlWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.claim", NULL, forward_to_detail_action);
   gtk_widget_class_install_action (widget_class, "win.resolve", NULL, forward_to_detail_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-checklist", NULL, toggle_checklist_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-pane", "i", focus_pane_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-ticket", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
@@ -751,6 +903,9 @@ fl_window_class_init (FlWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.resolve", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-checklist", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, 0, "win.focus-pane", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, GDK_SHIFT_MASK,
+                                       "win.focus-pane", "i", -1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
                                        "win.preferences", NULL);
 
@@ -786,6 +941,9 @@ fl_window_init (FlWindow *self)
   g_signal_connect_swapped (self->ticket_detail, "handoff-requested",
                             G_CALLBACK (on_handoff_requested_cb), self);
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
+  /* A search over 100,000 cached tickets takes a few milliseconds: GTK's
+   * default 150 ms pause after each key only delays the results. */
+  gtk_search_entry_set_search_delay (self->search_entry, 0);
 }
 
 FlWindow *
@@ -839,6 +997,14 @@ fl_window_set_view (FlWindow *self,
     g_settings_set_string (settings, "selected-view", fl_view_to_string (view));
 
   update_list_stack (self);
+
+  if (fl_trace_enabled ())
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+      fl_trace ("view-switched %s %u", fl_view_to_string (view), n);
+      fl_trace_on_paint ("view-drawn %s %u", fl_view_to_string (view), n);
+    }
 }
 
 FlTicketListModel *

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "fl-application.h"
+#include "fl-trace.h"
 
 int
 main (int   argc,
@@ -28,6 +29,9 @@ main (int   argc,
    * results are there at once. GSK_RENDERER=gl (or vulkan) still chooses. */
   if (g_getenv ("GSK_RENDERER") == NULL)
     g_setenv ("GSK_RENDERER", "cairo", FALSE);
+
+  /* FIRSTLINE_TRACE: timestamps for the benchmarks (fl-trace.c) */
+  fl_trace_init ();
 
   app = fl_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);

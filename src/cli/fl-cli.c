@@ -152,14 +152,15 @@ print_out (const char *format,
   fputs (clean, stdout);
 }
 
-/* Warnings (a checklist from the server that was skipped) as one line each. */
+/* Warnings and messages (a checklist from the server that was skipped) as one line each. */
 static GLogWriterOutput
 log_writer_cb (GLogLevelFlags   log_level,
                const GLogField *fields,
                gsize            n_fields,
                gpointer         user_data)
 {
-  if ((log_level & G_LOG_LEVEL_MASK) == G_LOG_LEVEL_WARNING)
+  if ((log_level & G_LOG_LEVEL_MASK) == G_LOG_LEVEL_WARNING ||
+      (log_level & G_LOG_LEVEL_MASK) == G_LOG_LEVEL_MESSAGE)
     {
       for (gsize i = 0; i < n_fields; i++)
         if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
@@ -707,7 +708,9 @@ cmd_sync (FlCli   *cli,
 
   if (wait_text != NULL &&
       !g_ascii_string_to_unsigned (wait_text, 10, 0, SYNC_WAIT_MAX, &wait, NULL))
-    return usage_error (_("--wait takes a number of seconds from 0 to %d"), SYNC_WAIT_MAX);
+    return usage_error (g_dngettext (GETTEXT_PACKAGE, "--wait takes a number of seconds from 0 to %d",
+                                     "--wait takes a number of seconds from 0 to %d", SYNC_WAIT_MAX),
+                        SYNC_WAIT_MAX);
 
   if (!open_store (cli, &error))
     return fail_with_error (error);
@@ -730,9 +733,10 @@ cmd_sync (FlCli   *cli,
       if (g_hash_table_contains (rejected_before, r->op->op_id))
         continue;
 
+      g_autofree char *reason = fl_rejected_op_describe (r);
+
       fail (FL_CLI_EXIT_OK, _("the server rejected the %s of ticket %s: %s"),
-            fl_op_type_to_string (r->op->type), r->op->ticket_id,
-            r->error_message ? r->error_message : (r->error_code ? r->error_code : ""));
+            fl_op_type_to_string (r->op->type), r->op->ticket_id, reason);
     }
 
   if (!ok)
@@ -762,12 +766,16 @@ cmd_checklist_publish (FlCli   *cli,
   if (!S_ISREG (st.st_mode))
     return fail (FL_CLI_EXIT_ERROR, _("%s is not a regular file"), path);
   if (st.st_size > PUBLISH_MAX_BYTES)
-    return fail (FL_CLI_EXIT_ERROR, _("%s is larger than %d bytes"), path, PUBLISH_MAX_BYTES);
+    return fail (FL_CLI_EXIT_ERROR, g_dngettext (GETTEXT_PACKAGE, "%s is larger than %d byte",
+                                                     "%s is larger than %d bytes", PUBLISH_MAX_BYTES),
+                 path, PUBLISH_MAX_BYTES);
 
   if (!g_file_get_contents (path, &contents, &length, &error))
     return fail_with_error (error);
   if (length > PUBLISH_MAX_BYTES)
-    return fail (FL_CLI_EXIT_ERROR, _("%s is larger than %d bytes"), path, PUBLISH_MAX_BYTES);
+    return fail (FL_CLI_EXIT_ERROR, g_dngettext (GETTEXT_PACKAGE, "%s is larger than %d byte",
+                                                     "%s is larger than %d bytes", PUBLISH_MAX_BYTES),
+                 path, PUBLISH_MAX_BYTES);
   if (!g_utf8_validate (contents, length, NULL) || memchr (contents, '\0', length) != NULL)
     return fail (FL_CLI_EXIT_ERROR, _("%s is not UTF-8 text"), path);
 

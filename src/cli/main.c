@@ -14,7 +14,9 @@ main (int   argc,
       char *argv[])
 {
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* FIRSTLINE_LOCALEDIR: the build's translations, for tests and firstline-dev. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("FIRSTLINE_LOCALEDIR") ? g_getenv ("FIRSTLINE_LOCALEDIR")
+                                                                   : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

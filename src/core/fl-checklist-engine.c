@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "fl-checklist-engine.h"
+#include "fl-json-private.h"
 
 struct _FlChecklistRun
 {
@@ -418,7 +419,7 @@ fl_checklist_run_apply (FlChecklistRun  *self,
   g_return_val_if_fail (data != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (g_strcmp0 (json_object_get_string_member_with_default (data, "checklist_id", NULL),
+  if (g_strcmp0 (_fl_json_string_member (data, "checklist_id", NULL),
                  fl_checklist_get_id (self->checklist)) != 0)
     {
       g_set_error (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_NOT_CURRENT,
@@ -426,11 +427,9 @@ fl_checklist_run_apply (FlChecklistRun  *self,
       return FALSE;
     }
 
-  step_id = json_object_get_string_member_with_default (data, "step_id", NULL);
+  step_id = _fl_json_string_member (data, "step_id", NULL);
   if (step_id == NULL ||
-      !fl_checklist_outcome_from_string (json_object_get_string_member_with_default (data, "outcome",
-                                                                                     NULL),
-                                         &outcome))
+      !fl_checklist_outcome_from_string (_fl_json_string_member (data, "outcome", NULL), &outcome))
     {
       g_set_error (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_OUTCOME,
                    _("The step has no step id or no valid outcome"));
@@ -499,7 +498,7 @@ fl_checklist_run_add_event (FlChecklistRun  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (event->type != FL_OP_CHECKLIST || event->data == NULL ||
-      g_strcmp0 (json_object_get_string_member_with_default (event->data, "checklist_id", NULL),
+      g_strcmp0 (_fl_json_string_member (event->data, "checklist_id", NULL),
                  fl_checklist_get_id (self->checklist)) != 0)
     return TRUE;
 

@@ -120,7 +120,7 @@ fl_event_from_json (JsonNode  *node,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE, "an event must be an object");
+      g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE, _("an event must be an object"));
       return NULL;
     }
 
@@ -155,7 +155,7 @@ value_to_text (JsonNode *node)
     {
       JsonObject *obj = json_node_get_object (node);
       if (json_object_has_member (obj, "name"))
-        return g_strdup (json_object_get_string_member_with_default (obj, "name", ""));
+        return g_strdup (_fl_json_string_member (obj, "name", ""));
     }
   return json_to_string (node, FALSE);
 }
@@ -241,14 +241,14 @@ fl_event_describe (FlEvent *self)
       }
 
     case FL_OP_NOTE:
-      if (json_object_get_boolean_member_with_default (self->data, "internal", FALSE))
+      if (_fl_json_bool_member (self->data, "internal", FALSE))
         return g_strdup (_("Internal note"));
       return g_strdup (_("Public note"));
 
     case FL_OP_CHECKLIST:
       {
-        const char *outcome = json_object_get_string_member_with_default (self->data, "outcome", "?");
-        const char *value = json_object_get_string_member_with_default (self->data, "value", NULL);
+        const char *outcome = _fl_json_string_member (self->data, "outcome", "?");
+        const char *value = _fl_json_string_member (self->data, "value", NULL);
         const char *label = outcome;
         FlChecklistOutcome known;
 
@@ -258,12 +258,12 @@ fl_event_describe (FlEvent *self)
         if (value != NULL && *value != '\0')
           /* Translators: a checklist step, its outcome and the value entered */
           return g_strdup_printf (_("Checklist step %s: %s (%s)"),
-                                  json_object_get_string_member_with_default (self->data, "step_id", "?"),
+                                  _fl_json_string_member (self->data, "step_id", "?"),
                                   label, value);
 
         /* Translators: %s is a checklist step and %s its outcome */
         return g_strdup_printf (_("Checklist step %s: %s"),
-                                json_object_get_string_member_with_default (self->data, "step_id", "?"),
+                                _fl_json_string_member (self->data, "step_id", "?"),
                                 label);
       }
 
@@ -273,9 +273,7 @@ fl_event_describe (FlEvent *self)
     case FL_OP_ASSIGN:
       {
         const char *who = NULL;
-        if (json_object_has_member (self->data, "assignee") &&
-            !json_object_get_null_member (self->data, "assignee"))
-          who = json_object_get_string_member_with_default (self->data, "assignee", NULL);
+        who = _fl_json_string_member (self->data, "assignee", NULL);
         if (who == NULL)
           return g_strdup (_("Removed the assignee"));
         /* Translators: %s is a user name */
@@ -285,12 +283,12 @@ fl_event_describe (FlEvent *self)
     case FL_OP_HANDOFF:
       /* Translators: %s is the name of a 2nd-level queue */
       return g_strdup_printf (_("Handed off to %s"),
-                              json_object_get_string_member_with_default (self->data, "queue", "?"));
+                              _fl_json_string_member (self->data, "queue", "?"));
 
     case FL_OP_RESOLVE:
       {
         FlResolutionCode code = FL_RESOLUTION_NONE;
-        fl_resolution_code_from_string (json_object_get_string_member_with_default (self->data, "code", ""),
+        fl_resolution_code_from_string (_fl_json_string_member (self->data, "code", ""),
                                         &code);
         /* Translators: %s is a resolution code like "Solved" */
         return g_strdup_printf (_("Resolved: %s"), fl_resolution_code_get_label (code));

@@ -72,6 +72,20 @@ gboolean _fl_json_get_object (JsonObject    *obj,
                               JsonObject   **out,
                               GError       **error);
 
+/* For members nothing validated: the value when the member holds a string
+ * (an integer, a boolean), else @fallback. Unlike json-glib's
+ * json_object_get_*_member_with_default(), never NULL for a string of another
+ * type and no critical for an object or array. */
+const char *_fl_json_string_member (JsonObject  *obj,
+                                    const char  *name,
+                                    const char  *fallback);
+gint64      _fl_json_int_member    (JsonObject  *obj,
+                                    const char  *name,
+                                    gint64       fallback);
+gboolean    _fl_json_bool_member   (JsonObject  *obj,
+                                    const char  *name,
+                                    gboolean     fallback);
+
 void     _fl_json_add_string_or_null (JsonBuilder *builder,
                                       const char  *name,
                                       const char  *value);

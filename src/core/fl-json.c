@@ -43,7 +43,7 @@ get_member (JsonObject    *obj,
         {
           g_autofree char *f = field_name (prefix, name);
           g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
-                       "field '%s' is required", f);
+                       _("field '%s' is required"), f);
           return FALSE;
         }
       return TRUE;
@@ -61,7 +61,7 @@ type_error (const char  *prefix,
 {
   g_autofree char *f = field_name (prefix, name);
   g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
-               "field '%s' must be %s", f, expected);
+               _("field '%s' must be %s"), f, expected);
   return FALSE;
 }
 
@@ -93,21 +93,21 @@ _fl_json_get_string (JsonObject    *obj,
     }
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return type_error (prefix, name, "a string", error);
+    return type_error (prefix, name, _("a string"), error);
 
   str = json_node_get_string (node);
   if (!g_utf8_validate (str, -1, NULL))
-    return type_error (prefix, name, "valid UTF-8", error);
+    return type_error (prefix, name, _("valid UTF-8"), error);
 
   if (!fl_text_is_valid (str, min_chars, max_chars))
     {
       g_autofree char *f = field_name (prefix, name);
       if (min_chars > 0 && *str == '\0')
         g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
-                     "field '%s' is required", f);
+                     _("field '%s' is required"), f);
       else
         g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
-                     "field '%s' must have %u to %u characters", f, min_chars, max_chars);
+                     _("field '%s' must have %u to %u characters"), f, min_chars, max_chars);
       return FALSE;
     }
 
@@ -139,14 +139,14 @@ _fl_json_get_int (JsonObject    *obj,
     return TRUE;
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return type_error (prefix, name, "an integer", error);
+    return type_error (prefix, name, _("an integer"), error);
 
   v = json_node_get_int (node);
   if (v < min || v > max)
     {
       g_autofree char *f = field_name (prefix, name);
       g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
-                   "field '%s' is out of range", f);
+                   _("field '%s' is out of range"), f);
       return FALSE;
     }
 
@@ -174,7 +174,7 @@ _fl_json_get_bool (JsonObject    *obj,
     return TRUE;
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return type_error (prefix, name, "true or false", error);
+    return type_error (prefix, name, _("true or false"), error);
 
   *out = json_node_get_boolean (node);
   return TRUE;
@@ -206,7 +206,7 @@ _fl_json_get_time (JsonObject    *obj,
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
       !fl_time_parse (json_node_get_string (node), &v))
-    return type_error (prefix, name, "an RFC 3339 time", error);
+    return type_error (prefix, name, _("an RFC 3339 time"), error);
 
   *out = v;
   return TRUE;
@@ -229,7 +229,7 @@ _fl_json_get_uuid (JsonObject    *obj,
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
       !fl_uuid_is_valid (json_node_get_string (node)))
-    return type_error (prefix, name, "a lowercase UUID", error);
+    return type_error (prefix, name, _("a lowercase UUID"), error);
 
   g_free (*out);
   *out = g_strdup (json_node_get_string (node));
@@ -257,13 +257,13 @@ _fl_json_get_enum (JsonObject    *obj,
     return TRUE;
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return type_error (prefix, name, "a string", error);
+    return type_error (prefix, name, _("a string"), error);
 
   if (!from_string (json_node_get_string (node), out))
     {
       g_autofree char *f = field_name (prefix, name);
       g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
-                   "field '%s' has an unknown value", f);
+                   _("field '%s' has an unknown value"), f);
       return FALSE;
     }
 
@@ -288,10 +288,52 @@ _fl_json_get_object (JsonObject    *obj,
     return TRUE;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return type_error (prefix, name, "an object", error);
+    return type_error (prefix, name, _("an object"), error);
 
   *out = json_node_get_object (node);
   return TRUE;
+}
+
+static JsonNode *
+value_member (JsonObject *obj,
+              const char *name,
+              GType       type)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
+    return NULL;
+  return node;
+}
+
+const char *
+_fl_json_string_member (JsonObject *obj,
+                        const char *name,
+                        const char *fallback)
+{
+  JsonNode *node = value_member (obj, name, G_TYPE_STRING);
+
+  return node ? json_node_get_string (node) : fallback;
+}
+
+gint64
+_fl_json_int_member (JsonObject *obj,
+                     const char *name,
+                     gint64      fallback)
+{
+  JsonNode *node = value_member (obj, name, G_TYPE_INT64);
+
+  return node ? json_node_get_int (node) : fallback;
+}
+
+gboolean
+_fl_json_bool_member (JsonObject *obj,
+                      const char *name,
+                      gboolean    fallback)
+{
+  JsonNode *node = value_member (obj, name, G_TYPE_BOOLEAN);
+
+  return node ? json_node_get_boolean (node) : fallback;
 }
 
 void
@@ -337,19 +379,42 @@ is_json_outside_char (char c)
          g_ascii_isalpha (c);
 }
 
+/* The code unit of the four hex digits at @p (of @avail bytes), or -1. */
+static int
+hex4 (const char *p,
+      gsize       avail)
+{
+  int unit = 0;
+
+  if (avail < 4)
+    return -1;
+  for (guint k = 0; k < 4; k++)
+    {
+      if (!g_ascii_isxdigit (p[k]))
+        return -1;
+      unit = unit * 16 + g_ascii_xdigit_value (p[k]);
+    }
+  return unit;
+}
+
 /* json-glib's scanner accepts more than JSON (comments, single-quoted strings,
  * identifiers) and recurses once per level of nesting, so a body that nests
  * deep enough overflows the stack. This check runs first and is exact for
  * what the parser will parse: outside double-quoted strings only JSON's own
  * characters may appear, so every bracket counted here is one the parser
- * nests. An escaped NUL (\u0000) is refused too: it would silently cut the
- * C string the parser hands out. */
+ * nests. Escapes must be JSON's: json-glib takes "\x" for "x", turns a lone
+ * surrogate ("\ud83d") into invalid UTF-8 and leaks memory on a high surrogate
+ * followed by anything but a low one. An escaped NUL (\u0000) is refused too:
+ * it would silently cut the C string the parser hands out. So is a second value after the first at the
+ * top ("1 {}", "{} []"): json-glib 1.6 would return the first and leak the
+ * others. */
 static gboolean
 check_json_text (const char  *data,
                  gsize        length,
                  GError     **error)
 {
   gboolean in_string = FALSE;
+  gboolean seen_value = FALSE;
   guint depth = 0;
 
   if (memchr (data, '\0', length) != NULL || !g_utf8_validate (data, (gssize) length, NULL))
@@ -371,18 +436,44 @@ check_json_text (const char  *data,
             }
           else if (c == '\\')
             {
+              int unit;
+              int low;
+
               if (i + 1 >= length)
                 break;
               i++;
-              if (data[i] == 'u' && i + 4 < length && strncmp (data + i + 1, "0000", 4) == 0)
+              if (strchr ("\"\\/bfnrt", data[i]) != NULL)
+                continue;
+              if (data[i] != 'u' || (unit = hex4 (data + i + 1, length - i - 1)) < 0)
+                goto not_json;
+              i += 4;
+              if (unit == 0)
                 {
                   g_set_error_literal (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
                                        _("The data contains a NUL character"));
                   return FALSE;
                 }
+              if (unit >= 0xdc00 && unit <= 0xdfff)
+                goto not_json;
+              if (unit >= 0xd800 && unit <= 0xdbff)
+                {
+                  if (i + 2 >= length || data[i + 1] != '\\' || data[i + 2] != 'u' ||
+                      (low = hex4 (data + i + 3, length - i - 3)) < 0xdc00 || low > 0xdfff)
+                    goto not_json;
+                  i += 6;
+                }
             }
           continue;
         }
+
+      if (depth == 0 && seen_value && (c == '"' || c == '[' || c == '{'))
+        {
+          g_set_error_literal (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
+                               _("The data is not valid JSON"));
+          return FALSE;
+        }
+      if (depth == 0 && !g_ascii_isspace (c))
+        seen_value = TRUE;
 
       if (c == '"')
         {
@@ -404,13 +495,16 @@ check_json_text (const char  *data,
         }
       else if (!is_json_outside_char (c))
         {
-          g_set_error_literal (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
-                               _("The data is not valid JSON"));
-          return FALSE;
+          goto not_json;
         }
     }
 
   return TRUE;
+
+not_json:
+  g_set_error_literal (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE,
+                       _("The data is not valid JSON"));
+  return FALSE;
 }
 
 /**

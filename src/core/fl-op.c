@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "fl-json-private.h"
@@ -187,7 +188,7 @@ fl_op_from_json (JsonNode  *node,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE, "an op must be an object");
+      g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE, _("an op must be an object"));
       return NULL;
     }
 
@@ -249,20 +250,20 @@ validate_steps_tried (JsonObject  *data,
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return TRUE;
   if (!JSON_NODE_HOLDS_ARRAY (node))
-    return invalid (error, FL_MODEL_ERROR_TYPE, "field 'steps_tried' must be an array of strings");
+    return invalid (error, FL_MODEL_ERROR_TYPE, _("field 'steps_tried' must be an array of strings"));
 
   array = json_node_get_array (node);
   if (json_array_get_length (array) > 500)
-    return invalid (error, FL_MODEL_ERROR_INVALID, "field 'steps_tried' has too many entries");
+    return invalid (error, FL_MODEL_ERROR_INVALID, _("field 'steps_tried' has too many entries"));
 
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonNode *el = json_array_get_element (array, i);
       if (!JSON_NODE_HOLDS_VALUE (el) || json_node_get_value_type (el) != G_TYPE_STRING)
         return invalid (error, FL_MODEL_ERROR_TYPE,
-                        "field 'steps_tried' must be an array of strings");
+                        _("field 'steps_tried' must be an array of strings"));
       if (!fl_text_is_valid (json_node_get_string (el), 0, FL_TEXT_MAX))
-        return invalid (error, FL_MODEL_ERROR_INVALID, "field 'steps_tried' has an invalid entry");
+        return invalid (error, FL_MODEL_ERROR_INVALID, _("field 'steps_tried' has an invalid entry"));
     }
 
   return TRUE;
@@ -338,7 +339,7 @@ fl_op_validate_data (FlOpType     type,
         for (guint k = 0; update_fields[k]; k++)
           any |= json_object_has_member (data, update_fields[k]);
         if (!any)
-          return invalid (error, FL_MODEL_ERROR_INVALID, "an update must change a field");
+          return invalid (error, FL_MODEL_ERROR_INVALID, _("an update must change a field"));
 
         if (!_fl_json_get_string (data, NULL, "title", FL_FIELD_OPTIONAL, 1, FL_TITLE_MAX,
                                   &s, NULL, error) ||
@@ -357,7 +358,7 @@ fl_op_validate_data (FlOpType     type,
               named |= json_object_has_member (child, requester_fields[k]);
             if (!named)
               return invalid (error, FL_MODEL_ERROR_INVALID,
-                              "field 'requester' must name a part to change");
+                              _("field 'requester' must name a part to change"));
             if (!_fl_json_get_string (child, "requester", "name", FL_FIELD_OPTIONAL, 1,
                                       FL_SHORT_TEXT_MAX, &s, NULL, error))
               return FALSE;
@@ -388,7 +389,7 @@ fl_op_validate_data (FlOpType     type,
         if (status != FL_STATUS_NEW && status != FL_STATUS_IN_PROGRESS &&
             status != FL_STATUS_WAITING)
           return invalid (error, FL_MODEL_ERROR_INVALID,
-                          "field 'status' may only be set to new, in_progress or waiting");
+                          _("field 'status' may only be set to new, in_progress or waiting"));
         return TRUE;
       }
 
@@ -414,11 +415,11 @@ fl_op_validate_data (FlOpType     type,
 
         node = json_object_get_member (data, "outcome");
         if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-          return invalid (error, FL_MODEL_ERROR_INVALID, "field 'outcome' is required");
+          return invalid (error, FL_MODEL_ERROR_INVALID, _("field 'outcome' is required"));
         if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-          return invalid (error, FL_MODEL_ERROR_TYPE, "field 'outcome' must be a string");
+          return invalid (error, FL_MODEL_ERROR_TYPE, _("field 'outcome' must be a string"));
         if (!g_strv_contains (outcomes, json_node_get_string (node)))
-          return invalid (error, FL_MODEL_ERROR_INVALID, "field 'outcome' has an unknown value");
+          return invalid (error, FL_MODEL_ERROR_INVALID, _("field 'outcome' has an unknown value"));
         return TRUE;
       }
 
@@ -428,7 +429,7 @@ fl_op_validate_data (FlOpType     type,
 
     case FL_OP_ASSIGN:
       if (!json_object_has_member (data, "assignee"))
-        return invalid (error, FL_MODEL_ERROR_INVALID, "field 'assignee' is required");
+        return invalid (error, FL_MODEL_ERROR_INVALID, _("field 'assignee' is required"));
       return _fl_json_get_string (data, NULL, "assignee", FL_FIELD_NULLABLE, 1,
                                   FL_SHORT_TEXT_MAX, &s, NULL, error);
 
@@ -456,7 +457,7 @@ fl_op_validate_data (FlOpType     type,
                                   &s, NULL, error);
 
     default:
-      return invalid (error, FL_MODEL_ERROR_INVALID, "unknown op type");
+      return invalid (error, FL_MODEL_ERROR_INVALID, _("unknown op type"));
     }
 }
 
@@ -750,7 +751,7 @@ fl_ticket_apply (FlTicket       *current,
     {
       if (current != NULL)
         {
-          invalid (error, FL_MODEL_ERROR_INVALID, "a ticket with this id exists already");
+          invalid (error, FL_MODEL_ERROR_INVALID, _("a ticket with this id exists already"));
           return NULL;
         }
       t = apply_create (op, author, policy);
@@ -761,7 +762,7 @@ fl_ticket_apply (FlTicket       *current,
 
   if (current == NULL)
     {
-      invalid (error, FL_MODEL_ERROR_NOT_FOUND, "unknown ticket");
+      invalid (error, FL_MODEL_ERROR_NOT_FOUND, _("unknown ticket"));
       return NULL;
     }
 
@@ -778,7 +779,7 @@ fl_ticket_apply (FlTicket       *current,
           {
             json_object_unref (changes);
             invalid (error, FL_MODEL_ERROR_INVALID,
-                     "a resolved or closed ticket must be reopened first");
+                     _("a resolved or closed ticket must be reopened first"));
             return NULL;
           }
 
@@ -796,12 +797,12 @@ fl_ticket_apply (FlTicket       *current,
     case FL_OP_CLAIM:
       if (!fl_status_is_open (t->status))
         {
-          invalid (error, FL_MODEL_ERROR_INVALID, "a resolved or closed ticket cannot be claimed");
+          invalid (error, FL_MODEL_ERROR_INVALID, _("a resolved or closed ticket cannot be claimed"));
           return NULL;
         }
       if (t->assignee != NULL && g_strcmp0 (t->assignee, author) != 0)
         {
-          invalid (error, FL_MODEL_ERROR_CONFLICT, "the ticket is assigned to someone else");
+          invalid (error, FL_MODEL_ERROR_CONFLICT, _("the ticket is assigned to someone else"));
           return NULL;
         }
       g_free (t->assignee);
@@ -815,7 +816,7 @@ fl_ticket_apply (FlTicket       *current,
       if (role != FL_ROLE_LEAD && g_strcmp0 (t->assignee, author) != 0)
         {
           invalid (error, FL_MODEL_ERROR_FORBIDDEN,
-                   "only a lead, or the ticket's assignee, may assign a ticket");
+                   _("only a lead, or the ticket's assignee, may assign a ticket"));
           return NULL;
         }
       g_free (t->assignee);
@@ -825,7 +826,7 @@ fl_ticket_apply (FlTicket       *current,
     case FL_OP_HANDOFF:
       if (!fl_status_is_open (t->status))
         {
-          invalid (error, FL_MODEL_ERROR_CONFLICT, "the ticket is resolved or closed");
+          invalid (error, FL_MODEL_ERROR_CONFLICT, _("the ticket is resolved or closed"));
           return NULL;
         }
       set_status (t, FL_STATUS_ESCALATED, op->at, NULL);
@@ -841,7 +842,7 @@ fl_ticket_apply (FlTicket       *current,
     case FL_OP_RESOLVE:
       if (!fl_status_is_open (t->status))
         {
-          invalid (error, FL_MODEL_ERROR_INVALID, "the ticket is already resolved or closed");
+          invalid (error, FL_MODEL_ERROR_INVALID, _("the ticket is already resolved or closed"));
           return NULL;
         }
       set_status (t, FL_STATUS_RESOLVED, op->at, NULL);
@@ -854,7 +855,7 @@ fl_ticket_apply (FlTicket       *current,
     case FL_OP_REOPEN:
       if (fl_status_is_open (t->status))
         {
-          invalid (error, FL_MODEL_ERROR_INVALID, "only a resolved or closed ticket can be reopened");
+          invalid (error, FL_MODEL_ERROR_INVALID, _("only a resolved or closed ticket can be reopened"));
           return NULL;
         }
       set_status (t, FL_STATUS_IN_PROGRESS, op->at, NULL);
@@ -866,13 +867,13 @@ fl_ticket_apply (FlTicket       *current,
     case FL_OP_CLOSE:
       if (t->status == FL_STATUS_CLOSED)
         {
-          invalid (error, FL_MODEL_ERROR_INVALID, "the ticket is already closed");
+          invalid (error, FL_MODEL_ERROR_INVALID, _("the ticket is already closed"));
           return NULL;
         }
       if (role != FL_ROLE_LEAD && t->status != FL_STATUS_RESOLVED)
         {
           invalid (error, FL_MODEL_ERROR_FORBIDDEN,
-                   "only a lead may close a ticket that is not resolved");
+                   _("only a lead may close a ticket that is not resolved"));
           return NULL;
         }
       set_status (t, FL_STATUS_CLOSED, op->at, NULL);

@@ -13,13 +13,14 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "fl-json-private.h"
 #include "fl-store-private.h"
 
 /* An outbox row: op_id, ticket_id, type, base_version, at, data (in that order). */
 FlOp *
 _fl_store_op_from_row (sqlite3_stmt *stmt)
 {
-  g_autoptr(JsonObject) data = json_object_from_text ((const char *) sqlite3_column_text (stmt, 5));
+  g_autoptr(JsonObject) data = fl_sqlite_json_object_from_text ((const char *) sqlite3_column_text (stmt, 5));
   FlOpType type = FL_OP_NOTE;
 
   fl_op_type_from_string ((const char *) sqlite3_column_text (stmt, 2), &type);
@@ -36,18 +37,18 @@ _fl_store_queue_op (FlStore     *self,
   static const char *sql =
     "INSERT INTO outbox (op_id, ticket_id, type, base_version, at, data)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-  g_autofree char *data = json_object_to_text (op->data);
+  g_autofree char *data = fl_sqlite_json_object_to_text (op->data);
   sqlite3_stmt *stmt;
 
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
 
-  bind_text (stmt, 1, op->op_id);
-  bind_text (stmt, 2, op->ticket_id);
-  bind_text (stmt, 3, fl_op_type_to_string (op->type));
+  fl_sqlite_bind_text (stmt, 1, op->op_id);
+  fl_sqlite_bind_text (stmt, 2, op->ticket_id);
+  fl_sqlite_bind_text (stmt, 3, fl_op_type_to_string (op->type));
   sqlite3_bind_int64 (stmt, 4, op->base_version);
   sqlite3_bind_int64 (stmt, 5, op->at);
-  bind_text (stmt, 6, data);
+  fl_sqlite_bind_text (stmt, 6, data);
   if (!step_done (self, stmt, error))
     return FALSE;
 
@@ -120,10 +121,10 @@ fl_store_dup_draft (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return NULL;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      body = column_dup (stmt, 0);
+      body = fl_sqlite_column_dup (stmt, 0);
       if (internal)
         *internal = sqlite3_column_int (stmt, 1) != 0;
     }
@@ -152,10 +153,10 @@ fl_store_set_draft (FlStore     *self,
 
   if (!(stmt = get_stmt (self, empty ? sql_delete : sql_set, error)))
     return FALSE;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   if (!empty)
     {
-      bind_text (stmt, 2, body);
+      fl_sqlite_bind_text (stmt, 2, body);
       sqlite3_bind_int (stmt, 3, internal);
       sqlite3_bind_int64 (stmt, 4, fl_time_now ());
     }
@@ -190,6 +191,106 @@ fl_rejected_op_free (FlRejectedOp *rejected)
   g_free (rejected);
 }
 
+/* The validation messages of core, which the server shares: a rejection
+ * that carries one of them reads in the user's language. One "%s" at most. */
+static const char * const known_reasons[] = {
+  N_("field '%s' is required"),
+  N_("field '%s' has an unknown value"),
+  N_("field '%s' is out of range"),
+  N_("unknown op type"),
+  N_("unknown ticket"),
+  N_("an update must change a field"),
+  N_("a ticket with this id exists already"),
+  N_("a resolved or closed ticket cannot be claimed"),
+  N_("the ticket is assigned to someone else"),
+  N_("the ticket is resolved or closed"),
+  N_("the ticket is already resolved or closed"),
+  N_("only a resolved or closed ticket can be reopened"),
+  N_("the ticket is already closed"),
+};
+
+static char *
+translate_known_reason (const char *message)
+{
+  const char *exact = g_dgettext (GETTEXT_PACKAGE, message);
+
+  /* One of our messages word for word. */
+  if (exact != message)
+    return g_strdup (exact);
+
+  for (guint i = 0; i < G_N_ELEMENTS (known_reasons); i++)
+    {
+      const char *format = known_reasons[i];
+      const char *hole = strstr (format, "%s");
+      gsize prefix;
+      gsize suffix;
+      gsize len = strlen (message);
+
+      if (hole == NULL)
+        {
+          if (strcmp (message, format) == 0)
+            return g_strdup (g_dgettext (GETTEXT_PACKAGE, format));
+          continue;
+        }
+
+      prefix = (gsize) (hole - format);
+      suffix = strlen (hole + 2);
+      if (len > prefix + suffix &&
+          strncmp (message, format, prefix) == 0 &&
+          strcmp (message + len - suffix, hole + 2) == 0)
+        {
+          g_autofree char *arg = g_strndup (message + prefix, len - prefix - suffix);
+          const char *translated = g_dgettext (GETTEXT_PACKAGE, format);
+          const char *at = strstr (translated, "%s");
+          GString *text = g_string_new (NULL);
+
+          /* The translation's "%s" is the field name; no printf on a runtime format. */
+          if (at == NULL)
+            return g_string_free (g_string_append (text, translated), FALSE);
+          g_string_append_len (text, translated, at - translated);
+          g_string_append (text, arg);
+          g_string_append (text, at + 2);
+          return g_string_free (text, FALSE);
+        }
+    }
+
+  return NULL;
+}
+
+char *
+fl_rejected_op_describe (const FlRejectedOp *rejected)
+{
+  const char *code;
+  char *known;
+
+  g_return_val_if_fail (rejected != NULL, NULL);
+
+  /* The server's own words go to the log; the person reads ours. */
+  if (rejected->error_message != NULL && *rejected->error_message != '\0')
+    {
+      g_debug ("rejected op %s: %s (%s)", rejected->op ? rejected->op->op_id : "?",
+               rejected->error_message, rejected->error_code ? rejected->error_code : "");
+      known = translate_known_reason (rejected->error_message);
+      if (known != NULL)
+        return known;
+    }
+
+  code = rejected->error_code ? rejected->error_code : "";
+  if (strcmp (code, "forbidden") == 0)
+    return g_strdup (_("Your role may not make this change."));
+  if (strcmp (code, "not_found") == 0)
+    return g_strdup (_("The ticket does not exist on the server."));
+  if (strcmp (code, "unprocessable") == 0)
+    return g_strdup (_("The server found the change invalid for the ticket as it is now."));
+  if (strcmp (code, "bad_request") == 0)
+    return g_strdup (_("The server could not read the change."));
+  if (strcmp (code, "conflict") == 0)
+    return g_strdup (_("Someone else changed the ticket first."));
+  if (strcmp (code, "payload_too_large") == 0)
+    return g_strdup (_("The change is too large for the server."));
+  return g_strdup (_("The server refused the change."));
+}
+
 guint
 fl_store_count_conflicts (FlStore *self)
 {
@@ -218,11 +319,11 @@ fl_store_list_conflicts (FlStore  *self,
     {
       FlConflict *c = g_new0 (FlConflict, 1);
 
-      c->id = column_dup (stmt, 0);
-      c->ticket_id = column_dup (stmt, 1);
-      c->op_id = column_dup (stmt, 2);
+      c->id = fl_sqlite_column_dup (stmt, 0);
+      c->ticket_id = fl_sqlite_column_dup (stmt, 1);
+      c->op_id = fl_sqlite_column_dup (stmt, 2);
       fl_op_type_from_string ((const char *) sqlite3_column_text (stmt, 3), &c->type);
-      c->fields = json_object_from_text ((const char *) sqlite3_column_text (stmt, 4));
+      c->fields = fl_sqlite_json_object_from_text ((const char *) sqlite3_column_text (stmt, 4));
       c->created_at = sqlite3_column_int64 (stmt, 5);
       g_ptr_array_add (conflicts, c);
     }
@@ -249,12 +350,12 @@ _fl_store_load_outbox_op (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return NULL;
-  bind_text (stmt, 1, op_id);
+  fl_sqlite_bind_text (stmt, 1, op_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
       op = _fl_store_op_from_row (stmt);
       if (out_state)
-        *out_state = column_dup (stmt, 6);
+        *out_state = fl_sqlite_column_dup (stmt, 6);
     }
   sqlite3_reset (stmt);
 
@@ -271,7 +372,7 @@ _fl_store_run_stmt_text (FlStore     *self,
 
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
-  bind_text (stmt, 1, arg);
+  fl_sqlite_bind_text (stmt, 1, arg);
   if (!step_done (self, stmt, error))
     return FALSE;
 
@@ -295,9 +396,9 @@ fl_store_resolve_conflict (FlStore     *self,
 
   if (!(stmt = get_stmt (self, sql_find, error)))
     return FALSE;
-  bind_text (stmt, 1, conflict_id);
+  fl_sqlite_bind_text (stmt, 1, conflict_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    op_id = column_dup (stmt, 0);
+    op_id = fl_sqlite_column_dup (stmt, 0);
   sqlite3_reset (stmt);
 
   if (op_id == NULL || !(op = _fl_store_load_outbox_op (self, op_id, NULL)))
@@ -357,8 +458,8 @@ fl_store_list_rejected_ops (FlStore  *self,
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      g_ptr_array_add (ids, column_dup (stmt, 0));
-      g_ptr_array_add (errors, column_dup (stmt, 1));
+      g_ptr_array_add (ids, fl_sqlite_column_dup (stmt, 0));
+      g_ptr_array_add (errors, fl_sqlite_column_dup (stmt, 1));
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
@@ -369,12 +470,12 @@ fl_store_list_rejected_ops (FlStore  *self,
 
   for (guint i = 0; i < ids->len; i++)
     {
-      g_autoptr(JsonObject) err = json_object_from_text (g_ptr_array_index (errors, i));
+      g_autoptr(JsonObject) err = fl_sqlite_json_object_from_text (g_ptr_array_index (errors, i));
       FlRejectedOp *r = g_new0 (FlRejectedOp, 1);
 
       r->op = _fl_store_load_outbox_op (self, g_ptr_array_index (ids, i), NULL);
-      r->error_code = g_strdup (json_object_get_string_member_with_default (err, "code", "rejected"));
-      r->error_message = g_strdup (json_object_get_string_member_with_default (err, "message", ""));
+      r->error_code = g_strdup (_fl_json_string_member (err, "code", "rejected"));
+      r->error_message = g_strdup (_fl_json_string_member (err, "message", ""));
       if (r->op == NULL)
         fl_rejected_op_free (r);
       else
@@ -416,7 +517,7 @@ fl_store_list_checklists (FlStore  *self,
   if (!(stmt = get_stmt (self, sql, error)))
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, column_dup (stmt, 0));
+    g_ptr_array_add (list, fl_sqlite_column_dup (stmt, 0));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
@@ -442,10 +543,10 @@ fl_store_dup_checklist (FlStore     *self,
 
   if (!(stmt = get_stmt (self, sql, error)))
     return NULL;
-  bind_text (stmt, 1, id);
+  fl_sqlite_bind_text (stmt, 1, id);
   sqlite3_bind_int64 (stmt, 2, version);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    definition = column_dup (stmt, 0);
+    definition = fl_sqlite_column_dup (stmt, 0);
   sqlite3_reset (stmt);
 
   if (definition == NULL)

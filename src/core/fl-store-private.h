@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include "fl-sqlite-private.h"
 #include "fl-store.h"
 #include "fl-sync-protocol.h"
 
@@ -19,7 +20,7 @@ struct _FlStore
   /* owned */
   char       *path;
   sqlite3    *db;
-  GHashTable *stmts;           /* const char *sql (static) → sqlite3_stmt */
+  FlSqliteCache *stmts;        /* prepared statements */
   char       *client_id;
   char       *username;
   FlRole      role;
@@ -46,16 +47,6 @@ sqlite3_stmt *get_stmt                  (FlStore       *self,
 gboolean      step_done                 (FlStore       *self,
                                          sqlite3_stmt  *stmt,
                                          GError       **error);
-void          bind_text                 (sqlite3_stmt  *stmt,
-                                         int            idx,
-                                         const char    *text);
-void          bind_time                 (sqlite3_stmt  *stmt,
-                                         int            idx,
-                                         gint64         ms);
-char         *column_dup                (sqlite3_stmt  *stmt,
-                                         int            col);
-char         *json_object_to_text       (JsonObject    *obj);
-JsonObject   *json_object_from_text     (const char    *text);
 guint         _fl_store_count_rows      (FlStore       *self,
                                          const char    *sql);
 

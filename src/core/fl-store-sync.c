@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fl-checklist.h"
+#include "fl-json-private.h"
 #include "fl-store-private.h"
 
 gint64
@@ -41,7 +42,7 @@ list_pending_ops_for (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return ops;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     g_ptr_array_add (ops, _fl_store_op_from_row (stmt));
   sqlite3_reset (stmt);
@@ -88,9 +89,9 @@ rebase_ticket (FlStore     *self,
 
   if (!(stmt = get_stmt (self, sql_base, error)))
     return FALSE;
-  bind_text (stmt, 1, server->id);
+  fl_sqlite_bind_text (stmt, 1, server->id);
   sqlite3_bind_int64 (stmt, 2, server->version);
-  bind_text (stmt, 3, state);
+  fl_sqlite_bind_text (stmt, 3, state);
   if (!step_done (self, stmt, error))
     return FALSE;
 
@@ -111,9 +112,9 @@ load_server_state (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return NULL;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    text = column_dup (stmt, 0);
+    text = fl_sqlite_column_dup (stmt, 0);
   sqlite3_reset (stmt);
 
   if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
@@ -209,7 +210,7 @@ take_number (FlStore     *self,
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, number);
-  bind_text (stmt, 2, ticket_id);
+  fl_sqlite_bind_text (stmt, 2, ticket_id);
   return step_done (self, stmt, error);
 }
 
@@ -250,7 +251,7 @@ apply_result (FlStore           *self,
             return FALSE;
           if (!(stmt = get_stmt (self, sql_number, error)))
             return FALSE;
-          bind_text (stmt, 1, op->ticket_id);
+          fl_sqlite_bind_text (stmt, 1, op->ticket_id);
           sqlite3_bind_int64 (stmt, 2, result->number);
           if (!step_done (self, stmt, error))
             return FALSE;
@@ -271,24 +272,24 @@ apply_result (FlStore           *self,
           return FALSE;
 
         fields = conflict_fields (self, op, current_obj);
-        fields_text = json_object_to_text (fields);
-        theirs_text = current_obj ? json_object_to_text (current_obj) : g_strdup ("{}");
+        fields_text = fl_sqlite_json_object_to_text (fields);
+        theirs_text = current_obj ? fl_sqlite_json_object_to_text (current_obj) : g_strdup ("{}");
 
         if (!(stmt = get_stmt (self, sql_state, error)))
           return FALSE;
-        bind_text (stmt, 1, op_id);
-        bind_text (stmt, 2, "conflict");
+        fl_sqlite_bind_text (stmt, 1, op_id);
+        fl_sqlite_bind_text (stmt, 2, "conflict");
         sqlite3_bind_null (stmt, 3);
         if (!step_done (self, stmt, error))
           return FALSE;
 
         if (!(stmt = get_stmt (self, sql_conflict, error)))
           return FALSE;
-        bind_text (stmt, 1, conflict_id);
-        bind_text (stmt, 2, op->ticket_id);
-        bind_text (stmt, 3, op_id);
-        bind_text (stmt, 4, fields_text);
-        bind_text (stmt, 5, theirs_text);
+        fl_sqlite_bind_text (stmt, 1, conflict_id);
+        fl_sqlite_bind_text (stmt, 2, op->ticket_id);
+        fl_sqlite_bind_text (stmt, 3, op_id);
+        fl_sqlite_bind_text (stmt, 4, fields_text);
+        fl_sqlite_bind_text (stmt, 5, theirs_text);
         sqlite3_bind_int64 (stmt, 6, fl_time_now ());
         return step_done (self, stmt, error);
       }
@@ -307,13 +308,13 @@ apply_result (FlStore           *self,
                                        result->error_code ? result->error_code : "rejected");
         json_object_set_string_member (err, "message",
                                        result->error_message ? result->error_message : "");
-        error_text = json_object_to_text (err);
+        error_text = fl_sqlite_json_object_to_text (err);
 
         if (!(stmt = get_stmt (self, sql_state, error)))
           return FALSE;
-        bind_text (stmt, 1, op_id);
-        bind_text (stmt, 2, "rejected");
-        bind_text (stmt, 3, error_text);
+        fl_sqlite_bind_text (stmt, 1, op_id);
+        fl_sqlite_bind_text (stmt, 2, "rejected");
+        fl_sqlite_bind_text (stmt, 3, error_text);
         return step_done (self, stmt, error);
       }
     }
@@ -329,7 +330,7 @@ event_exists (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return FALSE;
-  bind_text (stmt, 1, id);
+  fl_sqlite_bind_text (stmt, 1, id);
   exists = sqlite3_step (stmt) == SQLITE_ROW;
   sqlite3_reset (stmt);
 
@@ -354,9 +355,9 @@ put_checklist (FlStore   *self,
     return TRUE;
 
   obj = json_node_get_object (node);
-  id = json_object_get_string_member_with_default (obj, "id", NULL);
-  category = json_object_get_string_member_with_default (obj, "category", "");
-  version = json_object_get_int_member_with_default (obj, "version", 0);
+  id = _fl_json_string_member (obj, "id", NULL);
+  category = _fl_json_string_member (obj, "category", "");
+  version = _fl_json_int_member (obj, "version", 0);
   if (id == NULL || !fl_text_is_valid (id, 1, FL_SHORT_TEXT_MAX) || version < 1 ||
       !g_utf8_validate (category, -1, NULL))
     return TRUE;
@@ -369,7 +370,8 @@ put_checklist (FlStore   *self,
 
     if (!(checklist = fl_checklist_new_from_json (node, &local_error)))
       {
-        g_warning (_("Skipped checklist “%s” version %d from the server: %s"),
+        /* Hostile or broken data, not a bug here: a message, not a warning. */
+        g_message (_("Skipped checklist “%s” version %d from the server: %s"),
                    id, (int) MIN (version, G_MAXINT), local_error->message);
         return TRUE;
       }
@@ -378,10 +380,10 @@ put_checklist (FlStore   *self,
   text = json_to_string (node, FALSE);
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
-  bind_text (stmt, 1, id);
+  fl_sqlite_bind_text (stmt, 1, id);
   sqlite3_bind_int64 (stmt, 2, version);
-  bind_text (stmt, 3, category);
-  bind_text (stmt, 4, text);
+  fl_sqlite_bind_text (stmt, 3, category);
+  fl_sqlite_bind_text (stmt, 4, text);
   if (!step_done (self, stmt, error))
     return FALSE;
 
@@ -442,7 +444,7 @@ _fl_store_apply_sync (FlStore         *self,
         goto failed;
       if (!known && e->type == FL_OP_NOTE &&
           !_fl_store_append_fts_note (self, e->ticket_id,
-                                      json_object_get_string_member_with_default (e->data, "body", ""),
+                                      _fl_json_string_member (e->data, "body", ""),
                                       error))
         goto failed;
     }

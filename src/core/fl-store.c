@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fl-sqlite-private.h"
 #include "fl-store-private.h"
 
 G_DEFINE_FINAL_TYPE (FlStore, fl_store, G_TYPE_OBJECT)
@@ -205,22 +206,11 @@ get_stmt (FlStore     *self,
           const char  *sql,
           GError     **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (self->stmts, sql);
+  int rc = SQLITE_ERROR;
+  sqlite3_stmt *stmt = fl_sqlite_cache_get (self->stmts, sql, &rc);
 
-  if (stmt != NULL)
-    {
-      sqlite3_reset (stmt);
-      sqlite3_clear_bindings (stmt);
-      return stmt;
-    }
-
-  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (self, SQLITE_ERROR, error);
-      return NULL;
-    }
-
-  g_hash_table_insert (self->stmts, (gpointer) sql, stmt);
+  if (stmt == NULL)
+    set_sqlite_error (self, rc, error);
   return stmt;
 }
 
@@ -230,68 +220,12 @@ step_done (FlStore       *self,
            sqlite3_stmt  *stmt,
            GError       **error)
 {
-  int rc = sqlite3_step (stmt);
+  int rc = fl_sqlite_step_done (stmt);
 
-  sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return set_sqlite_error (self, rc, error);
 
   return TRUE;
-}
-
-void
-bind_text (sqlite3_stmt *stmt,
-           int           idx,
-           const char   *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, idx);
-  else
-    sqlite3_bind_text (stmt, idx, text, -1, SQLITE_TRANSIENT);
-}
-
-void
-bind_time (sqlite3_stmt *stmt,
-           int           idx,
-           gint64        ms)
-{
-  if (ms == 0)
-    sqlite3_bind_null (stmt, idx);
-  else
-    sqlite3_bind_int64 (stmt, idx, ms);
-}
-
-char *
-column_dup (sqlite3_stmt *stmt,
-            int           col)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, col);
-
-  return text ? g_strdup ((const char *) text) : NULL;
-}
-
-char *
-json_object_to_text (JsonObject *obj)
-{
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), obj);
-
-  return json_to_string (node, FALSE);
-}
-
-JsonObject *
-json_object_from_text (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
-
-  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
-    return json_object_new ();
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return json_object_new ();
-
-  return json_object_ref (json_node_get_object (root));
 }
 
 static gboolean
@@ -384,7 +318,7 @@ fl_store_finalize (GObject *object)
 {
   FlStore *self = (FlStore *)object;
 
-  g_clear_pointer (&self->stmts, g_hash_table_unref);
+  g_clear_pointer (&self->stmts, fl_sqlite_cache_free);
   if (self->db != NULL)
     sqlite3_close (self->db);
   g_free (self->path);
@@ -466,7 +400,6 @@ fl_store_class_init (FlStoreClass *klass)
 static void
 fl_store_init (FlStore *self)
 {
-  self->stmts = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) sqlite3_finalize);
   self->changed_at = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
@@ -744,6 +677,7 @@ fl_store_new (const char  *path,
       return NULL;
     }
 
+  self->stmts = fl_sqlite_cache_new (self->db);
   sqlite3_busy_timeout (self->db, 5000);
   sqlite3_extended_result_codes (self->db, 1);
 
@@ -834,9 +768,9 @@ fl_store_dup_state (FlStore    *self,
 
   if (!(stmt = get_stmt (self, sql, NULL)))
     return NULL;
-  bind_text (stmt, 1, key);
+  fl_sqlite_bind_text (stmt, 1, key);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = column_dup (stmt, 0);
+    value = fl_sqlite_column_dup (stmt, 0);
   sqlite3_reset (stmt);
 
   return value;
@@ -859,9 +793,9 @@ fl_store_set_state (FlStore     *self,
 
   if (!(stmt = get_stmt (self, value ? sql_set : sql_delete, error)))
     return FALSE;
-  bind_text (stmt, 1, key);
+  fl_sqlite_bind_text (stmt, 1, key);
   if (value != NULL)
-    bind_text (stmt, 2, value);
+    fl_sqlite_bind_text (stmt, 2, value);
   if (!step_done (self, stmt, error))
     return FALSE;
 

@@ -206,6 +206,8 @@ typedef struct
 } FlRejectedOp;
 
 void        fl_rejected_op_free          (FlRejectedOp   *rejected);
+/* Why the server refused it, in the user's language (the server's own message is logged). */
+char       *fl_rejected_op_describe      (const FlRejectedOp *rejected);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlRejectedOp, fl_rejected_op_free)
 
 GPtrArray  *fl_store_list_rejected_ops   (FlStore        *self,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fl-json.h"
+#include "fl-json-private.h"
 #include "fl-sync-engine-private.h"
 
 /* The largest answer to anything but a sync, counted after decoding. */
@@ -221,7 +222,10 @@ read_return_error (GTask  *task,
       g_error_free (error);
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
                                /* Translators: %u is a number of seconds */
-                               _("The server took longer than %u seconds to answer; gave up"),
+                               g_dngettext (GETTEXT_PACKAGE,
+                                            "The server took longer than %u second to answer; gave up",
+                                            "The server took longer than %u seconds to answer; gave up",
+                                            d->seconds),
                                d->seconds);
     }
   else
@@ -391,8 +395,8 @@ error_message_from (SoupMessage *msg,
           JsonNode *err = json_object_get_member (json_node_get_object (root), "error");
           if (JSON_NODE_HOLDS_OBJECT (err))
             {
-              const char *m = json_object_get_string_member_with_default (json_node_get_object (err),
-                                                                          "message", NULL);
+              const char *m = _fl_json_string_member (json_node_get_object (err),
+                                                     "message", NULL);
               if (m != NULL && g_utf8_validate (m, -1, NULL))
                 {
                   g_autofree char *shown = g_utf8_substring (m, 0, MIN (g_utf8_strlen (m, -1), 300));

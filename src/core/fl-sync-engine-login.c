@@ -13,6 +13,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "fl-json-private.h"
 #include "fl-sync-engine-private.h"
 
 void
@@ -119,11 +120,11 @@ login_done_cb (GObject      *source,
     }
 
   obj = json_node_get_object (root);
-  token = json_object_get_string_member_with_default (obj, "token", NULL);
+  token = _fl_json_string_member (obj, "token", NULL);
   user = json_object_has_member (obj, "user") &&
          JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "user"))
          ? json_object_get_object_member (obj, "user") : NULL;
-  role = user ? json_object_get_string_member_with_default (user, "role", NULL) : NULL;
+  role = user ? _fl_json_string_member (user, "role", NULL) : NULL;
 
   if (token != NULL && !fl_credentials_token_is_valid (token))
     {
@@ -142,11 +143,11 @@ login_done_cb (GObject      *source,
     }
 
   data->token = g_strdup (token);
-  if (fl_text_is_valid (json_object_get_string_member_with_default (user, "username", NULL),
+  if (fl_text_is_valid (_fl_json_string_member (user, "username", NULL),
                         1, FL_SHORT_TEXT_MAX))
     {
       g_free (data->username);
-      data->username = g_strdup (json_object_get_string_member (user, "username"));
+      data->username = g_strdup (_fl_json_string_member (user, "username", NULL));
     }
 
   cancellable = g_task_get_cancellable (task);

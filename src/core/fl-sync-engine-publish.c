@@ -13,6 +13,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "fl-json-private.h"
 #include "fl-sync-engine-private.h"
 
 static void
@@ -37,7 +38,7 @@ publish_done_cb (GObject      *source,
       return;
     }
 
-  version = json_object_get_int_member_with_default (json_node_get_object (root), "version", 0);
+  version = _fl_json_int_member (json_node_get_object (root), "version", 0);
   g_task_return_int (task, version);
 }
 
@@ -71,7 +72,7 @@ publish_ready_cb (GObject      *source,
       self->token = g_strdup (data->token);
     }
 
-  id = json_object_get_string_member_with_default (json_node_get_object (definition), "id", "");
+  id = _fl_json_string_member (json_node_get_object (definition), "id", "");
   escaped = g_uri_escape_string (id, NULL, FALSE);
   path = g_strdup_printf ("/api/v1/checklists/%s", escaped);
   text = json_to_string (definition, FALSE);
@@ -109,8 +110,8 @@ fl_sync_engine_publish_checklist_async (FlSyncEngine        *self,
   g_task_set_source_tag (task, fl_sync_engine_publish_checklist_async);
 
   if (!JSON_NODE_HOLDS_OBJECT (definition) ||
-      !fl_text_is_valid ((id = json_object_get_string_member_with_default (json_node_get_object (definition),
-                                                                            "id", NULL)),
+      !fl_text_is_valid ((id = _fl_json_string_member (json_node_get_object (definition),
+                                                       "id", NULL)),
                          1, FL_SHORT_TEXT_MAX))
     {
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,

@@ -48,6 +48,7 @@
 #define MAX_SYNC_ROUNDS          1000
 #define MAX_SYNC_SECONDS         300
 #define MAX_IDLE_ROUNDS          3
+#define FAST_POLL_PAUSE_MS       2000    /* after MAX_IDLE_ROUNDS empty long polls in a row */
 #define MAX_RESETS               2
 
 G_DEFINE_FINAL_TYPE (FlSyncEngine, fl_sync_engine, G_TYPE_OBJECT)
@@ -123,6 +124,26 @@ static void run_once (FlSyncEngine *self);
 /* -------------------------------------------------------------------------- */
 
 #define presence_free ((GDestroyNotify) fl_presence_free)
+
+static gboolean
+presence_equal (GPtrArray *a,
+                GPtrArray *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    {
+      const FlPresence *x = g_ptr_array_index (a, i);
+      const FlPresence *y = g_ptr_array_index (b, i);
+
+      if (g_strcmp0 (x->ticket_id, y->ticket_id) != 0 ||
+          g_strcmp0 (x->username, y->username) != 0 || !x->editing != !y->editing)
+        return FALSE;
+    }
+  return TRUE;
+}
 
 void
 _fl_sync_engine_wipe_text (gpointer text)
@@ -430,6 +451,7 @@ apply_done_cb (GObject      *source,
   SyncData *data = g_task_get_task_data (task);
   ApplyData *applied = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
+  gboolean presence_moved;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -437,6 +459,7 @@ apply_done_cb (GObject      *source,
       return;
     }
 
+  presence_moved = applied->presence != NULL && !presence_equal (self->presence, applied->presence);
   report_applied (self, data, applied);
 
   self->last_sync = fl_time_now ();
@@ -446,7 +469,8 @@ apply_done_cb (GObject      *source,
   data->rounds++;
   if (data->long_polling)
     {
-      gboolean fast = applied->received == 0 &&
+      /* Someone opening a ticket wakes long polls too: that is news. */
+      gboolean fast = applied->received == 0 && !presence_moved &&
                       g_get_monotonic_time () - data->poll_started < G_USEC_PER_SEC;
 
       data->long_polled = TRUE;
@@ -714,8 +738,14 @@ run_done_cb (GObject      *source,
        * have us poll as fast as it answers: back off from it too. */
       if (self->fast_polls >= MAX_IDLE_ROUNDS)
         {
+          /* A short pause, not the growing backoff of errors: the server
+           * answers, it only has nothing to say. */
+          self->fast_polls = 0;
           if (self->running)
-            schedule_retry (self);
+            {
+              g_clear_handle_id (&self->retry_source_id, g_source_remove);
+              self->retry_source_id = g_timeout_add (FAST_POLL_PAUSE_MS, retry_cb, self);
+            }
           g_object_unref (self);
           return;
         }

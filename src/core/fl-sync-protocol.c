@@ -48,42 +48,6 @@ get_object (JsonObject *obj,
   return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
-/* A string member, or NULL when absent or of another type. */
-static const char *
-peek_string (JsonObject *obj,
-             const char *name)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-peek_int (JsonObject *obj,
-          const char *name,
-          gint64      fallback)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return fallback;
-  return json_node_get_int (node);
-}
-
-static gboolean
-peek_bool (JsonObject *obj,
-           const char *name)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
-}
-
 static GBytes *
 node_to_bytes (JsonNode *node)
 {
@@ -209,10 +173,10 @@ fl_op_result_from_json (JsonNode *node)
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return NULL;
   obj = json_node_get_object (node);
-  if (!(op_id = peek_string (obj, "op_id")))
+  if (!(op_id = _fl_json_string_member (obj, "op_id", NULL)))
     return NULL;
 
-  status = peek_string (obj, "status");
+  status = _fl_json_string_member (obj, "status", NULL);
   if (!fl_op_result_status_from_string (status, &parsed))
     {
       /* A status this client does not know: kept as rejected, with the reason. */
@@ -223,8 +187,8 @@ fl_op_result_from_json (JsonNode *node)
     }
 
   r = fl_op_result_new (op_id, parsed);
-  r->version = peek_int (obj, "version", 0);
-  r->number = MAX (peek_int (obj, "number", 0), 0);
+  r->version = _fl_json_int_member (obj, "version", 0);
+  r->number = MAX (_fl_json_int_member (obj, "number", 0), 0);
 
   current = json_object_get_member (obj, "current");
   if (parsed == FL_OP_RESULT_CONFLICT && current != NULL && JSON_NODE_HOLDS_OBJECT (current))
@@ -233,8 +197,8 @@ fl_op_result_from_json (JsonNode *node)
   if (parsed == FL_OP_RESULT_REJECTED)
     {
       err = get_object (obj, "error");
-      r->error_code = g_strdup (peek_string (err, "code") ? peek_string (err, "code") : "rejected");
-      r->error_message = g_strdup (peek_string (err, "message") ? peek_string (err, "message") : "");
+      r->error_code = g_strdup (_fl_json_string_member (err, "code", "rejected"));
+      r->error_message = g_strdup (_fl_json_string_member (err, "message", ""));
     }
 
   return g_steal_pointer (&r);
@@ -591,13 +555,13 @@ read_presence (FlSyncResponse *response,
       if (!JSON_NODE_HOLDS_OBJECT (el))
         continue;
       p = json_node_get_object (el);
-      ticket_id = peek_string (p, "ticket_id");
-      username = peek_string (p, "username");
+      ticket_id = _fl_json_string_member (p, "ticket_id", NULL);
+      username = _fl_json_string_member (p, "username", NULL);
       if (!fl_uuid_is_valid (ticket_id) || !fl_text_is_valid (username, 1, FL_SHORT_TEXT_MAX))
         continue;
 
       g_ptr_array_add (response->presence,
-                       fl_presence_new (ticket_id, username, peek_bool (p, "editing")));
+                       fl_presence_new (ticket_id, username, _fl_json_bool_member (p, "editing", FALSE)));
     }
 }
 
@@ -664,7 +628,7 @@ fl_sync_response_from_json (JsonNode  *node,
   obj = json_node_get_object (node);
 
   /* Starting over: nothing else in the answer counts. */
-  if (peek_bool (obj, "reset"))
+  if (_fl_json_bool_member (obj, "reset", FALSE))
     {
       response->reset = TRUE;
       response->more = TRUE;
@@ -695,7 +659,7 @@ fl_sync_response_from_json (JsonNode  *node,
   if (!read_changes (response, get_object (obj, "changes"), error))
     return NULL;
 
-  response->more = peek_bool (obj, "more");
+  response->more = _fl_json_bool_member (obj, "more", FALSE);
   read_presence (response, get_array (obj, "presence"));
 
   return g_steal_pointer (&response);

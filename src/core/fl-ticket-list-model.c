@@ -75,12 +75,22 @@ static void
 reset (FlTicketListModel *self)
 {
   guint old_n = self->n_items;
+  guint new_n;
 
   drop_pages (self);
-  self->n_items = count_items (self);
+  new_n = count_items (self);
 
-  if (old_n != 0 || self->n_items != 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->n_items);
+  /* All rows go, then the new ones come, in two signals: with one
+   * (0, old_n, new_n) GTK 4.8 looks for each removed row among the added
+   * items (GtkListView keeping its widgets, GtkSingleSelection its item) and
+   * reads every one of them, page by page: 87,000 resolved tickets took 4 s
+   * (quadratic in the pages' OFFSET). Nothing of the old list is in the new. */
+  self->n_items = 0;
+  if (old_n != 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, 0);
+  self->n_items = new_n;
+  if (new_n != 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, new_n);
   if (old_n != self->n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
 }

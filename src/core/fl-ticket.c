@@ -322,7 +322,7 @@ fl_ticket_from_json (JsonNode  *node,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE, "a ticket must be an object");
+      g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_TYPE, _("a ticket must be an object"));
       return NULL;
     }
 
@@ -431,18 +431,79 @@ fl_ticket_format_due (FlTicket *self,
   minutes = ABS (left) / 60000;
 
   if (minutes >= 48 * 60)
-    /* Translators: a duration in days, e.g. "3 d" */
-    span = g_strdup_printf (_("%d d"), (int) (minutes / (24 * 60)));
+    {
+      int days = (int) (minutes / (24 * 60));
+
+      /* Translators: a duration in days, e.g. "3 d" */
+      span = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d d", "%d d", days), days);
+    }
   else if (minutes >= 60)
     /* Translators: a duration in hours and minutes, e.g. "2 h 05 min" */
     span = g_strdup_printf (_("%d h %02d min"), (int) (minutes / 60), (int) (minutes % 60));
   else
     /* Translators: a duration in minutes, e.g. "12 min" */
-    span = g_strdup_printf (_("%d min"), (int) minutes);
+    span = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d min", "%d min", (gulong) minutes),
+                            (int) minutes);
 
   if (left < 0)
     /* Translators: %s is a duration, e.g. "overdue 12 min" */
     return g_strdup_printf (_("overdue %s"), span);
 
   return g_steal_pointer (&span);
+}
+
+char *
+fl_ticket_describe_due (FlTicket *self,
+                        gint64    now)
+{
+  gint64 left;
+  gint64 minutes;
+  g_autofree char *span = NULL;
+
+  g_return_val_if_fail (FL_IS_TICKET (self), NULL);
+
+  if (!fl_status_is_open (self->status) || self->due_at == 0)
+    return g_strdup ("");
+
+  if (self->status == FL_STATUS_WAITING)
+    /* Translators: spoken for a waiting ticket, whose due time does not run */
+    return g_strdup (_("due time paused"));
+
+  left = self->due_at - now;
+  minutes = ABS (left) / 60000;
+
+  if (minutes >= 48 * 60)
+    {
+      int days = (int) (minutes / (24 * 60));
+
+      span = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day", "%d days", days), days);
+    }
+  else if (minutes >= 60 && minutes % 60 != 0)
+    {
+      int hours = (int) (minutes / 60);
+      int mins = (int) (minutes % 60);
+      g_autofree char *h = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d hour", "%d hours",
+                                                         hours), hours);
+      g_autofree char *m = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute",
+                                                         "%d minutes", mins), mins);
+
+      /* Translators: hours and minutes, e.g. "2 hours 5 minutes" */
+      span = g_strdup_printf (_("%s %s"), h, m);
+    }
+  else if (minutes >= 60)
+    {
+      int hours = (int) (minutes / 60);
+
+      span = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d hour", "%d hours", hours), hours);
+    }
+  else
+    span = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute", "%d minutes",
+                                         (gulong) minutes), (int) minutes);
+
+  if (left < 0)
+    /* Translators: spoken; %s is a duration, e.g. "overdue by 12 minutes" */
+    return g_strdup_printf (_("overdue by %s"), span);
+
+  /* Translators: spoken; %s is a duration, e.g. "due in 2 hours 5 minutes" */
+  return g_strdup_printf (_("due in %s"), span);
 }

@@ -87,6 +87,9 @@ FlTicket   *fl_ticket_from_json       (JsonNode       *node,
 /* The "time to due" a person reads: "2 h 05 min", "overdue 12 min". */
 char       *fl_ticket_format_due      (FlTicket       *self,
                                        gint64          now);
+/* The same in words, for a screen reader: "due in 2 hours 5 minutes". */
+char       *fl_ticket_describe_due    (FlTicket       *self,
+                                       gint64          now);
 char       *fl_ticket_dup_display_number (FlTicket    *self);
 
 /* -------------------------------------------------------------------------- */

@@ -186,6 +186,10 @@ fl_time_format (gint64 ms)
                           millis);
 }
 
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z, the range of GDateTime */
+#define TIME_MIN_US (G_GINT64_CONSTANT (-62135596800) * G_USEC_PER_SEC)
+#define TIME_MAX_US (G_GINT64_CONSTANT (253402300799) * G_USEC_PER_SEC + 999999)
+
 gboolean
 fl_time_parse (const char *str,
                gint64     *out_ms)
@@ -216,6 +220,12 @@ fl_time_parse (const char *str,
     return FALSE;
 
   us = g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+
+  /* A year 1 or 9999 with an offset can fall outside them in UTC, where
+   * fl_time_format() cannot write it. */
+  if (us < TIME_MIN_US || us > TIME_MAX_US)
+    return FALSE;
+
   *out_ms = us / 1000;
   return TRUE;
 }

@@ -80,6 +80,7 @@ typedef struct
   gboolean             shut;      /* we shut its socket down */
   gboolean             released;  /* "disconnected" emitted by us */
   gulong               disconnected_id;
+  GSocket             *socket;    /* owned; set for a connection we accepted */
 } Conn;
 
 struct _FlServerConnections
@@ -94,7 +95,10 @@ struct _FlServerConnections
   guint       accepts;
   gint64      next_fd_check;
   gint64      last_fd_warning;
+  GSocket    *accepting;          /* borrowed: during fl_server_connections_accept () */
 };
+
+#define MSG_SOCKET_KEY "fl-server-connection-socket"
 
 static FlServerConnections *the_tracker;
 
@@ -143,6 +147,7 @@ conn_free (gpointer data)
   Conn *c = data;
 
   conn_forget_msg (c);
+  g_clear_object (&c->socket);
   g_free (c);
 }
 
@@ -151,6 +156,9 @@ conn_dup_socket (Conn *c)
 {
   GSocket *socket = NULL;
 
+  /* A connection passed in as a stream has no socket for libsoup. */
+  if (c->socket != NULL)
+    return g_object_ref (c->socket);
   g_object_get (c->conn, "socket", &socket, NULL);
   return socket;
 }
@@ -303,6 +311,9 @@ conn_watch_msg (Conn              *c,
   conn_forget_msg (c);
   c->msg = msg;
   g_object_weak_ref (G_OBJECT (msg), on_msg_weak_notify, c);
+  if (c->socket != NULL)
+    g_object_set_data_full (G_OBJECT (msg), MSG_SOCKET_KEY, g_object_ref (c->socket),
+                            g_object_unref);
   g_signal_connect (msg, "connected", G_CALLBACK (on_msg_connected_cb), c);
   g_signal_connect (msg, "got-headers", G_CALLBACK (on_msg_got_headers_cb), c);
   g_signal_connect (msg, "got-body", G_CALLBACK (on_msg_got_body_cb), c);
@@ -372,6 +383,8 @@ request_started_hook (GSignalInvocationHint *ihint,
       g_object_weak_ref (conn, on_conn_weak_notify, c);
       c->disconnected_id = g_signal_connect (conn, "disconnected",
                                              G_CALLBACK (on_conn_disconnected_cb), c);
+      if (self->accepting != NULL)
+        c->socket = g_object_ref (self->accepting);
       g_hash_table_insert (self->conns, conn, c);
       set_phase (c, PHASE_HANDSHAKE);
       c->accepted = c->since;
@@ -556,6 +569,34 @@ fl_server_connections_get_count (FlServerConnections *self)
   return n;
 }
 
+gboolean
+fl_server_connections_accept (FlServerConnections  *self,
+                              GIOStream            *stream,
+                              GSocket              *socket,
+                              GError              **error)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), FALSE);
+  g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+
+  local = g_socket_get_local_address (socket, error);
+  if (local == NULL)
+    return FALSE;
+  remote = g_socket_get_remote_address (socket, error);
+  if (remote == NULL)
+    return FALSE;
+
+  /* request_started_hook () sees the new connection in there. */
+  self->accepting = socket;
+  ok = soup_server_accept_iostream (self->soup, stream, local, remote, error);
+  self->accepting = NULL;
+  return ok;
+}
+
 void
 fl_server_connections_drop (SoupServerMessage *msg)
 {
@@ -565,6 +606,8 @@ fl_server_connections_drop (SoupServerMessage *msg)
 
   /* Reading ends here; libsoup's error path closes the connection. */
   socket = soup_server_message_get_socket (msg);
+  if (socket == NULL)
+    socket = g_object_get_data (G_OBJECT (msg), MSG_SOCKET_KEY);
   if (socket != NULL && !g_socket_is_closed (socket))
     g_socket_shutdown (socket, TRUE, FALSE, NULL);
 }

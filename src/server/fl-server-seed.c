@@ -138,7 +138,7 @@ static const char * const queues[] = { "network", "workplace", "applications", "
 
 typedef struct
 {
-  FlServerDb   *db;
+  FlServerStore *store;
   GRand        *rand;
   FlServerUser *users[G_N_ELEMENTS (demo_users)];
   char         *clients[G_N_ELEMENTS (demo_users)];
@@ -178,11 +178,15 @@ apply (Seed               *seed,
 {
   g_autofree char *op_id = fl_uuid_new ();
   g_autoptr(FlOp) op = fl_op_new (op_id, ticket_id, type, base_version, at, data);
-  g_autoptr(FlApplyResult) result = NULL;
+  g_autoptr(GPtrArray) ops = g_ptr_array_new ();
+  g_autoptr(GPtrArray) results = NULL;
+  FlApplyResult *result;
 
-  result = fl_server_db_apply_op (seed->db, op, client_of (seed, user), user, error);
-  if (result == NULL)
+  g_ptr_array_add (ops, op);
+  results = fl_server_store_apply_batch (seed->store, ops, client_of (seed, user), user, error);
+  if (results == NULL)
     return -1;
+  result = g_ptr_array_index (results, 0);
   if (result->status != FL_OP_RESULT_APPLIED)
     {
       g_debug ("demo op %s not applied: %s", fl_op_type_to_string (type),
@@ -430,10 +434,10 @@ seed_ticket (Seed    *seed,
 }
 
 gboolean
-fl_server_seed_demo (FlServerDb  *db,
-                     GPtrArray   *checklists,
-                     guint       *n_tickets,
-                     GError     **error)
+fl_server_seed_demo (FlServerStore  *store,
+                     GPtrArray      *checklists,
+                     guint          *n_tickets,
+                     GError        **error)
 {
   g_autofree char *hash = NULL;
   Seed seed = { 0 };
@@ -442,33 +446,33 @@ fl_server_seed_demo (FlServerDb  *db,
   gboolean ok = TRUE;
   gint64 now = fl_time_now ();
 
-  g_return_val_if_fail (db != NULL, FALSE);
+  g_return_val_if_fail (store != NULL, FALSE);
 
   for (guint i = 0; i < G_N_ELEMENTS (demo_users); i++)
     {
-      seed.users[i] = fl_server_db_get_user (db, demo_users[i].username);
+      seed.users[i] = fl_server_store_get_user (store, demo_users[i].username);
       if (seed.users[i] == NULL)
         {
           if (hash == NULL)
             hash = fl_auth_hash_password (FL_SEED_DEMO_PASSWORD);
           if (hash == NULL ||
-              !fl_server_db_add_user (db, demo_users[i].username, demo_users[i].display_name,
+              !fl_server_store_add_user (store, demo_users[i].username, demo_users[i].display_name,
                                       demo_users[i].role, hash, error))
             {
               if (hash == NULL)
-                g_set_error_literal (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+                g_set_error_literal (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
                                      _("Cannot hash the demo password"));
               ok = FALSE;
               break;
             }
-          seed.users[i] = fl_server_db_get_user (db, demo_users[i].username);
+          seed.users[i] = fl_server_store_get_user (store, demo_users[i].username);
         }
       seed.clients[i] = fl_uuid_new ();
     }
 
   if (ok)
     {
-      seed.db = db;
+      seed.store = store;
       seed.rand = g_rand_new_with_seed (20261129);
       for (guint i = 0; i < N_TICKETS && ok; i++)
         ok = seed_ticket (&seed, N_TICKETS - i, now, error);

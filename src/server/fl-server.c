@@ -1,8 +1,9 @@
 /* fl-server.c — the HTTP API of firstline-server
  *
- * Everything runs on the main loop: handlers that need to wait (a long poll, a
- * password check in a worker thread) pause their message and unpause it later,
- * so other requests keep being served.
+ * Everything here runs on the main loop: handlers that need to wait (a long poll, a
+ * password check in a worker thread, a push or a checklist the store's writer thread
+ * applies) pause their message and unpause it later, so other requests keep being
+ * served.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -19,8 +20,10 @@
 #include "fl-auth.h"
 #include "fl-checklist.h"
 #include "fl-json.h"
+#include "fl-server-params.h"
 #include "fl-server.h"
 #include "fl-server-connections.h"
+#include "fl-server-tls.h"
 #include "fl-sync-protocol.h"
 
 #define API_PREFIX          "/api/v1/"
@@ -37,7 +40,10 @@ struct _FlServer
   /* owned */
   SoupServer      *soup;
   FlServerConnections *connections; /* NULL until it listens */
-  FlServerDb      *db;
+  GTlsCertificate *tls_certificate; /* NULL for plain HTTP */
+  FlTlsGate       *tls_gate;        /* NULL until it listens with TLS */
+  GMainContext    *idle_context;    /* never run: libsoup's HTTPS listener waits in it */
+  FlServerStore   *store;
   FlAuthLimiter   *limiter;
   GHashTable      *presence;      /* client_id → Presence */
   GList           *waiters;       /* Waiter, oldest first */
@@ -471,14 +477,14 @@ build_sync_response (FlServer    *self,
   GPtrArray *checklists = NULL;
 
   response->cursor = cursor;
-  response->reset = cursor > fl_server_db_get_latest_seq (self->db);
+  response->reset = cursor > fl_server_store_get_latest_seq (self->store);
 
   if (response->reset)
     {
       response->cursor = 0;
     }
-  else if (!fl_server_db_get_changes (self->db, cursor, limit, &tickets, &events, &checklists,
-                                      &response->cursor, &response->more, error))
+  else if (!fl_server_store_get_changes (self->store, cursor, limit, &tickets, &events,
+                                         &checklists, &response->cursor, &response->more, error))
     {
       g_clear_pointer (&tickets, g_ptr_array_unref);
       g_clear_pointer (&events, g_ptr_array_unref);
@@ -601,8 +607,10 @@ handle_health (FlServer          *self,
   json_object_unref (obj);
   json_object_set_string_member (obj, "status", "ok");
   json_object_set_string_member (obj, "version", PACKAGE_VERSION);
+  /* With the HTTPS clients not through their handshake yet. */
   json_object_set_int_member (obj, "connections",
-                              self->connections ? fl_server_connections_get_count (self->connections) : 0);
+                              (self->connections ? fl_server_connections_get_count (self->connections) : 0) +
+                              (self->tls_gate ? fl_tls_gate_get_pending (self->tls_gate) : 0));
   json_object_set_int_member (obj, "open_fds", fl_server_count_open_fds ());
   set_json (msg, SOUP_STATUS_OK, node);
 }
@@ -745,7 +753,7 @@ finish_login (FlServer          *self,
   g_autofree char *token = NULL;
 
   if (login->ok)
-    user = fl_server_db_get_user (self->db, login->username);
+    user = fl_server_store_get_user (self->store, login->username);
 
   /* Disabled, removed or replaced while the check ran: as a wrong password. */
   if (user == NULL || user->disabled || user->id != login->user_id)
@@ -754,7 +762,7 @@ finish_login (FlServer          *self,
       return;
     }
 
-  token = fl_server_db_create_token (self->db, user->id, &error);
+  token = fl_server_store_create_token (self->store, user->id, &error);
   if (token == NULL)
     set_internal_error (msg, error);
   else
@@ -787,10 +795,10 @@ finish_change_password (FlServer          *self,
       return;
     }
 
-  if (!fl_server_db_set_password (self->db, login->user_id, login->new_hash, login->keep_token,
-                                  &error))
+  if (!fl_server_store_set_password (self->store, login->user_id, login->new_hash,
+                                     login->keep_token, &error))
     {
-      if (g_error_matches (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND))
+      if (g_error_matches (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND))
         set_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("The current password is wrong"));
       else
         set_internal_error (msg, error);
@@ -893,7 +901,7 @@ handle_login (FlServer          *self,
   login->kind = CHECK_LOGIN;
   login->username = g_strdup (json_node_get_string (username));
   login->password = g_strdup (json_node_get_string (password));
-  login->hash = fl_server_db_dup_password_hash (self->db, login->username, &login->user_id);
+  login->hash = fl_server_store_dup_password_hash (self->store, login->username, &login->user_id);
 
   /* Argon2id takes tens of milliseconds: not on the main loop. */
   push_check (self, msg, login);
@@ -956,7 +964,7 @@ handle_change_password (FlServer           *self,
   login->password = g_strdup (json_node_get_string (old_password));
   login->new_password = g_strdup (new_text);
   login->keep_token = g_strdup (bearer_token (msg));
-  login->hash = fl_server_db_dup_password_hash (self->db, user->username, &login->user_id);
+  login->hash = fl_server_store_dup_password_hash (self->store, user->username, &login->user_id);
   if (login->user_id != user->id)
     g_clear_pointer (&login->hash, g_free);
   login->user_id = user->id;
@@ -971,7 +979,7 @@ handle_logout_everywhere (FlServer           *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!fl_server_db_revoke_user_tokens (self->db, user->id, &error))
+  if (!fl_server_store_revoke_user_tokens (self->store, user->id, &error))
     {
       set_internal_error (msg, error);
       return;
@@ -983,7 +991,7 @@ static void
 handle_logout (FlServer          *self,
                SoupServerMessage *msg)
 {
-  fl_server_db_revoke_token (self->db, bearer_token (msg));
+  fl_server_store_revoke_token (self->store, bearer_token (msg));
   soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
@@ -1001,7 +1009,7 @@ static void
 handle_users (FlServer          *self,
               SoupServerMessage *msg)
 {
-  g_autoptr(GPtrArray) users = fl_server_db_list_users (self->db);
+  g_autoptr(GPtrArray) users = fl_server_store_list_users (self->store);
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), json_object_new ());
   JsonObject *obj = json_node_get_object (node);
   JsonArray *array = json_array_new ();
@@ -1034,6 +1042,121 @@ result_to_op_result (const char          *op_id,
   return result;
 }
 
+/* A push waiting for the store's writer. */
+typedef struct
+{
+  FlServer          *self;          /* owned */
+  SoupServerMessage *msg;           /* owned, paused */
+  FlSyncRequest     *request;       /* owned */
+  FlServerUser      *user;
+} SyncPush;
+
+static void
+sync_push_free (SyncPush *push)
+{
+  g_clear_object (&push->self);
+  g_clear_object (&push->msg);
+  g_clear_pointer (&push->request, fl_sync_request_free);
+  g_clear_pointer (&push->user, fl_server_user_free);
+  g_free (push);
+}
+
+/* After the ops (if any) are applied: presence, waking the long polls, the answer
+ * with @results (FlOpResult), and maybe a long poll of this request itself. */
+static void
+finish_sync (FlServer            *self,
+             SoupServerMessage   *msg,
+             const FlServerUser  *user,
+             const FlSyncRequest *request,
+             GPtrArray           *results,
+             gboolean             changed)
+{
+  g_autoptr(JsonNode) response = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *viewing = request->viewing;
+  gboolean empty = FALSE;
+
+  /* Presence only for tickets that exist (after this request's own creates):
+   * nobody inflates the others' answers with made-up ids. */
+  if (viewing != NULL && !fl_server_store_has_ticket (self->store, viewing))
+    viewing = NULL;
+  if (update_presence (self, request->client_id, user, viewing, request->editing))
+    changed = TRUE;
+
+  /* Wake the others before this request maybe waits itself. */
+  if (changed)
+    wake_waiters (self);
+
+  response = build_sync_response (self, user->username, results, request->cursor,
+                                  request->limit, &empty, &error);
+  if (response == NULL)
+    {
+      set_internal_error (msg, error);
+      return;
+    }
+
+  if (request->ops->len == 0 && empty && request->wait > 0 && !self->stopping)
+    {
+      Waiter *w = g_new0 (Waiter, 1);
+
+      w->user = fl_server_user_copy (user);
+      w->client_id = g_strdup (request->client_id);
+      w->cursor = request->cursor;
+      w->limit = request->limit;
+      w->paused = pause_message (self, msg);
+      g_signal_connect_object (msg, "disconnected", G_CALLBACK (on_waiter_gone_cb), self, 0);
+      w->timeout_id = g_timeout_add ((guint) request->wait * 1000, on_waiter_timeout_cb, w);
+      self->waiters = g_list_append (self->waiters, w);
+      return;
+    }
+
+  set_json (msg, SOUP_STATUS_OK, response);
+}
+
+/* On the main loop, once the push's ops are committed (or failed). */
+static void
+on_batch_applied_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  SyncPush *push = user_data;
+  FlServer *self = push->self;
+  g_autoptr(GPtrArray) applied = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean changed = FALSE;
+  Paused *p;
+
+  applied = fl_server_store_apply_batch_finish (FL_SERVER_STORE (source), result, &error);
+  p = g_object_get_data (G_OBJECT (push->msg), "fl-paused");
+
+  if (applied == NULL)
+    {
+      /* Nothing of this request is applied; the client sends it again. */
+      if (p != NULL)
+        set_internal_error (push->msg, error);
+    }
+  else
+    {
+      results = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_op_result_free);
+      for (guint i = 0; i < applied->len; i++)
+        {
+          FlOp *op = g_ptr_array_index (push->request->ops, i);
+          FlApplyResult *r = g_ptr_array_index (applied, i);
+
+          if (r->status == FL_OP_RESULT_APPLIED)
+            changed = TRUE;
+          g_ptr_array_add (results, result_to_op_result (op->op_id, r));
+        }
+      /* Also when the client went away: the ops are stored, the others hear of them. */
+      finish_sync (self, push->msg, push->user, push->request, results, changed);
+    }
+
+  if (p != NULL)
+    unpause_message (p);
+  sync_push_free (push);
+}
+
 static void
 handle_sync (FlServer           *self,
              SoupServerMessage  *msg,
@@ -1042,15 +1165,7 @@ handle_sync (FlServer           *self,
   g_autoptr(JsonNode) body = read_body (msg);
   g_autoptr(FlSyncRequest) request = NULL;
   g_autoptr(GPtrArray) results = NULL;
-  g_autoptr(JsonNode) response = NULL;
   g_autoptr(GError) error = NULL;
-  GPtrArray *ops;
-  const char *client_id;
-  const char *viewing;
-  gboolean editing;
-  gboolean changed = FALSE;
-  gboolean empty = FALSE;
-  gint64 cursor, limit, wait;
 
   if (body == NULL)
     return;
@@ -1061,141 +1176,26 @@ handle_sync (FlServer           *self,
       set_model_error (msg, error);
       return;
     }
-  client_id = request->client_id;
-  ops = request->ops;
-  cursor = request->cursor;
-  limit = request->limit;
-  wait = request->wait;
-  viewing = request->viewing;
-  editing = request->editing;
 
-  /* One transaction for the request (each op atomic within it): one sync to
-   * disk, and the results are sent only once they are durable. */
+  /* The ops go to the store's writer, off the main loop: one transaction for the
+   * request (each op atomic within it), one sync to disk, and the answer is built
+   * here once they are durable (on_batch_applied_cb). */
+  if (request->ops->len > 0)
+    {
+      SyncPush *push = g_new0 (SyncPush, 1);
+
+      push->self = g_object_ref (self);
+      push->msg = g_object_ref (msg);
+      push->user = fl_server_user_copy (user);
+      pause_message (self, msg);
+      fl_server_store_apply_batch_async (self->store, request->ops, request->client_id, user,
+                                         NULL, on_batch_applied_cb, push);
+      push->request = g_steal_pointer (&request);
+      return;
+    }
+
   results = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_op_result_free);
-  if (ops->len > 0 && !fl_server_db_begin_batch (self->db, &error))
-    {
-      set_internal_error (msg, error);
-      return;
-    }
-  for (guint i = 0; i < ops->len; i++)
-    {
-      FlOp *op = g_ptr_array_index (ops, i);
-      g_autoptr(FlApplyResult) r = fl_server_db_apply_op (self->db, op, client_id, user, &error);
-
-      if (r == NULL)
-        {
-          /* Nothing of this request is applied; the client sends it again. */
-          fl_server_db_end_batch (self->db, FALSE, NULL);
-          set_internal_error (msg, error);
-          return;
-        }
-      if (r->status == FL_OP_RESULT_APPLIED)
-        changed = TRUE;
-      g_ptr_array_add (results, result_to_op_result (op->op_id, r));
-    }
-  if (ops->len > 0 && !fl_server_db_end_batch (self->db, TRUE, &error))
-    {
-      set_internal_error (msg, error);
-      return;
-    }
-
-  /* Presence only for tickets that exist (after this request's own creates):
-   * nobody inflates the others' answers with made-up ids. */
-  if (viewing != NULL && !fl_server_db_has_ticket (self->db, viewing))
-    viewing = NULL;
-  if (update_presence (self, client_id, user, viewing, editing))
-    changed = TRUE;
-
-  /* Wake the others before this request maybe waits itself. */
-  if (changed)
-    wake_waiters (self);
-
-  response = build_sync_response (self, user->username, results, cursor, limit, &empty, &error);
-  if (response == NULL)
-    {
-      set_internal_error (msg, error);
-      return;
-    }
-
-  if (ops->len == 0 && empty && wait > 0 && !self->stopping)
-    {
-      Waiter *w = g_new0 (Waiter, 1);
-
-      w->user = fl_server_user_copy (user);
-      w->client_id = g_strdup (client_id);
-      w->cursor = cursor;
-      w->limit = limit;
-      w->paused = pause_message (self, msg);
-      g_signal_connect_object (msg, "disconnected", G_CALLBACK (on_waiter_gone_cb), self, 0);
-      w->timeout_id = g_timeout_add ((guint) wait * 1000, on_waiter_timeout_cb, w);
-      self->waiters = g_list_append (self->waiters, w);
-      return;
-    }
-
-  set_json (msg, SOUP_STATUS_OK, response);
-}
-
-static gboolean
-parse_time_param (const char *text,
-                  gboolean    end_of_day,
-                  gint64     *out)
-{
-  int y, m, d;
-  char rest;
-
-  if (text == NULL || *text == '\0')
-    return TRUE;
-
-  if (strlen (text) == 10 && sscanf (text, "%4d-%2d-%2d%c", &y, &m, &d, &rest) == 3)
-    {
-      g_autoptr(GDateTime) dt = g_date_time_new_utc (y, m, d, 0, 0, 0);
-
-      if (dt == NULL)
-        return FALSE;
-      if (end_of_day)
-        {
-          g_autoptr(GDateTime) next = g_date_time_add_days (dt, 1);
-
-          /* 9999-12-31 has no next day in GDateTime */
-          if (next == NULL)
-            return FALSE;
-          *out = g_date_time_to_unix (next) * 1000;
-        }
-      else
-        {
-          *out = g_date_time_to_unix (dt) * 1000;
-        }
-      return TRUE;
-    }
-
-  return fl_time_parse (text, out);
-}
-
-static gboolean
-parse_int_param (const char *text,
-                 gint64      min,
-                 gint64      max,
-                 gint64     *out)
-{
-  guint64 value;
-
-  if (text == NULL || *text == '\0')
-    return TRUE;
-  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &value, NULL))
-    return FALSE;
-  *out = CLAMP ((gint64) value, min, max);
-  return TRUE;
-}
-
-static const char *
-text_param (GHashTable *query,
-            const char *name)
-{
-  const char *value = query ? g_hash_table_lookup (query, name) : NULL;
-
-  if (value == NULL || *value == '\0')
-    return NULL;
-  return value;
+  finish_sync (self, msg, user, request, results, FALSE);
 }
 
 static void
@@ -1214,7 +1214,7 @@ handle_tickets (FlServer          *self,
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      const char *value = text_param (query, names[i]);
+      const char *value = fl_server_param_text (query, names[i]);
 
       if (value != NULL && !fl_text_is_valid (value, 1, 1000))
         {
@@ -1223,11 +1223,11 @@ handle_tickets (FlServer          *self,
         }
     }
 
-  q.status = text_param (query, "status");
-  q.category = text_param (query, "category");
-  q.assignee = text_param (query, "assignee");
-  q.queue = text_param (query, "queue");
-  q.q = text_param (query, "q");
+  q.status = fl_server_param_text (query, "status");
+  q.category = fl_server_param_text (query, "category");
+  q.assignee = fl_server_param_text (query, "assignee");
+  q.queue = fl_server_param_text (query, "queue");
+  q.q = fl_server_param_text (query, "q");
   q.limit = 100;
 
   if (q.status != NULL && !fl_status_from_string (q.status, &status))
@@ -1237,31 +1237,31 @@ handle_tickets (FlServer          *self,
       return;
     }
 
-  if (!parse_int_param (text_param (query, "level"), 0, G_MAXINT32, &q.level) ||
-      !parse_int_param (text_param (query, "limit"), 1, 500, &q.limit) ||
-      !parse_int_param (text_param (query, "offset"), 0, G_MAXINT32, &q.offset))
+  if (!fl_server_param_int (fl_server_param_text (query, "level"), 0, G_MAXINT32, &q.level) ||
+      !fl_server_param_int (fl_server_param_text (query, "limit"), 1, 500, &q.limit) ||
+      !fl_server_param_int (fl_server_param_text (query, "offset"), 0, G_MAXINT32, &q.offset))
     {
       set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
                  _("Parameters 'level', 'limit' and 'offset' must be numbers"));
       return;
     }
 
-  if (text_param (query, "level") != NULL && q.level != 1 && q.level != 2)
+  if (fl_server_param_text (query, "level") != NULL && q.level != 1 && q.level != 2)
     {
       set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
                  _("Parameter 'level' must be 1 or 2"));
       return;
     }
 
-  if (!parse_time_param (text_param (query, "from"), FALSE, &q.from) ||
-      !parse_time_param (text_param (query, "to"), TRUE, &q.to))
+  if (!fl_server_param_time (fl_server_param_text (query, "from"), FALSE, &q.from) ||
+      !fl_server_param_time (fl_server_param_text (query, "to"), TRUE, &q.to))
     {
       set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
                  _("Parameters 'from' and 'to' must be RFC 3339 times"));
       return;
     }
 
-  tickets = fl_server_db_query_tickets (self->db, &q, &total, &error);
+  tickets = fl_server_store_query_tickets (self->store, &q, &total, &error);
   if (tickets == NULL)
     {
       set_internal_error (msg, error);
@@ -1292,13 +1292,13 @@ handle_ticket (FlServer          *self,
       return;
     }
 
-  ticket = fl_server_db_get_ticket (self->db, id);
+  ticket = fl_server_store_get_ticket (self->store, id);
   if (ticket == NULL)
     {
       set_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", _("Unknown ticket"));
       return;
     }
-  events = fl_server_db_get_events (self->db, id);
+  events = fl_server_store_get_events (self->store, id);
 
   node = json_node_init_object (json_node_alloc (), json_object_new ());
   obj = json_node_get_object (node);
@@ -1318,8 +1318,8 @@ handle_report (FlServer          *self,
   gint64 now = fl_time_now ();
   gint64 to = 0, from = 0;
 
-  if (!parse_time_param (text_param (query, "from"), FALSE, &from) ||
-      !parse_time_param (text_param (query, "to"), TRUE, &to))
+  if (!fl_server_param_time (fl_server_param_text (query, "from"), FALSE, &from) ||
+      !fl_server_param_time (fl_server_param_text (query, "to"), TRUE, &to))
     {
       set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
                  _("Parameters 'from' and 'to' must be RFC 3339 times"));
@@ -1336,7 +1336,7 @@ handle_report (FlServer          *self,
       return;
     }
 
-  node = fl_server_db_report (self->db, from, to, now, &error);
+  node = fl_server_store_report (self->store, from, to, now, &error);
   if (node == NULL)
     set_internal_error (msg, error);
   else
@@ -1352,7 +1352,7 @@ handle_checklists (FlServer          *self,
   g_autoptr(JsonNode) node = NULL;
   JsonObject *obj;
 
-  list = fl_server_db_list_checklists (self->db, &error);
+  list = fl_server_store_list_checklists (self->store, &error);
   if (list == NULL)
     {
       set_internal_error (msg, error);
@@ -1367,13 +1367,43 @@ handle_checklists (FlServer          *self,
 }
 
 static void
+on_checklist_put_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  Paused *p;
+
+  stored = fl_server_store_put_checklist_finish (FL_SERVER_STORE (source), result, &error);
+  p = g_object_get_data (G_OBJECT (msg), "fl-paused");
+  if (p == NULL)
+    return;
+
+  if (stored == NULL)
+    {
+      if (g_error_matches (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_TYPE))
+        set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
+      else if (error->domain == FL_CHECKLIST_ERROR)
+        set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable", error->message);
+      else
+        set_internal_error (msg, error);
+    }
+  else
+    {
+      set_json (msg, SOUP_STATUS_OK, stored);
+      wake_waiters (p->self);
+    }
+  unpause_message (p);
+}
+
+static void
 handle_put_checklist (FlServer          *self,
                       SoupServerMessage *msg,
                       const char        *id)
 {
   g_autoptr(JsonNode) body = NULL;
-  g_autoptr(JsonNode) stored = NULL;
-  g_autoptr(GError) error = NULL;
   JsonObject *obj;
 
   if (!fl_text_is_valid (id, 1, FL_SHORT_TEXT_MAX))
@@ -1391,20 +1421,10 @@ handle_put_checklist (FlServer          *self,
   if (!json_object_has_member (obj, "id"))
     json_object_set_string_member (obj, "id", id);
 
-  stored = fl_server_db_put_checklist (self->db, id, body, &error);
-  if (stored == NULL)
-    {
-      if (g_error_matches (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_TYPE))
-        set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
-      else if (error->domain == FL_CHECKLIST_ERROR)
-        set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable", error->message);
-      else
-        set_internal_error (msg, error);
-      return;
-    }
-
-  set_json (msg, SOUP_STATUS_OK, stored);
-  wake_waiters (self);
+  /* Stored by the writer, off the main loop; answered in on_checklist_put_cb. */
+  pause_message (self, msg);
+  fl_server_store_put_checklist_async (self->store, id, body, NULL, on_checklist_put_cb,
+                                       g_object_ref (msg));
 }
 
 /* -------------------------------------------------------------------------- */
@@ -1511,7 +1531,7 @@ on_request_cb (SoupServer        *server,
       return;
     }
 
-  user = fl_server_db_lookup_token (self->db, bearer_token (msg));
+  user = fl_server_store_lookup_token (self->store, bearer_token (msg));
   if (user == NULL)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -1708,6 +1728,7 @@ fl_server_dispose (GObject *object)
       self->waiters = g_list_delete_link (self->waiters, self->waiters);
       waiter_free (w);
     }
+  g_clear_pointer (&self->tls_gate, fl_tls_gate_free);
   g_clear_pointer (&self->connections, fl_server_connections_free);
   if (self->soup != NULL)
     {
@@ -1725,13 +1746,15 @@ fl_server_finalize (GObject *object)
 {
   FlServer *self = (FlServer *)object;
 
-  g_clear_pointer (&self->db, fl_server_db_free);
+  g_clear_object (&self->store);
   /* Every check holds a reference: none is queued or running any more. */
   g_clear_pointer (&self->check_pool, thread_pool_free_wait);
   g_clear_pointer (&self->checks_by_address, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->limiter, fl_auth_limiter_free);
   g_clear_pointer (&self->presence, g_hash_table_unref);
+  g_clear_object (&self->tls_certificate);
+  g_clear_pointer (&self->idle_context, g_main_context_unref);
 
   G_OBJECT_CLASS (fl_server_parent_class)->finalize (object);
 }
@@ -1773,16 +1796,17 @@ fl_server_init (FlServer *self)
 }
 
 FlServer *
-fl_server_new (FlServerDb      *db,
+fl_server_new (FlServerStore   *store,
                GTlsCertificate *tls_certificate)
 {
   FlServer *self;
 
-  g_return_val_if_fail (db != NULL, NULL);
+  g_return_val_if_fail (store != NULL, NULL);
 
   self = g_object_new (FL_TYPE_SERVER, NULL);
-  self->db = db;
+  self->store = store;
   self->tls = tls_certificate != NULL;
+  self->tls_certificate = tls_certificate ? g_object_ref (tls_certificate) : NULL;
   self->soup = soup_server_new ("server-header", "firstline-server/" PACKAGE_VERSION " ",
                                 "tls-certificate", tls_certificate,
                                 NULL);
@@ -1796,7 +1820,26 @@ fl_server_new (FlServerDb      *db,
   return self;
 }
 
-/* Like soup_server_listen (), with a backlog that takes a burst of clients. */
+static gboolean
+on_tls_client_cb (GIOStream  *tls,
+                  GSocket    *socket,
+                  gpointer    user_data,
+                  GError    **error)
+{
+  FlServer *self = user_data;
+
+  return fl_server_connections_accept (self->connections, tls, socket, error);
+}
+
+/* Like soup_server_listen (), with a backlog that takes a burst of clients.
+ *
+ * HTTPS clients are accepted by the TLS gate (fl-server-tls.c), which starts
+ * a handshake only once the client's ClientHello is there, and passes the
+ * connection to libsoup when the handshake is done. libsoup still gets a
+ * listener for the socket, but one whose accept source waits in a main
+ * context that never runs: libsoup 3.2.3 keeps a connection alive after a
+ * response only while the server has a listener, soup_server_get_uris ()
+ * reports the listeners, and soup_server_disconnect () closes the socket. */
 static gboolean
 listen_on (FlServer        *self,
            GSocketAddress  *sockaddr,
@@ -1804,6 +1847,7 @@ listen_on (FlServer        *self,
 {
   GSocketFamily family = g_socket_address_get_family (sockaddr);
   g_autoptr(GSocket) socket = NULL;
+  gboolean ok;
 
   socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
   if (socket == NULL)
@@ -1812,13 +1856,27 @@ listen_on (FlServer        *self,
     g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
   g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
   if (!g_socket_bind (socket, sockaddr, TRUE, error) ||
-      !g_socket_listen (socket, error) ||
-      !soup_server_listen_socket (self->soup, socket,
-                                  self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+      !g_socket_listen (socket, error))
+    return FALSE;
+
+  if (self->tls)
+    {
+      g_return_val_if_fail (self->tls_gate == NULL, FALSE);   /* one address */
+      if (self->idle_context == NULL)
+        self->idle_context = g_main_context_new ();
+      g_main_context_push_thread_default (self->idle_context);
+      ok = soup_server_listen_socket (self->soup, socket, SOUP_SERVER_LISTEN_HTTPS, error);
+      g_main_context_pop_thread_default (self->idle_context);
+    }
+  else
+    ok = soup_server_listen_socket (self->soup, socket, 0, error);
+  if (!ok)
     return FALSE;
 
   if (self->connections == NULL)
     self->connections = fl_server_connections_new (self->soup);
+  if (self->tls)
+    self->tls_gate = fl_tls_gate_new (socket, self->tls_certificate, on_tls_client_cb, self);
   return TRUE;
 }
 
@@ -1902,6 +1960,8 @@ fl_server_close (FlServer *self)
 
   self->stopping = TRUE;
   wake_waiters (self);
+  /* Before the listening socket closes. */
+  g_clear_pointer (&self->tls_gate, fl_tls_gate_free);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
 }

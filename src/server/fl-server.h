@@ -6,7 +6,7 @@
 
 #include <gio/gio.h>
 
-#include "fl-server-db.h"
+#include "fl-server-store.h"
 
 G_BEGIN_DECLS
 
@@ -15,8 +15,8 @@ G_BEGIN_DECLS
 #define FL_TYPE_SERVER (fl_server_get_type ())
 G_DECLARE_FINAL_TYPE (FlServer, fl_server, FL, SERVER, GObject)
 
-/* Takes ownership of @db. @tls_certificate may be NULL (plain HTTP). */
-FlServer   *fl_server_new             (FlServerDb       *db,
+/* Takes ownership of @store. @tls_certificate may be NULL (plain HTTP). */
+FlServer   *fl_server_new             (FlServerStore    *store,
                                        GTlsCertificate  *tls_certificate);
 /* @address is "ADDR:PORT"; returns the URI it listens on ("http://127.0.0.1:41234"). */
 char       *fl_server_listen          (FlServer         *self,

@@ -304,7 +304,7 @@ cmd_user_add (const char *data_dir,
               const char *role_name,
               const char *display_name)
 {
-  g_autoptr(FlServerDb) db = NULL;
+  g_autoptr(FlServerStore) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *hash = NULL;
   int status = EXIT_SUCCESS;
@@ -323,11 +323,11 @@ cmd_user_add (const char *data_dir,
   if (hash == NULL)
     return status;
 
-  db = fl_server_db_open (data_dir, &error);
-  if (db == NULL)
+  store = fl_server_store_open (data_dir, &error);
+  if (store == NULL)
     return runtime_error (error->message);
 
-  if (!fl_server_db_add_user (db, name, display_name, role, hash, &error))
+  if (!fl_server_store_add_user (store, name, display_name, role, hash, &error))
     return runtime_error (error->message);
 
   g_print (_("user %s added as %s\n"), name, fl_role_to_string (role));
@@ -337,17 +337,17 @@ cmd_user_add (const char *data_dir,
 static int
 cmd_user_list (const char *data_dir)
 {
-  g_autoptr(FlServerDb) db = NULL;
+  g_autoptr(FlServerStore) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) users = NULL;
   const char *headers[] = { N_("USERNAME"), N_("DISPLAY NAME"), N_("ROLE"), N_("ENABLED") };
   int widths[3];
 
-  db = fl_server_db_open (data_dir, &error);
-  if (db == NULL)
+  store = fl_server_store_open (data_dir, &error);
+  if (store == NULL)
     return runtime_error (error->message);
 
-  users = fl_server_db_list_users (db);
+  users = fl_server_store_list_users (store);
   for (guint k = 0; k < G_N_ELEMENTS (widths); k++)
     widths[k] = (int) g_utf8_strlen (_(headers[k]), -1);
   for (guint i = 0; i < users->len; i++)
@@ -387,7 +387,7 @@ cmd_user_change (const char *data_dir,
                  const char *what,
                  const char *name)
 {
-  g_autoptr(FlServerDb) db = NULL;
+  g_autoptr(FlServerStore) store = NULL;
   g_autoptr(FlServerUser) user = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *hash = NULL;
@@ -401,24 +401,24 @@ cmd_user_change (const char *data_dir,
         return status;
     }
 
-  db = fl_server_db_open (data_dir, &error);
-  if (db == NULL)
+  store = fl_server_store_open (data_dir, &error);
+  if (store == NULL)
     return runtime_error (error->message);
 
   if (g_str_equal (what, "passwd"))
     {
-      user = fl_server_db_get_user (db, name);
+      user = fl_server_store_get_user (store, name);
       if (user == NULL)
         {
           g_autofree char *message = g_strdup_printf (_("There is no user %s"), name);
           return runtime_error (message);
         }
-      ok = fl_server_db_set_password (db, user->id, hash, NULL, &error);
+      ok = fl_server_store_set_password (store, user->id, hash, NULL, &error);
     }
   else if (g_str_equal (what, "remove"))
-    ok = fl_server_db_remove_user (db, name, &error);
+    ok = fl_server_store_remove_user (store, name, &error);
   else
-    ok = fl_server_db_set_user_disabled (db, name, g_str_equal (what, "disable"), &error);
+    ok = fl_server_store_set_user_disabled (store, name, g_str_equal (what, "disable"), &error);
 
   if (!ok)
     return runtime_error (error->message);
@@ -437,22 +437,22 @@ cmd_user_change (const char *data_dir,
 static int
 cmd_seed_demo (const char *data_dir)
 {
-  g_autoptr(FlServerDb) db = NULL;
+  g_autoptr(FlServerStore) store = NULL;
   g_autoptr(GError) error = NULL;
   guint n_tickets = 0;
 
-  db = fl_server_db_open (data_dir, &error);
-  if (db == NULL)
+  store = fl_server_store_open (data_dir, &error);
+  if (store == NULL)
     return runtime_error (error->message);
 
-  if (!fl_server_db_seed_checklists (db, checklist_dir (), &error))
+  if (!fl_server_store_seed_checklists (store, checklist_dir (), &error))
     return runtime_error (error->message);
 
   {
     const char *dir = checklist_dir ();
     g_autoptr(GPtrArray) checklists = dir ? fl_checklist_load_dir (dir, NULL) : NULL;
 
-    if (!fl_server_seed_demo (db, checklists, &n_tickets, &error))
+    if (!fl_server_seed_demo (store, checklists, &n_tickets, &error))
       return runtime_error (error->message);
   }
 
@@ -465,17 +465,17 @@ static int
 cmd_backup (const char *data_dir,
             const char *file)
 {
-  g_autoptr(FlServerDb) db = NULL;
+  g_autoptr(FlServerStore) store = NULL;
   g_autoptr(GError) error = NULL;
 
   if (g_file_test (file, G_FILE_TEST_EXISTS))
     return runtime_error (_("the backup file exists already"));
 
-  db = fl_server_db_open (data_dir, &error);
-  if (db == NULL)
+  store = fl_server_store_open (data_dir, &error);
+  if (store == NULL)
     return runtime_error (error->message);
 
-  if (!fl_server_db_backup (db, file, &error))
+  if (!fl_server_store_backup (store, file, &error))
     return runtime_error (error->message);
 
   g_print (_("backup written to %s\n"), file);
@@ -494,7 +494,7 @@ cmd_serve (const char *data_dir,
   g_autoptr(FlServer) server = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *uri = NULL;
-  FlServerDb *db;
+  FlServerStore *store;
   Context ctx = { 0 };
   guint term_id, int_id;
 
@@ -507,22 +507,22 @@ cmd_serve (const char *data_dir,
         return runtime_error (error->message);
     }
 
-  db = fl_server_db_open (data_dir, &error);
-  if (db == NULL)
+  store = fl_server_store_open (data_dir, &error);
+  if (store == NULL)
     return runtime_error (error->message);
 
-  if (!fl_server_db_seed_checklists (db, checklist_dir (), &error))
+  if (!fl_server_store_seed_checklists (store, checklist_dir (), &error))
     {
-      fl_server_db_free (db);
+      g_object_unref (store);
       return runtime_error (error->message);
     }
-  fl_server_db_set_token_idle_days (db, token_idle_days);
+  fl_server_store_set_token_idle_days (store, token_idle_days);
 
   if (cert == NULL && !listens_on_loopback (listen))
     g_printerr ("firstline-server: %s\n",
                 _("warning: listening beyond loopback without TLS: passwords and tokens travel in clear text; use --tls-cert and --tls-key or a TLS proxy"));
 
-  server = fl_server_new (db, cert);
+  server = fl_server_new (store, cert);
   uri = fl_server_listen (server, listen, &error);
   if (uri == NULL)
     return runtime_error (error->message);
@@ -602,7 +602,7 @@ main (int   argc,
   if (token_idle_days != -1 && (token_idle_days < 1 || token_idle_days > 36500))
     return usage_error (_("--token-idle-days takes a number of days from 1 to 36500"));
   if (token_idle_days == -1)
-    token_idle_days = FL_SERVER_DB_TOKEN_IDLE_DAYS;
+    token_idle_days = FL_SERVER_STORE_TOKEN_IDLE_DAYS;
 
   if (argc >= 3 && g_str_equal (argv[1], "user") && g_str_equal (argv[2], "add"))
     {

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fl-a11y.h"
 #include "fl-checklist-library.h"
 #include "fl-checklist-pane.h"
 
@@ -251,7 +252,8 @@ make_done_row (FlChecklistPane         *self,
       g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (record->at / 1000);
       g_autoptr(GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
       if (local)
-        time = g_date_time_format (local, "%H:%M");
+        /* Translators: the time of day a step was answered, see g_date_time_format() */
+        time = g_date_time_format (local, _("%H:%M"));
     }
   if (record->author != NULL && *record->author != '\0' && time != NULL)
     /* Translators: a step's answer, who gave it and when: "yes · alex · 10:15" */
@@ -279,6 +281,16 @@ make_done_row (FlChecklistPane         *self,
   else
     gtk_widget_add_css_class (icon, "dim-label");
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+
+  /* The row is what a screen reader focuses: its title and its subtitle. */
+  {
+    /* Translators: spoken for a done checklist step: its title and its answer */
+    g_autofree char *spoken = g_strdup_printf (_("%s, %s"), title, subtitle);
+
+    gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, spoken,
+                                    -1);
+  }
 
   return row;
 }
@@ -1044,6 +1056,7 @@ fl_checklist_pane_init (FlChecklistPane *self)
 
   g_signal_connect_object (self->checklist_dropdown, "notify::selected",
                            G_CALLBACK (on_dropdown_selected_cb), self, G_CONNECT_SWAPPED);
+  fl_a11y_set_drop_down_name (GTK_WIDGET (self->checklist_dropdown), _("Checklist"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Checklist"),
                                   -1);

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fl-a11y.h"
 #include "fl-checklist-library.h"
 #include "fl-handoff-dialog.h"
 
@@ -242,7 +243,10 @@ collect_steps (FlHandoffDialog  *self,
 
   if (json_array_get_length (steps) > MAX_STEPS_TRIED)
     {
-      *out_error = g_strdup_printf (_("At most %u steps can be handed off."), MAX_STEPS_TRIED);
+      *out_error = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "At most %u step can be handed off.",
+                                                     "At most %u steps can be handed off.",
+                                                     MAX_STEPS_TRIED),
+                                          MAX_STEPS_TRIED);
       return NULL;
     }
 
@@ -353,6 +357,10 @@ static void
 fl_handoff_dialog_init (FlHandoffDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* The first group has no title: its list gets a name of its own. */
+  fl_a11y_set_label (gtk_widget_get_parent (GTK_WIDGET (self->queue_row)),
+                     _("Queue and summary"));
 
   g_signal_connect_object (self->queue_row, "notify::selected",
                            G_CALLBACK (on_queue_selected_cb), self, G_CONNECT_SWAPPED);

@@ -325,7 +325,11 @@ validate (FlIntakeDialog *self)
             }
           else if (n_chars > field_max_chars (i))
             /* Translators: the number is 200 or more */
-            message = g_strdup_printf (_("Too long: at most %u characters"), field_max_chars (i));
+            message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                     "Too long: at most %u character",
+                                                     "Too long: at most %u characters",
+                                                     field_max_chars (i)),
+                                        field_max_chars (i));
           else if (i == FIELD_EMAIL && n_chars > 0 && !is_plausible_email (value))
             message = g_strdup (_("Not a valid e-mail address"));
         }

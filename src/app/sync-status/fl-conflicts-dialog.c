@@ -168,6 +168,7 @@ rebuild (FlConflictsDialog *self)
       FlRejectedOp *r = g_ptr_array_index (rejected, i);
       g_autofree char *caption = ticket_caption (store, r->op->ticket_id);
       g_autofree char *what = NULL;
+      g_autofree char *reason = NULL;
       GtkWidget *group = adw_preferences_group_new ();
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *dismiss = gtk_button_new_with_mnemonic (_("_Dismiss"));
@@ -176,8 +177,8 @@ rebuild (FlConflictsDialog *self)
       /* Translators: a change the server refused, e.g. "update refused: illegal status change" */
       what = g_strdup_printf (_("“%s” refused by the server"), fl_op_type_to_string (r->op->type));
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), what);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                                   *r->error_message ? r->error_message : r->error_code);
+      reason = fl_rejected_op_describe (r);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), reason);
       g_object_set_data_full (G_OBJECT (dismiss), "op-id", g_strdup (r->op->op_id), g_free);
       g_signal_connect (dismiss, "clicked", G_CALLBACK (on_dismiss_cb), self);
       gtk_widget_set_valign (dismiss, GTK_ALIGN_CENTER);

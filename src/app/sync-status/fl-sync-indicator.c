@@ -102,7 +102,8 @@ update (FlSyncIndicator *self)
     {
       g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (last_sync / 1000);
       g_autoptr(GDateTime) local = g_date_time_to_local (utc);
-      g_autofree char *when = g_date_time_format (local, "%H:%M:%S");
+      /* Translators: the time of day of the last sync, see g_date_time_format() */
+      g_autofree char *when = g_date_time_format (local, _("%H:%M:%S"));
       /* Translators: %s is a time of day */
       detail = g_strdup_printf (_("Last synced at %s"), when);
     }

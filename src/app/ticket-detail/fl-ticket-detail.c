@@ -25,6 +25,7 @@ struct _FlTicketDetail
 
   /* template widgets */
   GtkWidget      *box;
+  GtkWidget      *scroller;
   GtkRevealer    *presence_revealer;
   GtkLabel       *presence_label;
   GtkLabel       *priority_label;
@@ -125,8 +126,9 @@ format_local_time (gint64 ms)
   if (utc == NULL)
     return g_strdup ("—");
   local = g_date_time_to_local (utc);
-  /* Translators: a date and time in the timeline, see g_date_time_format() */
-  return g_date_time_format (local, _("%d.%m.%Y %H:%M"));
+  /* Translators: a date and time as your language writes it, in the timeline
+   * and the due time; see g_date_time_format(), e.g. "%d.%m.%Y %H:%M" */
+  return g_date_time_format (local, _("%Y-%m-%d %H:%M"));
 }
 
 static const char *
@@ -190,9 +192,15 @@ timeline_row_new (FlTicketDetail *self,
   g_autofree char *when = format_local_time (event->at);
   g_autofree char *what = describe_event (self, event);
   g_autofree char *header = NULL;
+  g_autoptr(GString) spoken = g_string_new (what);
+  GtkWidget *row;
   GtkWidget *box;
   GtkWidget *top;
   GtkWidget *label;
+
+  /* Translators: spoken in a timeline entry after what happened: who and when,
+   * e.g. ", by alex, 29.11.2026 10:15" */
+  g_string_append_printf (spoken, _(", by %s, %s"), event->author, when);
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   gtk_widget_set_margin_top (box, 8);
@@ -216,7 +224,11 @@ timeline_row_new (FlTicketDetail *self,
     {
       GtkWidget *icon = gtk_image_new_from_icon_name ("emblem-synchronizing-symbolic");
       gtk_widget_set_tooltip_text (icon, _("Not yet sent to the server"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Not yet sent to the server"),
+                                      -1);
       gtk_widget_add_css_class (icon, "pending-marker");
+      g_string_append_printf (spoken, ", %s", _("Not yet sent to the server"));
       gtk_box_append (GTK_BOX (top), icon);
     }
 
@@ -241,6 +253,7 @@ timeline_row_new (FlTicketDetail *self,
           gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
           gtk_label_set_selectable (GTK_LABEL (label), TRUE);
           gtk_box_append (GTK_BOX (box), label);
+          g_string_append_printf (spoken, ": %s", text);
         }
 
       if (event->type == FL_OP_NOTE &&
@@ -270,10 +283,18 @@ timeline_row_new (FlTicketDetail *self,
           gtk_label_set_wrap (GTK_LABEL (label), TRUE);
           gtk_widget_add_css_class (label, "dim-label");
           gtk_box_append (GTK_BOX (box), label);
+          g_strdelimit (text->str, "\n", ';');
+          g_string_append_printf (spoken, ", %s", text->str);
         }
     }
 
-  return box;
+  /* The row is what a screen reader focuses: it gets the words of its labels. */
+  row = gtk_list_box_row_new ();
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, spoken->str,
+                                  -1);
+  return row;
 }
 
 static void
@@ -820,6 +841,7 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, description_label);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, timeline);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, note_view);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, scroller);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, internal_check);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, note_error);
 
@@ -983,4 +1005,20 @@ fl_ticket_detail_get_n_timeline_rows (FlTicketDetail *self)
   g_return_val_if_fail (FL_IS_TICKET_DETAIL (self), 0);
 
   return self->n_timeline_rows;
+}
+
+GtkWidget *
+fl_ticket_detail_get_content (FlTicketDetail *self)
+{
+  g_return_val_if_fail (FL_IS_TICKET_DETAIL (self), NULL);
+
+  return self->scroller;
+}
+
+GtkWidget *
+fl_ticket_detail_get_composer (FlTicketDetail *self)
+{
+  g_return_val_if_fail (FL_IS_TICKET_DETAIL (self), NULL);
+
+  return GTK_WIDGET (self->note_view);
 }

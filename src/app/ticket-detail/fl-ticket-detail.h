@@ -28,5 +28,8 @@ gboolean   fl_ticket_detail_send_note      (FlTicketDetail *self);
 /* Who else has the ticket open, as shown in the banner ("" when nobody). */
 const char *fl_ticket_detail_get_presence_text (FlTicketDetail *self);
 guint      fl_ticket_detail_get_n_timeline_rows (FlTicketDetail *self);
+/* The two panes F6 moves between: the ticket itself and the note composer. */
+GtkWidget *fl_ticket_detail_get_content    (FlTicketDetail *self);
+GtkWidget *fl_ticket_detail_get_composer   (FlTicketDetail *self);
 
 G_END_DECLS

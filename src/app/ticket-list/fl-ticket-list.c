@@ -142,6 +142,35 @@ on_activate_cb (GtkListView  *list_view,
     g_signal_emit (self, signals [TICKET_ACTIVATED], 0, ticket);
 }
 
+static gboolean
+fl_ticket_list_grab_focus (GtkWidget *widget)
+{
+  FlTicketList *self = FL_TICKET_LIST (widget);
+
+  return gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+}
+
+/* Tab and Shift+Tab enter the list at its selected (or last focused) row and
+ * leave it with the next press; the arrow keys move between the rows. */
+static gboolean
+fl_ticket_list_focus (GtkWidget        *widget,
+                      GtkDirectionType  direction)
+{
+  FlTicketList *self = FL_TICKET_LIST (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
+  gboolean inside = focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+
+  if (direction == GTK_DIR_TAB_FORWARD || direction == GTK_DIR_TAB_BACKWARD)
+    {
+      if (inside)
+        return FALSE;
+      return gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+    }
+
+  return GTK_WIDGET_CLASS (fl_ticket_list_parent_class)->focus (widget, direction);
+}
+
 static void
 fl_ticket_list_dispose (GObject *object)
 {
@@ -217,6 +246,9 @@ fl_ticket_list_class_init (FlTicketListClass *klass)
   object_class->finalize = fl_ticket_list_finalize;
   object_class->get_property = fl_ticket_list_get_property;
   object_class->set_property = fl_ticket_list_set_property;
+
+  widget_class->grab_focus = fl_ticket_list_grab_focus;
+  widget_class->focus = fl_ticket_list_focus;
 
   properties [PROP_MODEL] =
     g_param_spec_object ("model", NULL, NULL,

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fl-a11y.h"
 #include "fl-sync-engine.h"
 #include "fl-ticket-row.h"
 
@@ -31,6 +32,8 @@ struct _FlTicketRow
 
   /* owned */
   FlTicket  *ticket;
+  char      *presence_text;   /* spoken: "Jana has this ticket open" */
+  gint64     now;
 };
 
 G_DEFINE_FINAL_TYPE (FlTicketRow, fl_ticket_row, GTK_TYPE_WIDGET)
@@ -46,12 +49,65 @@ set_exclusive_class (GtkWidget          *widget,
     gtk_widget_add_css_class (widget, wanted);
 }
 
+/* What a screen reader says for the row: everything a sighted user sees, in
+ * the order it is shown. GTK 4.8 reports the GtkListView's item widget (our
+ * parent) as the focusable list item and takes no name from its children, so
+ * the name goes on the parent; a row outside a list view names itself. */
+static void
+update_accessible_label (FlTicketRow *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *number = NULL;
+  g_autofree char *due = NULL;
+  GtkWidget *target;
+  FlTicket *t = self->ticket;
+
+  if (t == NULL)
+    return;
+
+  number = fl_ticket_dup_display_number (t);
+  /* Translators: the start of what a screen reader says for a ticket row:
+   * priority, number, title, e.g. "P1, #320, Account locked repeatedly" */
+  g_string_append_printf (text, _("P%d, %s, %s"), t->priority, number, t->title);
+  g_string_append (text, ", ");
+  g_string_append (text, t->requester.name);
+  g_string_append (text, ", ");
+  g_string_append (text, t->category);
+  if (t->assignee != NULL)
+    /* Translators: spoken in a ticket row; %s is the assignee's user name */
+    g_string_append_printf (text, _(", assigned to %s"), t->assignee);
+  g_string_append (text, ", ");
+  g_string_append (text, fl_status_get_label (t->status));
+  due = fl_ticket_describe_due (t, self->now);
+  if (*due != '\0')
+    {
+      g_string_append (text, ", ");
+      g_string_append (text, due);
+    }
+  if (t->pending > 0)
+    {
+      g_string_append (text, ", ");
+      g_string_append (text, _("Unsent changes"));
+    }
+  if (self->presence_text != NULL)
+    {
+      g_string_append (text, ", ");
+      g_string_append (text, self->presence_text);
+    }
+
+  target = gtk_widget_get_parent (GTK_WIDGET (self));
+  if (target == NULL)
+    target = GTK_WIDGET (self);
+  fl_a11y_set_label (target, text->str);
+}
+
 static void
 fl_ticket_row_dispose (GObject *object)
 {
   FlTicketRow *self = (FlTicketRow *)object;
 
   g_clear_object (&self->ticket);
+  g_clear_pointer (&self->presence_text, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), FL_TYPE_TICKET_ROW);
 
   G_OBJECT_CLASS (fl_ticket_row_parent_class)->dispose (object);
@@ -139,11 +195,19 @@ fl_ticket_row_set_presence (FlTicketRow *self,
       gtk_label_set_label (self->presence_label, text);
     }
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->presence_label), tooltip->str);
+  g_clear_pointer (&self->presence_text, g_free);
+  if (tooltip->len > 0)
+    {
+      g_auto(GStrv) lines = g_strsplit (tooltip->str, "\n", -1);
+
+      self->presence_text = g_strjoinv (", ", lines);
+    }
   gtk_widget_set_visible (GTK_WIDGET (self->presence_label), names->len > 0);
   if (editing)
     gtk_widget_add_css_class (GTK_WIDGET (self->presence_label), "editing");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->presence_label), "editing");
+  update_accessible_label (self);
 }
 
 void
@@ -171,6 +235,9 @@ fl_ticket_row_update_due (FlTicketRow *self,
     }
 
   set_exclusive_class (GTK_WIDGET (self->due_label), due_classes, state);
+
+  self->now = now;
+  update_accessible_label (self);
 }
 
 void
@@ -190,7 +257,6 @@ fl_ticket_row_set_ticket (FlTicketRow *self,
   g_autofree char *status_class = NULL;
   g_autofree char *number = NULL;
   g_autofree char *details = NULL;
-  g_autofree char *accessible = NULL;
 
   g_return_if_fail (FL_IS_TICKET_ROW (self));
   g_return_if_fail (ticket == NULL || FL_IS_TICKET (ticket));
@@ -228,13 +294,4 @@ fl_ticket_row_set_ticket (FlTicketRow *self,
   gtk_widget_set_visible (self->pending_icon, ticket->pending > 0);
 
   fl_ticket_row_update_due (self, now);
-
-  /* Translators: what a screen reader says for a ticket row:
-   * number, priority, title, requester, status */
-  accessible = g_strdup_printf (_("%s, priority %d, %s, from %s, %s"), number, ticket->priority,
-                                ticket->title, ticket->requester.name,
-                                fl_status_get_label (ticket->status));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
-                                  -1);
 }

@@ -1,12 +1,16 @@
-/* fl-server-db.c — the server's SQLite storage
+/* fl-server-store-sqlite.c — FlServerStore in one SQLite file
  *
- * One database file, firstline.db, in WAL mode. Every op is applied in its own
- * IMMEDIATE transaction: the event, the ticket's new state, the search index and
- * the global sequence number change together or not at all.
+ * One database file, firstline.db, in WAL mode. Every op is atomic (its own IMMEDIATE
+ * transaction, or a savepoint inside the one transaction of a request's batch): the
+ * event, the ticket's new state, the search index and the global sequence number change
+ * together or not at all.
+ *
+ * Conn is one connection and everything done with it; FlServerStoreSqlite (at the end)
+ * holds the main connection and the writer thread's.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#define G_LOG_DOMAIN "fl-server-db"
+#define G_LOG_DOMAIN "fl-server-store"
 
 #include "config.h"
 
@@ -21,17 +25,24 @@
 
 #include "fl-auth.h"
 #include "fl-checklist.h"
-#include "fl-server-db.h"
+#include "fl-server-store-sqlite.h"
+#include "fl-sqlite-private.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+typedef struct _Conn Conn;
+static void conn_free (Conn *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Conn, conn_free)
 
 /* How far in the past an op's time may lie: ops made offline keep their time
  * for this long; an older time is replaced by the server's. */
 #define OP_MAX_AGE_MS (30 * 24 * 3600 * 1000LL)
 
-struct _FlServerDb
+/* How long a connection waits for another one's write lock. */
+#define BUSY_TIMEOUT_MS 5000
+
+struct _Conn
 {
   sqlite3        *db;
+  FlSqliteCache  *stmts;          /* prepared statements */
   char           *path;
   FlPolicy        policy;
   GHashTable     *checklists;     /* "id/version" → FlChecklist, parsed once */
@@ -39,35 +50,39 @@ struct _FlServerDb
   gint64          token_idle_ms;
 };
 
-/* Schema 2: users have a stable id, and tokens belong to that id (schema 1 kept them by
- * username, so a user removed and added again got the old tokens back). */
-#define SCHEMA_VERSION 2
+/* Schema migrations: migrations[k] takes a database from schema k to k + 1, inside the
+ * opening transaction and with foreign keys off. A new database (schema 0: no meta table)
+ * takes every step, so an upgraded database and a new one have the same schema. The meta
+ * key 'schema' records the version; FL_SERVER_STORE_SQLITE_SCHEMA_VERSION is the last. */
 
-static const char schema[] =
-  "CREATE TABLE IF NOT EXISTS meta ("
+/* 0 → 1: the first schema; users by username. */
+static const char schema_1[] =
+  "CREATE TABLE meta ("
   "  key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-  "INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);"
-  "CREATE TABLE IF NOT EXISTS tickets ("
+  "INSERT INTO meta (key, value) VALUES ('seq', 0), ('schema', 1);"
+  "CREATE TABLE users ("
+  "  username TEXT PRIMARY KEY, display_name TEXT NOT NULL, role TEXT NOT NULL,"
+  "  password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);"
+  "CREATE TABLE tokens ("
+  "  hash TEXT PRIMARY KEY,"
+  "  username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,"
+  "  created_at INTEGER NOT NULL);"
+  "CREATE TABLE tickets ("
   "  id TEXT PRIMARY KEY, number INTEGER NOT NULL UNIQUE, version INTEGER NOT NULL,"
   "  seq INTEGER NOT NULL, status TEXT NOT NULL, category TEXT NOT NULL, assignee TEXT,"
   "  level INTEGER NOT NULL, queue TEXT NOT NULL, created_at INTEGER NOT NULL,"
   "  resolved_at INTEGER, due_at INTEGER, resolution_code TEXT, resolved_by TEXT,"
   "  handoffs INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL);"
-  "CREATE INDEX IF NOT EXISTS tickets_created ON tickets (created_at);"
-  "CREATE TABLE IF NOT EXISTS events ("
+  "CREATE INDEX tickets_created ON tickets (created_at);"
+  "CREATE TABLE events ("
   "  seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ticket_id TEXT NOT NULL,"
   "  version INTEGER NOT NULL, at INTEGER NOT NULL, author TEXT NOT NULL, type TEXT NOT NULL,"
   "  data TEXT NOT NULL, client_id TEXT NOT NULL, fields TEXT NOT NULL);"
-  "CREATE INDEX IF NOT EXISTS events_ticket ON events (ticket_id, version);"
-  "CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts USING fts5 ("
+  "CREATE INDEX events_ticket ON events (ticket_id, version);"
+  "CREATE VIRTUAL TABLE tickets_fts USING fts5 ("
   "  title, description, requester, notes, tokenize = 'unicode61 remove_diacritics 2');"
-  "CREATE TABLE IF NOT EXISTS checklists ("
-  "  id TEXT PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL);"
-  /* every published version, so steps recorded against an older one can be checked */
-  "CREATE TABLE IF NOT EXISTS checklist_versions ("
-  "  id TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (id, version));"
-  "INSERT OR IGNORE INTO checklist_versions (id, version, json)"
-  "  SELECT id, version, json FROM checklists;";
+  "CREATE TABLE checklists ("
+  "  id TEXT PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL);";
 
 /* AUTOINCREMENT: an id is never given out twice, even after the newest user was removed. */
 #define USERS_TABLE(name) \
@@ -81,13 +96,9 @@ static const char schema[] =
   "  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE," \
   "  created_at INTEGER NOT NULL, last_used INTEGER NOT NULL);"
 
-static const char users_schema[] =
-  USERS_TABLE ("users")
-  TOKENS_TABLE ("tokens")
-  "CREATE INDEX tokens_user ON tokens (user_id);";
-
-/* From schema 1 (runs with foreign keys off, inside the opening transaction). */
-static const char migrate_1_to_2[] =
+/* 1 → 2: users have a stable id, and tokens belong to that id (schema 1 kept them by
+ * username, so a user removed and added again got the old tokens back). */
+static const char schema_2[] =
   USERS_TABLE ("users_v2")
   "INSERT INTO users_v2 (username, display_name, role, password_hash, created_at)"
   "  SELECT username, display_name, role, password_hash, created_at FROM users"
@@ -104,39 +115,45 @@ static const char migrate_1_to_2[] =
   "ALTER TABLE tokens_v2 RENAME TO tokens;"
   "CREATE INDEX tokens_user ON tokens (user_id);";
 
-G_DEFINE_QUARK (fl-server-db-error-quark, fl_server_db_error)
+/* 2 → 3: every published version of a checklist, so that steps recorded against an older
+ * one can be checked. Some databases of schema 1 and 2 have the table already (it came
+ * while schema 2 was being made): IF NOT EXISTS, and the stored versions copied in. */
+static const char schema_3[] =
+  "CREATE TABLE IF NOT EXISTS checklist_versions ("
+  "  id TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (id, version));"
+  "INSERT OR IGNORE INTO checklist_versions (id, version, json)"
+  "  SELECT id, version, json FROM checklists;";
 
 /* -------------------------------------------------------------------------- */
 
 static gboolean
-db_error (FlServerDb  *self,
-          GError     **error,
-          const char  *what)
+db_error (Conn       *self,
+          GError    **error,
+          const char *what)
 {
-  g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+  g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
                "%s: %s", what, sqlite3_errmsg (self->db));
   return FALSE;
 }
 
+/* A statement of the connection's cache, prepared once: take it into a
+ * g_autoptr(FlSqliteStmt), which resets it when done. @sql is static or interned. */
 static sqlite3_stmt *
-prepare (FlServerDb  *self,
-         const char  *sql,
-         GError     **error)
+prepare (Conn       *self,
+         const char *sql,
+         GError    **error)
 {
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt = fl_sqlite_cache_get (self->stmts, sql, NULL);
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      db_error (self, error, "prepare");
-      return NULL;
-    }
+  if (stmt == NULL)
+    db_error (self, error, "prepare");
   return stmt;
 }
 
 static gboolean
-exec (FlServerDb  *self,
-      const char  *sql,
-      GError     **error)
+exec (Conn       *self,
+      const char *sql,
+      GError    **error)
 {
   if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
     return db_error (self, error, sql);
@@ -144,45 +161,19 @@ exec (FlServerDb  *self,
 }
 
 static void
-rollback (FlServerDb *self)
+rollback (Conn *self)
 {
   if (!sqlite3_get_autocommit (self->db))
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           idx,
-           const char   *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, idx);
-  else
-    sqlite3_bind_text (stmt, idx, text, -1, SQLITE_TRANSIENT);
-}
 
-static void
-bind_time (sqlite3_stmt *stmt,
-           int           idx,
-           gint64        ms)
-{
-  if (ms == 0)
-    sqlite3_bind_null (stmt, idx);
-  else
-    sqlite3_bind_int64 (stmt, idx, ms);
-}
 
-static const char *
-column_text (sqlite3_stmt *stmt,
-             int           idx)
-{
-  return (const char *) sqlite3_column_text (stmt, idx);
-}
 
 static gboolean
-step_done (FlServerDb    *self,
-           sqlite3_stmt  *stmt,
-           GError       **error)
+step_done (Conn         *self,
+           sqlite3_stmt *stmt,
+           GError      **error)
 {
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return db_error (self, error, "step");
@@ -190,10 +181,10 @@ step_done (FlServerDb    *self,
 }
 
 static gint64
-next_seq (FlServerDb  *self,
-          GError     **error)
+next_seq (Conn    *self,
+          GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   stmt = prepare (self, "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value",
                   error);
@@ -207,22 +198,7 @@ next_seq (FlServerDb  *self,
   return sqlite3_column_int64 (stmt, 0);
 }
 
-static JsonNode *
-parse_json (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
 
-  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
-    return NULL;
-  return json_node_ref (json_parser_get_root (parser));
-}
-
-static char *
-json_object_to_text (JsonObject *obj)
-{
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), obj);
-  return json_to_string (node, FALSE);
-}
 
 /* -------------------------------------------------------------------------- */
 
@@ -270,73 +246,119 @@ create_private_file (const char  *path,
 }
 
 static gboolean
-table_exists (FlServerDb *self,
+table_exists (Conn       *self,
               const char *name)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   stmt = prepare (self, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", NULL);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, name);
+  fl_sqlite_bind_text (stmt, 1, name);
   return sqlite3_step (stmt) == SQLITE_ROW;
 }
 
 static gint64
-meta_get (FlServerDb *self,
+meta_get (Conn       *self,
           const char *key,
           gint64      fallback)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   stmt = prepare (self, "SELECT value FROM meta WHERE key = ?", NULL);
   if (stmt == NULL)
     return fallback;
-  bind_text (stmt, 1, key);
+  fl_sqlite_bind_text (stmt, 1, key);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return fallback;
   return sqlite3_column_int64 (stmt, 0);
 }
 
-/* Inside the opening transaction, with foreign keys off. */
 static gboolean
-upgrade_schema (FlServerDb  *self,
-                GError     **error)
+migrate_0_to_1 (Conn    *self,
+                GError **error)
 {
-  gint64 version;
-
-  if (!table_exists (self, "users"))
-    {
-      if (!exec (self, users_schema, error))
-        return FALSE;
-    }
-  else
-    {
-      version = meta_get (self, "schema", 1);
-      if (version > SCHEMA_VERSION)
-        {
-          g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
-                       _("The database %s was made by a newer firstline-server (schema %d)"),
-                       self->path, (int) version);
-          return FALSE;
-        }
-      if (version < 2)
-        {
-          g_message ("Upgrading %s from schema %d to %d", self->path, (int) version, SCHEMA_VERSION);
-          if (!exec (self, migrate_1_to_2, error))
-            return FALSE;
-        }
-    }
-
-  return exec (self, "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', "
-                     G_STRINGIFY (SCHEMA_VERSION) ")", error);
+  return exec (self, schema_1, error);
 }
 
-FlServerDb *
-fl_server_db_open (const char  *dir,
-                   GError     **error)
+static gboolean
+migrate_1_to_2 (Conn    *self,
+                GError **error)
 {
-  g_autoptr(FlServerDb) self = g_new0 (FlServerDb, 1);
+  return exec (self, schema_2, error);
+}
+
+static gboolean
+migrate_2_to_3 (Conn    *self,
+                GError **error)
+{
+  return exec (self, schema_3, error);
+}
+
+typedef gboolean (*MigrateFunc) (Conn *self, GError **error);
+
+static const MigrateFunc migrations[] = {
+  migrate_0_to_1,
+  migrate_1_to_2,
+  migrate_2_to_3,
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FL_SERVER_STORE_SQLITE_SCHEMA_VERSION);
+
+/* The schema of the open database: 0 when it has no tables yet; 1 for a meta table
+ * without the key (the first databases did not always write it). */
+static gint64
+schema_version (Conn *self)
+{
+  if (!table_exists (self, "meta"))
+    return 0;
+  return meta_get (self, "schema", 1);
+}
+
+/* Inside the opening transaction, with foreign keys off. */
+static gboolean
+upgrade_schema (Conn    *self,
+                GError **error)
+{
+  gint64 version = schema_version (self);
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+
+  if (version > FL_SERVER_STORE_SQLITE_SCHEMA_VERSION)
+    {
+      g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
+                   _("The database %s was made by a newer firstline-server (schema %d)"),
+                   self->path, (int) version);
+      return FALSE;
+    }
+  if (version == FL_SERVER_STORE_SQLITE_SCHEMA_VERSION)
+    return TRUE;
+
+  if (version > 0)
+    g_message ("Upgrading %s from schema %d to %d", self->path, (int) version,
+               FL_SERVER_STORE_SQLITE_SCHEMA_VERSION);
+
+  for (gint64 v = version; v < FL_SERVER_STORE_SQLITE_SCHEMA_VERSION; v++)
+    {
+      if (!migrations[v] (self, error))
+        return FALSE;
+    }
+
+  stmt = prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, FL_SERVER_STORE_SQLITE_SCHEMA_VERSION);
+  return step_done (self, stmt, error);
+}
+
+/* The first connection of a process creates the file, restricts its mode and upgrades
+ * its schema; a further one (@first FALSE) must not: opening and closing the file
+ * would drop the POSIX locks SQLite holds on it for the other connection, and another
+ * process could then take the database away from under it (delete the WAL). */
+static Conn *
+conn_open (const char  *dir,
+           gboolean     first,
+           GError     **error)
+{
+  g_autoptr(Conn) self = g_new0 (Conn, 1);
   g_autofree char *wal = NULL;
   g_autofree char *shm = NULL;
 
@@ -353,59 +375,60 @@ fl_server_db_open (const char  *dir,
   self->path = g_build_filename (dir, "firstline.db", NULL);
   self->checklists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->policy = *fl_policy_get_default ();
-  self->token_idle_ms = (gint64) FL_SERVER_DB_TOKEN_IDLE_DAYS * 24 * 3600 * 1000;
+  self->token_idle_ms = (gint64) FL_SERVER_STORE_TOKEN_IDLE_DAYS * 24 * 3600 * 1000;
 
   /* Password hashes and every ticket: the owner's only, whatever the umask and the
    * directory's mode. SQLite gives its -wal and -shm files the mode of this one. */
   wal = g_strconcat (self->path, "-wal", NULL);
   shm = g_strconcat (self->path, "-shm", NULL);
-  if (!create_private_file (self->path, FALSE, error) ||
-      !restrict_file (wal, error) || !restrict_file (shm, error))
+  if (first &&
+      (!create_private_file (self->path, FALSE, error) ||
+       !restrict_file (wal, error) || !restrict_file (shm, error)))
     return NULL;
 
   if (sqlite3_open_v2 (self->path, &self->db,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                        NULL) != SQLITE_OK)
     {
-      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+      g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
                    _("Cannot open database %s: %s"), self->path,
                    self->db ? sqlite3_errmsg (self->db) : "out of memory");
       return NULL;
     }
 
-  sqlite3_busy_timeout (self->db, 5000);
+  self->stmts = fl_sqlite_cache_new (self->db);
+  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
   sqlite3_extended_result_codes (self->db, 1);
 
   /* Foreign keys go on after the schema is current: a migration rebuilds tables. */
   if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
       /* An acknowledged op survives a power loss: every commit reaches the
-       * disk. Pushes commit once per request (fl_server_db_begin_batch). */
+       * disk. Pushes commit once per request (conn_begin_batch). */
       !exec (self, "PRAGMA synchronous = FULL", error) ||
-      !exec (self, "PRAGMA foreign_keys = ON", error) ||
-      !exec (self, "PRAGMA synchronous = NORMAL", error) ||
-      !exec (self, "PRAGMA foreign_keys = OFF", error) ||
-      !exec (self, "BEGIN IMMEDIATE", error) ||
-      !exec (self, schema, error) ||
-      !upgrade_schema (self, error) ||
-      !exec (self, "COMMIT", error) ||
+      (first &&
+       (!exec (self, "PRAGMA foreign_keys = OFF", error) ||
+        !exec (self, "BEGIN IMMEDIATE", error) ||
+        !upgrade_schema (self, error) ||
+        !exec (self, "COMMIT", error))) ||
       !exec (self, "PRAGMA foreign_keys = ON", error))
     {
       rollback (self);
       return NULL;
     }
 
-  if (!restrict_file (wal, error) || !restrict_file (shm, error))
+  if (first && (!restrict_file (wal, error) || !restrict_file (shm, error)))
     return NULL;
 
   return g_steal_pointer (&self);
 }
 
-void
-fl_server_db_free (FlServerDb *self)
+static void
+conn_free (Conn *self)
 {
   if (self == NULL)
     return;
 
+  g_clear_pointer (&self->stmts, fl_sqlite_cache_free);
   if (self->db != NULL)
     {
       /* Fold the WAL back into the main file on a clean shutdown. */
@@ -417,19 +440,19 @@ fl_server_db_free (FlServerDb *self)
   g_free (self);
 }
 
-void
-fl_server_db_set_policy (FlServerDb     *self,
-                         const FlPolicy *policy)
+static void
+conn_set_policy (Conn           *self,
+                 const FlPolicy *policy)
 {
   g_return_if_fail (self != NULL);
   g_return_if_fail (policy != NULL);
   self->policy = *policy;
 }
 
-gboolean
-fl_server_db_backup (FlServerDb  *self,
-                     const char  *file,
-                     GError     **error)
+static gboolean
+conn_backup (Conn       *self,
+             const char *file,
+             GError    **error)
 {
   sqlite3 *dest = NULL;
   sqlite3_backup *backup;
@@ -444,7 +467,7 @@ fl_server_db_backup (FlServerDb  *self,
 
   if (sqlite3_open_v2 (file, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
     {
-      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+      g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
                    _("Cannot open backup file %s: %s"), file,
                    dest ? sqlite3_errmsg (dest) : "out of memory");
       sqlite3_close (dest);
@@ -454,7 +477,7 @@ fl_server_db_backup (FlServerDb  *self,
   backup = sqlite3_backup_init (dest, "main", self->db, "main");
   if (backup == NULL)
     {
-      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+      g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
                    _("Cannot start backup to %s: %s"), file, sqlite3_errmsg (dest));
       sqlite3_close (dest);
       return FALSE;
@@ -473,7 +496,7 @@ fl_server_db_backup (FlServerDb  *self,
 
   if (rc != SQLITE_DONE)
     {
-      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+      g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
                    _("Backup to %s failed: %s"), file, sqlite3_errstr (rc));
       sqlite3_close (dest);
       return FALSE;
@@ -486,48 +509,6 @@ fl_server_db_backup (FlServerDb  *self,
 /* -------------------------------------------------------------------------- */
 /* Users and tokens */
 
-FlServerUser *
-fl_server_user_copy (const FlServerUser *user)
-{
-  FlServerUser *copy;
-
-  g_return_val_if_fail (user != NULL, NULL);
-
-  copy = g_new0 (FlServerUser, 1);
-  copy->id = user->id;
-  copy->username = g_strdup (user->username);
-  copy->display_name = g_strdup (user->display_name);
-  copy->role = user->role;
-  copy->disabled = user->disabled;
-  return copy;
-}
-
-void
-fl_server_user_free (FlServerUser *user)
-{
-  if (user == NULL)
-    return;
-  g_free (user->username);
-  g_free (user->display_name);
-  g_free (user);
-}
-
-JsonNode *
-fl_server_user_to_json (const FlServerUser *user)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "username");
-  json_builder_add_string_value (builder, user->username);
-  json_builder_set_member_name (builder, "display_name");
-  json_builder_add_string_value (builder, user->display_name);
-  json_builder_set_member_name (builder, "role");
-  json_builder_add_string_value (builder, fl_role_to_string (user->role));
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
-}
-
 #define USER_COLUMNS "u.id, u.username, u.display_name, u.role, u.disabled"
 
 /* A user from the USER_COLUMNS starting at column @first. */
@@ -538,19 +519,19 @@ user_from_row (sqlite3_stmt *stmt,
   FlServerUser *user = g_new0 (FlServerUser, 1);
 
   user->id = sqlite3_column_int64 (stmt, first);
-  user->username = g_strdup (column_text (stmt, first + 1));
-  user->display_name = g_strdup (column_text (stmt, first + 2));
-  if (!fl_role_from_string (column_text (stmt, first + 3), &user->role))
+  user->username = g_strdup (fl_sqlite_column_text (stmt, first + 1));
+  user->display_name = g_strdup (fl_sqlite_column_text (stmt, first + 2));
+  if (!fl_role_from_string (fl_sqlite_column_text (stmt, first + 3), &user->role))
     user->role = FL_ROLE_AGENT;
   user->disabled = sqlite3_column_int (stmt, first + 4) != 0;
   return user;
 }
 
-void
-fl_server_db_set_token_idle_days (FlServerDb *self,
-                                  guint       days)
+static void
+conn_set_token_idle_days (Conn *self,
+                          guint days)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (days > 0);
@@ -566,15 +547,15 @@ fl_server_db_set_token_idle_days (FlServerDb *self,
     g_warning ("Cannot remove expired tokens: %s", sqlite3_errmsg (self->db));
 }
 
-gboolean
-fl_server_db_add_user (FlServerDb  *self,
-                       const char  *username,
-                       const char  *display_name,
-                       FlRole       role,
-                       const char  *password_hash,
-                       GError     **error)
+static gboolean
+conn_add_user (Conn       *self,
+               const char *username,
+               const char *display_name,
+               FlRole      role,
+               const char *password_hash,
+               GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   int rc;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -585,16 +566,16 @@ fl_server_db_add_user (FlServerDb  *self,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, username);
-  bind_text (stmt, 2, display_name ? display_name : username);
-  bind_text (stmt, 3, fl_role_to_string (role));
-  bind_text (stmt, 4, password_hash);
+  fl_sqlite_bind_text (stmt, 1, username);
+  fl_sqlite_bind_text (stmt, 2, display_name ? display_name : username);
+  fl_sqlite_bind_text (stmt, 3, fl_role_to_string (role));
+  fl_sqlite_bind_text (stmt, 4, password_hash);
   sqlite3_bind_int64 (stmt, 5, fl_time_now ());
 
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
     {
-      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_EXISTS,
+      g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_EXISTS,
                    _("User %s exists already"), username);
       return FALSE;
     }
@@ -603,29 +584,29 @@ fl_server_db_add_user (FlServerDb  *self,
   return TRUE;
 }
 
-FlServerUser *
-fl_server_db_get_user (FlServerDb *self,
-                       const char *username)
+static FlServerUser *
+conn_get_user (Conn       *self,
+               const char *username)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   stmt = prepare (self, "SELECT " USER_COLUMNS " FROM users u WHERE u.username = ?", NULL);
   if (stmt == NULL)
     return NULL;
-  bind_text (stmt, 1, username);
+  fl_sqlite_bind_text (stmt, 1, username);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return NULL;
   return user_from_row (stmt, 0);
 }
 
-char *
-fl_server_db_dup_password_hash (FlServerDb *self,
-                                const char *username,
-                                gint64     *user_id)
+static char *
+conn_dup_password_hash (Conn       *self,
+                        const char *username,
+                        gint64     *user_id)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   if (user_id != NULL)
     *user_id = 0;
@@ -635,18 +616,18 @@ fl_server_db_dup_password_hash (FlServerDb *self,
                   NULL);
   if (stmt == NULL)
     return NULL;
-  bind_text (stmt, 1, username);
+  fl_sqlite_bind_text (stmt, 1, username);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return NULL;
   if (user_id != NULL)
     *user_id = sqlite3_column_int64 (stmt, 1);
-  return g_strdup (column_text (stmt, 0));
+  return g_strdup (fl_sqlite_column_text (stmt, 0));
 }
 
-GPtrArray *
-fl_server_db_list_users (FlServerDb *self)
+static GPtrArray *
+conn_list_users (Conn *self)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   GPtrArray *users = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_server_user_free);
 
   stmt = prepare (self, "SELECT " USER_COLUMNS " FROM users u ORDER BY u.username", NULL);
@@ -659,43 +640,43 @@ fl_server_db_list_users (FlServerDb *self)
 
 /* The user @username or a NOT_FOUND error. */
 static FlServerUser *
-get_existing_user (FlServerDb  *self,
-                   const char  *username,
-                   GError     **error)
+get_existing_user (Conn       *self,
+                   const char *username,
+                   GError    **error)
 {
-  FlServerUser *user = fl_server_db_get_user (self, username);
+  FlServerUser *user = conn_get_user (self, username);
 
   if (user == NULL)
-    g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND,
+    g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND,
                  _("There is no user %s"), username);
   return user;
 }
 
 /* Deletes the tokens of @user_id except the one whose hash is @keep_hash (nullable). */
 static gboolean
-delete_tokens (FlServerDb  *self,
-               gint64       user_id,
-               const char  *keep_hash,
-               GError     **error)
+delete_tokens (Conn       *self,
+               gint64      user_id,
+               const char *keep_hash,
+               GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   stmt = prepare (self, "DELETE FROM tokens WHERE user_id = ? AND hash IS NOT ?", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, user_id);
-  bind_text (stmt, 2, keep_hash);
+  fl_sqlite_bind_text (stmt, 2, keep_hash);
   return step_done (self, stmt, error);
 }
 
-gboolean
-fl_server_db_set_user_disabled (FlServerDb  *self,
-                                const char  *username,
-                                gboolean     disabled,
-                                GError     **error)
+static gboolean
+conn_set_user_disabled (Conn       *self,
+                        const char *username,
+                        gboolean    disabled,
+                        GError    **error)
 {
   g_autoptr(FlServerUser) user = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
@@ -720,13 +701,13 @@ fail:
   return FALSE;
 }
 
-gboolean
-fl_server_db_remove_user (FlServerDb  *self,
-                          const char  *username,
-                          GError     **error)
+static gboolean
+conn_remove_user (Conn       *self,
+                  const char *username,
+                  GError    **error)
 {
   g_autoptr(FlServerUser) user = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
@@ -750,14 +731,14 @@ fail:
   return FALSE;
 }
 
-gboolean
-fl_server_db_set_password (FlServerDb  *self,
-                           gint64       user_id,
-                           const char  *password_hash,
-                           const char  *keep_token,
-                           GError     **error)
+static gboolean
+conn_set_password (Conn       *self,
+                   gint64      user_id,
+                   const char *password_hash,
+                   const char *keep_token,
+                   GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autofree char *keep_hash = keep_token ? fl_auth_hash_token (keep_token) : NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -769,13 +750,13 @@ fl_server_db_set_password (FlServerDb  *self,
   stmt = prepare (self, "UPDATE users SET password_hash = ? WHERE id = ?", error);
   if (stmt == NULL)
     goto fail;
-  bind_text (stmt, 1, password_hash);
+  fl_sqlite_bind_text (stmt, 1, password_hash);
   sqlite3_bind_int64 (stmt, 2, user_id);
   if (!step_done (self, stmt, error))
     goto fail;
   if (sqlite3_changes (self->db) == 0)
     {
-      g_set_error_literal (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND,
+      g_set_error_literal (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND,
                            _("The user does not exist any more"));
       goto fail;
     }
@@ -788,12 +769,12 @@ fail:
   return FALSE;
 }
 
-char *
-fl_server_db_create_token (FlServerDb  *self,
-                           gint64       user_id,
-                           GError     **error)
+static char *
+conn_create_token (Conn    *self,
+                   gint64   user_id,
+                   GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autofree char *token = fl_auth_new_token ();
   g_autofree char *hash = fl_auth_hash_token (token);
   gint64 now = fl_time_now ();
@@ -802,7 +783,7 @@ fl_server_db_create_token (FlServerDb  *self,
                   error);
   if (stmt == NULL)
     return NULL;
-  bind_text (stmt, 1, hash);
+  fl_sqlite_bind_text (stmt, 1, hash);
   sqlite3_bind_int64 (stmt, 2, user_id);
   sqlite3_bind_int64 (stmt, 3, now);
   sqlite3_bind_int64 (stmt, 4, now);
@@ -812,28 +793,71 @@ fl_server_db_create_token (FlServerDb  *self,
 }
 
 static void
-delete_token_hash (FlServerDb *self,
+delete_token_hash (Conn       *self,
                    const char *hash)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   stmt = prepare (self, "DELETE FROM tokens WHERE hash = ?", NULL);
   if (stmt == NULL)
     return;
-  bind_text (stmt, 1, hash);
+  fl_sqlite_bind_text (stmt, 1, hash);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     g_warning ("Cannot revoke token: %s", sqlite3_errmsg (self->db));
 }
 
-FlServerUser *
-fl_server_db_lookup_token (FlServerDb *self,
-                           const char *token)
+typedef enum
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  TOKEN_FRESH,          /* nothing to write */
+  TOKEN_TOUCH,          /* record its use */
+  TOKEN_EXPIRED,        /* delete it */
+} TokenWrite;
+
+/* Records a token's use or deletes it; returns the SQLite result code. */
+static int
+token_write (Conn       *self,
+             TokenWrite  write,
+             const char *hash,
+             gint64      now)
+{
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+
+  g_assert (write != TOKEN_FRESH);
+
+  if (write == TOKEN_TOUCH)
+    {
+      stmt = prepare (self, "UPDATE tokens SET last_used = ? WHERE hash = ?", NULL);
+      if (stmt == NULL)
+        return SQLITE_ERROR;
+      sqlite3_bind_int64 (stmt, 1, now);
+      fl_sqlite_bind_text (stmt, 2, hash);
+    }
+  else
+    {
+      stmt = prepare (self, "DELETE FROM tokens WHERE hash = ?", NULL);
+      if (stmt == NULL)
+        return SQLITE_ERROR;
+      fl_sqlite_bind_text (stmt, 1, hash);
+    }
+  return sqlite3_step (stmt);
+}
+
+/* Reads only: what to write about the token afterwards is left in *@write, with its
+ * hash in *@out_hash. */
+static FlServerUser *
+conn_lookup_token (Conn       *self,
+                   const char *token,
+                   gint64      now,
+                   char      **out_hash,
+                   TokenWrite *write)
+{
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(FlServerUser) user = NULL;
   g_autofree char *hash = NULL;
-  gint64 last_used, now;
+  gint64 last_used;
 
+  *write = TOKEN_FRESH;
+  *out_hash = NULL;
   if (token == NULL || *token == '\0' || strlen (token) > 256)
     return NULL;
 
@@ -844,42 +868,34 @@ fl_server_db_lookup_token (FlServerDb *self,
                   "JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND u.disabled = 0", NULL);
   if (stmt == NULL)
     return NULL;
-  bind_text (stmt, 1, hash);
+  fl_sqlite_bind_text (stmt, 1, hash);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return NULL;
-  if (!fl_auth_equal (column_text (stmt, 0), hash))
+  if (!fl_auth_equal (fl_sqlite_column_text (stmt, 0), hash))
     return NULL;
 
-  now = fl_time_now ();
   last_used = sqlite3_column_int64 (stmt, 1);
   user = user_from_row (stmt, 2);
-  sqlite3_reset (stmt);
   if (now - last_used > self->token_idle_ms)
     {
-      delete_token_hash (self, hash);
+      *write = TOKEN_EXPIRED;
+      *out_hash = g_steal_pointer (&hash);
       return NULL;
     }
 
   /* At most one write a minute per token, not one per request. */
-  if (now - last_used >= FL_SERVER_DB_TOKEN_TOUCH_MS)
+  if (now - last_used >= FL_SERVER_STORE_TOKEN_TOUCH_MS)
     {
-      g_autoptr(sqlite3_stmt) touch = prepare (self, "UPDATE tokens SET last_used = ? WHERE hash = ?",
-                                               NULL);
-      if (touch != NULL)
-        {
-          sqlite3_bind_int64 (touch, 1, now);
-          bind_text (touch, 2, hash);
-          if (sqlite3_step (touch) != SQLITE_DONE)
-            g_warning ("Cannot record the use of a token: %s", sqlite3_errmsg (self->db));
-        }
+      *write = TOKEN_TOUCH;
+      *out_hash = g_steal_pointer (&hash);
     }
 
   return g_steal_pointer (&user);
 }
 
-void
-fl_server_db_revoke_token (FlServerDb *self,
-                           const char *token)
+static void
+conn_revoke_token (Conn       *self,
+                   const char *token)
 {
   g_autofree char *hash = NULL;
 
@@ -890,10 +906,10 @@ fl_server_db_revoke_token (FlServerDb *self,
   delete_token_hash (self, hash);
 }
 
-gboolean
-fl_server_db_revoke_user_tokens (FlServerDb  *self,
-                                 gint64       user_id,
-                                 GError     **error)
+static gboolean
+conn_revoke_user_tokens (Conn    *self,
+                         gint64   user_id,
+                         GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
@@ -903,10 +919,10 @@ fl_server_db_revoke_user_tokens (FlServerDb  *self,
 /* -------------------------------------------------------------------------- */
 /* Tickets */
 
-gint64
-fl_server_db_get_latest_seq (FlServerDb *self)
+static gint64
+conn_get_latest_seq (Conn *self)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   stmt = prepare (self, "SELECT value FROM meta WHERE key = 'seq'", NULL);
   if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
@@ -915,23 +931,23 @@ fl_server_db_get_latest_seq (FlServerDb *self)
 }
 
 static FlTicket *
-load_ticket (FlServerDb  *self,
-             const char  *ticket_id,
-             GError     **error)
+load_ticket (Conn       *self,
+             const char *ticket_id,
+             GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(JsonNode) node = NULL;
   int rc;
 
   stmt = prepare (self, "SELECT json FROM tickets WHERE id = ?", error);
   if (stmt == NULL)
     return NULL;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
 
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
     {
-      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND, "unknown ticket");
+      g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND, "unknown ticket");
       return NULL;
     }
   if (rc != SQLITE_ROW)
@@ -940,19 +956,19 @@ load_ticket (FlServerDb  *self,
       return NULL;
     }
 
-  node = parse_json (column_text (stmt, 0));
+  node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 0));
   if (node == NULL)
     {
-      g_set_error (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_FAILED,
+      g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
                    "stored ticket %s is not JSON", ticket_id);
       return NULL;
     }
   return fl_ticket_from_json (node, error);
 }
 
-FlTicket *
-fl_server_db_get_ticket (FlServerDb *self,
-                         const char *ticket_id)
+static FlTicket *
+conn_get_ticket (Conn       *self,
+                 const char *ticket_id)
 {
   g_autoptr(GError) error = NULL;
   FlTicket *ticket;
@@ -960,34 +976,25 @@ fl_server_db_get_ticket (FlServerDb *self,
   g_return_val_if_fail (self != NULL, NULL);
 
   ticket = load_ticket (self, ticket_id, &error);
-  if (ticket == NULL && !g_error_matches (error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND))
+  if (ticket == NULL &&
+      !g_error_matches (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND))
     g_warning ("Cannot load ticket: %s", error->message);
   return ticket;
 }
 
-gboolean
-fl_server_db_has_ticket (FlServerDb *self,
-                         const char *ticket_id)
+static gboolean
+conn_has_ticket (Conn       *self,
+                 const char *ticket_id)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
   stmt = prepare (self, "SELECT 1 FROM tickets WHERE id = ?", NULL);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   return sqlite3_step (stmt) == SQLITE_ROW;
-}
-
-void
-fl_apply_result_free (FlApplyResult *result)
-{
-  if (result == NULL)
-    return;
-  g_clear_object (&result->current);
-  g_free (result->error_message);
-  g_free (result);
 }
 
 /* The top-level ticket fields that differ between @old and @new, as " a b c ". */
@@ -1028,15 +1035,15 @@ changed_fields (FlTicket *old,
 
 /* TRUE when one of @fields was changed after @base_version by an op from another client. */
 static gboolean
-changed_by_other (FlServerDb          *self,
-                  const char          *ticket_id,
-                  gint64               base_version,
-                  const char          *client_id,
-                  const char * const  *fields,
-                  gboolean            *out,
-                  GError             **error)
+changed_by_other (Conn               *self,
+                  const char         *ticket_id,
+                  gint64              base_version,
+                  const char         *client_id,
+                  const char * const *fields,
+                  gboolean           *out,
+                  GError            **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   int rc;
 
   *out = FALSE;
@@ -1045,13 +1052,13 @@ changed_by_other (FlServerDb          *self,
                   "AND client_id != ?", error);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   sqlite3_bind_int64 (stmt, 2, base_version);
-  bind_text (stmt, 3, client_id);
+  fl_sqlite_bind_text (stmt, 3, client_id);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      const char *changed = column_text (stmt, 0);
+      const char *changed = fl_sqlite_column_text (stmt, 0);
 
       for (guint i = 0; changed && fields[i]; i++)
         {
@@ -1076,14 +1083,14 @@ requester_text (FlTicket *t)
 }
 
 static gboolean
-store_ticket (FlServerDb  *self,
-              FlTicket    *t,
-              const FlOp  *op,
-              const char  *author,
-              GError     **error)
+store_ticket (Conn       *self,
+              FlTicket   *t,
+              const FlOp *op,
+              const char *author,
+              GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(sqlite3_stmt) fts = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) fts = NULL;
   g_autofree char *json = fl_ticket_to_string (t);
   g_autofree char *requester = requester_text (t);
   g_autofree char *notes = NULL;
@@ -1104,23 +1111,23 @@ store_ticket (FlServerDb  *self,
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, t->id);
+  fl_sqlite_bind_text (stmt, 1, t->id);
   sqlite3_bind_int64 (stmt, 2, t->number);
   sqlite3_bind_int64 (stmt, 3, t->version);
   sqlite3_bind_int64 (stmt, 4, t->seq);
-  bind_text (stmt, 5, fl_status_to_string (t->status));
-  bind_text (stmt, 6, t->category);
-  bind_text (stmt, 7, t->assignee);
+  fl_sqlite_bind_text (stmt, 5, fl_status_to_string (t->status));
+  fl_sqlite_bind_text (stmt, 6, t->category);
+  fl_sqlite_bind_text (stmt, 7, t->assignee);
   sqlite3_bind_int (stmt, 8, t->level);
-  bind_text (stmt, 9, t->queue);
+  fl_sqlite_bind_text (stmt, 9, t->queue);
   sqlite3_bind_int64 (stmt, 10, t->created_at);
-  bind_time (stmt, 11, t->resolved_at);
-  bind_time (stmt, 12, t->due_at);
-  bind_text (stmt, 13, t->resolution_code != FL_RESOLUTION_NONE
+  fl_sqlite_bind_time (stmt, 11, t->resolved_at);
+  fl_sqlite_bind_time (stmt, 12, t->due_at);
+  fl_sqlite_bind_text (stmt, 13, t->resolution_code != FL_RESOLUTION_NONE
                        ? fl_resolution_code_to_string (t->resolution_code) : NULL);
-  bind_text (stmt, 14, author);
+  fl_sqlite_bind_text (stmt, 14, author);
   sqlite3_bind_int (stmt, 15, op->type == FL_OP_HANDOFF ? 1 : 0);
-  bind_text (stmt, 16, json);
+  fl_sqlite_bind_text (stmt, 16, json);
   sqlite3_bind_int (stmt, 17, op->type == FL_OP_RESOLVE ? 1 : 0);
 
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -1129,13 +1136,13 @@ store_ticket (FlServerDb  *self,
 
   if (op->type != FL_OP_CREATE)
     {
-      g_autoptr(sqlite3_stmt) get = prepare (self, "SELECT notes FROM tickets_fts WHERE rowid = ?",
+      g_autoptr(FlSqliteStmt) get = prepare (self, "SELECT notes FROM tickets_fts WHERE rowid = ?",
                                              error);
       if (get == NULL)
         return FALSE;
       sqlite3_bind_int64 (get, 1, rowid);
       if (sqlite3_step (get) == SQLITE_ROW)
-        notes = g_strdup (column_text (get, 0));
+        notes = g_strdup (fl_sqlite_column_text (get, 0));
     }
 
   if (op->type == FL_OP_NOTE)
@@ -1154,10 +1161,10 @@ store_ticket (FlServerDb  *self,
   if (fts == NULL)
     return FALSE;
   sqlite3_bind_int64 (fts, 1, rowid);
-  bind_text (fts, 2, t->title);
-  bind_text (fts, 3, t->description);
-  bind_text (fts, 4, requester);
-  bind_text (fts, 5, notes ? notes : "");
+  fl_sqlite_bind_text (fts, 2, t->title);
+  fl_sqlite_bind_text (fts, 3, t->description);
+  fl_sqlite_bind_text (fts, 4, requester);
+  fl_sqlite_bind_text (fts, 5, notes ? notes : "");
   return step_done (self, fts, error);
 }
 
@@ -1178,12 +1185,12 @@ finish_rejected (FlApplyResult *result,
 /* The checklist a checklist op names, at its version (the latest when it
  * names none); NULL with an error when there is no such checklist. */
 static FlChecklist *
-lookup_checklist (FlServerDb  *self,
-                  const char  *id,
-                  gint64       version,
-                  GError     **error)
+lookup_checklist (Conn       *self,
+                  const char *id,
+                  gint64      version,
+                  GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autofree char *key = NULL;
   FlChecklist *checklist;
@@ -1206,10 +1213,10 @@ lookup_checklist (FlServerDb  *self,
       if (stmt == NULL)
         return NULL;
     }
-  bind_text (stmt, 1, id);
+  fl_sqlite_bind_text (stmt, 1, id);
 
   if (sqlite3_step (stmt) != SQLITE_ROW ||
-      (node = parse_json (column_text (stmt, 0))) == NULL ||
+      (node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 0))) == NULL ||
       (checklist = fl_checklist_new_from_json (node, NULL)) == NULL)
     {
       g_set_error (error, FL_MODEL_ERROR, FL_MODEL_ERROR_INVALID,
@@ -1225,10 +1232,10 @@ lookup_checklist (FlServerDb  *self,
 
 /* Rules that need the server's state, checked before an op is applied. */
 static gboolean
-check_references (FlServerDb  *self,
-                  const FlOp  *op,
-                  FlTicket    *current,
-                  GError     **error)
+check_references (Conn       *self,
+                  const FlOp *op,
+                  FlTicket   *current,
+                  GError    **error)
 {
   if (current != NULL && op->type != FL_OP_CREATE && op->base_version > current->version)
     {
@@ -1260,23 +1267,23 @@ check_references (FlServerDb  *self,
 }
 
 /* Each op is atomic: its own transaction, or a savepoint inside a batch
- * (fl_server_db_begin_batch), so that a failed op leaves the others. */
+ * (conn_begin_batch), so that a failed op leaves the others. */
 static gboolean
-op_begin (FlServerDb  *self,
-          GError     **error)
+op_begin (Conn    *self,
+          GError **error)
 {
   return exec (self, self->in_batch ? "SAVEPOINT op" : "BEGIN IMMEDIATE", error);
 }
 
 static gboolean
-op_commit (FlServerDb  *self,
-           GError     **error)
+op_commit (Conn    *self,
+           GError **error)
 {
   return exec (self, self->in_batch ? "RELEASE op" : "COMMIT", error);
 }
 
 static void
-op_rollback (FlServerDb *self)
+op_rollback (Conn *self)
 {
   if (self->in_batch)
     {
@@ -1290,15 +1297,15 @@ op_rollback (FlServerDb *self)
 }
 
 /**
- * fl_server_db_begin_batch:
+ * conn_begin_batch:
  *
  * Starts one transaction for the ops that follow, until
- * fl_server_db_end_batch(): their results are durable (one sync to disk for
+ * conn_end_batch(): their results are durable (one sync to disk for
  * all of them) only after it has committed, so a caller answers only then.
  */
-gboolean
-fl_server_db_begin_batch (FlServerDb  *self,
-                          GError     **error)
+static gboolean
+conn_begin_batch (Conn    *self,
+                  GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (!self->in_batch, FALSE);
@@ -1309,10 +1316,10 @@ fl_server_db_begin_batch (FlServerDb  *self,
   return TRUE;
 }
 
-gboolean
-fl_server_db_end_batch (FlServerDb  *self,
-                        gboolean     commit,
-                        GError     **error)
+static gboolean
+conn_end_batch (Conn    *self,
+                gboolean commit,
+                GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (self->in_batch, FALSE);
@@ -1324,15 +1331,15 @@ fl_server_db_end_batch (FlServerDb  *self,
   return !commit;
 }
 
-FlApplyResult *
-fl_server_db_apply_op (FlServerDb          *self,
-                       const FlOp          *op,
-                       const char          *client_id,
-                       const FlServerUser  *user,
-                       GError             **error)
+static FlApplyResult *
+conn_apply_op (Conn               *self,
+               const FlOp         *op,
+               const char         *client_id,
+               const FlServerUser *user,
+               GError            **error)
 {
   g_autoptr(FlApplyResult) result = g_new0 (FlApplyResult, 1);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(FlTicket) current = NULL;
   g_autoptr(FlTicket) next = NULL;
   g_autoptr(FlOp) eff = NULL;
@@ -1358,7 +1365,7 @@ fl_server_db_apply_op (FlServerDb          *self,
                   "LEFT JOIN tickets t ON t.id = e.ticket_id WHERE e.id = ?", error);
   if (stmt == NULL)
     goto fail;
-  bind_text (stmt, 1, op->op_id);
+  fl_sqlite_bind_text (stmt, 1, op->op_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     {
@@ -1373,12 +1380,12 @@ fl_server_db_apply_op (FlServerDb          *self,
       db_error (self, error, "duplicate check");
       goto fail;
     }
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, sqlite3_reset);
 
   current = load_ticket (self, op->ticket_id, &local_error);
   if (current == NULL)
     {
-      if (!g_error_matches (local_error, FL_SERVER_DB_ERROR, FL_SERVER_DB_ERROR_NOT_FOUND))
+      if (!g_error_matches (local_error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           goto fail;
@@ -1449,7 +1456,7 @@ fl_server_db_apply_op (FlServerDb          *self,
 
   if (op->type == FL_OP_ASSIGN && next->assignee != NULL)
     {
-      g_autoptr(FlServerUser) assignee = fl_server_db_get_user (self, next->assignee);
+      g_autoptr(FlServerUser) assignee = conn_get_user (self, next->assignee);
 
       if (assignee == NULL)
         {
@@ -1467,7 +1474,7 @@ fl_server_db_apply_op (FlServerDb          *self,
 
   if (op->type == FL_OP_CREATE)
     {
-      g_autoptr(sqlite3_stmt) num = prepare (self,
+      g_autoptr(FlSqliteStmt) num = prepare (self,
                                              "SELECT COALESCE (MAX (number), 0) + 1 FROM tickets",
                                              error);
       if (num == NULL || sqlite3_step (num) != SQLITE_ROW)
@@ -1480,7 +1487,7 @@ fl_server_db_apply_op (FlServerDb          *self,
     }
 
   fields = changed_fields (current, next);
-  data_text = json_object_to_text (event_data);
+  data_text = fl_sqlite_json_object_to_text (event_data);
 
   stmt = prepare (self,
                   "INSERT INTO events (seq, id, ticket_id, version, at, author, type, data,"
@@ -1488,15 +1495,15 @@ fl_server_db_apply_op (FlServerDb          *self,
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_int64 (stmt, 1, seq);
-  bind_text (stmt, 2, op->op_id);
-  bind_text (stmt, 3, op->ticket_id);
+  fl_sqlite_bind_text (stmt, 2, op->op_id);
+  fl_sqlite_bind_text (stmt, 3, op->ticket_id);
   sqlite3_bind_int64 (stmt, 4, next->version);
   sqlite3_bind_int64 (stmt, 5, eff->at);
-  bind_text (stmt, 6, user->username);
-  bind_text (stmt, 7, fl_op_type_to_string (op->type));
-  bind_text (stmt, 8, data_text);
-  bind_text (stmt, 9, client_id);
-  bind_text (stmt, 10, fields);
+  fl_sqlite_bind_text (stmt, 6, user->username);
+  fl_sqlite_bind_text (stmt, 7, fl_op_type_to_string (op->type));
+  fl_sqlite_bind_text (stmt, 8, data_text);
+  fl_sqlite_bind_text (stmt, 9, client_id);
+  fl_sqlite_bind_text (stmt, 10, fields);
   if (!step_done (self, stmt, error))
     goto fail;
 
@@ -1517,21 +1524,21 @@ fail:
 static FlEvent *
 event_from_row (sqlite3_stmt *stmt)
 {
-  g_autoptr(JsonNode) data = parse_json (column_text (stmt, 6));
+  g_autoptr(JsonNode) data = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 6));
   FlOpType type = FL_OP_NOTE;
 
-  fl_op_type_from_string (column_text (stmt, 5), &type);
-  return fl_event_new (column_text (stmt, 1), column_text (stmt, 2),
+  fl_op_type_from_string (fl_sqlite_column_text (stmt, 5), &type);
+  return fl_event_new (fl_sqlite_column_text (stmt, 1), fl_sqlite_column_text (stmt, 2),
                        sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 3),
-                       column_text (stmt, 4), type,
+                       fl_sqlite_column_text (stmt, 4), type,
                        data && JSON_NODE_HOLDS_OBJECT (data) ? json_node_get_object (data) : NULL);
 }
 
-GPtrArray *
-fl_server_db_get_events (FlServerDb *self,
-                         const char *ticket_id)
+static GPtrArray *
+conn_get_events (Conn       *self,
+                 const char *ticket_id)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   GPtrArray *events = g_ptr_array_new_with_free_func (g_object_unref);
 
   stmt = prepare (self,
@@ -1539,24 +1546,24 @@ fl_server_db_get_events (FlServerDb *self,
                   "WHERE ticket_id = ? ORDER BY seq", NULL);
   if (stmt == NULL)
     return events;
-  bind_text (stmt, 1, ticket_id);
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     g_ptr_array_add (events, event_from_row (stmt));
   return events;
 }
 
-gboolean
-fl_server_db_get_changes (FlServerDb  *self,
-                          gint64       cursor,
-                          gint64       limit,
-                          GPtrArray  **out_tickets,
-                          GPtrArray  **out_events,
-                          GPtrArray  **out_checklists,
-                          gint64      *out_cursor,
-                          gboolean    *more,
-                          GError     **error)
+static gboolean
+conn_get_changes (Conn       *self,
+                  gint64      cursor,
+                  gint64      limit,
+                  GPtrArray **out_tickets,
+                  GPtrArray **out_events,
+                  GPtrArray **out_checklists,
+                  gint64     *out_cursor,
+                  gboolean   *more,
+                  GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) tickets = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) checklists = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
@@ -1605,7 +1612,7 @@ fl_server_db_get_changes (FlServerDb  *self,
       g_ptr_array_add (tickets, t);
     }
 
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, sqlite3_reset);
   stmt = prepare (self,
                   "SELECT seq, json FROM checklists WHERE seq > ? AND seq <= ? ORDER BY seq",
                   error);
@@ -1615,7 +1622,7 @@ fl_server_db_get_changes (FlServerDb  *self,
   sqlite3_bind_int64 (stmt, 2, upper);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      JsonNode *node = parse_json (column_text (stmt, 1));
+      JsonNode *node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 1));
 
       if (node != NULL)
         g_ptr_array_add (checklists, node);
@@ -1651,18 +1658,18 @@ fts_query (const char *q)
   return g_string_free (out, FALSE);
 }
 
-GPtrArray *
-fl_server_db_query_tickets (FlServerDb          *self,
-                            const FlTicketQuery *query,
-                            gint64              *total,
-                            GError             **error)
+static GPtrArray *
+conn_query_tickets (Conn                *self,
+                    const FlTicketQuery *query,
+                    gint64              *total,
+                    GError             **error)
 {
   g_autoptr(GString) where = g_string_new ("1");
   g_autoptr(GPtrArray) params = g_ptr_array_new ();   /* const char * or NULL for ints */
   g_autoptr(GArray) ints = g_array_new (FALSE, TRUE, sizeof (gint64));
   g_autoptr(GPtrArray) tickets = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(sqlite3_stmt) count = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) count = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autofree char *fts = NULL;
   g_autofree char *sql_count = NULL;
   g_autofree char *sql = NULL;
@@ -1703,8 +1710,9 @@ fl_server_db_query_tickets (FlServerDb          *self,
   sql_count = g_strdup_printf ("SELECT COUNT(*) FROM tickets WHERE %s", where->str);
   sql = g_strdup_printf ("SELECT json FROM tickets WHERE %s "
                          "ORDER BY created_at DESC, number DESC LIMIT ? OFFSET ?", where->str);
-  count = prepare (self, sql_count, error);
-  stmt = prepare (self, sql, error);
+  /* One text per combination of filters: few enough to keep each prepared. */
+  count = prepare (self, g_intern_string (sql_count), error);
+  stmt = prepare (self, g_intern_string (sql), error);
   if (count == NULL || stmt == NULL)
     return NULL;
 
@@ -1714,8 +1722,8 @@ fl_server_db_query_tickets (FlServerDb          *self,
 
       if (text != NULL)
         {
-          bind_text (count, i + 1, text);
-          bind_text (stmt, i + 1, text);
+          fl_sqlite_bind_text (count, i + 1, text);
+          fl_sqlite_bind_text (stmt, i + 1, text);
         }
       else
         {
@@ -1735,7 +1743,7 @@ fl_server_db_query_tickets (FlServerDb          *self,
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      g_autoptr(JsonNode) node = parse_json (column_text (stmt, 0));
+      g_autoptr(JsonNode) node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 0));
       FlTicket *t = node ? fl_ticket_from_json (node, NULL) : NULL;
 
       if (t != NULL)
@@ -1850,14 +1858,14 @@ build_counts_array (JsonBuilder *b,
   json_builder_end_array (b);
 }
 
-JsonNode *
-fl_server_db_report (FlServerDb  *self,
-                     gint64       from,
-                     gint64       to,
-                     gint64       now,
-                     GError     **error)
+static JsonNode *
+conn_report (Conn    *self,
+             gint64   from,
+             gint64   to,
+             gint64   now,
+             GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(GHashTable) by_category = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) by_agent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -1881,18 +1889,18 @@ fl_server_db_report (FlServerDb  *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       FlStatus status = FL_STATUS_NEW;
-      const char *category = column_text (stmt, 1);
+      const char *category = fl_sqlite_column_text (stmt, 1);
       gint64 created_at = sqlite3_column_int64 (stmt, 2);
       gint64 resolved_at = sqlite3_column_int64 (stmt, 3);
       gint64 due_at = sqlite3_column_int64 (stmt, 4);
-      const char *code = column_text (stmt, 5);
-      const char *resolved_by = column_text (stmt, 6);
+      const char *code = fl_sqlite_column_text (stmt, 5);
+      const char *resolved_by = fl_sqlite_column_text (stmt, 6);
       gboolean handed_off = sqlite3_column_int64 (stmt, 7) > 0;
       gboolean is_resolved = code != NULL && resolved_at > 0;
       Counts *cat = counts_lookup (by_category, category ? category : "");
       g_autofree char *day = day_of (created_at);
 
-      fl_status_from_string (column_text (stmt, 0), &status);
+      fl_status_from_string (fl_sqlite_column_text (stmt, 0), &status);
 
       created++;
       cat->created++;
@@ -1941,7 +1949,7 @@ fl_server_db_report (FlServerDb  *self,
     }
 
   /* Escalations per agent: each ticket once per agent who handed it off. */
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, sqlite3_reset);
   stmt = prepare (self,
                   "SELECT e.author, COUNT (DISTINCT e.ticket_id) FROM events e "
                   "JOIN tickets t ON t.id = e.ticket_id "
@@ -1952,7 +1960,8 @@ fl_server_db_report (FlServerDb  *self,
   sqlite3_bind_int64 (stmt, 1, from);
   sqlite3_bind_int64 (stmt, 2, to);
   while (sqlite3_step (stmt) == SQLITE_ROW)
-    counts_lookup (by_agent, column_text (stmt, 0))->escalated += sqlite3_column_int64 (stmt, 1);
+    counts_lookup (by_agent, fl_sqlite_column_text (stmt, 0))->escalated +=
+      sqlite3_column_int64 (stmt, 1);
 
   if (durations->len > 0)
     {
@@ -2010,25 +2019,11 @@ fl_server_db_report (FlServerDb  *self,
 /* -------------------------------------------------------------------------- */
 /* Checklists */
 
-/* The checklist format and its rules (unknown steps, cycles, unreachable steps) are
- * core's: the server stores only what fl_checklist_new_from_json() accepts. */
-gboolean
-fl_server_validate_checklist (JsonNode  *checklist,
-                              GError   **error)
+static GPtrArray *
+conn_list_checklists (Conn    *self,
+                      GError **error)
 {
-  g_autoptr(FlChecklist) parsed = NULL;
-
-  g_return_val_if_fail (checklist != NULL, FALSE);
-
-  parsed = fl_checklist_new_from_json (checklist, error);
-  return parsed != NULL;
-}
-
-GPtrArray *
-fl_server_db_list_checklists (FlServerDb  *self,
-                              GError     **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(FlSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
 
   stmt = prepare (self, "SELECT json FROM checklists ORDER BY id", error);
@@ -2036,7 +2031,7 @@ fl_server_db_list_checklists (FlServerDb  *self,
     return NULL;
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      JsonNode *node = parse_json (column_text (stmt, 0));
+      JsonNode *node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 0));
       if (node != NULL)
         g_ptr_array_add (list, node);
     }
@@ -2044,14 +2039,14 @@ fl_server_db_list_checklists (FlServerDb  *self,
 }
 
 static JsonNode *
-store_checklist (FlServerDb  *self,
-                 const char  *id,
-                 JsonNode    *checklist,
-                 gboolean     only_if_new,
-                 GError     **error)
+store_checklist (Conn       *self,
+                 const char *id,
+                 JsonNode   *checklist,
+                 gboolean    only_if_new,
+                 GError    **error)
 {
-  g_autoptr(sqlite3_stmt) get = NULL;
-  g_autoptr(sqlite3_stmt) put = NULL;
+  g_autoptr(FlSqliteStmt) get = NULL;
+  g_autoptr(FlSqliteStmt) put = NULL;
   g_autoptr(JsonNode) copy = NULL;
   g_autoptr(JsonNode) stored = NULL;
   g_autoptr(FlChecklist) parsed = NULL;
@@ -2092,7 +2087,7 @@ store_checklist (FlServerDb  *self,
   get = prepare (self, "SELECT version FROM checklists WHERE id = ?", error);
   if (get == NULL)
     goto fail;
-  bind_text (get, 1, id);
+  fl_sqlite_bind_text (get, 1, id);
   if (sqlite3_step (get) == SQLITE_ROW)
     {
       if (only_if_new)
@@ -2126,21 +2121,21 @@ store_checklist (FlServerDb  *self,
                  "ON CONFLICT (id) DO UPDATE SET version = ?2, seq = ?3, json = ?4", error);
   if (put == NULL)
     goto fail;
-  bind_text (put, 1, id);
+  fl_sqlite_bind_text (put, 1, id);
   sqlite3_bind_int64 (put, 2, version);
   sqlite3_bind_int64 (put, 3, seq);
-  bind_text (put, 4, text);
+  fl_sqlite_bind_text (put, 4, text);
   if (!step_done (self, put, error))
     goto fail;
-  g_clear_pointer (&put, sqlite3_finalize);
+  g_clear_pointer (&put, sqlite3_reset);
   put = prepare (self,
                  "INSERT OR REPLACE INTO checklist_versions (id, version, json) VALUES (?, ?, ?)",
                  error);
   if (put == NULL)
     goto fail;
-  bind_text (put, 1, id);
+  fl_sqlite_bind_text (put, 1, id);
   sqlite3_bind_int64 (put, 2, version);
-  bind_text (put, 3, text);
+  fl_sqlite_bind_text (put, 3, text);
   if (!step_done (self, put, error) || !exec (self, "COMMIT", error))
     goto fail;
 
@@ -2151,11 +2146,11 @@ fail:
   return NULL;
 }
 
-JsonNode *
-fl_server_db_put_checklist (FlServerDb  *self,
-                            const char  *id,
-                            JsonNode    *checklist,
-                            GError     **error)
+static JsonNode *
+conn_put_checklist (Conn       *self,
+                    const char *id,
+                    JsonNode   *checklist,
+                    GError    **error)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (id != NULL, NULL);
@@ -2163,10 +2158,10 @@ fl_server_db_put_checklist (FlServerDb  *self,
   return store_checklist (self, id, checklist, FALSE, error);
 }
 
-gboolean
-fl_server_db_seed_checklists (FlServerDb  *self,
-                              const char  *dir,
-                              GError     **error)
+static gboolean
+conn_seed_checklists (Conn       *self,
+                      const char *dir,
+                      GError    **error)
 {
   g_autoptr(GDir) d = NULL;
   const char *name;
@@ -2212,4 +2207,669 @@ fl_server_db_seed_checklists (FlServerDb  *self,
     }
 
   return TRUE;
+}
+
+/* One request's ops as one group: a savepoint per op inside one transaction. */
+static GPtrArray *
+conn_apply_batch (Conn               *self,
+                  GPtrArray          *ops,
+                  const char         *client_id,
+                  const FlServerUser *user,
+                  GError            **error)
+{
+  g_autoptr(GPtrArray) results = NULL;
+
+  results = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_apply_result_free);
+
+  if (ops->len == 0)
+    return g_steal_pointer (&results);
+
+  if (!conn_begin_batch (self, error))
+    return NULL;
+  for (guint i = 0; i < ops->len; i++)
+    {
+      FlApplyResult *r = conn_apply_op (self, g_ptr_array_index (ops, i), client_id, user, error);
+
+      if (r == NULL)
+        {
+          /* Nothing of this request is applied; the client sends it again. */
+          conn_end_batch (self, FALSE, NULL);
+          return NULL;
+        }
+      g_ptr_array_add (results, r);
+    }
+  if (!conn_end_batch (self, TRUE, error))
+    return NULL;
+
+  return g_steal_pointer (&results);
+}
+
+/* -------------------------------------------------------------------------- */
+/* FlServerStoreSqlite: the main connection for the calling thread, and one writer thread
+ * with its own connection for the long writes. WAL lets the main connection read while
+ * the writer writes; each of its reads sees the last commit. */
+
+struct _FlServerStoreSqlite
+{
+  GObject       parent_instance;
+
+  /* owned */
+  char         *dir;
+  Conn         *main;           /* the thread that opened the store */
+  Conn         *writer;         /* only the writer thread uses it; NULL until needed */
+  GThreadPool  *pool;           /* one thread: jobs run one after the other, in order */
+  FlPolicy      policy;
+};
+
+static void fl_server_store_sqlite_iface_init (FlServerStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (FlServerStoreSqlite, fl_server_store_sqlite, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (FL_TYPE_SERVER_STORE,
+                                                      fl_server_store_sqlite_iface_init))
+
+typedef enum
+{
+  JOB_BATCH,
+  JOB_CHECKLIST,
+  JOB_TOKEN,
+} JobKind;
+
+typedef struct
+{
+  JobKind        kind;
+  GTask         *task;          /* batch, checklist; owned */
+  GPtrArray     *ops;           /* batch */
+  char          *client_id;     /* batch */
+  FlServerUser  *user;          /* batch */
+  char          *id;            /* checklist */
+  JsonNode      *checklist;     /* checklist: a deep copy */
+  TokenWrite     token_write;   /* token */
+  char          *hash;          /* token */
+  gint64         now;           /* token */
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_clear_object (&job->task);
+  g_clear_pointer (&job->ops, g_ptr_array_unref);
+  g_free (job->client_id);
+  g_clear_pointer (&job->user, fl_server_user_free);
+  g_free (job->id);
+  g_clear_pointer (&job->checklist, json_node_unref);
+  g_free (job->hash);
+  g_free (job);
+}
+
+/* json-glib counts references without atomics, and a copied node shares its value:
+ * what the writer thread gets shares nothing with the calling thread. */
+static JsonNode *
+node_deep_copy (JsonNode *node)
+{
+  JsonNode *copy;
+
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *obj = json_object_new ();
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, &name, &member))
+          json_object_set_member (obj, name, node_deep_copy (member));
+        copy = json_node_init_object (json_node_alloc (), obj);
+        json_object_unref (obj);
+      }
+      return copy;
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *src = json_node_get_array (node);
+        JsonArray *array = json_array_sized_new (json_array_get_length (src));
+
+        for (guint i = 0; i < json_array_get_length (src); i++)
+          json_array_add_element (array, node_deep_copy (json_array_get_element (src, i)));
+        copy = json_node_init_array (json_node_alloc (), array);
+        json_array_unref (array);
+      }
+      return copy;
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_INT64:
+          return json_node_init_int (json_node_alloc (), json_node_get_int (node));
+        case G_TYPE_DOUBLE:
+          return json_node_init_double (json_node_alloc (), json_node_get_double (node));
+        case G_TYPE_BOOLEAN:
+          return json_node_init_boolean (json_node_alloc (), json_node_get_boolean (node));
+        case G_TYPE_STRING:
+        default:
+          return json_node_init_string (json_node_alloc (), json_node_get_string (node));
+        }
+    case JSON_NODE_NULL:
+    default:
+      return json_node_init_null (json_node_alloc ());
+    }
+}
+
+static GPtrArray *
+ops_deep_copy (GPtrArray *ops)
+{
+  GPtrArray *copy = g_ptr_array_new_full (ops->len, (GDestroyNotify) fl_op_free);
+
+  for (guint i = 0; i < ops->len; i++)
+    {
+      const FlOp *op = g_ptr_array_index (ops, i);
+      g_autoptr(JsonNode) data = NULL;
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), op->data);
+
+      data = node_deep_copy (node);
+      g_ptr_array_add (copy, fl_op_new (op->op_id, op->ticket_id, op->type, op->base_version,
+                                        op->at, json_node_get_object (data)));
+    }
+  return copy;
+}
+
+/* On the writer thread. */
+static void
+writer_thread (gpointer data,
+               gpointer user_data)
+{
+  Job *job = data;
+  FlServerStoreSqlite *self = user_data;
+  GError *error = NULL;
+
+  switch (job->kind)
+    {
+    case JOB_BATCH:
+      {
+        GPtrArray *results = conn_apply_batch (self->writer, job->ops, job->client_id,
+                                               job->user, &error);
+        if (results != NULL)
+          g_task_return_pointer (job->task, results, (GDestroyNotify) g_ptr_array_unref);
+        else
+          g_task_return_error (job->task, error);
+      }
+      break;
+    case JOB_CHECKLIST:
+      {
+        JsonNode *stored = conn_put_checklist (self->writer, job->id, job->checklist, &error);
+        if (stored != NULL)
+          g_task_return_pointer (job->task, stored, (GDestroyNotify) json_node_unref);
+        else
+          g_task_return_error (job->task, error);
+      }
+      break;
+    case JOB_TOKEN:
+      if (token_write (self->writer, job->token_write, job->hash, job->now) != SQLITE_DONE)
+        g_warning ("Cannot record the use of a token: %s", sqlite3_errmsg (self->writer->db));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  job_free (job);
+}
+
+/* Opens the writer's connection and starts its thread on first use. */
+static gboolean
+ensure_writer (FlServerStoreSqlite  *self,
+               GError              **error)
+{
+  g_autoptr(Conn) writer = NULL;
+
+  if (self->pool != NULL)
+    return TRUE;
+
+  writer = conn_open (self->dir, FALSE, error);
+  if (writer == NULL)
+    return FALSE;
+  conn_set_policy (writer, &self->policy);
+  self->writer = g_steal_pointer (&writer);
+
+  /* Not exclusive, at most one thread: jobs run in the order they were pushed. */
+  self->pool = g_thread_pool_new (writer_thread, self, 1, FALSE, error);
+  if (self->pool == NULL)
+    {
+      g_clear_pointer (&self->writer, conn_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Hands @job to the writer; FALSE (and @job kept) when there is none. */
+static gboolean
+push_job (FlServerStoreSqlite  *self,
+          Job                  *job,
+          GError              **error)
+{
+  if (!ensure_writer (self, error))
+    return FALSE;
+  return g_thread_pool_push (self->pool, job, error);
+}
+
+/* -------------------------------------------------------------------------- */
+/* FlServerStore */
+
+#define SELF(store) (FL_SERVER_STORE_SQLITE (store))
+
+static void
+sqlite_set_policy (FlServerStore  *store,
+                   const FlPolicy *policy)
+{
+  FlServerStoreSqlite *self = SELF (store);
+
+  g_return_if_fail (policy != NULL);
+
+  /* The writer thread may be running a batch: only before it starts. */
+  g_return_if_fail (self->pool == NULL);
+  self->policy = *policy;
+  conn_set_policy (self->main, policy);
+}
+
+static void
+sqlite_set_token_idle_days (FlServerStore *store,
+                            guint          days)
+{
+  g_return_if_fail (days > 0);
+  conn_set_token_idle_days (SELF (store)->main, days);
+}
+
+static gboolean
+sqlite_backup (FlServerStore  *store,
+               const char     *file,
+               GError        **error)
+{
+  return conn_backup (SELF (store)->main, file, error);
+}
+
+static gboolean
+sqlite_add_user (FlServerStore  *store,
+                 const char     *username,
+                 const char     *display_name,
+                 FlRole          role,
+                 const char     *password_hash,
+                 GError        **error)
+{
+  return conn_add_user (SELF (store)->main, username, display_name, role, password_hash, error);
+}
+
+static FlServerUser *
+sqlite_get_user (FlServerStore *store,
+                 const char    *username)
+{
+  return conn_get_user (SELF (store)->main, username);
+}
+
+static char *
+sqlite_dup_password_hash (FlServerStore *store,
+                          const char    *username,
+                          gint64        *user_id)
+{
+  return conn_dup_password_hash (SELF (store)->main, username, user_id);
+}
+
+static GPtrArray *
+sqlite_list_users (FlServerStore *store)
+{
+  return conn_list_users (SELF (store)->main);
+}
+
+static gboolean
+sqlite_set_user_disabled (FlServerStore  *store,
+                          const char     *username,
+                          gboolean        disabled,
+                          GError        **error)
+{
+  return conn_set_user_disabled (SELF (store)->main, username, disabled, error);
+}
+
+static gboolean
+sqlite_remove_user (FlServerStore  *store,
+                    const char     *username,
+                    GError        **error)
+{
+  return conn_remove_user (SELF (store)->main, username, error);
+}
+
+static gboolean
+sqlite_set_password (FlServerStore  *store,
+                     gint64          user_id,
+                     const char     *password_hash,
+                     const char     *keep_token,
+                     GError        **error)
+{
+  return conn_set_password (SELF (store)->main, user_id, password_hash, keep_token, error);
+}
+
+static char *
+sqlite_create_token (FlServerStore  *store,
+                     gint64          user_id,
+                     GError        **error)
+{
+  return conn_create_token (SELF (store)->main, user_id, error);
+}
+
+static FlServerUser *
+sqlite_lookup_token (FlServerStore *store,
+                     const char    *token)
+{
+  FlServerStoreSqlite *self = SELF (store);
+  g_autofree char *hash = NULL;
+  TokenWrite write = TOKEN_FRESH;
+  gint64 now = fl_time_now ();
+  FlServerUser *user;
+  Job *job;
+  int rc;
+
+  user = conn_lookup_token (self->main, token, now, &hash, &write);
+  if (write == TOKEN_FRESH)
+    return user;
+
+  /* Written at once unless a batch holds the write lock; then the writer does it after
+   * the batch: a request never waits here for a long batch. */
+  sqlite3_busy_timeout (self->main->db, 0);
+  rc = token_write (self->main, write, hash, now);
+  sqlite3_busy_timeout (self->main->db, BUSY_TIMEOUT_MS);
+  if (rc == SQLITE_DONE)
+    return user;
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_TOKEN;
+  job->token_write = write;
+  job->hash = g_steal_pointer (&hash);
+  job->now = now;
+  if (!push_job (self, job, NULL))
+    {
+      g_warning ("Cannot record the use of a token: %s", sqlite3_errstr (rc));
+      job_free (job);
+    }
+  return user;
+}
+
+static void
+sqlite_revoke_token (FlServerStore *store,
+                     const char    *token)
+{
+  conn_revoke_token (SELF (store)->main, token);
+}
+
+static gboolean
+sqlite_revoke_user_tokens (FlServerStore  *store,
+                           gint64          user_id,
+                           GError        **error)
+{
+  return conn_revoke_user_tokens (SELF (store)->main, user_id, error);
+}
+
+static gint64
+sqlite_get_latest_seq (FlServerStore *store)
+{
+  return conn_get_latest_seq (SELF (store)->main);
+}
+
+static gboolean
+sqlite_has_ticket (FlServerStore *store,
+                   const char    *ticket_id)
+{
+  return conn_has_ticket (SELF (store)->main, ticket_id);
+}
+
+static FlTicket *
+sqlite_get_ticket (FlServerStore *store,
+                   const char    *ticket_id)
+{
+  return conn_get_ticket (SELF (store)->main, ticket_id);
+}
+
+static GPtrArray *
+sqlite_get_events (FlServerStore *store,
+                   const char    *ticket_id)
+{
+  return conn_get_events (SELF (store)->main, ticket_id);
+}
+
+static gboolean
+sqlite_get_changes (FlServerStore  *store,
+                    gint64          cursor,
+                    gint64          limit,
+                    GPtrArray     **tickets,
+                    GPtrArray     **events,
+                    GPtrArray     **checklists,
+                    gint64         *out_cursor,
+                    gboolean       *more,
+                    GError        **error)
+{
+  return conn_get_changes (SELF (store)->main, cursor, limit, tickets, events, checklists,
+                           out_cursor, more, error);
+}
+
+static GPtrArray *
+sqlite_query_tickets (FlServerStore        *store,
+                      const FlTicketQuery  *query,
+                      gint64               *total,
+                      GError              **error)
+{
+  return conn_query_tickets (SELF (store)->main, query, total, error);
+}
+
+static JsonNode *
+sqlite_report (FlServerStore  *store,
+               gint64          from,
+               gint64          to,
+               gint64          now,
+               GError        **error)
+{
+  return conn_report (SELF (store)->main, from, to, now, error);
+}
+
+static GPtrArray *
+sqlite_apply_batch (FlServerStore       *store,
+                    GPtrArray           *ops,
+                    const char          *client_id,
+                    const FlServerUser  *user,
+                    GError             **error)
+{
+  return conn_apply_batch (SELF (store)->main, ops, client_id, user, error);
+}
+
+static void
+sqlite_apply_batch_async (FlServerStore       *store,
+                          GPtrArray           *ops,
+                          const char          *client_id,
+                          const FlServerUser  *user,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  FlServerStoreSqlite *self = SELF (store);
+  g_autoptr(GError) error = NULL;
+  Job *job = g_new0 (Job, 1);
+
+  job->kind = JOB_BATCH;
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, sqlite_apply_batch_async);
+  job->ops = ops_deep_copy (ops);
+  job->client_id = g_strdup (client_id);
+  job->user = fl_server_user_copy (user);
+
+  if (!push_job (self, job, &error))
+    {
+      g_task_return_error (job->task, g_steal_pointer (&error));
+      job_free (job);
+    }
+}
+
+static GPtrArray *
+sqlite_apply_batch_finish (FlServerStore  *store,
+                           GAsyncResult   *result,
+                           GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static GPtrArray *
+sqlite_list_checklists (FlServerStore  *store,
+                        GError        **error)
+{
+  return conn_list_checklists (SELF (store)->main, error);
+}
+
+static JsonNode *
+sqlite_put_checklist (FlServerStore  *store,
+                      const char     *id,
+                      JsonNode       *checklist,
+                      GError        **error)
+{
+  return conn_put_checklist (SELF (store)->main, id, checklist, error);
+}
+
+static void
+sqlite_put_checklist_async (FlServerStore       *store,
+                            const char          *id,
+                            JsonNode            *checklist,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  FlServerStoreSqlite *self = SELF (store);
+  g_autoptr(GError) error = NULL;
+  Job *job = g_new0 (Job, 1);
+
+  job->kind = JOB_CHECKLIST;
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, sqlite_put_checklist_async);
+  job->id = g_strdup (id);
+  job->checklist = node_deep_copy (checklist);
+
+  if (!push_job (self, job, &error))
+    {
+      g_task_return_error (job->task, g_steal_pointer (&error));
+      job_free (job);
+    }
+}
+
+static JsonNode *
+sqlite_put_checklist_finish (FlServerStore  *store,
+                             GAsyncResult   *result,
+                             GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gboolean
+sqlite_seed_checklists (FlServerStore  *store,
+                        const char     *dir,
+                        GError        **error)
+{
+  return conn_seed_checklists (SELF (store)->main, dir, error);
+}
+
+#undef SELF
+
+/* -------------------------------------------------------------------------- */
+
+static void
+fl_server_store_sqlite_finalize (GObject *object)
+{
+  FlServerStoreSqlite *self = (FlServerStoreSqlite *)object;
+
+  /* Every task holds a reference on the store: what is left are token writes, done now. */
+  if (self->pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, TRUE);
+  g_clear_pointer (&self->writer, conn_free);
+  g_clear_pointer (&self->main, conn_free);
+  g_free (self->dir);
+
+  G_OBJECT_CLASS (fl_server_store_sqlite_parent_class)->finalize (object);
+}
+
+static void
+fl_server_store_sqlite_class_init (FlServerStoreSqliteClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = fl_server_store_sqlite_finalize;
+}
+
+static void
+fl_server_store_sqlite_iface_init (FlServerStoreInterface *iface)
+{
+  iface->set_policy = sqlite_set_policy;
+  iface->set_token_idle_days = sqlite_set_token_idle_days;
+  iface->backup = sqlite_backup;
+  iface->add_user = sqlite_add_user;
+  iface->get_user = sqlite_get_user;
+  iface->dup_password_hash = sqlite_dup_password_hash;
+  iface->list_users = sqlite_list_users;
+  iface->set_user_disabled = sqlite_set_user_disabled;
+  iface->remove_user = sqlite_remove_user;
+  iface->set_password = sqlite_set_password;
+  iface->create_token = sqlite_create_token;
+  iface->lookup_token = sqlite_lookup_token;
+  iface->revoke_token = sqlite_revoke_token;
+  iface->revoke_user_tokens = sqlite_revoke_user_tokens;
+  iface->get_latest_seq = sqlite_get_latest_seq;
+  iface->has_ticket = sqlite_has_ticket;
+  iface->get_ticket = sqlite_get_ticket;
+  iface->get_events = sqlite_get_events;
+  iface->get_changes = sqlite_get_changes;
+  iface->query_tickets = sqlite_query_tickets;
+  iface->report = sqlite_report;
+  iface->apply_batch = sqlite_apply_batch;
+  iface->apply_batch_async = sqlite_apply_batch_async;
+  iface->apply_batch_finish = sqlite_apply_batch_finish;
+  iface->list_checklists = sqlite_list_checklists;
+  iface->put_checklist = sqlite_put_checklist;
+  iface->put_checklist_async = sqlite_put_checklist_async;
+  iface->put_checklist_finish = sqlite_put_checklist_finish;
+  iface->seed_checklists = sqlite_seed_checklists;
+}
+
+static void
+fl_server_store_sqlite_init (FlServerStoreSqlite *self)
+{
+  self->policy = *fl_policy_get_default ();
+}
+
+gint64
+fl_server_store_sqlite_get_pragma (FlServerStoreSqlite *self,
+                                   const char          *pragma)
+{
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  g_return_val_if_fail (FL_IS_SERVER_STORE_SQLITE (self), -1);
+  g_return_val_if_fail (pragma != NULL, -1);
+
+  sql = g_strdup_printf ("PRAGMA %s", pragma);
+  if (sqlite3_prepare_v2 (self->main->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+FlServerStore *
+fl_server_store_sqlite_new (const char  *dir,
+                            GError     **error)
+{
+  g_autoptr(FlServerStoreSqlite) self = NULL;
+
+  g_return_val_if_fail (dir != NULL, NULL);
+
+  self = g_object_new (FL_TYPE_SERVER_STORE_SQLITE, NULL);
+  self->dir = g_strdup (dir);
+  self->main = conn_open (dir, TRUE, error);
+  if (self->main == NULL)
+    return NULL;
+
+  return FL_SERVER_STORE (g_steal_pointer (&self));
 }

@@ -1,0 +1,344 @@
+/* fl-server-store.h — the server's storage, as an interface
+ *
+ * FlServerStore is everything the HTTP layer (fl-server.c), the command line (main.c) and
+ * the demo data (fl-server-seed.c) need from storage. fl_server_store_open() picks the
+ * backend; today that is FlServerStoreSqlite (fl-server-store-sqlite.c), one SQLite file.
+ * A second backend implements FlServerStoreInterface and is added in
+ * fl_server_store_open(), without touching the HTTP code.
+ *
+ * Threads: every function but the _async ones is called on the thread that opened the
+ * store (the server's main loop) and must be quick there — reads, single-row writes.
+ * Writes that can take long (a batch of ops, publishing a checklist) have an _async
+ * variant: the backend does them elsewhere (FlServerStoreSqlite: one writer thread with
+ * its own connection), in the order they were started, and the callback runs on the
+ * calling thread's main context once the result is durable. The synchronous
+ * fl_server_store_apply_batch() and fl_server_store_put_checklist() are for the command
+ * line, where nothing else waits.
+ *
+ * Not in the store: the login limiter (fl-auth.c) and presence (fl-server.c) are kept in
+ * the memory of one server process. Several server instances sharing one database would
+ * need both in the shared backend, so that the limits and the presence hold across them.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "fl-sync-protocol.h"
+#include "fl-ticket.h"
+
+G_BEGIN_DECLS
+
+#define FL_SERVER_STORE_ERROR (fl_server_store_error_quark ())
+
+typedef enum
+{
+  FL_SERVER_STORE_ERROR_FAILED,     /* database or I/O failure: 500 */
+  FL_SERVER_STORE_ERROR_EXISTS,     /* the user or thing exists already */
+  FL_SERVER_STORE_ERROR_INVALID,    /* invalid input: 422 */
+  FL_SERVER_STORE_ERROR_NOT_FOUND,
+} FlServerStoreError;
+
+GQuark fl_server_store_error_quark (void);
+
+typedef struct
+{
+  gint64    id;                 /* stable: never given to another user */
+  char     *username;
+  char     *display_name;
+  FlRole    role;
+  gboolean  disabled;
+} FlServerUser;
+
+#define FL_SERVER_STORE_TOKEN_IDLE_DAYS  30             /* default */
+#define FL_SERVER_STORE_TOKEN_TOUCH_MS   (60 * 1000)    /* last use recorded at most this often */
+
+typedef struct
+{
+  FlOpResultStatus status;
+  gint64         version;
+  gint64         number;
+  FlTicket      *current;         /* conflict: the ticket as it is */
+  const char    *error_code;      /* rejected: API error code (static string) */
+  char          *error_message;
+} FlApplyResult;
+
+typedef struct
+{
+  const char *status;
+  const char *category;
+  const char *assignee;
+  gint64      level;              /* 0: any */
+  const char *queue;
+  gint64      from;               /* 0: open */
+  gint64      to;                 /* 0: open; exclusive */
+  const char *q;
+  gint64      limit;
+  gint64      offset;
+} FlTicketQuery;
+
+FlServerUser *fl_server_user_copy        (const FlServerUser *user);
+void          fl_server_user_free        (FlServerUser    *user);
+JsonNode     *fl_server_user_to_json     (const FlServerUser *user);
+void          fl_apply_result_free       (FlApplyResult   *result);
+gboolean      fl_server_validate_checklist (JsonNode      *checklist,
+                                          GError         **error);
+
+#define FL_TYPE_SERVER_STORE (fl_server_store_get_type ())
+G_DECLARE_INTERFACE (FlServerStore, fl_server_store, FL, SERVER_STORE, GObject)
+
+struct _FlServerStoreInterface
+{
+  GTypeInterface parent_iface;
+
+  void           (*set_policy)           (FlServerStore       *self,
+                                          const FlPolicy      *policy);
+  void           (*set_token_idle_days)  (FlServerStore       *self,
+                                          guint                days);
+  gboolean       (*backup)               (FlServerStore       *self,
+                                          const char          *file,
+                                          GError             **error);
+
+  /* users */
+  gboolean       (*add_user)             (FlServerStore       *self,
+                                          const char          *username,
+                                          const char          *display_name,
+                                          FlRole               role,
+                                          const char          *password_hash,
+                                          GError             **error);
+  FlServerUser * (*get_user)             (FlServerStore       *self,
+                                          const char          *username);
+  char *         (*dup_password_hash)    (FlServerStore       *self,
+                                          const char          *username,
+                                          gint64              *user_id);
+  GPtrArray *    (*list_users)           (FlServerStore       *self);
+  gboolean       (*set_user_disabled)    (FlServerStore       *self,
+                                          const char          *username,
+                                          gboolean             disabled,
+                                          GError             **error);
+  gboolean       (*remove_user)          (FlServerStore       *self,
+                                          const char          *username,
+                                          GError             **error);
+  gboolean       (*set_password)         (FlServerStore       *self,
+                                          gint64               user_id,
+                                          const char          *password_hash,
+                                          const char          *keep_token,
+                                          GError             **error);
+
+  /* tokens */
+  char *         (*create_token)         (FlServerStore       *self,
+                                          gint64               user_id,
+                                          GError             **error);
+  FlServerUser * (*lookup_token)         (FlServerStore       *self,
+                                          const char          *token);
+  void           (*revoke_token)         (FlServerStore       *self,
+                                          const char          *token);
+  gboolean       (*revoke_user_tokens)   (FlServerStore       *self,
+                                          gint64               user_id,
+                                          GError             **error);
+
+  /* tickets, events, changes, reports */
+  gint64         (*get_latest_seq)       (FlServerStore       *self);
+  gboolean       (*has_ticket)           (FlServerStore       *self,
+                                          const char          *ticket_id);
+  FlTicket *     (*get_ticket)           (FlServerStore       *self,
+                                          const char          *ticket_id);
+  GPtrArray *    (*get_events)           (FlServerStore       *self,
+                                          const char          *ticket_id);
+  gboolean       (*get_changes)          (FlServerStore       *self,
+                                          gint64               cursor,
+                                          gint64               limit,
+                                          GPtrArray          **tickets,
+                                          GPtrArray          **events,
+                                          GPtrArray          **checklists,
+                                          gint64              *out_cursor,
+                                          gboolean            *more,
+                                          GError             **error);
+  GPtrArray *    (*query_tickets)        (FlServerStore       *self,
+                                          const FlTicketQuery *query,
+                                          gint64              *total,
+                                          GError             **error);
+  JsonNode *     (*report)               (FlServerStore       *self,
+                                          gint64               from,
+                                          gint64               to,
+                                          gint64               now,
+                                          GError             **error);
+
+  /* ops */
+  GPtrArray *    (*apply_batch)          (FlServerStore       *self,
+                                          GPtrArray           *ops,
+                                          const char          *client_id,
+                                          const FlServerUser  *user,
+                                          GError             **error);
+  void           (*apply_batch_async)    (FlServerStore       *self,
+                                          GPtrArray           *ops,
+                                          const char          *client_id,
+                                          const FlServerUser  *user,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+  GPtrArray *    (*apply_batch_finish)   (FlServerStore       *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
+
+  /* checklists */
+  GPtrArray *    (*list_checklists)      (FlServerStore       *self,
+                                          GError             **error);
+  JsonNode *     (*put_checklist)        (FlServerStore       *self,
+                                          const char          *id,
+                                          JsonNode            *checklist,
+                                          GError             **error);
+  void           (*put_checklist_async)  (FlServerStore       *self,
+                                          const char          *id,
+                                          JsonNode            *checklist,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+  JsonNode *     (*put_checklist_finish) (FlServerStore       *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
+  gboolean       (*seed_checklists)      (FlServerStore       *self,
+                                          const char          *dir,
+                                          GError             **error);
+};
+
+/* The store of the data directory @dir (created when missing), its schema current. */
+FlServerStore *fl_server_store_open         (const char          *dir,
+                                             GError             **error);
+
+void          fl_server_store_set_policy    (FlServerStore       *self,
+                                             const FlPolicy      *policy);
+/* Tokens unused for @days expire (default FL_SERVER_STORE_TOKEN_IDLE_DAYS); expired ones
+ * are removed. */
+void          fl_server_store_set_token_idle_days (FlServerStore *self,
+                                             guint                days);
+/* An online backup to the new file @file (mode 0600). */
+gboolean      fl_server_store_backup        (FlServerStore       *self,
+                                             const char          *file,
+                                             GError             **error);
+
+/* Users. Usernames are unique; FL_SERVER_STORE_ERROR_EXISTS when taken. */
+gboolean      fl_server_store_add_user      (FlServerStore       *self,
+                                             const char          *username,
+                                             const char          *display_name,
+                                             FlRole               role,
+                                             const char          *password_hash,
+                                             GError             **error);
+/* Also disabled users (see ->disabled). */
+FlServerUser *fl_server_store_get_user      (FlServerStore       *self,
+                                             const char          *username);
+/* NULL for an unknown or disabled user; @user_id (optional) gets the user's id. */
+char         *fl_server_store_dup_password_hash (FlServerStore   *self,
+                                             const char          *username,
+                                             gint64              *user_id);
+GPtrArray    *fl_server_store_list_users    (FlServerStore       *self);
+/* Disabling revokes the user's tokens. Unknown users: FL_SERVER_STORE_ERROR_NOT_FOUND. */
+gboolean      fl_server_store_set_user_disabled (FlServerStore   *self,
+                                             const char          *username,
+                                             gboolean             disabled,
+                                             GError             **error);
+/* Removes the user and its tokens; tickets and events keep the username. */
+gboolean      fl_server_store_remove_user   (FlServerStore       *self,
+                                             const char          *username,
+                                             GError             **error);
+/* Sets a new password hash and revokes every token of the user but @keep_token (nullable). */
+gboolean      fl_server_store_set_password  (FlServerStore       *self,
+                                             gint64               user_id,
+                                             const char          *password_hash,
+                                             const char          *keep_token,
+                                             GError             **error);
+
+/* Tokens: only their hash is stored. */
+char         *fl_server_store_create_token  (FlServerStore       *self,
+                                             gint64               user_id,
+                                             GError             **error);
+/* The enabled user of an unexpired @token, or NULL; records the token's use (at most once
+ * per FL_SERVER_STORE_TOKEN_TOUCH_MS) and removes an expired token. */
+FlServerUser *fl_server_store_lookup_token  (FlServerStore       *self,
+                                             const char          *token);
+void          fl_server_store_revoke_token  (FlServerStore       *self,
+                                             const char          *token);
+gboolean      fl_server_store_revoke_user_tokens (FlServerStore  *self,
+                                             gint64               user_id,
+                                             GError             **error);
+
+/* Tickets and events */
+gint64        fl_server_store_get_latest_seq (FlServerStore      *self);
+gboolean      fl_server_store_has_ticket    (FlServerStore       *self,
+                                             const char          *ticket_id);
+FlTicket     *fl_server_store_get_ticket    (FlServerStore       *self,
+                                             const char          *ticket_id);
+GPtrArray    *fl_server_store_get_events    (FlServerStore       *self,
+                                             const char          *ticket_id);
+/* Events with seq > @cursor (at most @limit), the tickets they touch and the checklists
+ * published in the same range. */
+gboolean      fl_server_store_get_changes   (FlServerStore       *self,
+                                             gint64               cursor,
+                                             gint64               limit,
+                                             GPtrArray          **tickets,
+                                             GPtrArray          **events,
+                                             GPtrArray          **checklists,
+                                             gint64              *out_cursor,
+                                             gboolean            *more,
+                                             GError             **error);
+GPtrArray    *fl_server_store_query_tickets (FlServerStore       *self,
+                                             const FlTicketQuery *query,
+                                             gint64              *total,
+                                             GError             **error);
+JsonNode     *fl_server_store_report        (FlServerStore       *self,
+                                             gint64               from,
+                                             gint64               to,
+                                             gint64               now,
+                                             GError             **error);
+
+/* Applies @ops (FlOp) of one request as one group: each op atomic on its own (a rejected
+ * op leaves the others), all of them durable together before the results (FlApplyResult,
+ * one per op, in order) are returned. Each op_id is applied once. On an error nothing of
+ * the batch is applied. */
+GPtrArray    *fl_server_store_apply_batch   (FlServerStore       *self,
+                                             GPtrArray           *ops,
+                                             const char          *client_id,
+                                             const FlServerUser  *user,
+                                             GError             **error);
+/* The same off the calling thread; batches are applied in the order they were started.
+ * @ops, @client_id and @user are copied. */
+void          fl_server_store_apply_batch_async (FlServerStore   *self,
+                                             GPtrArray           *ops,
+                                             const char          *client_id,
+                                             const FlServerUser  *user,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+GPtrArray    *fl_server_store_apply_batch_finish (FlServerStore  *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
+/* Checklists: JSON nodes as published */
+GPtrArray    *fl_server_store_list_checklists (FlServerStore     *self,
+                                             GError             **error);
+/* Stores @checklist as the next version of @id; returns the stored form. Invalid
+ * definitions fail with an FL_CHECKLIST_ERROR. */
+JsonNode     *fl_server_store_put_checklist (FlServerStore       *self,
+                                             const char          *id,
+                                             JsonNode            *checklist,
+                                             GError             **error);
+void          fl_server_store_put_checklist_async (FlServerStore *self,
+                                             const char          *id,
+                                             JsonNode            *checklist,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+JsonNode     *fl_server_store_put_checklist_finish (FlServerStore *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+/* Stores each checklist of @dir (*.json) whose id is not stored yet. */
+gboolean      fl_server_store_seed_checklists (FlServerStore     *self,
+                                             const char          *dir,
+                                             GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlServerUser, fl_server_user_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlApplyResult, fl_apply_result_free)
+
+G_END_DECLS
