@@ -287,10 +287,11 @@ receive_checklist (FlStore    *store,
   g_autofree char *text = g_strdup_printf ("{\"results\": [], \"changes\": {\"tickets\": [],"
                                            " \"events\": [], \"checklists\": [%s]}, \"cursor\": 0}",
                                            json);
-  g_autoptr(JsonObject) response = fl_test_parse_object (text);
+  g_autoptr(FlSyncResponse) response = fl_sync_response_parse (text, strlen (text), NULL);
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
 
+  g_assert_nonnull (response);
   g_assert_true (_fl_store_apply_sync (store, response, &changes, &error));
   g_assert_no_error (error);
 }

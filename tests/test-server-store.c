@@ -256,7 +256,7 @@ make_source (void)
   results = fl_server_store_apply_batch (store, ops, CLIENT_ID, alex, &error);
   g_assert_no_error (error);
   g_assert_cmpint (((FlApplyResult *) g_ptr_array_index (results, 0))->status, ==,
-                   FL_APPLY_APPLIED);
+                   FL_OP_RESULT_APPLIED);
 
   {
     g_autofree char *file = g_build_filename (g_getenv ("FIRSTLINE_SOURCE_DIR"), "data",
@@ -362,7 +362,7 @@ check_upgrade (const Historic *h,
       g_assert_cmpstr (((FlApplyResult *) g_ptr_array_index (results, 0))->error_message, ==,
                        NULL);
       g_assert_cmpint (((FlApplyResult *) g_ptr_array_index (results, 0))->status, ==,
-                       FL_APPLY_APPLIED);
+                       FL_OP_RESULT_APPLIED);
       g_assert_cmpint (fl_server_store_get_latest_seq (store), >, 1);
     }
   g_clear_object (&store);

@@ -9,6 +9,7 @@
 
 #include "fl-demo.h"
 #include "fl-store-private.h"
+#include "fl-sync-engine.h"
 #include "fl-test-util.h"
 
 #define HOUR (3600 * 1000LL)
@@ -1270,6 +1271,267 @@ test_put_tickets (void)
   }
 }
 
+/* -------------------------------------------------------------------------- */
+/* Counts, origins, deciding conflicts                                          */
+
+static void
+on_notify_cb (GObject    *object,
+              GParamSpec *pspec,
+              guint      *n_notifies)
+{
+  (*n_notifies)++;
+}
+
+static void
+on_changed_origin_cb (FlStore   *store,
+                      GPtrArray *changes,
+                      GArray    *origins)
+{
+  FlStoreOrigin origin = fl_store_get_change_origin (store);
+
+  g_array_append_val (origins, origin);
+}
+
+static guint
+get_uint (FlStore    *store,
+          const char *property)
+{
+  guint v = 0;
+
+  g_object_get (store, property, &v, NULL);
+  return v;
+}
+
+static char *
+pending_op_id (FlStore *store,
+               guint    index)
+{
+  g_autoptr(GPtrArray) ops = fl_store_list_pending_ops (store, 100, NULL);
+
+  g_assert_cmpuint (ops->len, >, index);
+  return g_strdup (((FlOp *) g_ptr_array_index (ops, index))->op_id);
+}
+
+/* Applies an answer with @result as the engine does: the worker's apply, then "changed". */
+static void
+apply_results (FlStore    *store,
+               FlOpResult *result)
+{
+  g_autoptr(FlSyncResponse) response = fl_sync_response_new ();
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  response->cursor = -1;
+  g_ptr_array_add (response->results, result);
+  g_assert_true (_fl_store_apply_sync (store, response, &changes, &error));
+  g_assert_no_error (error);
+  _fl_store_emit_changed (store, FL_STORE_ORIGIN_SYNC, g_steal_pointer (&changes));
+}
+
+static FlOpResult *
+conflict_result (const char *op_id,
+                 FlTicket   *mine)
+{
+  FlOpResult *r = fl_op_result_new (op_id, FL_OP_RESULT_CONFLICT);
+
+  r->version = 2;
+  r->current = fl_ticket_copy (mine);
+  r->current->version = 2;
+  r->current->pending = 0;
+  g_free (r->current->title);
+  r->current->title = g_strdup ("Ihr Titel");
+  return r;
+}
+
+static void
+test_counts (void)
+{
+  g_autoptr(FlStore) store = new_store ();
+  g_autoptr(FlTicket) t = NULL;
+  g_autoptr(FlTicket) noted = NULL;
+  g_autoptr(GPtrArray) conflicts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *create_id = NULL;
+  g_autofree char *note_id = NULL;
+  FlOpResult *r;
+  guint n_pending = 0, n_conflicts = 0, n_rejected = 0;
+  g_autoptr(FlSyncEngine) engine = fl_sync_engine_new (store);
+
+  g_signal_connect (store, "notify::pending-ops", G_CALLBACK (on_notify_cb), &n_pending);
+  g_signal_connect (store, "notify::conflicts", G_CALLBACK (on_notify_cb), &n_conflicts);
+  g_signal_connect (store, "notify::rejected", G_CALLBACK (on_notify_cb), &n_rejected);
+
+  t = create (store, create_json);
+  g_assert_cmpuint (get_uint (store, "pending-ops"), ==, 1);
+  g_assert_cmpuint (fl_store_get_pending_ops (store), ==, 1);
+  g_assert_cmpuint (n_pending, ==, 1);
+
+  /* applied: the outbox is empty again */
+  create_id = pending_op_id (store, 0);
+  r = fl_op_result_new (create_id, FL_OP_RESULT_APPLIED);
+  r->version = 1;
+  r->number = 7;
+  apply_results (store, r);
+  g_assert_cmpuint (get_uint (store, "pending-ops"), ==, 0);
+  g_assert_cmpuint (n_pending, ==, 2);
+
+  /* rejected: counted until dismissed, and dismissing notifies */
+  noted = fl_store_add_note (store, t->id, "Wird abgelehnt", FALSE, &error);
+  g_assert_no_error (error);
+  note_id = pending_op_id (store, 0);
+  r = fl_op_result_new (note_id, FL_OP_RESULT_REJECTED);
+  r->error_code = g_strdup ("unprocessable");
+  r->error_message = g_strdup ("nein");
+  apply_results (store, r);
+  g_assert_cmpuint (get_uint (store, "rejected"), ==, 1);
+  g_assert_cmpuint (get_uint (store, "pending-ops"), ==, 0);
+  g_assert_cmpuint (n_rejected, ==, 1);
+  {
+    guint engine_rejected = 0;
+
+    g_object_get (engine, "rejected", &engine_rejected, NULL);
+    g_assert_cmpuint (engine_rejected, ==, 1);
+    g_assert_true (fl_store_dismiss_rejected_op (store, note_id, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (get_uint (store, "rejected"), ==, 0);
+    g_assert_cmpuint (n_rejected, ==, 2);
+    /* the engine's count follows without a sync */
+    g_object_get (engine, "rejected", &engine_rejected, NULL);
+    g_assert_cmpuint (engine_rejected, ==, 0);
+  }
+
+  /* a conflict: counted until decided */
+  {
+    g_autoptr(JsonObject) changes = fl_test_parse_object ("{\"title\": \"Mein Titel\"}");
+    g_autoptr(FlTicket) mine = fl_store_update_ticket (store, t->id, changes, &error);
+    g_autofree char *update_id = NULL;
+
+    g_assert_no_error (error);
+    update_id = pending_op_id (store, 0);
+    apply_results (store, conflict_result (update_id, mine));
+  }
+  g_assert_cmpuint (get_uint (store, "conflicts"), ==, 1);
+  g_assert_cmpuint (n_conflicts, ==, 1);
+  conflicts = fl_store_list_conflicts (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (conflicts->len, ==, 1);
+  g_assert_true (fl_store_resolve_conflict (store, ((FlConflict *) g_ptr_array_index (conflicts, 0))->id,
+                                            FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (get_uint (store, "conflicts"), ==, 0);
+  g_assert_cmpuint (n_conflicts, ==, 2);
+
+  /* a second store on the same file starts with the counts of the file */
+  {
+    g_autofree char *path = store_path ("store.db");
+    g_autoptr(FlStore) again = open_store (path);
+
+    g_assert_cmpuint (fl_store_get_pending_ops (again), ==, 0);
+    g_assert_cmpuint (fl_store_get_conflicts (again), ==, 0);
+    g_assert_cmpuint (fl_store_get_rejected (again), ==, 0);
+  }
+}
+
+static void
+test_origins (void)
+{
+  g_autoptr(FlStore) store = new_store ();
+  g_autoptr(GArray) origins = g_array_new (FALSE, FALSE, sizeof (FlStoreOrigin));
+  g_autoptr(FlTicket) t = NULL;
+  g_autoptr(GPtrArray) demo = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_local = 0, n_sync = 0, n_reset = 0;
+
+  g_signal_connect (store, "changed", G_CALLBACK (on_changed_origin_cb), origins);
+  g_signal_connect (store, "changed::local", G_CALLBACK (on_changed_cb), &n_local);
+  g_signal_connect (store, "changed::sync", G_CALLBACK (on_changed_cb), &n_sync);
+  g_signal_connect (store, "changed::reset", G_CALLBACK (on_changed_cb), &n_reset);
+
+  t = create (store, create_json);
+  g_assert_cmpuint (n_local, ==, 1);
+  g_assert_cmpuint (n_sync + n_reset, ==, 0);
+
+  demo = fl_demo_generate_tickets (3, 1, fl_time_now (), 1);
+  g_assert_true (fl_store_put_tickets (store, demo, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_sync, ==, 1);
+
+  {
+    GPtrArray *changes = _fl_store_changes_new ();
+
+    _fl_store_changes_add (changes, NULL, t);
+    _fl_store_emit_changed (store, FL_STORE_ORIGIN_RESET, changes);
+  }
+  g_assert_cmpuint (n_reset, ==, 1);
+  g_assert_cmpuint (n_local, ==, 1);
+  g_assert_cmpuint (n_sync, ==, 1);
+
+  g_assert_cmpuint (origins->len, ==, 3);
+  g_assert_cmpint (g_array_index (origins, FlStoreOrigin, 0), ==, FL_STORE_ORIGIN_LOCAL);
+  g_assert_cmpint (g_array_index (origins, FlStoreOrigin, 1), ==, FL_STORE_ORIGIN_SYNC);
+  g_assert_cmpint (g_array_index (origins, FlStoreOrigin, 2), ==, FL_STORE_ORIGIN_RESET);
+  g_assert_true (G_TYPE_IS_ENUM (FL_TYPE_STORE_ORIGIN));
+}
+
+/* Keep mine is one transaction: when dropping the conflict fails, the op made
+ * again is not queued either (before, it was committed on its own). */
+static void
+test_resolve_conflict_atomic (void)
+{
+  g_autoptr(FlStore) store = new_store ();
+  g_autoptr(FlTicket) t = create (store, create_json);
+  g_autoptr(JsonObject) changes = fl_test_parse_object ("{\"title\": \"Mein Titel\"}");
+  g_autoptr(FlTicket) mine = NULL;
+  g_autoptr(FlTicket) before = NULL;
+  g_autoptr(FlTicket) after = NULL;
+  g_autoptr(GPtrArray) conflicts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *create_id = pending_op_id (store, 0);
+  g_autofree char *update_id = NULL;
+  g_autofree char *conflict_id = NULL;
+  FlOpResult *r;
+  guint n_changed = 0;
+
+  r = fl_op_result_new (create_id, FL_OP_RESULT_APPLIED);
+  r->version = 1;
+  apply_results (store, r);
+  mine = fl_store_update_ticket (store, t->id, changes, &error);
+  g_assert_no_error (error);
+  update_id = pending_op_id (store, 0);
+  apply_results (store, conflict_result (update_id, mine));
+
+  conflicts = fl_store_list_conflicts (store, &error);
+  g_assert_cmpuint (conflicts->len, ==, 1);
+  conflict_id = g_strdup (((FlConflict *) g_ptr_array_index (conflicts, 0))->id);
+  before = fl_store_get_ticket (store, t->id, &error);
+  g_assert_cmpuint (fl_store_count_pending_ops (store), ==, 0);
+
+  g_signal_connect (store, "changed", G_CALLBACK (on_changed_cb), &n_changed);
+  sql_exec (store, "CREATE TEMP TRIGGER fail_late BEFORE DELETE ON conflicts"
+                   " BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+  g_assert_false (fl_store_resolve_conflict (store, conflict_id, TRUE, &error));
+  g_assert_error (error, FL_STORE_ERROR, FL_STORE_ERROR_FAILED);
+  g_clear_error (&error);
+
+  g_assert_cmpuint (fl_store_count_pending_ops (store), ==, 0);
+  g_assert_cmpuint (fl_store_count_conflicts (store), ==, 1);
+  g_assert_cmpuint (n_changed, ==, 0);
+  after = fl_store_get_ticket (store, t->id, &error);
+  g_assert_cmpint (after->version, ==, before->version);
+  g_assert_cmpstr (after->title, ==, before->title);
+  g_assert_cmpuint (count_outbox (store, t->id), ==, 1);
+
+  /* without the fault: the op again, the conflict gone, in one emission */
+  sql_exec (store, "DROP TRIGGER fail_late");
+  g_assert_true (fl_store_resolve_conflict (store, conflict_id, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fl_store_count_pending_ops (store), ==, 1);
+  g_assert_cmpuint (fl_store_get_pending_ops (store), ==, 1);
+  g_assert_cmpuint (fl_store_count_conflicts (store), ==, 0);
+  g_assert_cmpuint (count_outbox (store, t->id), ==, 1);
+  g_assert_cmpuint (n_changed, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1291,6 +1553,9 @@ main (int   argc,
   fl_test_add_func ("/store/number-lookup", test_number_lookup);
   fl_test_add_func ("/store/views", test_views);
   fl_test_add_func ("/store/put-tickets", test_put_tickets);
+  fl_test_add_func ("/store/counts", test_counts);
+  fl_test_add_func ("/store/origins", test_origins);
+  fl_test_add_func ("/store/conflict/resolve-atomic", test_resolve_conflict_atomic);
 
   return g_test_run ();
 }

@@ -1564,6 +1564,239 @@ test_checklist_version (Fixture       *f,
                         "--value", "809", NULL), ==, 0);
 }
 
+/* -------------------------------------------------------------------------- */
+/* 9. Reset: the server lost our cursor                                          */
+
+typedef struct
+{
+  guint n_sync_new;             /* tickets new to the cache, reported as pulled */
+  guint n_reset_new;            /* … reported as pulled again after a reset */
+} NewCounts;
+
+static void
+on_changed_new_cb (FlStore   *store,
+                   GPtrArray *changes,
+                   NewCounts *counts)
+{
+  for (guint i = 0; i < changes->len; i++)
+    {
+      FlStoreChange *c = g_ptr_array_index (changes, i);
+
+      if (c->old_ticket != NULL || c->new_ticket == NULL)
+        continue;
+      if (fl_store_get_change_origin (store) == FL_STORE_ORIGIN_RESET)
+        counts->n_reset_new++;
+      else if (fl_store_get_change_origin (store) == FL_STORE_ORIGIN_SYNC)
+        counts->n_sync_new++;
+    }
+}
+
+/* A ticket created by lee, straight over HTTP; returns its id. */
+static char *
+create_ticket_http (Http       *h,
+                    Server     *s,
+                    const char *title)
+{
+  g_autofree char *client = fl_uuid_new ();
+  g_autofree char *op_id = fl_uuid_new ();
+  g_autofree char *ticket_id = fl_uuid_new ();
+  g_autofree char *body = g_strdup_printf (
+    "{\"client_id\": \"%s\", \"ops\": [{\"op_id\": \"%s\", \"ticket_id\": \"%s\","
+    " \"type\": \"create\", \"data\": {\"title\": \"%s\", \"category\": \"printer\","
+    " \"channel\": \"phone\", \"requester\": {\"name\": \"Paul\"}}}]}",
+    client, op_id, ticket_id, title);
+  g_autoptr(JsonNode) node = NULL;
+  guint status = 0;
+
+  node = http_request (h, s, "POST", "/api/v1/sync", h->token, body, &status);
+  g_assert_cmpuint (status, ==, 200);
+  return g_steal_pointer (&ticket_id);
+}
+
+static void
+run_engine_sync (FlSyncEngine *engine,
+                 Waiter       *w)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  fl_sync_engine_sync_async (engine, 0, NULL, on_done_cb, w);
+  g_main_loop_run (w->loop);
+  ok = fl_sync_engine_sync_finish (engine, w->result, &error);
+  g_clear_object (&w->result);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
+/* The tickets pulled again after a reset come as "changed::reset", not as news. */
+static void
+test_reset_origin (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(FlStore) store = NULL;
+  g_autoptr(FlSyncEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  Waiter w = { g_main_loop_new (NULL, FALSE), NULL };
+  NewCounts counts = { 0, 0 };
+  gboolean ok;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Reset %u", i);
+
+      g_free (create_ticket_http (&f->http, f->server, title));
+    }
+
+  store = fl_store_new (f->cache_a, &error);
+  g_assert_no_error (error);
+  engine = fl_sync_engine_new (store);
+  fl_sync_engine_login_async (engine, f->server->url, "alex", PASSWORD, NULL, on_done_cb, &w);
+  g_main_loop_run (w.loop);
+  ok = fl_sync_engine_login_finish (engine, w.result, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_clear_object (&w.result);
+
+  g_signal_connect (store, "changed", G_CALLBACK (on_changed_new_cb), &counts);
+  run_engine_sync (engine, &w);
+  g_assert_cmpuint (counts.n_sync_new, ==, 3);
+  g_assert_cmpuint (counts.n_reset_new, ==, 0);
+
+  /* as if the server came back from an older backup */
+  g_assert_true (fl_store_set_state (store, "cursor", "999999", &error));
+  g_assert_no_error (error);
+  run_engine_sync (engine, &w);
+  g_test_message ("after the reset: %u new as pulled, %u as pulled again",
+                  counts.n_sync_new, counts.n_reset_new);
+  g_assert_cmpuint (counts.n_sync_new, ==, 3);
+  g_assert_cmpuint (counts.n_reset_new, ==, 3);
+  g_assert_cmpuint (fl_store_count_tickets (store, FL_VIEW_ALL, NULL, NULL), ==, 3);
+
+  g_clear_object (&engine);
+  g_main_loop_unref (w.loop);
+}
+
+/* -------------------------------------------------------------------------- */
+/* 10. Presence is news                                                          */
+
+typedef struct
+{
+  FlSyncEngine *engine;
+  const char   *ticket_id;
+} PresenceWait;
+
+static void
+on_last_sync_cb (GObject    *engine,
+                 GParamSpec *pspec,
+                 guint      *rounds)
+{
+  (*rounds)++;
+}
+
+static gboolean
+rounds_past (guint *rounds)
+{
+  return rounds[0] > rounds[1];
+}
+
+static gboolean
+lee_is_on (gpointer data)
+{
+  PresenceWait *pw = data;
+  g_autoptr(GPtrArray) list = fl_sync_engine_list_presence (pw->engine, pw->ticket_id);
+
+  for (guint i = 0; i < list->len; i++)
+    if (g_strcmp0 (((FlPresence *) g_ptr_array_index (list, i))->username, "lee") == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The app's long poll, woken again and again because someone moves between
+ * tickets: each answer brings news (the presence), so the engine polls on at
+ * once instead of backing off as from a server that answers with nothing. */
+static void
+test_presence_news (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(FlStore) store = NULL;
+  g_autoptr(FlSyncEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lee_client = fl_uuid_new ();
+  g_autofree char *id_1 = NULL;
+  g_autofree char *id_2 = NULL;
+  const char *ids[2];
+  Waiter w = { g_main_loop_new (NULL, FALSE), NULL };
+  guint rounds[2] = { 0, 0 };   /* answers applied; the count before a change */
+  gint64 worst = 0;
+  gboolean ok;
+
+  ids[0] = id_1 = create_ticket_http (&f->http, f->server, "Presence 1");
+  ids[1] = id_2 = create_ticket_http (&f->http, f->server, "Presence 2");
+
+  store = fl_store_new (f->cache_a, &error);
+  g_assert_no_error (error);
+  engine = fl_sync_engine_new (store);
+  fl_sync_engine_login_async (engine, f->server->url, "alex", PASSWORD, NULL, on_done_cb, &w);
+  g_main_loop_run (w.loop);
+  ok = fl_sync_engine_login_finish (engine, w.result, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_clear_object (&w.result);
+
+  g_signal_connect (engine, "notify::last-sync", G_CALLBACK (on_last_sync_cb), &rounds[0]);
+  fl_sync_engine_start (engine);
+  /* Let the engine reach its long poll. */
+  fl_test_spin_for (1000);
+
+  /* Three answers in a row that bring nothing pause the engine; these bring news. */
+  for (guint i = 0; i < 10; i++)
+    {
+      PresenceWait pw = { engine, ids[i % 2] };
+      g_autofree char *body = g_strdup_printf ("{\"client_id\": \"%s\", \"viewing\": \"%s\"}",
+                                               lee_client, ids[i % 2]);
+      g_autoptr(JsonNode) node = NULL;
+      gint64 bound = (gint64) G_USEC_PER_SEC * fl_test_slowdown ();
+      gint64 start;
+      guint status = 0;
+
+      /* After the answer that showed the last change the engine pulls once
+       * at once (not after a pause, as after empty answers), then waits in
+       * its long poll. A change made before that poll arrives would wait for
+       * the next wake: give the poll time to arrive. */
+      start = g_get_monotonic_time ();
+      while (i > 0 && !rounds_past (rounds) && g_get_monotonic_time () - start < bound)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (1000);
+        }
+      worst = MAX (worst, g_get_monotonic_time () - start);
+      if (i > 0 && !rounds_past (rounds))
+        g_error ("no sync within %" G_GINT64_FORMAT " ms after presence change %u",
+                 bound / 1000, i - 1);
+      fl_test_spin_for (200);
+      node = http_request (&f->http, f->server, "POST", "/api/v1/sync", f->http.token, body,
+                           &status);
+      g_assert_cmpuint (status, ==, 200);
+
+      start = g_get_monotonic_time ();
+      while (!lee_is_on (&pw) && g_get_monotonic_time () - start < bound)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (1000);
+        }
+      rounds[1] = rounds[0];
+      worst = MAX (worst, g_get_monotonic_time () - start);
+      if (!lee_is_on (&pw))
+        g_error ("presence change %u not seen within %" G_GINT64_FORMAT " ms", i, bound / 1000);
+    }
+  g_test_message ("10 presence changes: the slowest wait %" G_GINT64_FORMAT " ms", worst / 1000);
+
+  fl_sync_engine_stop (engine);
+  fl_test_spin_for (200);
+  g_clear_object (&engine);
+  g_main_loop_unref (w.loop);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1591,6 +1824,8 @@ main (int   argc,
   ADD ("/sync/revoked-token", test_revoked_token);
   ADD ("/sync/checklists", test_checklists);
   ADD ("/sync/checklist-version", test_checklist_version);
+  ADD ("/sync/reset-origin", test_reset_origin);
+  ADD ("/sync/presence-news", test_presence_news);
 #undef ADD
 
   return g_test_run ();

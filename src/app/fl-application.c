@@ -80,7 +80,8 @@ fill_demo (FlApplication *self,
 }
 
 /* A desktop notification for each new incoming ticket from someone else while the
- * window is in the background. */
+ * window is in the background. Pulling everything again after the server lost our
+ * cursor brings no news: every ticket would look new, so a reset notifies nothing. */
 static void
 on_store_changed_cb (FlApplication *self,
                      GPtrArray     *changes,
@@ -88,6 +89,8 @@ on_store_changed_cb (FlApplication *self,
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
+  if (fl_store_get_change_origin (store) == FL_STORE_ORIGIN_RESET)
+    return;
   if (window != NULL && gtk_window_is_active (window))
     return;
 

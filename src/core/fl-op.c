@@ -269,6 +269,8 @@ validate_steps_tried (JsonObject  *data,
   return TRUE;
 }
 
+/* Long: one case per op type of the op table, kept together so that the table
+ * and the code can be read side by side. */
 gboolean
 fl_op_validate_data (FlOpType     type,
                      JsonObject  *data,
@@ -811,6 +813,7 @@ fl_ticket_can_apply (FlTicket   *ticket,
   return check_rules (ticket, type, TRUE, user, role, NULL);
 }
 
+/* Long: one case per op type; each case is the effect column of the op table. */
 FlTicket *
 fl_ticket_apply (FlTicket       *current,
                  const FlOp     *op,

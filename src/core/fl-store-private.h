@@ -6,9 +6,66 @@
 
 #include <sqlite3.h>
 
+#include "fl-sqlite-private.h"
 #include "fl-store.h"
+#include "fl-sync-protocol.h"
 
 G_BEGIN_DECLS
+
+/* Shared by fl-store.c, fl-store-tickets.c, fl-store-outbox.c and fl-store-sync.c. */
+struct _FlStore
+{
+  GObject     parent_instance;
+
+  /* owned */
+  char       *path;
+  sqlite3    *db;
+  FlSqliteCache *stmts;        /* prepared statements */
+  char       *client_id;
+  char       *username;
+  FlRole      role;
+  int         schema_version;
+  GHashTable *changed_at;      /* ticket id → the serial of its last "changed" */
+  guint64     serial;
+  guint       pending_ops;
+  guint       conflicts;
+  guint       rejected;
+  FlStoreOrigin emitting;      /* the origin of the emission running now */
+  guint       in_transaction : 1;
+};
+
+/* SQLite helpers (fl-store.c) */
+gboolean      set_sqlite_error          (FlStore       *self,
+                                         int            rc,
+                                         GError       **error);
+gboolean      exec_sql                  (FlStore       *self,
+                                         const char    *sql,
+                                         GError       **error);
+sqlite3_stmt *get_stmt                  (FlStore       *self,
+                                         const char    *sql,
+                                         GError       **error);
+gboolean      step_done                 (FlStore       *self,
+                                         sqlite3_stmt  *stmt,
+                                         GError       **error);
+guint         _fl_store_count_rows      (FlStore       *self,
+                                         const char    *sql);
+
+/* Shared between the parts of the store */
+FlOp         *_fl_store_op_from_row     (sqlite3_stmt  *stmt);
+FlOp         *_fl_store_load_outbox_op  (FlStore       *self,
+                                         const char    *op_id,
+                                         char         **out_state);
+gboolean      _fl_store_queue_op        (FlStore       *self,
+                                         const FlOp    *op,
+                                         GError       **error);
+gboolean      _fl_store_run_stmt_text   (FlStore       *self,
+                                         const char    *sql,
+                                         const char    *arg,
+                                         GError       **error);
+gboolean      _fl_store_append_fts_note (FlStore       *self,
+                                         const char    *ticket_id,
+                                         const char    *body,
+                                         GError       **error);
 
 /* The SQL that takes a file from schema version @from to @from + 1. */
 const char   *_fl_store_get_migration   (int          from);
@@ -18,13 +75,29 @@ gboolean      _fl_store_begin           (FlStore     *self,
 gboolean      _fl_store_commit          (FlStore     *self,
                                          GError     **error);
 void          _fl_store_rollback        (FlStore     *self);
-/* Emits "changed" for @changes (an array of FlStoreChange, freed by the store). */
+/* Emits "changed" (detailed by @origin) for @changes (an array of FlStoreChange,
+ * freed by the store), and updates the counts. */
 void          _fl_store_emit_changed    (FlStore     *self,
+                                         FlStoreOrigin origin,
                                          GPtrArray   *changes);
+/* Reads the counts of pending, conflicting and rejected ops again; notifies. */
+void          _fl_store_refresh_counts  (FlStore     *self);
+/* Every emission of "changed" raises the serial; whether @ticket_id was in one
+ * after @serial. */
+guint64       _fl_store_get_serial      (FlStore     *self);
+gboolean      _fl_store_changed_since   (FlStore     *self,
+                                         const char  *ticket_id,
+                                         guint64      serial);
 GPtrArray    *_fl_store_changes_new     (void);
 void          _fl_store_changes_add     (GPtrArray   *changes,
                                          FlTicket    *old_ticket,
                                          FlTicket    *new_ticket);
+FlTicket     *_fl_store_apply_local_in_transaction (FlStore    *self,
+                                         const char  *ticket_id,
+                                         FlOpType     type,
+                                         JsonObject  *data,
+                                         GPtrArray   *changes,
+                                         GError     **error);
 FlTicket     *_fl_store_load_ticket     (FlStore     *self,
                                          const char  *id,
                                          GError     **error);
@@ -41,10 +114,11 @@ G_BEGIN_DECLS
 
 /* Applies one answer of POST /api/v1/sync in one transaction: the results of the
  * ops that were sent, then the changes (events, tickets rebased on the ops still
- * pending, checklists) and the new cursor. @out_changes receives what changed for
- * "changed" (emit it on the thread that owns the store the UI reads). */
+ * pending, checklists) and the new cursor (a negative one keeps the cursor).
+ * @out_changes receives what changed for "changed" (emit it on the thread that
+ * owns the store the UI reads). */
 gboolean      _fl_store_apply_sync      (FlStore     *self,
-                                         JsonObject  *response,
+                                         FlSyncResponse *response,
                                          GPtrArray  **out_changes,
                                          GError     **error);
 /* The server lost our cursor: forget its state, keep our unsent ops. */

@@ -38,6 +38,18 @@ gboolean    fl_view_from_string (const char *str,
                                  FlView     *out);
 const char *fl_view_get_label   (FlView      view);
 
+/* Where a "changed" emission comes from; also its detail: "changed::local",
+ * "changed::sync", "changed::reset". */
+typedef enum
+{
+  FL_STORE_ORIGIN_LOCAL,         /* an action here: a user's change, a decided conflict */
+  FL_STORE_ORIGIN_SYNC,          /* pulled from the server */
+  FL_STORE_ORIGIN_RESET,         /* pulled again from scratch after the server lost our cursor */
+} FlStoreOrigin;
+
+#define FL_TYPE_STORE_ORIGIN (fl_store_origin_get_type ())
+GType       fl_store_origin_get_type    (void) G_GNUC_CONST;
+
 /* One ticket's change, as the "changed" signal reports it. */
 typedef struct
 {
@@ -57,6 +69,9 @@ typedef enum
 
 #define FL_TYPE_STORE (fl_store_get_type ())
 G_DECLARE_FINAL_TYPE (FlStore, fl_store, FL, STORE, GObject)
+
+/* The origin of the "changed" emission running now (call from a handler). */
+FlStoreOrigin fl_store_get_change_origin (FlStore       *self);
 
 FlStore    *fl_store_new                 (const char     *path,
                                           GError        **error);
@@ -144,6 +159,12 @@ FlTicket   *fl_store_reopen              (FlStore        *self,
                                           const char     *ticket_id,
                                           const char     *reason,
                                           GError        **error);
+
+/* The properties "pending-ops", "conflicts" and "rejected": counts kept up to
+ * date after every change (notified when they change). */
+guint       fl_store_get_pending_ops     (FlStore        *self);
+guint       fl_store_get_conflicts       (FlStore        *self);
+guint       fl_store_get_rejected        (FlStore        *self);
 
 /* The outbox */
 guint       fl_store_count_pending_ops   (FlStore        *self);

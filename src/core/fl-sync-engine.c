@@ -8,6 +8,15 @@
  * Reading the outbox and applying answers happens in a worker thread on a
  * second SQLite connection; the HTTP requests are asynchronous on the main
  * context; the store the UI reads then reports the changes on the main thread.
+ * Threads pass messages: what a worker needs (token, server, presence) is
+ * copied into its task's data on the main thread, and what it found comes back
+ * in that data; a worker touches nothing of the engine but its own connection.
+ *
+ * This file holds the sync rounds and the app's mode (the run loop);
+ * fl-sync-engine-login.c logs in and out and changes the password,
+ * fl-sync-engine-publish.c publishes checklists, fl-sync-engine-http.c checks
+ * server addresses and sends requests with bounded answers. They share
+ * fl-sync-engine-private.h.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -19,18 +28,17 @@
 #include <libsoup/soup.h>
 
 #include "fl-json.h"
-#include "fl-json-private.h"
 #include "fl-store-private.h"
-#include "fl-sync-engine.h"
+#include "fl-sync-engine-private.h"
+#include "fl-sync-protocol.h"
 
 #define MAX_OPS_PER_REQUEST   500
 #define PULL_LIMIT            1000
 #define LONG_POLL_SECONDS     25
 #define DEFAULT_TIMEOUT       15
 #define MAX_BACKOFF_SECONDS   60
-/* The largest answer to a sync and to anything else, counted after decoding. */
+/* The largest answer to a sync, counted after decoding. */
 #define MAX_RESPONSE_BYTES       (64 * 1024 * 1024)
-#define MAX_SHORT_RESPONSE_BYTES (1024 * 1024)
 /* A request must be answered completely within this many times the timeout
  * (plus a long poll's wait), however slowly the bytes come. */
 #define REQUEST_DEADLINE_FACTOR  4
@@ -42,42 +50,6 @@
 #define MAX_IDLE_ROUNDS          3
 #define FAST_POLL_PAUSE_MS       2000    /* after MAX_IDLE_ROUNDS empty long polls in a row */
 #define MAX_RESETS               2
-
-struct _FlSyncEngine
-{
-  GObject               parent_instance;
-
-  /* owned */
-  FlStore              *store;
-  FlStore              *worker_store;     /* only used by worker threads, under worker_lock */
-  GMutex                worker_lock;
-  SoupSession          *session;
-  GNetworkMonitor      *monitor;
-  char                 *token;
-  char                 *ca_file;
-  char                 *last_error;
-  char                 *viewing;
-  GPtrArray            *presence;          /* FlPresence */
-  GCancellable         *run_cancellable;
-  GCancellable         *poll_cancellable;  /* cancels only a long poll (kick) */
-
-  FlSyncState           state;
-  FlCredentialsBackend  backend;
-  guint                 timeout;
-  guint                 pending_ops;
-  guint                 conflicts;
-  guint                 rejected;
-  gint64                last_sync;
-  guint                 attempts;
-  guint                 fast_polls;        /* long polls in a row answered at once with nothing */
-  guint                 retry_source_id;
-  gulong                store_changed_id;
-  gulong                network_changed_id;
-  guint                 running : 1;
-  guint                 busy : 1;
-  guint                 editing : 1;
-  guint                 allow_insecure : 1;
-};
 
 G_DEFINE_FINAL_TYPE (FlSyncEngine, fl_sync_engine, G_TYPE_OBJECT)
 
@@ -115,7 +87,16 @@ typedef struct
   gint64       cursor_sent;
   gint64       poll_started;    /* monotonic, µs */
   GHashTable  *sent_ids;        /* op ids pushed in the current round */
-  char        *server_url;
+  FlStore     *worker_store;    /* the workers' own connection: only they touch it */
+  char        *store_path;
+  char        *server_url;      /* copied on the main thread before each round */
+  char        *username;
+  char        *token;           /* the main thread's, or one the worker looked up */
+  char        *looked_up;       /* a token the worker found in the keyring */
+  FlCredentialsBackend backend;
+  char        *viewing;
+  gboolean     editing;
+  gboolean     resetting;       /* pulling everything again after a reset */
   GBytes      *body;
   GCancellable *poll_cancellable;
   GCancellable *outer_cancellable;
@@ -126,8 +107,10 @@ typedef struct
 {
   GBytes      *response;
   GHashTable  *sent_ids;
+  FlStore     *worker_store;
   GPtrArray   *changes;
   GPtrArray   *presence;
+  guint64      serial;          /* the main store's change serial when the apply started */
   guint        acknowledged;    /* sent ops no longer pending */
   guint        received;        /* tickets, events and checklists pulled */
   gint64       cursor;
@@ -140,15 +123,7 @@ static void run_once (FlSyncEngine *self);
 
 /* -------------------------------------------------------------------------- */
 
-static void
-presence_free (gpointer data)
-{
-  FlPresence *p = data;
-
-  g_free (p->ticket_id);
-  g_free (p->username);
-  g_free (p);
-}
+#define presence_free ((GDestroyNotify) fl_presence_free)
 
 static gboolean
 presence_equal (GPtrArray *a,
@@ -170,12 +145,28 @@ presence_equal (GPtrArray *a,
   return TRUE;
 }
 
+void
+_fl_sync_engine_wipe_text (gpointer text)
+{
+  if (text != NULL)
+    {
+      memset (text, 0, strlen (text));
+      g_free (text);
+    }
+}
+
 static void
 sync_data_free (gpointer data)
 {
   SyncData *d = data;
 
+  g_free (d->store_path);
   g_free (d->server_url);
+  g_free (d->username);
+  g_clear_pointer (&d->token, _fl_sync_engine_wipe_text);
+  g_clear_pointer (&d->looked_up, _fl_sync_engine_wipe_text);
+  g_free (d->viewing);
+  g_clear_object (&d->worker_store);
   g_clear_pointer (&d->body, g_bytes_unref);
   g_clear_pointer (&d->sent_ids, g_hash_table_unref);
   if (d->cancel_handler != 0)
@@ -192,14 +183,15 @@ apply_data_free (gpointer data)
 
   g_clear_pointer (&d->response, g_bytes_unref);
   g_clear_pointer (&d->sent_ids, g_hash_table_unref);
+  g_clear_object (&d->worker_store);
   g_clear_pointer (&d->changes, g_ptr_array_unref);
   g_clear_pointer (&d->presence, g_ptr_array_unref);
   g_free (d);
 }
 
-static void
-set_state (FlSyncEngine *self,
-           FlSyncState   state)
+void
+_fl_sync_engine_set_state (FlSyncEngine *self,
+                           FlSyncState   state)
 {
   if (self->state == state)
     return;
@@ -208,9 +200,9 @@ set_state (FlSyncEngine *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_STATE]);
 }
 
-static void
-set_last_error (FlSyncEngine *self,
-                const char   *message)
+void
+_fl_sync_engine_set_last_error (FlSyncEngine *self,
+                                const char   *message)
 {
   if (g_strcmp0 (self->last_error, message) == 0)
     return;
@@ -220,13 +212,15 @@ set_last_error (FlSyncEngine *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_LAST_ERROR]);
 }
 
+/* Mirrors the store's counts in the engine's properties. */
 static void
-update_counts (FlSyncEngine *self)
+copy_counts (FlSyncEngine *self)
 {
-  g_autoptr(GPtrArray) rejected = fl_store_list_rejected_ops (self->store, NULL);
-  guint pending = fl_store_count_pending_ops (self->store);
-  guint conflicts = fl_store_count_conflicts (self->store);
-  guint n_rejected = rejected ? rejected->len : 0;
+  guint pending, conflicts, n_rejected;
+
+  pending = fl_store_get_pending_ops (self->store);
+  conflicts = fl_store_get_conflicts (self->store);
+  n_rejected = fl_store_get_rejected (self->store);
 
   if (pending != self->pending_ops)
     {
@@ -245,473 +239,23 @@ update_counts (FlSyncEngine *self)
     }
 }
 
-/* The worker's own connection to the cache; call with worker_lock held. */
+static void
+update_counts (FlSyncEngine *self)
+{
+  _fl_store_refresh_counts (self->store);
+  copy_counts (self);
+}
+
+/* A worker's own connection to the cache, opened in the worker on first use. */
 static FlStore *
-get_worker_store (FlSyncEngine  *self,
-                  GError       **error)
+get_worker_store (FlStore     **slot,
+                  const char   *path,
+                  GError      **error)
 {
-  if (self->worker_store == NULL)
-    self->worker_store = fl_store_new (fl_store_get_path (self->store), error);
+  if (*slot == NULL)
+    *slot = fl_store_new (path, error);
 
-  return self->worker_store;
-}
-
-static char *
-normalize_url (const char  *url,
-               GError     **error)
-{
-  g_autoptr(GUri) uri = NULL;
-  g_autofree char *trimmed = NULL;
-  const char *scheme;
-
-  if (url == NULL || !g_utf8_validate (url, -1, NULL))
-    goto bad;
-
-  trimmed = g_strstrip (g_strdup (url));
-  while (g_str_has_suffix (trimmed, "/"))
-    trimmed[strlen (trimmed) - 1] = '\0';
-
-  uri = g_uri_parse (trimmed, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    goto bad;
-
-  scheme = g_uri_get_scheme (uri);
-  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
-    goto bad;
-
-  return g_steal_pointer (&trimmed);
-
-bad:
-  g_set_error (error, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
-               _("“%s” is not a server address (http://host:port or https://host:port)"),
-               url ? url : "");
-  return NULL;
-}
-
-static gboolean
-host_is_loopback (const char *host)
-{
-  g_autoptr(GInetAddress) address = NULL;
-  g_autofree char *bare = NULL;
-  gsize len = strlen (host);
-
-  if (g_ascii_strcasecmp (host, "localhost") == 0 || g_ascii_strcasecmp (host, "localhost.") == 0)
-    return TRUE;
-
-  /* An IPv6 literal, with or without its brackets. */
-  if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
-    bare = g_strndup (host + 1, len - 2);
-  else
-    bare = g_strdup (host);
-
-  address = g_inet_address_new_from_string (bare);
-  return address != NULL && g_inet_address_get_is_loopback (address);
-}
-
-gboolean
-fl_sync_check_server_url (const char  *url,
-                          gboolean     allow_insecure,
-                          GError     **error)
-{
-  g_autofree char *normalized = NULL;
-  g_autoptr(GUri) uri = NULL;
-
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (!(normalized = normalize_url (url, error)))
-    return FALSE;
-
-  uri = g_uri_parse (normalized, G_URI_FLAGS_NONE, NULL);
-  g_assert (uri != NULL);
-
-  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0 && !allow_insecure &&
-      !host_is_loopback (g_uri_get_host (uri)))
-    {
-      g_set_error (error, FL_SYNC_ERROR, FL_SYNC_ERROR_INSECURE,
-                   /* Translators: %s is a host name like tickets.example.org */
-                   _("%s would get the password unencrypted over http://; use https://"),
-                   g_uri_get_host (uri));
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static SoupSession *
-get_session (FlSyncEngine *self)
-{
-  if (self->session == NULL)
-    {
-      self->session = soup_session_new_with_options ("user-agent", "firstline/" PACKAGE_VERSION,
-                                                     "timeout", self->timeout,
-                                                     NULL);
-      if (self->ca_file != NULL)
-        {
-          g_autoptr(GError) error = NULL;
-          g_autoptr(GTlsDatabase) db = g_tls_file_database_new (self->ca_file, &error);
-
-          if (db != NULL)
-            soup_session_set_tls_database (self->session, db);
-          else
-            g_warning ("Could not load CA file %s: %s", self->ca_file, error->message);
-        }
-    }
-
-  return self->session;
-}
-
-static SoupMessage *
-new_message (FlSyncEngine *self,
-             const char   *method,
-             const char   *server_url,
-             const char   *path,
-             GBytes       *body)
-{
-  g_autofree char *url = g_strconcat (server_url, path, NULL);
-  SoupMessage *msg = soup_message_new (method, url);
-
-  if (msg == NULL)
-    return NULL;
-
-  if (body != NULL)
-    soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  if (self->token != NULL)
-    {
-      g_autofree char *auth = g_strdup_printf ("Bearer %s", self->token);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-    }
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", "application/json");
-
-  return msg;
-}
-
-/* -------------------------------------------------------------------------- */
-/* Reading an answer: bounded in size and in time                               */
-
-/* An answer is read in chunks and counted after decoding (gzip or not), so
- * that neither a huge body nor a small compressed one that unpacks to
- * gigabytes can take the memory; and it must be complete within a deadline,
- * so that a body trickled byte by byte (each byte resets the I/O timeout)
- * cannot hold a sync forever. */
-typedef struct
-{
-  SoupMessage  *msg;
-  GInputStream *stream;
-  GByteArray   *buffer;
-  gsize         max_bytes;
-  guint         seconds;
-  GCancellable *cancellable;     /* ours: cancelled by the caller's and by the deadline */
-  GCancellable *outer;
-  gulong        outer_handler;
-  GSource      *deadline;
-  gboolean      timed_out;
-} ReadData;
-
-static void
-read_data_free (gpointer data)
-{
-  ReadData *d = data;
-
-  if (d->deadline != NULL)
-    {
-      g_source_destroy (d->deadline);
-      g_source_unref (d->deadline);
-    }
-  if (d->outer_handler != 0)
-    g_cancellable_disconnect (d->outer, d->outer_handler);
-  g_clear_object (&d->outer);
-  /* Cancelling drops the connection instead of reading the rest of a body
-   * that was refused. */
-  if (d->stream != NULL && !g_input_stream_is_closed (d->stream))
-    g_cancellable_cancel (d->cancellable);
-  g_clear_object (&d->stream);
-  g_clear_object (&d->cancellable);
-  g_clear_object (&d->msg);
-  g_clear_pointer (&d->buffer, g_byte_array_unref);
-  g_free (d);
-}
-
-static gboolean
-read_deadline_cb (gpointer user_data)
-{
-  ReadData *d = user_data;
-
-  d->timed_out = TRUE;
-  g_cancellable_cancel (d->cancellable);
-  return G_SOURCE_CONTINUE;
-}
-
-/* The error for a failed send or read: the caller's cancel, our deadline, or
- * what the transport said. */
-static void
-read_return_error (GTask  *task,
-                   GError *error)
-{
-  ReadData *d = g_task_get_task_data (task);
-
-  if (d->outer != NULL && g_cancellable_is_cancelled (d->outer))
-    {
-      g_error_free (error);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
-    }
-  else if (d->timed_out)
-    {
-      g_error_free (error);
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
-                               /* Translators: %u is a number of seconds */
-                               g_dngettext (GETTEXT_PACKAGE,
-                                            "The server took longer than %u second to answer; gave up",
-                                            "The server took longer than %u seconds to answer; gave up",
-                                            d->seconds),
-                               d->seconds);
-    }
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-read_too_large (GTask *task)
-{
-  ReadData *d = g_task_get_task_data (task);
-  g_autofree char *size = g_format_size_full (d->max_bytes, G_FORMAT_SIZE_IEC_UNITS);
-
-  g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
-                           /* Translators: %s is a size like "64.0 MiB" */
-                           _("The server’s answer is larger than %s; refused"), size);
-}
-
-static void
-read_chunk_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ReadData *d = g_task_get_task_data (task);
-  g_autoptr(GBytes) chunk = NULL;
-  GError *error = NULL;
-  gsize n;
-
-  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  if (chunk == NULL)
-    {
-      read_return_error (task, error);
-      return;
-    }
-
-  n = g_bytes_get_size (chunk);
-  if (n == 0)
-    {
-      g_input_stream_close (d->stream, NULL, NULL);
-      g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&d->buffer)),
-                             (GDestroyNotify) g_bytes_unref);
-      return;
-    }
-
-  if (n > d->max_bytes - d->buffer->len)
-    {
-      read_too_large (task);
-      return;
-    }
-  g_byte_array_append (d->buffer, g_bytes_get_data (chunk, NULL), (guint) n);
-
-  g_input_stream_read_bytes_async (d->stream, 64 * 1024, G_PRIORITY_DEFAULT, d->cancellable,
-                                   read_chunk_cb, g_steal_pointer (&task));
-}
-
-static void
-read_sent_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ReadData *d = g_task_get_task_data (task);
-  GError *error = NULL;
-  goffset length;
-
-  d->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  if (d->stream == NULL)
-    {
-      read_return_error (task, error);
-      return;
-    }
-
-  /* Refused before reading when the server says so itself. */
-  length = soup_message_headers_get_content_length (soup_message_get_response_headers (d->msg));
-  if (soup_message_headers_get_encoding (soup_message_get_response_headers (d->msg)) ==
-      SOUP_ENCODING_CONTENT_LENGTH &&
-      soup_message_headers_get_one (soup_message_get_response_headers (d->msg),
-                                    "Content-Encoding") == NULL &&
-      length > 0 && (guint64) length > d->max_bytes)
-    {
-      read_too_large (task);
-      return;
-    }
-
-  g_input_stream_read_bytes_async (d->stream, 64 * 1024, G_PRIORITY_DEFAULT, d->cancellable,
-                                   read_chunk_cb, g_steal_pointer (&task));
-}
-
-/* Sends @msg and reads its whole body: at most @max_bytes after decoding, all
- * of it within @seconds. */
-static void
-send_bounded (FlSyncEngine        *self,
-              SoupMessage         *msg,
-              gsize                max_bytes,
-              guint                seconds,
-              GCancellable        *cancellable,
-              GAsyncReadyCallback  callback,
-              gpointer             user_data)
-{
-  GTask *task = g_task_new (self, NULL, callback, user_data);
-  ReadData *d = g_new0 (ReadData, 1);
-
-  d->msg = g_object_ref (msg);
-  d->buffer = g_byte_array_new ();
-  d->max_bytes = max_bytes;
-  d->seconds = seconds;
-  d->cancellable = g_cancellable_new ();
-  if (cancellable != NULL)
-    {
-      d->outer = g_object_ref (cancellable);
-      d->outer_handler = g_cancellable_connect (cancellable, G_CALLBACK (g_cancellable_cancel),
-                                                g_object_ref (d->cancellable), g_object_unref);
-    }
-  d->deadline = g_timeout_source_new_seconds (seconds);
-  g_source_set_callback (d->deadline, read_deadline_cb, d, NULL);
-  g_source_attach (d->deadline, g_main_context_get_thread_default ());
-
-  g_task_set_source_tag (task, send_bounded);
-  g_task_set_task_data (task, d, read_data_free);
-
-  soup_session_send_async (get_session (self), msg, G_PRIORITY_DEFAULT, d->cancellable,
-                           read_sent_cb, task);
-}
-
-/* The body, or NULL with @error set; *@out_msg (borrowed from @result) is the message. */
-static GBytes *
-send_bounded_finish (GAsyncResult  *result,
-                     SoupMessage  **out_msg,
-                     GError       **error)
-{
-  ReadData *d = g_task_get_task_data (G_TASK (result));
-
-  if (out_msg != NULL)
-    *out_msg = d->msg;
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* Sends a request that is not a long poll; @callback gets @task back. */
-static void
-send_short (FlSyncEngine        *self,
-            SoupMessage         *msg,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            GTask               *task)
-{
-  g_object_set (get_session (self), "timeout", self->timeout, NULL);
-  send_bounded (self, msg, MAX_SHORT_RESPONSE_BYTES, self->timeout * REQUEST_DEADLINE_FACTOR,
-                cancellable, callback, task);
-}
-
-/* The message of an error body, or a sentence for the status. */
-static char *
-error_message_from (SoupMessage *msg,
-                    GBytes      *body)
-{
-  g_autoptr(JsonNode) root = NULL;
-  guint status = soup_message_get_status (msg);
-
-  if (body != NULL && g_bytes_get_size (body) > 0 && g_bytes_get_size (body) < 65536 &&
-      (root = fl_json_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL)))
-    {
-
-      if (root && JSON_NODE_HOLDS_OBJECT (root) &&
-          json_object_has_member (json_node_get_object (root), "error"))
-        {
-          JsonNode *err = json_object_get_member (json_node_get_object (root), "error");
-          if (JSON_NODE_HOLDS_OBJECT (err))
-            {
-              const char *m = json_object_get_string_member_with_default (json_node_get_object (err),
-                                                                          "message", NULL);
-              if (m != NULL && g_utf8_validate (m, -1, NULL))
-                {
-                  g_autofree char *shown = g_utf8_substring (m, 0, MIN (g_utf8_strlen (m, -1), 300));
-                  /* Translators: %u is an HTTP status, %s the server's message */
-                  return g_strdup_printf (_("The server answered %u: %s"), status, shown);
-                }
-            }
-        }
-    }
-
-  /* Translators: %u is an HTTP status like 500, %s its reason like "Internal Server Error" */
-  return g_strdup_printf (_("The server answered %u %s"), status,
-                          soup_message_get_reason_phrase (msg) ? soup_message_get_reason_phrase (msg) : "");
-}
-
-/* Turns an HTTP outcome into our error codes. */
-static gboolean
-check_response (SoupMessage  *msg,
-                GBytes       *body,
-                GError       *transport_error,
-                GError      **error)
-{
-  guint status;
-  g_autofree char *message = NULL;
-
-  if (transport_error != NULL)
-    {
-      if (g_error_matches (transport_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          transport_error->domain == FL_SYNC_ERROR)
-        {
-          g_propagate_error (error, g_error_copy (transport_error));
-          return FALSE;
-        }
-      if (transport_error->domain == G_TLS_ERROR)
-        {
-          g_set_error (error, FL_SYNC_ERROR, FL_SYNC_ERROR_UNREACHABLE,
-                       _("The server’s certificate is not trusted: %s"), transport_error->message);
-          return FALSE;
-        }
-      g_set_error (error, FL_SYNC_ERROR, FL_SYNC_ERROR_UNREACHABLE,
-                   _("The server cannot be reached: %s"), transport_error->message);
-      return FALSE;
-    }
-
-  status = soup_message_get_status (msg);
-  if (status >= 200 && status < 300)
-    return TRUE;
-
-  message = error_message_from (msg, body);
-
-  if (status == SOUP_STATUS_UNAUTHORIZED)
-    g_set_error (error, FL_SYNC_ERROR, FL_SYNC_ERROR_UNAUTHORIZED,
-                 _("The login is no longer valid; please log in again"));
-  else if (status == SOUP_STATUS_FORBIDDEN)
-    g_set_error_literal (error, FL_SYNC_ERROR, FL_SYNC_ERROR_FORBIDDEN, message);
-  else if (status >= 400 && status < 500 && status != 408 && status != 429)
-    g_set_error_literal (error, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID, message);
-  else
-    g_set_error_literal (error, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER, message);
-
-  return FALSE;
-}
-
-static JsonNode *
-parse_json_object (GBytes  *bytes,
-                   GError **error)
-{
-  JsonNode *root = NULL;
-
-  if (bytes == NULL ||
-      (root = fl_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                    NULL)) == NULL)
-    {
-      g_set_error (error, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
-                   _("The server sent an answer that is not valid JSON"));
-      return NULL;
-    }
-
-  return root;
+  return *slot;
 }
 
 /* -------------------------------------------------------------------------- */
@@ -723,48 +267,40 @@ prepare_thread (GTask        *task,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
-  FlSyncEngine *self = source_object;
   SyncData *data = task_data;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->worker_lock);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(FlSyncRequest) request = NULL;
   g_autoptr(GPtrArray) ops = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *server_url = NULL;
-  g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   FlStore *store;
-  gsize len;
 
-  if (!(store = get_worker_store (self, &error)))
+  if (!(store = get_worker_store (&data->worker_store, data->store_path, &error)))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  server_url = fl_store_dup_state (store, "server_url");
-  if (server_url == NULL)
+  if (data->server_url == NULL)
     {
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
                                _("No server yet: log in first"));
       return;
     }
 
-  if (self->token == NULL)
+  if (data->token == NULL)
     {
       FlCredentialsBackend backend;
-      g_autofree char *token = fl_credentials_lookup_token (server_url,
-                                                            fl_store_get_username (store),
+      g_autofree char *token = fl_credentials_lookup_token (data->server_url, data->username,
                                                             &backend, NULL);
       if (!fl_credentials_token_is_valid (token))
         {
           g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_UNAUTHORIZED,
-                                   _("Not logged in to %s; please log in"), server_url);
+                                   _("Not logged in to %s; please log in"), data->server_url);
           return;
         }
-      /* The main thread reads the token only after this task returned. */
-      self->token = g_steal_pointer (&token);
-      self->backend = backend;
+      /* Back to the main thread, which keeps it for the next rounds. */
+      data->looked_up = g_strdup (token);
+      data->token = g_steal_pointer (&token);
+      data->backend = backend;
     }
 
   if (!(ops = fl_store_list_pending_ops (store, MAX_OPS_PER_REQUEST, &error)))
@@ -782,37 +318,16 @@ prepare_thread (GTask        *task,
   /* A long poll only while nothing waits to be pushed. */
   data->long_polling = data->long_polling && ops->len == 0;
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "client_id");
-  json_builder_add_string_value (builder, fl_store_get_client_id (store));
-  json_builder_set_member_name (builder, "cursor");
-  json_builder_add_int_value (builder, _fl_store_get_cursor (store));
-  json_builder_set_member_name (builder, "ops");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < ops->len; i++)
-    fl_op_build_json (g_ptr_array_index (ops, i), builder);
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "limit");
-  json_builder_add_int_value (builder, PULL_LIMIT);
-  json_builder_set_member_name (builder, "wait");
-  json_builder_add_int_value (builder, data->long_polling ? data->wait : 0);
-  json_builder_set_member_name (builder, "viewing");
-  if (self->viewing != NULL)
-    json_builder_add_string_value (builder, self->viewing);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "editing");
-  json_builder_add_boolean_value (builder, self->viewing != NULL && self->editing);
-  json_builder_end_object (builder);
+  request = fl_sync_request_new (fl_store_get_client_id (store));
+  request->cursor = data->cursor_sent;
+  g_ptr_array_extend_and_steal (request->ops, g_steal_pointer (&ops));
+  request->limit = PULL_LIMIT;
+  request->wait = data->long_polling ? data->wait : 0;
+  request->viewing = g_strdup (data->viewing);
+  request->editing = data->viewing != NULL && data->editing;
 
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, &len);
-
-  g_free (data->server_url);
-  data->server_url = g_steal_pointer (&server_url);
   g_clear_pointer (&data->body, g_bytes_unref);
-  data->body = g_bytes_new_take (g_steal_pointer (&text), len);
+  data->body = fl_sync_request_to_bytes (request);
 
   g_task_return_boolean (task, TRUE);
 }
@@ -823,25 +338,27 @@ apply_thread (GTask        *task,
               gpointer      task_data,
               GCancellable *cancellable)
 {
-  FlSyncEngine *self = source_object;
   ApplyData *data = task_data;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->worker_lock);
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(FlSyncResponse) response = NULL;
   g_autoptr(GError) error = NULL;
-  JsonObject *obj;
-  JsonNode *presence;
-  FlStore *store;
+  FlStore *store = data->worker_store;
 
-  if (!(root = parse_json_object (data->response, &error)) ||
-      !(store = get_worker_store (self, &error)))
+  g_assert (store != NULL);
+
+  response = fl_sync_response_parse (data->response ? g_bytes_get_data (data->response, NULL) : NULL,
+                                     data->response ? g_bytes_get_size (data->response) : 0,
+                                     &error);
+  if (response == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      if (g_error_matches (error, FL_SYNC_RESPONSE_ERROR, FL_SYNC_RESPONSE_ERROR_INVALID))
+        g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
+                                 _("The server’s changes could not be applied: %s"), error->message);
+      else
+        g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER, "%s", error->message);
       return;
     }
 
-  obj = json_node_get_object (root);
-
-  if (_fl_json_bool_member (obj, "reset", FALSE))
+  if (response->reset)
     {
       if (!_fl_store_reset_server_state (store, &error))
         {
@@ -854,14 +371,7 @@ apply_thread (GTask        *task,
       return;
     }
 
-  if (!json_object_has_member (obj, "results") || !json_object_has_member (obj, "cursor"))
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
-                               _("The server sent an incomplete answer"));
-      return;
-    }
-
-  if (!_fl_store_apply_sync (store, obj, &data->changes, &error))
+  if (!_fl_store_apply_sync (store, response, &data->changes, &error))
     {
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
                                _("The server’s changes could not be applied: %s"), error->message);
@@ -879,55 +389,56 @@ apply_thread (GTask        *task,
           n_still++;
       data->acknowledged = g_hash_table_size (data->sent_ids) - n_still;
     }
-  {
-    JsonNode *changes = json_object_get_member (obj, "changes");
-    JsonObject *delta = changes && JSON_NODE_HOLDS_OBJECT (changes) ? json_node_get_object (changes)
-                                                                   : NULL;
-    const char * const kinds[] = { "tickets", "events", "checklists" };
-
-    for (guint i = 0; delta != NULL && i < G_N_ELEMENTS (kinds); i++)
-      {
-        JsonNode *array = json_object_get_member (delta, kinds[i]);
-
-        if (array != NULL && JSON_NODE_HOLDS_ARRAY (array))
-          data->received += json_array_get_length (json_node_get_array (array));
-      }
-  }
+  data->received = response->tickets->len + response->events->len + response->checklists->len;
   data->cursor = _fl_store_get_cursor (store);
-
-  data->more = _fl_json_bool_member (obj, "more", FALSE);
-
-  presence = json_object_get_member (obj, "presence");
-  data->presence = g_ptr_array_new_with_free_func (presence_free);
-  if (presence != NULL && JSON_NODE_HOLDS_ARRAY (presence))
-    {
-      JsonArray *array = json_node_get_array (presence);
-
-      for (guint i = 0; i < json_array_get_length (array) && i < 10000; i++)
-        {
-          JsonNode *el = json_array_get_element (array, i);
-          JsonObject *p;
-          const char *ticket_id;
-          const char *username;
-          FlPresence *entry;
-
-          if (!JSON_NODE_HOLDS_OBJECT (el))
-            continue;
-          p = json_node_get_object (el);
-          ticket_id = _fl_json_string_member (p, "ticket_id", NULL);
-          username = _fl_json_string_member (p, "username", NULL);
-          if (!fl_uuid_is_valid (ticket_id) || !fl_text_is_valid (username, 1, FL_SHORT_TEXT_MAX))
-            continue;
-
-          entry = g_new0 (FlPresence, 1);
-          entry->ticket_id = g_strdup (ticket_id);
-          entry->username = g_strdup (username);
-          entry->editing = _fl_json_bool_member (p, "editing", FALSE);
-          g_ptr_array_add (data->presence, entry);
-        }
-    }
+  data->more = response->more;
+  data->presence = g_steal_pointer (&response->presence);
 
   g_task_return_boolean (task, TRUE);
+}
+
+/* Reports what a round applied: the changes, presence. */
+static void
+report_applied (FlSyncEngine *self,
+                SyncData     *data,
+                ApplyData    *applied)
+{
+  if (applied->changes != NULL && applied->changes->len > 0)
+    {
+      /* The changes are final as the worker committed them: a list that sees
+       * them late resets itself. Only a ticket changed here meanwhile (an
+       * action after the apply started) is read again, so that nobody is shown
+       * a state older than the one already reported. */
+      for (guint i = 0; i < applied->changes->len; i++)
+        {
+          FlStoreChange *c = g_ptr_array_index (applied->changes, i);
+          FlTicket *t = c->new_ticket ? c->new_ticket : c->old_ticket;
+
+          if (_fl_store_changed_since (self->store, t->id, applied->serial))
+            {
+              FlTicket *now = _fl_store_load_ticket (self->store, t->id, NULL);
+
+              g_clear_object (&c->new_ticket);
+              c->new_ticket = now;
+            }
+        }
+      _fl_store_emit_changed (self->store,
+                              data->resetting ? FL_STORE_ORIGIN_RESET : FL_STORE_ORIGIN_SYNC,
+                              g_steal_pointer (&applied->changes));
+    }
+  /* Pulling everything again after a reset lasts until nothing more is left. */
+  if (applied->reset)
+    data->resetting = TRUE;
+  else if (!applied->more)
+    data->resetting = FALSE;
+
+  if (applied->presence != NULL)
+    {
+      g_clear_pointer (&self->presence, g_ptr_array_unref);
+      self->presence = g_steal_pointer (&applied->presence);
+      g_signal_emit (self, signals [PRESENCE_CHANGED], 0);
+    }
+
 }
 
 static void
@@ -935,12 +446,12 @@ apply_done_cb (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  gboolean presence_moved;
   FlSyncEngine *self = FL_SYNC_ENGINE (source);
   g_autoptr(GTask) task = user_data;
   SyncData *data = g_task_get_task_data (task);
   ApplyData *applied = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
+  gboolean presence_moved;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -948,29 +459,8 @@ apply_done_cb (GObject      *source,
       return;
     }
 
-  if (applied->changes != NULL && applied->changes->len > 0)
-    {
-      /* The worker committed before any change made here since; what those
-       * tickets are now is what the store holds now. */
-      for (guint i = 0; i < applied->changes->len; i++)
-        {
-          FlStoreChange *c = g_ptr_array_index (applied->changes, i);
-          FlTicket *t = c->new_ticket ? c->new_ticket : c->old_ticket;
-          FlTicket *now = _fl_store_load_ticket (self->store, t->id, NULL);
-
-          g_clear_object (&c->new_ticket);
-          c->new_ticket = now;
-        }
-      _fl_store_emit_changed (self->store, g_steal_pointer (&applied->changes));
-    }
-
   presence_moved = applied->presence != NULL && !presence_equal (self->presence, applied->presence);
-  if (applied->presence != NULL)
-    {
-      g_clear_pointer (&self->presence, g_ptr_array_unref);
-      self->presence = g_steal_pointer (&applied->presence);
-      g_signal_emit (self, signals [PRESENCE_CHANGED], 0);
-    }
+  report_applied (self, data, applied);
 
   self->last_sync = fl_time_now ();
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_LAST_SYNC]);
@@ -1042,7 +532,7 @@ apply_done_cb (GObject      *source,
   if (data->wait > 0 && !data->long_polled)
     {
       /* Everything is pushed and pulled: up to date while the long poll waits. */
-      set_state (self, FL_SYNC_STATE_IDLE);
+      _fl_sync_engine_set_state (self, FL_SYNC_STATE_IDLE);
       data->long_polling = TRUE;
       sync_round (g_steal_pointer (&task));
       return;
@@ -1067,7 +557,7 @@ post_done_cb (GObject      *source,
   GCancellable *cancellable;
   ApplyData *applied;
 
-  body = send_bounded_finish (result, &msg, &transport_error);
+  body = _fl_sync_engine_send_bounded_finish (result, &msg, &transport_error);
 
   if (data->cancel_handler != 0)
     {
@@ -1086,7 +576,7 @@ post_done_cb (GObject      *source,
       return;
     }
 
-  if (!check_response (msg, body, transport_error, &error))
+  if (!_fl_sync_engine_check_response (msg, body, transport_error, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -1094,11 +584,13 @@ post_done_cb (GObject      *source,
 
   if (self->state == FL_SYNC_STATE_CONNECTING || self->state == FL_SYNC_STATE_OFFLINE ||
       self->state == FL_SYNC_STATE_ERROR)
-    set_state (self, FL_SYNC_STATE_SYNCING);
+    _fl_sync_engine_set_state (self, FL_SYNC_STATE_SYNCING);
 
   applied = g_new0 (ApplyData, 1);
   applied->response = g_steal_pointer (&body);
   applied->sent_ids = data->sent_ids ? g_hash_table_ref (data->sent_ids) : NULL;
+  applied->worker_store = g_object_ref (data->worker_store);
+  applied->serial = _fl_store_get_serial (self->store);
 
   cancellable = g_task_get_cancellable (task);
   apply = g_task_new (self, cancellable, apply_done_cb, g_steal_pointer (&task));
@@ -1125,10 +617,20 @@ prepare_done_cb (GObject      *source,
       return;
     }
 
-  if (data->n_sent > 0)
-    set_state (self, FL_SYNC_STATE_SYNCING);
+  if (data->looked_up != NULL)
+    {
+      if (self->token == NULL)
+        {
+          self->token = g_strdup (data->looked_up);
+          self->backend = data->backend;
+        }
+      g_clear_pointer (&data->looked_up, _fl_sync_engine_wipe_text);
+    }
 
-  msg = new_message (self, "POST", data->server_url, "/api/v1/sync", data->body);
+  if (data->n_sent > 0)
+    _fl_sync_engine_set_state (self, FL_SYNC_STATE_SYNCING);
+
+  msg = _fl_sync_engine_new_message ("POST", data->server_url, "/api/v1/sync", data->token, data->body);
   if (msg == NULL)
     {
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
@@ -1137,7 +639,7 @@ prepare_done_cb (GObject      *source,
     }
 
   /* Room for the server's own wait on a long poll. */
-  g_object_set (get_session (self),
+  g_object_set (_fl_sync_engine_get_session (self),
                 "timeout", self->timeout + (data->long_polling ? data->wait : 0),
                 NULL);
 
@@ -1158,15 +660,16 @@ prepare_done_cb (GObject      *source,
       cancellable = data->poll_cancellable;
     }
 
-  send_bounded (self, msg, MAX_RESPONSE_BYTES,
-                self->timeout * REQUEST_DEADLINE_FACTOR + (data->long_polling ? data->wait : 0),
-                cancellable, post_done_cb, g_steal_pointer (&task));
+  _fl_sync_engine_send_bounded (self, msg, MAX_RESPONSE_BYTES,
+                                self->timeout * REQUEST_DEADLINE_FACTOR + (data->long_polling ? data->wait : 0),
+                                cancellable, post_done_cb, g_steal_pointer (&task));
 }
 
 static void
 sync_round (GTask *task)
 {
   FlSyncEngine *self = g_task_get_source_object (task);
+  SyncData *data = g_task_get_task_data (task);
   g_autoptr(GTask) prepare = NULL;
 
   if (g_task_return_error_if_cancelled (task))
@@ -1174,6 +677,17 @@ sync_round (GTask *task)
       g_object_unref (task);
       return;
     }
+
+  /* What the worker needs of the engine, as it is now. */
+  g_free (data->server_url);
+  data->server_url = fl_store_dup_state (self->store, "server_url");
+  g_free (data->username);
+  data->username = g_strdup (fl_store_get_username (self->store));
+  g_clear_pointer (&data->token, _fl_sync_engine_wipe_text);
+  data->token = g_strdup (self->token);
+  g_free (data->viewing);
+  data->viewing = g_strdup (self->viewing);
+  data->editing = self->editing;
 
   prepare = g_task_new (self, g_task_get_cancellable (task), prepare_done_cb, task);
   g_task_set_source_tag (prepare, prepare_thread);
@@ -1322,7 +836,6 @@ fl_sync_engine_finalize (GObject *object)
 {
   FlSyncEngine *self = (FlSyncEngine *)object;
 
-  g_clear_object (&self->worker_store);
   g_clear_object (&self->store);
   g_clear_object (&self->run_cancellable);
   g_clear_object (&self->poll_cancellable);
@@ -1331,7 +844,6 @@ fl_sync_engine_finalize (GObject *object)
   g_free (self->ca_file);
   g_free (self->last_error);
   g_free (self->viewing);
-  g_mutex_clear (&self->worker_lock);
 
   G_OBJECT_CLASS (fl_sync_engine_parent_class)->finalize (object);
 }
@@ -1432,7 +944,6 @@ fl_sync_engine_class_init (FlSyncEngineClass *klass)
 static void
 fl_sync_engine_init (FlSyncEngine *self)
 {
-  g_mutex_init (&self->worker_lock);
   self->timeout = DEFAULT_TIMEOUT;
   self->state = FL_SYNC_STATE_OFFLINE;
   self->backend = FL_CREDENTIALS_SECRET_SERVICE;
@@ -1451,8 +962,16 @@ fl_sync_engine_new (FlStore *store)
   self->store_changed_id = g_signal_connect_object (store, "changed",
                                                     G_CALLBACK (on_store_changed_cb), self,
                                                     G_CONNECT_SWAPPED);
-  self->pending_ops = fl_store_count_pending_ops (store);
-  self->conflicts = fl_store_count_conflicts (store);
+  /* Also what changes without a sync: a dismissed rejected op, a decided conflict. */
+  g_signal_connect_object (store, "notify::pending-ops", G_CALLBACK (copy_counts), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (store, "notify::conflicts", G_CALLBACK (copy_counts), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (store, "notify::rejected", G_CALLBACK (copy_counts), self,
+                           G_CONNECT_SWAPPED);
+  self->pending_ops = fl_store_get_pending_ops (store);
+  self->conflicts = fl_store_get_conflicts (store);
+  self->rejected = fl_store_get_rejected (store);
 
   return self;
 }
@@ -1557,743 +1076,6 @@ fl_sync_engine_set_timeout (FlSyncEngine *self,
 }
 
 /* -------------------------------------------------------------------------- */
-/* Login and logout                                                             */
-
-typedef struct
-{
-  char   *server_url;
-  char   *username;
-  char   *token;
-  FlRole  role;
-  FlCredentialsBackend backend;
-} LoginData;
-
-static void
-login_data_free (gpointer data)
-{
-  LoginData *d = data;
-
-  g_free (d->server_url);
-  g_free (d->username);
-  if (d->token)
-    memset (d->token, 0, strlen (d->token));
-  g_free (d->token);
-  g_free (d);
-}
-
-static void
-login_store_thread (GTask        *task,
-                    gpointer      source_object,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  LoginData *data = task_data;
-  GError *error = NULL;
-
-  if (!fl_credentials_store_token (data->server_url, data->username, data->token,
-                                   &data->backend, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-login_stored_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  FlSyncEngine *self = FL_SYNC_ENGINE (source);
-  g_autoptr(GTask) task = user_data;
-  LoginData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
-      !fl_store_set_user (self->store, data->username, data->role, &error) ||
-      !fl_store_set_state (self->store, "server_url", data->server_url, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_free (self->token);
-  self->token = g_strdup (data->token);
-  self->backend = data->backend;
-
-  /* The worker reopens the cache to see the new user. */
-  g_mutex_lock (&self->worker_lock);
-  g_clear_object (&self->worker_store);
-  g_mutex_unlock (&self->worker_lock);
-
-  set_last_error (self, NULL);
-  set_state (self, FL_SYNC_STATE_IDLE);
-  g_task_return_boolean (task, TRUE);
-
-  if (self->running)
-    fl_sync_engine_kick (self);
-}
-
-static void
-login_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FlSyncEngine *self = g_task_get_source_object (task);
-  LoginData *data = g_task_get_task_data (task);
-  SoupMessage *msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) transport_error = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GTask) store_task = NULL;
-  GCancellable *cancellable;
-  JsonObject *obj;
-  JsonObject *user;
-  const char *token;
-  const char *role;
-
-  body = send_bounded_finish (result, &msg, &transport_error);
-
-  if (transport_error == NULL && soup_message_get_status (msg) == SOUP_STATUS_UNAUTHORIZED)
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_UNAUTHORIZED,
-                               _("Wrong username or password"));
-      return;
-    }
-  if (transport_error == NULL && soup_message_get_status (msg) == 429)
-    {
-      const char *retry = soup_message_headers_get_one (soup_message_get_response_headers (msg),
-                                                        "Retry-After");
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
-                               _("Too many failed logins; try again in %s seconds"),
-                               retry ? retry : "60");
-      return;
-    }
-
-  if (!check_response (msg, body, transport_error, &error) ||
-      !(root = parse_json_object (body, &error)))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  obj = json_node_get_object (root);
-  token = json_object_get_string_member_with_default (obj, "token", NULL);
-  user = json_object_has_member (obj, "user") &&
-         JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "user"))
-         ? json_object_get_object_member (obj, "user") : NULL;
-  role = user ? json_object_get_string_member_with_default (user, "role", NULL) : NULL;
-
-  if (token != NULL && !fl_credentials_token_is_valid (token))
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
-                               _("The server sent a login token that is not valid "
-                                 "(%d to %d letters, digits or ._~+/=-); it is not kept"),
-                               FL_CREDENTIALS_TOKEN_MIN, FL_CREDENTIALS_TOKEN_MAX);
-      return;
-    }
-  if (token == NULL || user == NULL ||
-      !fl_role_from_string (role, &data->role))
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_SERVER,
-                               _("The server sent an incomplete answer"));
-      return;
-    }
-
-  data->token = g_strdup (token);
-  if (fl_text_is_valid (json_object_get_string_member_with_default (user, "username", NULL),
-                        1, FL_SHORT_TEXT_MAX))
-    {
-      g_free (data->username);
-      data->username = g_strdup (json_object_get_string_member (user, "username"));
-    }
-
-  cancellable = g_task_get_cancellable (task);
-  store_task = g_task_new (self, cancellable, login_stored_cb, g_steal_pointer (&task));
-  g_task_set_task_data (store_task, data, NULL);
-  g_task_run_in_thread (store_task, login_store_thread);
-}
-
-void
-fl_sync_engine_login_async (FlSyncEngine        *self,
-                            const char          *server_url,
-                            const char          *username,
-                            const char          *password,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autofree char *url = NULL;
-  LoginData *data;
-  char *text;
-
-  g_return_if_fail (FL_IS_SYNC_ENGINE (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fl_sync_engine_login_async);
-
-  if (!fl_sync_check_server_url (server_url, self->allow_insecure, &error) ||
-      !(url = normalize_url (server_url, &error)))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (!fl_text_is_valid (username, 1, FL_SHORT_TEXT_MAX) || !fl_text_is_valid (password, 1, 4096))
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
-                               _("Username and password are required"));
-      return;
-    }
-
-  data = g_new0 (LoginData, 1);
-  data->server_url = g_strdup (url);
-  data->username = g_strdup (username);
-  g_task_set_task_data (task, data, login_data_free);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "username");
-  json_builder_add_string_value (builder, username);
-  json_builder_set_member_name (builder, "password");
-  json_builder_add_string_value (builder, password);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  text = json_to_string (root, FALSE);
-  body = g_bytes_new_take (text, strlen (text));
-
-  /* no old token on a login */
-  g_clear_pointer (&self->token, g_free);
-  msg = new_message (self, "POST", url, "/api/v1/session", body);
-  if (msg == NULL)
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
-                               _("“%s” is not a server address"), url);
-      return;
-    }
-
-  send_short (self, msg, cancellable, login_done_cb, g_steal_pointer (&task));
-}
-
-gboolean
-fl_sync_engine_login_finish (FlSyncEngine  *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_return_val_if_fail (FL_IS_SYNC_ENGINE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-logout_clear_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  LoginData *data = task_data;
-  GError *error = NULL;
-
-  if (data->server_url == NULL || data->username == NULL ||
-      fl_credentials_clear_token (data->server_url, data->username, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-logout_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FlSyncEngine *self = g_task_get_source_object (task);
-  g_autoptr(GBytes) body = NULL;
-
-  /* Best effort: even unreachable, the token is forgotten here. */
-  body = send_bounded_finish (result, NULL, NULL);
-
-  g_clear_pointer (&self->token, g_free);
-  set_state (self, FL_SYNC_STATE_UNAUTHORIZED);
-
-  /* The keyring is asked in a thread, never on the main loop. */
-  g_task_run_in_thread (task, logout_clear_thread);
-}
-
-void
-fl_sync_engine_logout_async (FlSyncEngine        *self,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  LoginData *data;
-
-  g_return_if_fail (FL_IS_SYNC_ENGINE (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fl_sync_engine_logout_async);
-
-  fl_sync_engine_stop (self);
-
-  data = g_new0 (LoginData, 1);
-  data->server_url = fl_store_dup_state (self->store, "server_url");
-  data->username = g_strdup (fl_store_get_username (self->store));
-  g_task_set_task_data (task, data, login_data_free);
-
-  if (data->server_url != NULL && self->token != NULL)
-    msg = new_message (self, "DELETE", data->server_url, "/api/v1/session", NULL);
-
-  if (msg == NULL)
-    {
-      g_clear_pointer (&self->token, g_free);
-      set_state (self, FL_SYNC_STATE_UNAUTHORIZED);
-      g_task_run_in_thread (task, logout_clear_thread);
-      return;
-    }
-
-  send_short (self, msg, cancellable, logout_done_cb, g_steal_pointer (&task));
-}
-
-gboolean
-fl_sync_engine_logout_finish (FlSyncEngine  *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  g_return_val_if_fail (FL_IS_SYNC_ENGINE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* -------------------------------------------------------------------------- */
-/* Publishing a checklist                                                        */
-
-static void
-token_lookup_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  FlSyncEngine *self = source_object;
-  LoginData *data = task_data;
-  GError *error = NULL;
-
-  data->token = fl_credentials_lookup_token (data->server_url, data->username,
-                                             &data->backend, &error);
-  if (data->token != NULL && !fl_credentials_token_is_valid (data->token))
-    g_clear_pointer (&data->token, g_free);
-  if (data->token == NULL && self->token == NULL)
-    {
-      g_clear_error (&error);
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_UNAUTHORIZED,
-                               _("Not logged in to %s; please log in"), data->server_url);
-      return;
-    }
-
-  g_clear_error (&error);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-publish_done_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  SoupMessage *msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) transport_error = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  gint64 version;
-
-  body = send_bounded_finish (result, &msg, &transport_error);
-
-  if (!check_response (msg, body, transport_error, &error) ||
-      !(root = parse_json_object (body, &error)))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  version = json_object_get_int_member_with_default (json_node_get_object (root), "version", 0);
-  g_task_return_int (task, version);
-}
-
-static void
-publish_ready_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  FlSyncEngine *self = FL_SYNC_ENGINE (source);
-  g_autoptr(GTask) task = user_data;
-  LoginData *data = g_task_get_task_data (task);
-  JsonNode *definition = g_object_get_data (G_OBJECT (task), "definition");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *escaped = NULL;
-  GCancellable *cancellable;
-  const char *id;
-  char *text;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (data->token != NULL)
-    {
-      g_free (self->token);
-      self->token = g_strdup (data->token);
-    }
-
-  id = json_object_get_string_member_with_default (json_node_get_object (definition), "id", "");
-  escaped = g_uri_escape_string (id, NULL, FALSE);
-  path = g_strdup_printf ("/api/v1/checklists/%s", escaped);
-  text = json_to_string (definition, FALSE);
-  body = g_bytes_new_take (text, strlen (text));
-
-  msg = new_message (self, "PUT", data->server_url, path, body);
-  if (msg == NULL)
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
-                               _("“%s” is not a server address"), data->server_url);
-      return;
-    }
-
-  cancellable = g_task_get_cancellable (task);
-  send_short (self, msg, cancellable, publish_done_cb, g_steal_pointer (&task));
-}
-
-void
-fl_sync_engine_publish_checklist_async (FlSyncEngine        *self,
-                                        JsonNode            *definition,
-                                        GCancellable        *cancellable,
-                                        GAsyncReadyCallback  callback,
-                                        gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GTask) lookup = NULL;
-  LoginData *data;
-  const char *id;
-
-  g_return_if_fail (FL_IS_SYNC_ENGINE (self));
-  g_return_if_fail (definition != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fl_sync_engine_publish_checklist_async);
-
-  if (!JSON_NODE_HOLDS_OBJECT (definition) ||
-      !fl_text_is_valid ((id = json_object_get_string_member_with_default (json_node_get_object (definition),
-                                                                            "id", NULL)),
-                         1, FL_SHORT_TEXT_MAX))
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
-                               _("A checklist must be a JSON object with an “id”"));
-      return;
-    }
-
-  data = g_new0 (LoginData, 1);
-  data->server_url = fl_store_dup_state (self->store, "server_url");
-  data->username = g_strdup (fl_store_get_username (self->store));
-  g_task_set_task_data (task, data, login_data_free);
-  g_object_set_data_full (G_OBJECT (task), "definition", json_node_ref (definition),
-                          (GDestroyNotify) json_node_unref);
-
-  if (data->server_url == NULL)
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
-                               _("No server yet: log in first"));
-      return;
-    }
-
-  lookup = g_task_new (self, cancellable, publish_ready_cb, g_steal_pointer (&task));
-  g_task_set_task_data (lookup, data, NULL);
-  g_task_run_in_thread (lookup, token_lookup_thread);
-}
-
-gint64
-fl_sync_engine_publish_checklist_finish (FlSyncEngine  *self,
-                                         GAsyncResult  *result,
-                                         GError       **error)
-{
-  g_return_val_if_fail (FL_IS_SYNC_ENGINE (self), 0);
-  g_return_val_if_fail (g_task_is_valid (result, self), 0);
-
-  return g_task_propagate_int (G_TASK (result), error);
-}
-
-/* -------------------------------------------------------------------------- */
-/* The account: a new password, logging out everywhere                          */
-
-static void
-wipe_text (gpointer text)
-{
-  if (text != NULL)
-    {
-      memset (text, 0, strlen (text));
-      g_free (text);
-    }
-}
-
-/* After the token lookup: sends @method @path with the task's "body" (nullable). */
-static void
-send_account_request (FlSyncEngine        *self,
-                      GTask               *task,
-                      GAsyncResult        *lookup_result,
-                      const char          *method,
-                      const char          *path,
-                      GAsyncReadyCallback  done_cb)
-{
-  LoginData *data = g_task_get_task_data (task);
-  GBytes *body = g_object_get_data (G_OBJECT (task), "body");
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (lookup_result), &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-
-  if (data->token != NULL)
-    {
-      g_free (self->token);
-      self->token = g_strdup (data->token);
-    }
-
-  msg = new_message (self, method, data->server_url, path, body);
-  if (msg == NULL)
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
-                               _("“%s” is not a server address"), data->server_url);
-      g_object_unref (task);
-      return;
-    }
-
-  send_short (self, msg, g_task_get_cancellable (task), done_cb, task);
-}
-
-/* Starts the token lookup for an account request; FALSE (and @task answered) without a server. */
-static gboolean
-start_account_request (FlSyncEngine        *self,
-                       GTask               *task,
-                       GAsyncReadyCallback  ready_cb)
-{
-  g_autoptr(GTask) lookup = NULL;
-  LoginData *data = g_new0 (LoginData, 1);
-
-  data->server_url = fl_store_dup_state (self->store, "server_url");
-  data->username = g_strdup (fl_store_get_username (self->store));
-  g_task_set_task_data (task, data, login_data_free);
-
-  if (data->server_url == NULL || data->username == NULL)
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_NOT_CONFIGURED,
-                               _("No server yet: log in first"));
-      return FALSE;
-    }
-
-  lookup = g_task_new (self, g_task_get_cancellable (task), ready_cb, g_object_ref (task));
-  g_task_set_task_data (lookup, data, NULL);
-  g_task_run_in_thread (lookup, token_lookup_thread);
-  return TRUE;
-}
-
-static void
-change_password_done_cb (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  SoupMessage *msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) transport_error = NULL;
-  g_autoptr(GError) error = NULL;
-  SoupMessageHeaders *headers;
-  guint status;
-
-  body = send_bounded_finish (result, &msg, &transport_error);
-
-  if (transport_error == NULL)
-    {
-      status = soup_message_get_status (msg);
-      headers = soup_message_get_response_headers (msg);
-
-      /* A 401 without a Bearer challenge is about the password, not the token. */
-      if (status == SOUP_STATUS_UNAUTHORIZED &&
-          soup_message_headers_get_one (headers, "WWW-Authenticate") == NULL)
-        {
-          g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
-                                   _("The current password is wrong"));
-          return;
-        }
-      if (status == SOUP_STATUS_UNPROCESSABLE_ENTITY)
-        {
-          g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
-                                   _("The new password must have at least 8 characters"));
-          return;
-        }
-      if (status == 429)
-        {
-          const char *retry = soup_message_headers_get_one (headers, "Retry-After");
-
-          g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
-                                   _("Too many failed attempts; try again in %s seconds"),
-                                   retry ? retry : "60");
-          return;
-        }
-    }
-
-  if (!check_response (msg, body, transport_error, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-change_password_ready_cb (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data)
-{
-  send_account_request (FL_SYNC_ENGINE (source), user_data, result, "POST",
-                        "/api/v1/me/password", change_password_done_cb);
-}
-
-void
-fl_sync_engine_change_password_async (FlSyncEngine        *self,
-                                      const char          *old_password,
-                                      const char          *new_password,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  char *text;
-
-  g_return_if_fail (FL_IS_SYNC_ENGINE (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fl_sync_engine_change_password_async);
-
-  if (!fl_text_is_valid (old_password, 1, 4096) || !fl_text_is_valid (new_password, 1, 4096))
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
-                               _("The current and the new password are required"));
-      return;
-    }
-  if (g_utf8_strlen (new_password, -1) < FL_SYNC_MIN_PASSWORD)
-    {
-      g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
-                               _("The new password must have at least 8 characters"));
-      return;
-    }
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "old_password");
-  json_builder_add_string_value (builder, old_password);
-  json_builder_set_member_name (builder, "new_password");
-  json_builder_add_string_value (builder, new_password);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  text = json_to_string (root, FALSE);
-  g_object_set_data_full (G_OBJECT (task), "body",
-                          g_bytes_new_with_free_func (text, strlen (text), wipe_text, text),
-                          (GDestroyNotify) g_bytes_unref);
-
-  start_account_request (self, task, change_password_ready_cb);
-}
-
-gboolean
-fl_sync_engine_change_password_finish (FlSyncEngine  *self,
-                                       GAsyncResult  *result,
-                                       GError       **error)
-{
-  g_return_val_if_fail (FL_IS_SYNC_ENGINE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-logout_everywhere_done_cb (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FlSyncEngine *self = g_task_get_source_object (task);
-  SoupMessage *msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) transport_error = NULL;
-  g_autoptr(GError) error = NULL;
-
-  body = send_bounded_finish (result, &msg, &transport_error);
-
-  /* Unlike a logout, this must reach the server: otherwise nothing is revoked and the
-   * login here stays, so that it can be tried again. */
-  if (!check_response (msg, body, transport_error, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  fl_sync_engine_stop (self);
-  g_clear_pointer (&self->token, g_free);
-  set_state (self, FL_SYNC_STATE_UNAUTHORIZED);
-  g_task_run_in_thread (task, logout_clear_thread);
-}
-
-static void
-logout_everywhere_ready_cb (GObject      *source,
-                            GAsyncResult *result,
-                            gpointer      user_data)
-{
-  send_account_request (FL_SYNC_ENGINE (source), user_data, result, "DELETE",
-                        "/api/v1/sessions", logout_everywhere_done_cb);
-}
-
-void
-fl_sync_engine_logout_everywhere_async (FlSyncEngine        *self,
-                                        GCancellable        *cancellable,
-                                        GAsyncReadyCallback  callback,
-                                        gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (FL_IS_SYNC_ENGINE (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fl_sync_engine_logout_everywhere_async);
-  start_account_request (self, task, logout_everywhere_ready_cb);
-}
-
-gboolean
-fl_sync_engine_logout_everywhere_finish (FlSyncEngine  *self,
-                                         GAsyncResult  *result,
-                                         GError       **error)
-{
-  g_return_val_if_fail (FL_IS_SYNC_ENGINE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* -------------------------------------------------------------------------- */
 /* Syncing                                                                      */
 
 static void
@@ -2310,23 +1092,23 @@ sync_finished_cb (GObject      *source,
       if (g_error_matches (error, FL_SYNC_ERROR, FL_SYNC_ERROR_UNAUTHORIZED))
         {
           g_clear_pointer (&self->token, g_free);
-          set_state (self, FL_SYNC_STATE_UNAUTHORIZED);
+          _fl_sync_engine_set_state (self, FL_SYNC_STATE_UNAUTHORIZED);
         }
       else if (g_error_matches (error, FL_SYNC_ERROR, FL_SYNC_ERROR_UNREACHABLE))
-        set_state (self, FL_SYNC_STATE_OFFLINE);
+        _fl_sync_engine_set_state (self, FL_SYNC_STATE_OFFLINE);
       else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        set_state (self, FL_SYNC_STATE_ERROR);
+        _fl_sync_engine_set_state (self, FL_SYNC_STATE_ERROR);
 
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        set_last_error (self, error->message);
+        _fl_sync_engine_set_last_error (self, error->message);
 
       update_counts (self);
       g_task_return_error (outer, g_steal_pointer (&error));
       return;
     }
 
-  set_last_error (self, NULL);
-  set_state (self, FL_SYNC_STATE_IDLE);
+  _fl_sync_engine_set_last_error (self, NULL);
+  _fl_sync_engine_set_state (self, FL_SYNC_STATE_IDLE);
   update_counts (self);
 
   if (self->conflicts > 0)
@@ -2359,9 +1141,10 @@ fl_sync_engine_sync_async (FlSyncEngine        *self,
   data = g_new0 (SyncData, 1);
   data->wait = MIN (wait, 30);
   data->started = g_get_monotonic_time ();
+  data->store_path = g_strdup (fl_store_get_path (self->store));
 
   if (self->state != FL_SYNC_STATE_IDLE && self->state != FL_SYNC_STATE_SYNCING)
-    set_state (self, FL_SYNC_STATE_CONNECTING);
+    _fl_sync_engine_set_state (self, FL_SYNC_STATE_CONNECTING);
 
   task = g_task_new (self, cancellable, sync_finished_cb, outer);
   g_task_set_task_data (task, data, sync_data_free);
@@ -2443,13 +1226,10 @@ fl_sync_engine_set_viewing (FlSyncEngine *self,
   if (g_strcmp0 (self->viewing, ticket_id) == 0 && self->editing == !!editing)
     return;
 
-  /* Read by the worker while it builds a request; a torn read is harmless
-   * (the next request carries the right value) but keep it consistent. */
-  g_mutex_lock (&self->worker_lock);
+  /* Main thread only: the next round copies it into its request. */
   g_free (self->viewing);
   self->viewing = g_strdup (ticket_id);
   self->editing = !!editing;
-  g_mutex_unlock (&self->worker_lock);
 
   fl_sync_engine_kick (self);
 }

@@ -9,6 +9,7 @@
 
 #include "fl-credentials.h"
 #include "fl-store.h"
+#include "fl-sync-protocol.h"
 
 G_BEGIN_DECLS
 
@@ -45,13 +46,6 @@ typedef enum
   FL_SYNC_STATE_UNAUTHORIZED,
 } FlSyncState;
 
-/* Someone else's open ticket, from the server's presence list. */
-typedef struct
-{
-  char     *ticket_id;
-  char     *username;
-  gboolean  editing;
-} FlPresence;
 
 #define FL_TYPE_SYNC_ENGINE (fl_sync_engine_get_type ())
 G_DECLARE_FINAL_TYPE (FlSyncEngine, fl_sync_engine, FL, SYNC_ENGINE, GObject)

@@ -208,6 +208,7 @@ get_row_in_between (FlTicketListModel *self,
 
 /* Each changed ticket leaves its old place and arrives at its new one: one
  * removal and one addition per ticket, never a reset. */
+/* Long: one algorithm (group, place, check, announce) whose steps share its arrays. */
 static void
 on_store_changed_cb (FlTicketListModel *self,
                      GPtrArray         *changes,

@@ -186,7 +186,7 @@ apply (Seed               *seed,
   if (results == NULL)
     return -1;
   result = g_ptr_array_index (results, 0);
-  if (result->status != FL_APPLY_APPLIED)
+  if (result->status != FL_OP_RESULT_APPLIED)
     {
       g_debug ("demo op %s not applied: %s", fl_op_type_to_string (type),
                result->error_message ? result->error_message : "conflict");

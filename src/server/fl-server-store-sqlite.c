@@ -1172,7 +1172,7 @@ static FlApplyResult *
 finish_rejected (FlApplyResult *result,
                  const GError  *error)
 {
-  result->status = FL_APPLY_REJECTED;
+  result->status = FL_OP_RESULT_REJECTED;
   result->error_code = "unprocessable";
   if (error->domain == FL_MODEL_ERROR && error->code == FL_MODEL_ERROR_FORBIDDEN)
     result->error_code = "forbidden";
@@ -1369,7 +1369,7 @@ conn_apply_op (Conn               *self,
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     {
-      result->status = FL_APPLY_DUPLICATE;
+      result->status = FL_OP_RESULT_DUPLICATE;
       result->version = sqlite3_column_int64 (stmt, 0);
       result->number = sqlite3_column_int64 (stmt, 1);
       op_rollback (self);
@@ -1418,7 +1418,7 @@ conn_apply_op (Conn               *self,
 
       if (conflict)
         {
-          result->status = FL_APPLY_CONFLICT;
+          result->status = FL_OP_RESULT_CONFLICT;
           result->version = current->version;
           result->number = current->number;
           result->current = g_steal_pointer (&current);
@@ -1445,7 +1445,7 @@ conn_apply_op (Conn               *self,
       op_rollback (self);
       if (g_error_matches (local_error, FL_MODEL_ERROR, FL_MODEL_ERROR_CONFLICT) && current)
         {
-          result->status = FL_APPLY_CONFLICT;
+          result->status = FL_OP_RESULT_CONFLICT;
           result->version = current->version;
           result->number = current->number;
           result->current = g_steal_pointer (&current);
@@ -1511,7 +1511,7 @@ conn_apply_op (Conn               *self,
       !op_commit (self, error))
     goto fail;
 
-  result->status = FL_APPLY_APPLIED;
+  result->status = FL_OP_RESULT_APPLIED;
   result->version = next->version;
   result->number = next->number;
   return g_steal_pointer (&result);

@@ -26,6 +26,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "fl-sync-protocol.h"
 #include "fl-ticket.h"
 
 G_BEGIN_DECLS
@@ -54,17 +55,9 @@ typedef struct
 #define FL_SERVER_STORE_TOKEN_IDLE_DAYS  30             /* default */
 #define FL_SERVER_STORE_TOKEN_TOUCH_MS   (60 * 1000)    /* last use recorded at most this often */
 
-typedef enum
-{
-  FL_APPLY_APPLIED,
-  FL_APPLY_DUPLICATE,
-  FL_APPLY_CONFLICT,
-  FL_APPLY_REJECTED,
-} FlApplyStatus;
-
 typedef struct
 {
-  FlApplyStatus  status;
+  FlOpResultStatus status;
   gint64         version;
   gint64         number;
   FlTicket      *current;         /* conflict: the ticket as it is */

@@ -24,12 +24,9 @@
 #include "fl-server.h"
 #include "fl-server-connections.h"
 #include "fl-server-tls.h"
+#include "fl-sync-protocol.h"
 
 #define API_PREFIX          "/api/v1/"
-#define MAX_OPS             500
-#define DEFAULT_LIMIT       1000
-#define MAX_LIMIT           5000
-#define MAX_WAIT_SECONDS    30
 #define PRESENCE_FRESH_US   (60 * G_USEC_PER_SEC)
 #define PRESENCE_PER_USER   8       /* clients one user may be present with */
 #define FL_SERVER_MAX_WAITING_CHECKS 32
@@ -413,11 +410,12 @@ compare_presence (gconstpointer a,
   return x->last_seen > y->last_seen ? -1 : x->last_seen < y->last_seen ? 1 : 0;
 }
 
-static JsonNode *
-presence_array (FlServer   *self,
-                const char *username)
+/* The others' open tickets for @username's answer, into @out (FlPresence). */
+static void
+presence_list (FlServer   *self,
+               const char *username,
+               GPtrArray  *out)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(GPtrArray) list = g_ptr_array_new ();
   gint64 now = g_get_monotonic_time ();
   GHashTableIter iter;
@@ -431,7 +429,6 @@ presence_array (FlServer   *self,
 
   g_ptr_array_sort (list, compare_presence);
 
-  json_builder_begin_array (b);
   for (guint i = 0; i < list->len; i++)
     {
       Presence *cur = g_ptr_array_index (list, i);
@@ -448,75 +445,65 @@ presence_array (FlServer   *self,
             editing |= next->editing;
         }
 
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "ticket_id");
-      json_builder_add_string_value (b, cur->viewing);
-      json_builder_set_member_name (b, "username");
-      json_builder_add_string_value (b, cur->username);
-      json_builder_set_member_name (b, "editing");
-      json_builder_add_boolean_value (b, editing);
-      json_builder_end_object (b);
+      g_ptr_array_add (out, fl_presence_new (cur->viewing, cur->username, editing));
     }
-  json_builder_end_array (b);
-  return json_builder_get_root (b);
 }
 
-/* Builds the sync answer; *out_empty tells whether nothing newer than @cursor exists. */
+/* Replaces @array's contents by @items (taken; nullable). */
+static void
+take_items (GPtrArray **array,
+            GPtrArray  *items)
+{
+  if (items == NULL)
+    return;
+  g_ptr_array_unref (*array);
+  *array = items;
+}
+
+/* Builds the sync answer with @results (FlOpResult; nullable); *out_empty tells
+ * whether nothing newer than @cursor exists. */
 static JsonNode *
 build_sync_response (FlServer    *self,
                      const char  *username,
-                     JsonArray   *results,
+                     GPtrArray   *results,
                      gint64       cursor,
                      gint64       limit,
                      gboolean    *out_empty,
                      GError     **error)
 {
-  g_autoptr(GPtrArray) tickets = NULL;
-  g_autoptr(GPtrArray) events = NULL;
-  g_autoptr(GPtrArray) checklists = NULL;
-  JsonObject *root = json_object_new ();
-  JsonObject *changes = json_object_new ();
-  JsonNode *node = json_node_init_object (json_node_alloc (), root);
-  gint64 new_cursor = cursor;
-  gboolean more = FALSE;
-  gboolean reset = cursor > fl_server_store_get_latest_seq (self->store);
+  g_autoptr(FlSyncResponse) response = fl_sync_response_new ();
+  GPtrArray *tickets = NULL;
+  GPtrArray *events = NULL;
+  GPtrArray *checklists = NULL;
 
-  if (reset)
+  response->cursor = cursor;
+  response->reset = cursor > fl_server_store_get_latest_seq (self->store);
+
+  if (response->reset)
     {
-      new_cursor = 0;
+      response->cursor = 0;
     }
-  else if (!fl_server_store_get_changes (self->store, cursor, limit, &tickets, &events, &checklists,
-                                      &new_cursor, &more, error))
+  else if (!fl_server_store_get_changes (self->store, cursor, limit, &tickets, &events,
+                                         &checklists, &response->cursor, &response->more, error))
     {
-      json_object_unref (changes);
-      json_node_unref (node);
-      json_object_unref (root);
+      g_clear_pointer (&tickets, g_ptr_array_unref);
+      g_clear_pointer (&events, g_ptr_array_unref);
+      g_clear_pointer (&checklists, g_ptr_array_unref);
       return NULL;
     }
 
+  take_items (&response->tickets, tickets);
+  take_items (&response->events, events);
+  take_items (&response->checklists, checklists);
+  if (results != NULL)
+    take_items (&response->results, g_ptr_array_ref (results));
+
   if (out_empty)
-    *out_empty = !reset && (events == NULL || events->len == 0) &&
-                 (checklists == NULL || checklists->len == 0);
+    *out_empty = !response->reset && response->events->len == 0 &&
+                 response->checklists->len == 0;
 
-  {
-    JsonArray *array = results ? json_array_ref (results) : json_array_new ();
-    JsonNode *results_node = json_node_new (JSON_NODE_ARRAY);
-
-    json_node_take_array (results_node, array);
-    json_object_set_member (root, "results", results_node);
-  }
-  json_object_set_member (changes, "tickets", tickets_array (tickets));
-  json_object_set_member (changes, "events", events_array (events));
-  json_object_set_member (changes, "checklists", nodes_array (checklists));
-  json_object_set_object_member (root, "changes", changes);
-  json_object_set_member (root, "presence", presence_array (self, username));
-  json_object_set_int_member (root, "cursor", new_cursor);
-  json_object_set_boolean_member (root, "more", more);
-  if (reset)
-    json_object_set_boolean_member (root, "reset", TRUE);
-
-  json_object_unref (root);
-  return node;
+  presence_list (self, username, response->presence);
+  return fl_sync_response_to_json (response);
 }
 
 static void
@@ -1034,54 +1021,25 @@ handle_users (FlServer          *self,
   set_json (msg, SOUP_STATUS_OK, node);
 }
 
-static JsonNode *
-result_to_json (const char          *op_id,
-                const FlApplyResult *r)
+static FlOpResult *
+result_to_op_result (const char          *op_id,
+                     const FlApplyResult *r)
 {
-  static const char * const names[] = { "applied", "duplicate", "conflict", "rejected" };
-  JsonObject *obj = json_object_new ();
-  JsonNode *node;
+  FlOpResult *result = fl_op_result_new (op_id, r->status);
 
-  json_object_set_string_member (obj, "op_id", op_id);
-  json_object_set_string_member (obj, "status", names[r->status]);
-  if (r->status != FL_APPLY_REJECTED)
+  if (r->status != FL_OP_RESULT_REJECTED)
     {
-      json_object_set_int_member (obj, "version", r->version);
-      if (r->number > 0)
-        json_object_set_int_member (obj, "number", r->number);
-      else
-        json_object_set_null_member (obj, "number");
+      result->version = r->version;
+      result->number = MAX (r->number, 0);
     }
-  if (r->status == FL_APPLY_CONFLICT && r->current != NULL)
-    json_object_set_member (obj, "current", fl_ticket_to_json (r->current));
-  if (r->status == FL_APPLY_REJECTED)
+  if (r->status == FL_OP_RESULT_CONFLICT && r->current != NULL)
+    result->current = g_object_ref (r->current);
+  if (r->status == FL_OP_RESULT_REJECTED)
     {
-      JsonObject *err = json_object_new ();
-
-      json_object_set_string_member (err, "code", r->error_code);
-      json_object_set_string_member (err, "message", r->error_message);
-      json_object_set_object_member (obj, "error", err);
+      result->error_code = g_strdup (r->error_code);
+      result->error_message = g_strdup (r->error_message);
     }
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (node, obj);
-  return node;
-}
-
-static gboolean
-get_int_member (JsonObject  *obj,
-                const char  *name,
-                gint64       fallback,
-                gint64      *out)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  *out = fallback;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  *out = json_node_get_int (node);
-  return TRUE;
+  return result;
 }
 
 /* A push waiting for the store's writer. */
@@ -1089,14 +1047,8 @@ typedef struct
 {
   FlServer          *self;          /* owned */
   SoupServerMessage *msg;           /* owned, paused */
-  JsonNode          *body;          /* owned: client_id and viewing point into it */
-  GPtrArray         *ops;           /* owned, FlOp */
+  FlSyncRequest     *request;       /* owned */
   FlServerUser      *user;
-  const char        *client_id;
-  const char        *viewing;
-  gboolean           editing;
-  gint64             cursor;
-  gint64             limit;
 } SyncPush;
 
 static void
@@ -1104,61 +1056,56 @@ sync_push_free (SyncPush *push)
 {
   g_clear_object (&push->self);
   g_clear_object (&push->msg);
-  g_clear_pointer (&push->body, json_node_unref);
-  g_clear_pointer (&push->ops, g_ptr_array_unref);
+  g_clear_pointer (&push->request, fl_sync_request_free);
   g_clear_pointer (&push->user, fl_server_user_free);
   g_free (push);
 }
 
-/* After the ops (if any) are applied: presence, waking the long polls, the answer, and
- * maybe a long poll of this request itself. */
+/* After the ops (if any) are applied: presence, waking the long polls, the answer
+ * with @results (FlOpResult), and maybe a long poll of this request itself. */
 static void
-finish_sync (FlServer           *self,
-             SoupServerMessage  *msg,
-             const FlServerUser *user,
-             const char         *client_id,
-             const char         *viewing,
-             gboolean            editing,
-             JsonArray          *results,
-             gboolean            changed,
-             gint64              cursor,
-             gint64              limit,
-             gint64              wait,
-             guint               n_ops)
+finish_sync (FlServer            *self,
+             SoupServerMessage   *msg,
+             const FlServerUser  *user,
+             const FlSyncRequest *request,
+             GPtrArray           *results,
+             gboolean             changed)
 {
   g_autoptr(JsonNode) response = NULL;
   g_autoptr(GError) error = NULL;
+  const char *viewing = request->viewing;
   gboolean empty = FALSE;
 
   /* Presence only for tickets that exist (after this request's own creates):
    * nobody inflates the others' answers with made-up ids. */
   if (viewing != NULL && !fl_server_store_has_ticket (self->store, viewing))
     viewing = NULL;
-  if (update_presence (self, client_id, user, viewing, editing))
+  if (update_presence (self, request->client_id, user, viewing, request->editing))
     changed = TRUE;
 
   /* Wake the others before this request maybe waits itself. */
   if (changed)
     wake_waiters (self);
 
-  response = build_sync_response (self, user->username, results, cursor, limit, &empty, &error);
+  response = build_sync_response (self, user->username, results, request->cursor,
+                                  request->limit, &empty, &error);
   if (response == NULL)
     {
       set_internal_error (msg, error);
       return;
     }
 
-  if (n_ops == 0 && empty && wait > 0 && !self->stopping)
+  if (request->ops->len == 0 && empty && request->wait > 0 && !self->stopping)
     {
       Waiter *w = g_new0 (Waiter, 1);
 
       w->user = fl_server_user_copy (user);
-      w->client_id = g_strdup (client_id);
-      w->cursor = cursor;
-      w->limit = limit;
+      w->client_id = g_strdup (request->client_id);
+      w->cursor = request->cursor;
+      w->limit = request->limit;
       w->paused = pause_message (self, msg);
       g_signal_connect_object (msg, "disconnected", G_CALLBACK (on_waiter_gone_cb), self, 0);
-      w->timeout_id = g_timeout_add ((guint) wait * 1000, on_waiter_timeout_cb, w);
+      w->timeout_id = g_timeout_add ((guint) request->wait * 1000, on_waiter_timeout_cb, w);
       self->waiters = g_list_append (self->waiters, w);
       return;
     }
@@ -1175,7 +1122,7 @@ on_batch_applied_cb (GObject      *source,
   SyncPush *push = user_data;
   FlServer *self = push->self;
   g_autoptr(GPtrArray) applied = NULL;
-  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(GPtrArray) results = NULL;
   g_autoptr(GError) error = NULL;
   gboolean changed = FALSE;
   Paused *p;
@@ -1191,19 +1138,18 @@ on_batch_applied_cb (GObject      *source,
     }
   else
     {
-      results = json_array_new ();
+      results = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_op_result_free);
       for (guint i = 0; i < applied->len; i++)
         {
-          FlOp *op = g_ptr_array_index (push->ops, i);
+          FlOp *op = g_ptr_array_index (push->request->ops, i);
           FlApplyResult *r = g_ptr_array_index (applied, i);
 
-          if (r->status == FL_APPLY_APPLIED)
+          if (r->status == FL_OP_RESULT_APPLIED)
             changed = TRUE;
-          json_array_add_element (results, result_to_json (op->op_id, r));
+          g_ptr_array_add (results, result_to_op_result (op->op_id, r));
         }
       /* Also when the client went away: the ops are stored, the others hear of them. */
-      finish_sync (self, push->msg, push->user, push->client_id, push->viewing, push->editing,
-                   results, changed, push->cursor, push->limit, 0, push->ops->len);
+      finish_sync (self, push->msg, push->user, push->request, results, changed);
     }
 
   if (p != NULL)
@@ -1217,139 +1163,39 @@ handle_sync (FlServer           *self,
              const FlServerUser *user)
 {
   g_autoptr(JsonNode) body = read_body (msg);
-  g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_op_free);
-  g_autoptr(JsonArray) results = NULL;
-  JsonObject *obj;
-  JsonNode *node;
-  const char *client_id;
-  const char *viewing = NULL;
-  gboolean editing = FALSE;
-  gint64 cursor, limit, wait;
+  g_autoptr(FlSyncRequest) request = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (body == NULL)
     return;
-  obj = json_node_get_object (body);
 
-  node = json_object_get_member (obj, "client_id");
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  /* Every field and every op is checked before any op is applied. */
+  if (!(request = fl_sync_request_from_json (body, &error)))
     {
-      set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
-                 _("Field 'client_id' is required"));
+      set_model_error (msg, error);
       return;
-    }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
-      !fl_uuid_is_valid (json_node_get_string (node)))
-    {
-      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                 _("Field 'client_id' must be a UUID"));
-      return;
-    }
-  client_id = json_node_get_string (node);
-
-  if (!get_int_member (obj, "cursor", 0, &cursor) ||
-      !get_int_member (obj, "limit", DEFAULT_LIMIT, &limit) ||
-      !get_int_member (obj, "wait", 0, &wait))
-    {
-      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                 _("Fields 'cursor', 'limit' and 'wait' must be integers"));
-      return;
-    }
-  if (cursor < 0)
-    {
-      set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
-                 _("Field 'cursor' must not be negative"));
-      return;
-    }
-  limit = CLAMP (limit, 1, MAX_LIMIT);
-  wait = CLAMP (wait, 0, MAX_WAIT_SECONDS);
-
-  node = json_object_get_member (obj, "viewing");
-  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
-    {
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
-          !fl_uuid_is_valid (json_node_get_string (node)))
-        {
-          set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                     _("Field 'viewing' must be a UUID or null"));
-          return;
-        }
-      viewing = json_node_get_string (node);
-    }
-
-  node = json_object_get_member (obj, "editing");
-  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
-    {
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-        {
-          set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                     _("Field 'editing' must be a boolean"));
-          return;
-        }
-      editing = json_node_get_boolean (node);
-    }
-
-  /* Parse every op before applying any: a malformed one fails the whole request. */
-  node = json_object_get_member (obj, "ops");
-  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
-    {
-      JsonArray *array;
-
-      if (!JSON_NODE_HOLDS_ARRAY (node))
-        {
-          set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                     _("Field 'ops' must be an array"));
-          return;
-        }
-      array = json_node_get_array (node);
-      if (json_array_get_length (array) > MAX_OPS)
-        {
-          set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
-                     _("Too many ops in one request (at most 500)"));
-          return;
-        }
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          g_autoptr(GError) op_error = NULL;
-          FlOp *op = fl_op_from_json (json_array_get_element (array, i), &op_error);
-
-          if (op == NULL)
-            {
-              g_autofree char *message = g_strdup_printf ("ops[%u]: %s", i, op_error->message);
-              g_autoptr(GError) wrapped = g_error_new_literal (op_error->domain, op_error->code,
-                                                               message);
-              set_model_error (msg, wrapped);
-              return;
-            }
-          g_ptr_array_add (ops, op);
-        }
     }
 
   /* The ops go to the store's writer, off the main loop: one transaction for the
    * request (each op atomic within it), one sync to disk, and the answer is built
    * here once they are durable (on_batch_applied_cb). */
-  if (ops->len > 0)
+  if (request->ops->len > 0)
     {
       SyncPush *push = g_new0 (SyncPush, 1);
 
       push->self = g_object_ref (self);
       push->msg = g_object_ref (msg);
-      push->body = json_node_ref (body);
-      push->ops = g_ptr_array_ref (ops);
       push->user = fl_server_user_copy (user);
-      push->client_id = client_id;
-      push->viewing = viewing;
-      push->editing = editing;
-      push->cursor = cursor;
-      push->limit = limit;
       pause_message (self, msg);
-      fl_server_store_apply_batch_async (self->store, ops, client_id, user, NULL,
-                                         on_batch_applied_cb, push);
+      fl_server_store_apply_batch_async (self->store, request->ops, request->client_id, user,
+                                         NULL, on_batch_applied_cb, push);
+      push->request = g_steal_pointer (&request);
       return;
     }
 
-  results = json_array_new ();
-  finish_sync (self, msg, user, client_id, viewing, editing, results, FALSE, cursor, limit,
-               wait, 0);
+  results = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_op_result_free);
+  finish_sync (self, msg, user, request, results, FALSE);
 }
 
 static void

@@ -1,5 +1,5 @@
-/* fuzz-sync.c — an answer to POST /api/v1/sync on the client: parsed and
- * applied to a cache as the sync engine's worker does it
+/* fuzz-sync.c — an answer to POST /api/v1/sync on the client: parsed into an
+ * FlSyncResponse and applied to a cache as the sync engine's worker does it
  *
  * The cache holds two tickets from the server, one new ticket and four ops
  * not yet acknowledged, with fixed ids so that the fuzzer can answer them:
@@ -15,8 +15,8 @@
 
 #include "fl-checklist.h"
 #include "fl-json.h"
-#include "fl-json-private.h"
 #include "fl-store-private.h"
+#include "fl-sync-protocol.h"
 #include "fuzz-common.h"
 
 #define TICKET_A "11111111-1111-4111-8111-111111111111"
@@ -152,33 +152,32 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(FlSyncResponse) response = NULL;
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
-  JsonObject *obj;
 
   fl_fuzz_init ();
   if (store == NULL)
     setup ();
 
-  /* The sync engine's apply step: an object, "reset", or results and a cursor. */
-  if (!(root = fl_json_parse_object ((const char *) data, size, NULL)))
-    return 0;
-  obj = json_node_get_object (root);
+  /* The sync engine's apply step (apply_thread in fl-sync-engine.c): the answer
+   * parsed into an FlSyncResponse, then "reset" or applied in one transaction. */
+  if (!(response = fl_sync_response_parse ((const char *) data, size, &error)))
+    {
+      g_assert (error != NULL);
+      return 0;
+    }
 
   restore ();
 
-  if (_fl_json_bool_member (obj, "reset", FALSE))
+  if (response->reset)
     {
       if (!_fl_store_reset_server_state (store, &error))
         g_error ("reset: %s", error->message);
       return 0;
     }
 
-  if (!json_object_has_member (obj, "results") || !json_object_has_member (obj, "cursor"))
-    return 0;
-
-  if (_fl_store_apply_sync (store, obj, &changes, &error))
+  if (_fl_store_apply_sync (store, response, &changes, &error))
     read_back (changes);
   else
     g_assert (error != NULL);
