@@ -149,6 +149,32 @@ def case_install():
             real_bindir = os.path.join(options["prefix"], options["bindir"])
             check("ExecStart=%s/firstline-server " % real_bindir in unit,
                   "the installed unit starts %s/firstline-server" % real_bindir)
+        if app:
+            app_id = "io.github.firstline.Firstline"
+            service = os.path.join(datadir, "dbus-1", "services", app_id + ".service")
+            ini = os.path.join(datadir, "gnome-shell", "search-providers",
+                               app_id + ".search-provider.ini")
+            desktop = os.path.join(datadir, "applications", app_id + ".desktop")
+            for path in (service, ini, desktop):
+                check(os.path.isfile(path), "installs %s" % path[len(destdir):])
+            if os.path.isfile(service):
+                text = open(service, encoding="utf-8").read()
+                check("Name=%s\n" % app_id in text, "the D-Bus service is named %s" % app_id)
+                check("Exec=%s/%s/firstline --gapplication-service\n"
+                      % (options["prefix"], options["bindir"]) in text,
+                      "the D-Bus service starts the installed firstline --gapplication-service")
+            if os.path.isfile(ini):
+                text = open(ini, encoding="utf-8").read()
+                for line in ("DesktopId=%s.desktop" % app_id, "BusName=%s" % app_id,
+                             "ObjectPath=/io/github/firstline/Firstline/SearchProvider",
+                             "Version=2"):
+                    check(line + "\n" in text, "the search provider sets %s" % line)
+            if os.path.isfile(desktop):
+                text = open(desktop, encoding="utf-8").read()
+                for line in ("DBusActivatable=true", "Exec=firstline %U",
+                             "MimeType=x-scheme-handler/firstline;", "Actions=new-ticket;",
+                             "[Desktop Action new-ticket]", "Exec=firstline --new-ticket"):
+                    check(line + "\n" in text, "the desktop file has %s" % line)
         completions = [os.path.join(d, f) for d, _, fs in os.walk(destdir) for f in fs
                        if f == "firstline-cli" and "bash-completion" in d]
         check(len(completions) == 1, "installs the bash completion (%s)" % completions)

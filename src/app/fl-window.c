@@ -990,3 +990,54 @@ fl_window_get_list_model (FlWindow *self)
 
   return self->model;
 }
+
+gboolean
+fl_window_show_ticket (FlWindow   *self,
+                       const char *id_or_number)
+{
+  g_autoptr(FlTicket) ticket = NULL;
+
+  g_return_val_if_fail (FL_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (id_or_number != NULL, FALSE);
+
+  ticket = fl_store_get_ticket (fl_context_get_store (self->context), id_or_number, NULL);
+  if (ticket == NULL)
+    return FALSE;
+
+  g_free (self->selected_id);
+  self->selected_id = g_strdup (ticket->id);
+  if (!fl_ticket_list_select_id (self->ticket_list, ticket->id))
+    {
+      /* Hidden by the view or the search: All shows every ticket. */
+      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+      fl_ticket_list_model_set_query (self->model, NULL);
+      fl_window_set_view (self, FL_VIEW_ALL);
+      if (!fl_ticket_list_select_id (self->ticket_list, ticket->id))
+        show_ticket (self, ticket);
+    }
+  adw_leaflet_set_visible_child (self->leaflet, self->detail_pane);
+  return TRUE;
+}
+
+FlTicket *
+fl_window_get_shown_ticket (FlWindow *self)
+{
+  g_return_val_if_fail (FL_IS_WINDOW (self), NULL);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->detail_stack), "detail") != 0)
+    return NULL;
+  return fl_ticket_detail_get_ticket (self->ticket_detail);
+}
+
+void
+fl_window_search (FlWindow   *self,
+                  const char *text)
+{
+  g_return_if_fail (FL_IS_WINDOW (self));
+  g_return_if_fail (text != NULL);
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+  fl_ticket_list_model_set_query (self->model, text);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
