@@ -33,6 +33,7 @@ typedef struct
   char          *dir;
   FlStore       *store;
   FlContext     *context;
+  GSettings     *settings;
   FlApplication *app;
   FlTicket      *ticket;   /* a ticket with a number, phone and e-mail */
 } Fixture;
@@ -65,7 +66,8 @@ fixture_open (Fixture *f)
     }
   g_assert_nonnull (f->ticket);
 
-  f->context = fl_context_new (f->store, NULL);
+  f->settings = g_settings_new (APPLICATION_ID);
+  f->context = fl_context_new (f->store, f->settings);
   /* The real application: its id, flags and D-Bus objects. */
   f->app = fl_application_new ();
   fl_application_set_context (f->app, f->context);
@@ -86,6 +88,7 @@ fixture_close (Fixture *f)
   g_clear_object (&f->ticket);
   g_clear_object (&f->app);
   g_clear_object (&f->context);
+  g_clear_object (&f->settings);
   g_clear_object (&f->store);
   fl_test_rm_rf (f->dir);
   g_free (f->dir);
@@ -592,6 +595,109 @@ test_contact_links (void)
   fixture_close (&f);
 }
 
+/* --- the CA file chooser in the preferences ------------------------------------ */
+
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return GTK_WIDGET (window);
+    }
+  return NULL;
+}
+
+static gboolean
+file_chooser_shown (gpointer data)
+{
+  return find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG) != NULL;
+}
+
+static GtkWidget *
+find_button_by_tooltip (GtkWidget  *root,
+                        const char *tooltip)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_widget_get_tooltip_text (root), tooltip) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_button_by_tooltip (c, tooltip);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  GSettings  *settings;
+  const char *value;
+} SettingWait;
+
+static gboolean
+setting_is (gpointer data)
+{
+  SettingWait *w = data;
+  g_autofree char *value = g_settings_get_string (w->settings, "ca-file");
+
+  return g_strcmp0 (value, w->value) == 0;
+}
+
+static void
+test_ca_file_chooser (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *cert = NULL;
+  g_autoptr(GFile) file = NULL;
+  GtkWidget *prefs;
+  GtkWidget *button;
+  GtkWidget *chooser;
+  SettingWait wait;
+
+  fixture_open (&f);
+  cert = g_build_filename (f.dir, "team-ca.pem", NULL);
+  g_assert_true (g_file_set_contents (cert, "-----BEGIN CERTIFICATE-----\n", -1, NULL));
+  g_settings_set_string (f.settings, "ca-file", "");
+
+  g_action_group_activate_action (G_ACTION_GROUP (f.app), "activate", NULL);
+  g_assert_nonnull (find_main_window (&f));
+  fl_test_present (GTK_WINDOW (find_main_window (&f)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (find_main_window (&f)), "win.preferences", NULL));
+  prefs = find_toplevel (ADW_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (prefs);
+  fl_test_present (GTK_WINDOW (prefs));
+
+  /* Choose…: GTK's own file chooser here (no portal on this bus) */
+  button = find_button_by_tooltip (prefs, "Choose a File…");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  fl_test_spin_until (file_chooser_shown, NULL, 10);
+  chooser = find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_nonnull (chooser);
+  file = g_file_new_for_path (cert);
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), file, NULL));
+  fl_test_spin_until_idle ();
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  wait = (SettingWait) { f.settings, cert };
+  fl_test_spin_until (setting_is, &wait, 10);
+  g_assert_true (setting_is (&wait));
+
+  /* Clear: only the system's certificates again */
+  button = find_button_by_tooltip (prefs, "Use Only the System’s Certificates");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  wait = (SettingWait) { f.settings, "" };
+  fl_test_spin_until (setting_is, &wait, 10);
+  g_assert_true (setting_is (&wait));
+
+  fixture_close (&f);
+}
+
 /* --- the GNOME Shell search provider -------------------------------------------- */
 
 static void
@@ -753,6 +859,7 @@ main (int   argc,
   g_test_add_func ("/desktop/contact-uris", test_contact_uris);
   g_test_add_func ("/desktop/contact-links", test_contact_links);
   g_test_add_func ("/desktop/search-provider", test_search_provider);
+  g_test_add_func ("/desktop/ca-file-chooser", test_ca_file_chooser);
 
   status = g_test_run ();
   /* GTK keeps its session bus connection: stop the daemon without waiting for

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fl-a11y.h"
+#include "fl-ca-file-chooser.h"
 #include "fl-checklist-pane.h"
 #include "fl-conflicts-dialog.h"
 #include "fl-handoff-dialog.h"
@@ -606,7 +607,7 @@ preferences_action (GtkWidget  *widget,
   row = adw_entry_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Extra CA certificates (file)"));
   if (settings != NULL)
-    g_settings_bind (settings, "ca-file", row, "text", G_SETTINGS_BIND_DEFAULT);
+    fl_ca_file_chooser_add_to_row (ADW_ENTRY_ROW (row), settings);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
 
