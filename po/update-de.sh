@@ -17,6 +17,8 @@ langs=("$@")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# The built-in checklists' and categories' English texts (po/data-strings.c)
+/usr/bin/python3 "$srcdir/po/extract-data-strings.py"
 bash "$srcdir/po/make-pot.sh" "$srcdir" "$tmp/firstline.pot"
 
 for lang in "${langs[@]}"; do

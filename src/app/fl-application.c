@@ -15,7 +15,11 @@
 #include "fl-application.h"
 #include "fl-demo.h"
 #include "fl-login-dialog.h"
+#include "fl-search-provider.h"
 #include "fl-window.h"
+
+/* A service started by D-Bus (the Shell's search) quits when unused this long. */
+#define INACTIVITY_TIMEOUT_MS 20000
 
 struct _FlApplication
 {
@@ -27,6 +31,7 @@ struct _FlApplication
   char           *server_url;
   char           *username;
   char           *last_notification;
+  FlSearchProvider *search_provider;
   int             demo_tickets;
 };
 
@@ -44,6 +49,8 @@ static const GOptionEntry option_entries[] = {
     N_("Fill an empty cache with this many generated demo tickets"), N_("N") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Show the version and quit"), NULL },
+  { "new-ticket", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Open the form for a new ticket"), NULL },
   { NULL }
 };
 
@@ -221,6 +228,21 @@ fl_application_handle_local_options (GApplication *app,
   g_variant_dict_lookup (options, "server", "s", &self->server_url);
   g_variant_dict_lookup (options, "user", "s", &self->username);
 
+  if (g_variant_dict_contains (options, "new-ticket"))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_application_register (app, NULL, &error))
+        {
+          g_printerr ("firstline: %s\n", error->message);
+          return 1;
+        }
+      g_action_group_activate_action (G_ACTION_GROUP (app), "new-ticket", NULL);
+      /* A running instance opened the form: done. Else keep running with it. */
+      if (g_application_get_is_remote (app))
+        return 0;
+    }
+
   return G_APPLICATION_CLASS (fl_application_parent_class)->handle_local_options (app, options);
 }
 
@@ -288,10 +310,81 @@ activate_action (GSimpleAction *action,
   g_application_activate (G_APPLICATION (user_data));
 }
 
+/* The main window, made and shown if need be; NULL when the cache cannot be opened. */
+static FlWindow *
+present_main_window (FlApplication *self)
+{
+  GList *windows;
+
+  g_application_activate (G_APPLICATION (self));
+  windows = gtk_application_get_windows (GTK_APPLICATION (self));
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (FL_IS_WINDOW (l->data))
+      {
+        gtk_window_present (GTK_WINDOW (l->data));
+        return FL_WINDOW (l->data);
+      }
+  return NULL;
+}
+
+static void
+show_message (FlApplication *self,
+              GtkWindow     *parent,
+              const char    *heading,
+              const char    *body)
+{
+  GtkWidget *dialog = adw_message_dialog_new (parent, heading, body);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Opens the ticket @id_or_number (a UUID or "#NUMBER") in the main window. */
+static gboolean
+show_ticket (FlApplication *self,
+             const char    *id_or_number)
+{
+  FlWindow *window = present_main_window (self);
+  g_autofree char *body = NULL;
+
+  if (window == NULL)
+    return FALSE;
+  if (fl_window_show_ticket (window, id_or_number))
+    return TRUE;
+
+  /* Translators: %s is a ticket number (#320) or id */
+  body = g_strdup_printf (_("The local cache has no ticket %s. It may not have been synced yet."),
+                          id_or_number);
+  show_message (self, GTK_WINDOW (window), _("Ticket Not Found"), body);
+  return FALSE;
+}
+
+static void
+show_ticket_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  show_ticket (FL_APPLICATION (user_data), g_variant_get_string (param, NULL));
+}
+
+static void
+new_ticket_action (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       user_data)
+{
+  FlWindow *window = present_main_window (FL_APPLICATION (user_data));
+
+  if (window != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.new-ticket", NULL);
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "about", about_action },
   { "activate", activate_action },
+  { "show-ticket", show_ticket_action, "s" },
+  { "new-ticket", new_ticket_action },
   { "dark-style", NULL, NULL, "false", dark_style_action },
 };
 
@@ -324,11 +417,133 @@ fl_application_startup (GApplication *app)
   }
 }
 
+/* firstline://ticket/320, firstline://ticket/#320 (or %23320), firstline://ticket/UUID:
+ * "#320" or the UUID; NULL for anything else. */
+static char *
+ticket_from_uri (const char *text)
+{
+  g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  const char *path;
+  const char *ticket;
+
+  if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "firstline") != 0 ||
+      g_strcmp0 (g_uri_get_host (uri), "ticket") != 0)
+    return NULL;
+
+  path = g_uri_get_path (uri);
+  ticket = path[0] == '/' ? path + 1 : path;
+  if (*ticket == '\0' && g_uri_get_fragment (uri) != NULL)
+    return g_strconcat ("#", g_uri_get_fragment (uri), NULL);
+  if (*ticket == '\0' || strchr (ticket, '/') != NULL)
+    return NULL;
+  if (g_ascii_isdigit (*ticket) && strspn (ticket, "0123456789") == strlen (ticket))
+    return g_strconcat ("#", ticket, NULL);
+  return g_strdup (ticket);
+}
+
+static void
+fl_application_open (GApplication  *app,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  FlApplication *self = FL_APPLICATION (app);
+
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+      g_autofree char *ticket = ticket_from_uri (uri);
+
+      if (ticket != NULL)
+        {
+          show_ticket (self, ticket);
+          continue;
+        }
+
+      {
+        FlWindow *window = present_main_window (self);
+        /* Translators: %s is what was given to open, e.g. firstline://ticket/abc/def */
+        g_autofree char *body = g_strdup_printf (_("“%s” is not a link to a ticket. Ticket links "
+                                                   "look like firstline://ticket/320."), uri);
+
+        show_message (self, window ? GTK_WINDOW (window) : NULL, _("Cannot Open the Link"), body);
+      }
+    }
+}
+
+static FlStore *
+search_store_cb (gpointer user_data)
+{
+  FlApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ensure_context (self, &error))
+    {
+      g_warning ("Search: cannot open the local cache: %s", error->message);
+      return NULL;
+    }
+  return fl_context_get_store (self->context);
+}
+
+static void
+search_activate_cb (const char         *id_or_number,
+                    const char * const *terms,
+                    gpointer            user_data)
+{
+  FlApplication *self = user_data;
+  FlWindow *window;
+
+  if (id_or_number != NULL)
+    {
+      show_ticket (self, id_or_number);
+      return;
+    }
+
+  if ((window = present_main_window (self)) != NULL)
+    {
+      g_autofree char *text = g_strjoinv (" ", (char **) terms);
+      fl_window_search (window, text);
+    }
+}
+
+static gboolean
+fl_application_dbus_register (GApplication     *app,
+                              GDBusConnection  *connection,
+                              const char       *object_path,
+                              GError          **error)
+{
+  FlApplication *self = FL_APPLICATION (app);
+  g_autofree char *path = NULL;
+
+  if (!G_APPLICATION_CLASS (fl_application_parent_class)->dbus_register (app, connection,
+                                                                         object_path, error))
+    return FALSE;
+
+  path = g_strconcat (object_path, FL_SEARCH_PROVIDER_PATH_SUFFIX, NULL);
+  self->search_provider = fl_search_provider_new (app, search_store_cb, search_activate_cb, self);
+  return fl_search_provider_export (self->search_provider, connection, path, error);
+}
+
+static void
+fl_application_dbus_unregister (GApplication    *app,
+                                GDBusConnection *connection,
+                                const char      *object_path)
+{
+  FlApplication *self = FL_APPLICATION (app);
+
+  if (self->search_provider != NULL)
+    fl_search_provider_unexport (self->search_provider);
+  g_clear_object (&self->search_provider);
+
+  G_APPLICATION_CLASS (fl_application_parent_class)->dbus_unregister (app, connection, object_path);
+}
+
 static void
 fl_application_dispose (GObject *object)
 {
   FlApplication *self = (FlApplication *)object;
 
+  g_clear_object (&self->search_provider);
   g_clear_object (&self->context);
 
   G_OBJECT_CLASS (fl_application_parent_class)->dispose (object);
@@ -359,12 +574,16 @@ fl_application_class_init (FlApplicationClass *klass)
   app_class->activate = fl_application_activate;
   app_class->startup = fl_application_startup;
   app_class->handle_local_options = fl_application_handle_local_options;
+  app_class->open = fl_application_open;
+  app_class->dbus_register = fl_application_dbus_register;
+  app_class->dbus_unregister = fl_application_dbus_unregister;
 }
 
 static void
 fl_application_init (FlApplication *self)
 {
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_inactivity_timeout (G_APPLICATION (self), INACTIVITY_TIMEOUT_MS);
 }
 
 FlApplication *
@@ -372,7 +591,7 @@ fl_application_new (void)
 {
   return g_object_new (FL_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/io/github/firstline/Firstline",
                        NULL);
 }
@@ -416,7 +635,9 @@ fl_application_notify_new_tickets (FlApplication *self,
       g_notification_set_priority (notification, c->new_ticket->priority == 1
                                                  ? G_NOTIFICATION_PRIORITY_HIGH
                                                  : G_NOTIFICATION_PRIORITY_NORMAL);
-      g_notification_set_default_action (notification, "app.activate");
+      /* A click opens this ticket. */
+      g_notification_set_default_action_and_target (notification, "app.show-ticket", "s",
+                                                    c->new_ticket->id);
       id = g_strdup_printf ("new-ticket-%s", c->new_ticket->id);
       /* Notifications go over the session bus; without one there is no one to show them. */
       if (g_application_get_dbus_connection (G_APPLICATION (self)) != NULL)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fl-a11y.h"
+#include "fl-ca-file-chooser.h"
 #include "fl-checklist-pane.h"
 #include "fl-conflicts-dialog.h"
 #include "fl-handoff-dialog.h"
@@ -606,7 +607,7 @@ preferences_action (GtkWidget  *widget,
   row = adw_entry_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Extra CA certificates (file)"));
   if (settings != NULL)
-    g_settings_bind (settings, "ca-file", row, "text", G_SETTINGS_BIND_DEFAULT);
+    fl_ca_file_chooser_add_to_row (ADW_ENTRY_ROW (row), settings);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
 
@@ -989,4 +990,55 @@ fl_window_get_list_model (FlWindow *self)
   g_return_val_if_fail (FL_IS_WINDOW (self), NULL);
 
   return self->model;
+}
+
+gboolean
+fl_window_show_ticket (FlWindow   *self,
+                       const char *id_or_number)
+{
+  g_autoptr(FlTicket) ticket = NULL;
+
+  g_return_val_if_fail (FL_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (id_or_number != NULL, FALSE);
+
+  ticket = fl_store_get_ticket (fl_context_get_store (self->context), id_or_number, NULL);
+  if (ticket == NULL)
+    return FALSE;
+
+  g_free (self->selected_id);
+  self->selected_id = g_strdup (ticket->id);
+  if (!fl_ticket_list_select_id (self->ticket_list, ticket->id))
+    {
+      /* Hidden by the view or the search: All shows every ticket. */
+      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+      fl_ticket_list_model_set_query (self->model, NULL);
+      fl_window_set_view (self, FL_VIEW_ALL);
+      if (!fl_ticket_list_select_id (self->ticket_list, ticket->id))
+        show_ticket (self, ticket);
+    }
+  adw_leaflet_set_visible_child (self->leaflet, self->detail_pane);
+  return TRUE;
+}
+
+FlTicket *
+fl_window_get_shown_ticket (FlWindow *self)
+{
+  g_return_val_if_fail (FL_IS_WINDOW (self), NULL);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->detail_stack), "detail") != 0)
+    return NULL;
+  return fl_ticket_detail_get_ticket (self->ticket_detail);
+}
+
+void
+fl_window_search (FlWindow   *self,
+                  const char *text)
+{
+  g_return_if_fail (FL_IS_WINDOW (self));
+  g_return_if_fail (text != NULL);
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+  fl_ticket_list_model_set_query (self->model, text);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }

@@ -258,17 +258,34 @@ fl_category_free (FlCategory *self)
   g_free (self);
 }
 
+/* The text in the first of @languages the table has; for a language it does not
+ * have, the current locale's message catalog may translate the English text
+ * (context "category", po/LANG.po); else English. */
 static const char *
 lookup_localized (GHashTable         *table,
                   const char * const *languages)
 {
+  const char *english = g_hash_table_lookup (table, "en");
+  gboolean asked_catalog = FALSE;
   const char *text;
 
   for (guint i = 0; languages != NULL && languages[i] != NULL; i++)
-    if ((text = g_hash_table_lookup (table, languages[i])))
-      return text;
+    {
+      if ((text = g_hash_table_lookup (table, languages[i])))
+        return text;
+      if (g_str_has_prefix (languages[i], "en") || g_str_equal (languages[i], "C") ||
+          g_str_equal (languages[i], "POSIX"))
+        break;
+      if (english != NULL && !asked_catalog)
+        {
+          text = g_dpgettext2 (GETTEXT_PACKAGE, "category", english);
+          if (g_strcmp0 (text, english) != 0)
+            return text;
+          asked_catalog = TRUE;
+        }
+    }
 
-  return g_hash_table_lookup (table, "en");
+  return english;
 }
 
 const char *

@@ -51,6 +51,21 @@ localized_text_clear (FlLocalizedText *text)
 {
   g_clear_pointer (&text->de, g_free);
   g_clear_pointer (&text->en, g_free);
+  g_clear_pointer (&text->other, g_hash_table_unref);
+}
+
+/* "fr", "pt_BR", "sr@latin": what g_get_language_names () gives */
+static gboolean
+is_language_code (const char *lang)
+{
+  gsize len = strlen (lang);
+
+  if (len < 2 || len > 16 || !g_ascii_islower (lang[0]))
+    return FALSE;
+  for (const char *p = lang; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '@')
+      return FALSE;
+  return TRUE;
 }
 
 static void
@@ -220,8 +235,39 @@ get_localized (JsonObject      *obj,
   texts = json_node_get_object (node);
   inner = g_strdup_printf ("%s, %s", where, name);
 
-  return get_string (texts, inner, "de", TRUE, max_chars, &out->de, error) &&
-         get_string (texts, inner, "en", TRUE, max_chars, &out->en, error);
+  if (!get_string (texts, inner, "de", TRUE, max_chars, &out->de, error) ||
+      !get_string (texts, inner, "en", TRUE, max_chars, &out->en, error))
+    return FALSE;
+
+  /* Further languages: optional, any code, each like the German and English text. */
+  if (json_object_get_size (texts) > 2)
+    {
+      JsonObjectIter iter;
+      const char *lang;
+      JsonNode *value;
+
+      if (json_object_get_size (texts) > FL_CHECKLIST_LANGUAGES_MAX)
+        return fail (error, FL_CHECKLIST_ERROR_INVALID, where,
+                     _("field '%s' has more than %u languages"), name, FL_CHECKLIST_LANGUAGES_MAX);
+
+      json_object_iter_init (&iter, texts);
+      while (json_object_iter_next (&iter, &lang, &value))
+        {
+          char *text = NULL;
+
+          if (g_str_equal (lang, "de") || g_str_equal (lang, "en"))
+            continue;
+          if (!is_language_code (lang))
+            return fail (error, FL_CHECKLIST_ERROR_INVALID, inner,
+                         _("“%s” is not a language code like “fr” or “pt_BR”"), lang);
+          if (!get_string (texts, inner, lang, TRUE, max_chars, &text, error))
+            return FALSE;
+          if (out->other == NULL)
+            out->other = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+          g_hash_table_replace (out->other, g_strdup (lang), text);
+        }
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -719,6 +765,17 @@ build_localized (JsonBuilder           *builder,
   json_builder_add_string_value (builder, text->de);
   json_builder_set_member_name (builder, "en");
   json_builder_add_string_value (builder, text->en);
+  if (text->other != NULL)
+    {
+      g_autoptr(GList) langs = g_list_sort (g_hash_table_get_keys (text->other),
+                                            (GCompareFunc) strcmp);
+
+      for (GList *l = langs; l != NULL; l = l->next)
+        {
+          json_builder_set_member_name (builder, l->data);
+          json_builder_add_string_value (builder, g_hash_table_lookup (text->other, l->data));
+        }
+    }
   json_builder_end_object (builder);
 }
 
@@ -971,10 +1028,39 @@ const char *
 fl_localized_text_get (const FlLocalizedText *text,
                        const char            *lang)
 {
+  const char * const *names;
+  const char *one[] = { lang, NULL };
+
   g_return_val_if_fail (text != NULL, NULL);
 
-  if (g_str_equal (fl_checklist_pick_language (lang), "de"))
-    return text->de;
+  if (text->en == NULL)
+    return NULL;
+
+  gboolean asked_catalog = FALSE;
+
+  names = lang != NULL ? one : g_get_language_names ();
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      const char *found;
+
+      if (g_str_has_prefix (names[i], "de"))
+        return text->de;
+      if (g_str_has_prefix (names[i], "en") || g_str_equal (names[i], "C") ||
+          g_str_equal (names[i], "POSIX"))
+        return text->en;
+      if (text->other != NULL && (found = g_hash_table_lookup (text->other, names[i])) != NULL)
+        return found;
+
+      /* A language the definition does not have: the message catalog of the
+       * current locale may (po/LANG.po, context "checklist"). */
+      if (lang == NULL && !asked_catalog)
+        {
+          found = g_dpgettext2 (GETTEXT_PACKAGE, "checklist", text->en);
+          if (found != text->en && g_strcmp0 (found, text->en) != 0)
+            return found;
+          asked_catalog = TRUE;
+        }
+    }
   return text->en;
 }
 

@@ -41,6 +41,7 @@ GQuark fl_checklist_error_quark (void);
 #define FL_CHECKLIST_HELP_MAX      4000
 #define FL_CHECKLIST_PATTERN_MAX   500
 #define FL_CHECKLIST_VALUE_MAX     1000    /* an input step's value */
+#define FL_CHECKLIST_LANGUAGES_MAX 34     /* languages of one text, "de" and "en" included */
 #define FL_CHECKLIST_FILE_MAX      (1024 * 1024)   /* a definition file, in bytes */
 #define FL_CHECKLIST_MAX_STEPS     200
 #define FL_CHECKLIST_MAX_REQUIRES  16
@@ -81,11 +82,13 @@ typedef struct
   char                  *queue;    /* TARGET_ESCALATE */
 } FlChecklistTarget;
 
-/* Text in both languages; both are set, or both NULL for absent optional text. */
+/* Text in German and English — both are set, or both NULL for absent optional
+ * text — and in any further languages of the definition. */
 typedef struct
 {
-  char *de;
-  char *en;
+  char       *de;
+  char       *en;
+  GHashTable *other;   /* nullable: language code ("fr", "pt_BR") → text */
 } FlLocalizedText;
 
 /* A step of a checklist. Owned by its FlChecklist and valid as long as it is;
@@ -119,7 +122,10 @@ const char *fl_checklist_step_kind_to_string (FlChecklistStepKind  kind);
 /* "de" or "en": @lang when it starts with "de" or is another language (then "en"), or
  * for NULL the current locale's language (g_get_language_names). */
 const char *fl_checklist_pick_language       (const char          *lang);
-/* The text in @lang (NULL: the current locale); NULL when the text is absent. */
+/* The text in @lang (NULL: the current locale's languages, g_get_language_names ()):
+ * the definition's own text in that language, else (for the current locale) the
+ * translation of the English text in the "checklist" context of the message
+ * catalog, else English. NULL when the text is absent. */
 const char *fl_localized_text_get            (const FlLocalizedText *text,
                                               const char            *lang);
 

@@ -95,6 +95,18 @@ fl_context_set_property (GObject      *object,
     }
 }
 
+/* A CA file chosen in the preferences applies at once: the next request (and a
+ * sync started right away) uses it. */
+static void
+on_ca_file_changed_cb (FlContext  *self,
+                       const char *key,
+                       GSettings  *settings)
+{
+  g_autofree char *ca_file = g_settings_get_string (settings, "ca-file");
+
+  fl_sync_engine_set_ca_file (self->sync_engine, ca_file);
+}
+
 static void
 fl_context_constructed (GObject *object)
 {
@@ -109,6 +121,8 @@ fl_context_constructed (GObject *object)
       g_autoptr(GSettingsSchema) schema = NULL;
 
       fl_sync_engine_set_ca_file (self->sync_engine, ca_file);
+      g_signal_connect_object (self->settings, "changed::ca-file",
+                               G_CALLBACK (on_ca_file_changed_cb), self, G_CONNECT_SWAPPED);
 
       g_object_get (self->settings, "settings-schema", &schema, NULL);
       if (schema != NULL && g_settings_schema_has_key (schema, "allow-insecure-http"))

@@ -1054,7 +1054,11 @@ fl_sync_engine_set_ca_file (FlSyncEngine *self,
 
   g_free (self->ca_file);
   self->ca_file = g_strdup (ca_file);
+  /* Requests under way keep the old session (each holds a reference); the next
+   * ones get a new session with the new certificates, and a sync starts now
+   * (a long poll is cut short) instead of after the retry delay of a failed one. */
   g_clear_object (&self->session);
+  fl_sync_engine_kick (self);
 }
 
 void

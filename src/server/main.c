@@ -593,7 +593,9 @@ main (int   argc,
   g_autofree char *role = NULL;
   g_autofree char *display_name = NULL;
   int token_idle_days = -1;
+  gboolean version = FALSE;
   GOptionEntry entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, N_("Address and port to listen on (default 127.0.0.1:8080)"), "ADDR:PORT" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, N_("Directory of the database"), "DIR" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, N_("TLS certificate (PEM) for HTTPS"), "FILE" },
@@ -620,6 +622,12 @@ main (int   argc,
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error (error->message);
+
+  if (version)
+    {
+      g_print ("firstline-server %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
 
   if (!fl_auth_init (&error))
     return runtime_error (error->message);

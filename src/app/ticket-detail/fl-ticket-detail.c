@@ -10,6 +10,7 @@
 
 #include "fl-checklist.h"
 #include "fl-checklist-library.h"
+#include "fl-contact-links.h"
 #include "fl-store-actions.h"
 #include "fl-ticket-detail.h"
 
@@ -32,6 +33,8 @@ struct _FlTicketDetail
   GtkLabel       *title_label;
   GtkLabel       *meta_label;
   GtkWidget      *claim_button;
+  GtkWidget      *call_button;
+  GtkWidget      *email_button;
   GtkWidget      *wait_button;
   GtkWidget      *resume_button;
   GtkWidget      *resolve_button;
@@ -332,6 +335,17 @@ update_actions (FlTicketDetail *self)
     }
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "ticket.send-note", t != NULL);
+
+  /* tel: and mailto: links only for what can be dialled or written to */
+  {
+    g_autofree char *tel = t ? fl_contact_tel_uri (t->requester.phone) : NULL;
+    g_autofree char *mailto = t ? fl_contact_mailto_uri (t->requester.email) : NULL;
+
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "ticket.call-requester", tel != NULL);
+    gtk_widget_set_visible (self->call_button, tel != NULL);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "ticket.email-requester", mailto != NULL);
+    gtk_widget_set_visible (self->email_button, mailto != NULL);
+  }
 }
 
 static void
@@ -602,6 +616,30 @@ resume_action (GtkWidget  *widget,
 }
 
 static void
+call_requester_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+  g_autofree char *uri = self->ticket ? fl_contact_tel_uri (self->ticket->requester.phone) : NULL;
+
+  if (uri != NULL)
+    fl_contact_launch (widget, uri);
+}
+
+static void
+email_requester_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+  g_autofree char *uri = self->ticket ? fl_contact_mailto_uri (self->ticket->requester.email) : NULL;
+
+  if (uri != NULL)
+    fl_contact_launch (widget, uri);
+}
+
+static void
 close_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *param)
@@ -834,6 +872,8 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, close_button);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, requester_row);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, contact_row);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, call_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, email_button);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, place_row);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, asset_row);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, description_label);
@@ -851,6 +891,9 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
   gtk_widget_class_install_action (widget_class, "ticket.handoff", NULL, handoff_action);
   gtk_widget_class_install_action (widget_class, "ticket.reopen", NULL, reopen_action);
   gtk_widget_class_install_action (widget_class, "ticket.close", NULL, close_action);
+  gtk_widget_class_install_action (widget_class, "ticket.call-requester", NULL, call_requester_action);
+  gtk_widget_class_install_action (widget_class, "ticket.email-requester", NULL,
+                                   email_requester_action);
   gtk_widget_class_install_action (widget_class, "ticket.send-note", NULL, send_note_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
