@@ -610,6 +610,106 @@ fl_store_query_tickets (FlStore     *self,
   return g_steal_pointer (&tickets);
 }
 
+/* The rowids of the tickets of @view matching @match (an FTS5 expression from
+ * fl_store_build_match()), in list order, read on @db: the search worker's own
+ * read-only connection. The matches are joined to their tickets and sorted,
+ * so the cost follows the number of matches, not the size of the view. */
+GArray *
+_fl_store_search_rowids (sqlite3     *db,
+                         FlView       view,
+                         const char  *username,
+                         const char  *match,
+                         GError     **error)
+{
+  g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_assert ((guint) view < FL_N_VIEWS);
+  g_assert (match != NULL);
+
+  sql = g_strdup_printf ("SELECT t.rowid FROM tickets_fts JOIN tickets AS t"
+                         " ON t.rowid = tickets_fts.rowid"
+                         " WHERE tickets_fts MATCH ?2 AND %s"
+                         " ORDER BY t.priority, t.due_at, t.id",
+                         view_where[view]);
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      if (view == FL_VIEW_MINE)
+        fl_sqlite_bind_text (stmt, 1, username);
+      fl_sqlite_bind_text (stmt, 2, match);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 rowid = sqlite3_column_int64 (stmt, 0);
+          g_array_append_val (rowids, rowid);
+        }
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, FL_STORE_ERROR, FL_STORE_ERROR_FAILED,
+                   "Could not search: %s", sqlite3_errmsg (db));
+      return NULL;
+    }
+
+  return g_steal_pointer (&rowids);
+}
+
+/* The tickets with @rowids, in that order; a rowid without a ticket (gone since
+ * the search) is left out. */
+GPtrArray *
+_fl_store_load_tickets_by_rowid (FlStore       *self,
+                                 const gint64  *rowids,
+                                 guint          n_rowids,
+                                 GError       **error)
+{
+  static const char *sql = "SELECT " TICKET_COLUMNS " FROM tickets WHERE rowid = ?1";
+  g_autoptr(GPtrArray) tickets = g_ptr_array_new_with_free_func (g_object_unref);
+  sqlite3_stmt *stmt;
+
+  if (!(stmt = get_stmt (self, sql, error)))
+    return NULL;
+
+  for (guint i = 0; i < n_rowids; i++)
+    {
+      int rc;
+
+      sqlite3_bind_int64 (stmt, 1, rowids[i]);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        g_ptr_array_add (tickets, ticket_from_row (stmt));
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          set_sqlite_error (self, rc, error);
+          return NULL;
+        }
+    }
+
+  return g_steal_pointer (&tickets);
+}
+
+gint64
+_fl_store_get_rowid (FlStore    *self,
+                     const char *id)
+{
+  static const char *sql = "SELECT rowid FROM tickets WHERE id = ?1";
+  sqlite3_stmt *stmt;
+  gint64 rowid = 0;
+
+  if (!(stmt = get_stmt (self, sql, NULL)))
+    return 0;
+  fl_sqlite_bind_text (stmt, 1, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    rowid = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  return rowid;
+}
+
 int
 fl_store_compare_tickets (FlTicket *a,
                           FlTicket *b)
