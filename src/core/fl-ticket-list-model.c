@@ -74,6 +74,7 @@ struct _FlTicketListModel
   guint       n_items;
   guint       n_page_loads;
   guint       generation;
+  guint       clear_id;         /* the search ends at the next idle */
   gulong      changed_id;
   guint       searching : 1;
 };
@@ -300,6 +301,7 @@ search_thread (gpointer data)
 static void
 cancel_search (FlTicketListModel *self)
 {
+  g_clear_handle_id (&self->clear_id, g_source_remove);
   self->generation++;
   if (self->searcher != NULL)
     g_atomic_int_set (&self->searcher->latest, (gint) self->generation);
@@ -316,6 +318,7 @@ start_search (FlTicketListModel *self)
 
   g_assert (self->query != NULL);
 
+  g_clear_handle_id (&self->clear_id, g_source_remove);
   if (s == NULL)
     {
       s = self->searcher = g_new0 (Searcher, 1);
@@ -357,6 +360,17 @@ stop_searcher (FlTicketListModel *self)
   g_async_queue_push (s->jobs, quit);
   g_thread_join (s->thread);
   searcher_unref (s);
+}
+
+static gboolean
+clear_search_cb (gpointer data)
+{
+  FlTicketListModel *self = data;
+
+  self->clear_id = 0;
+  cancel_search (self);
+  replace_rows (self, NULL, NULL);
+  return G_SOURCE_REMOVE;
 }
 
 /* The rows again from the store: the whole view now, a search when it comes. */
@@ -750,6 +764,7 @@ fl_ticket_list_model_dispose (GObject *object)
   if (self->store != NULL)
     g_clear_signal_handler (&self->changed_id, self->store);
   stop_searcher (self);
+  g_clear_handle_id (&self->clear_id, g_source_remove);
   g_clear_object (&self->store);
   drop_pages (self);
   g_clear_pointer (&self->rowids, g_array_unref);
@@ -963,9 +978,18 @@ fl_ticket_list_model_set_query (FlTicketListModel *self,
   g_free (self->query);
   self->query = g_strdup (query);
 
-  /* Back to the whole view while it is still shown: only the search stops. */
+  /* Back to the whole view while it is still shown: only the search stops.
+   * Typing over a selected query empties the entry for a moment (GtkSearchEntry
+   * reports an empty text at once): the whole view comes back at the next
+   * idle, unless the next query came first. */
   if (self->store != NULL && query == NULL && self->rowids == NULL)
     cancel_search (self);
+  else if (self->store != NULL && query == NULL)
+    {
+      cancel_search (self);
+      set_searching (self, TRUE);
+      self->clear_id = g_idle_add_full (G_PRIORITY_DEFAULT, clear_search_cb, self, NULL);
+    }
   else if (self->store != NULL)
     reset (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_QUERY]);
