@@ -46,6 +46,10 @@ struct _Conn
   char           *path;
   FlPolicy        policy;
   GHashTable     *checklists;     /* "id/version" → FlChecklist, parsed once */
+  /* What pulls read, parsed once and shared by every client's answer (the HTTP
+   * layer keeps each one's JSON text on the object); bounded, emptied when full. */
+  GHashTable     *change_events;  /* seq → FlEvent (an event never changes) */
+  GHashTable     *change_tickets; /* id → FlTicket at its stored seq */
   gboolean        in_batch;
   gint64          token_idle_ms;
 };
@@ -374,6 +378,8 @@ conn_open (const char  *dir,
 
   self->path = g_build_filename (dir, "firstline.db", NULL);
   self->checklists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->change_events = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_object_unref);
+  self->change_tickets = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   self->policy = *fl_policy_get_default ();
   self->token_idle_ms = (gint64) FL_SERVER_STORE_TOKEN_IDLE_DAYS * 24 * 3600 * 1000;
 
@@ -437,6 +443,8 @@ conn_free (Conn *self)
     }
   g_free (self->path);
   g_clear_pointer (&self->checklists, g_hash_table_unref);
+  g_clear_pointer (&self->change_events, g_hash_table_unref);
+  g_clear_pointer (&self->change_tickets, g_hash_table_unref);
   g_free (self);
 }
 
@@ -1552,6 +1560,80 @@ conn_get_events (Conn       *self,
   return events;
 }
 
+/* Entries kept of each kind for pulls: a few answers' worth. */
+#define MAX_CHANGE_CACHE 20000
+
+/* The event of the row (seq, id, ticket_id, at, author, type, data), parsed once. */
+static FlEvent *
+cached_event_from_row (Conn         *self,
+                       sqlite3_stmt *stmt)
+{
+  gint64 seq = sqlite3_column_int64 (stmt, 0);
+  FlEvent *ev = g_hash_table_lookup (self->change_events, &seq);
+
+  if (ev != NULL)
+    return g_object_ref (ev);
+
+  if (g_hash_table_size (self->change_events) >= MAX_CHANGE_CACHE)
+    g_hash_table_remove_all (self->change_events);
+  ev = event_from_row (stmt);
+  /* the key lives in the event */
+  g_hash_table_insert (self->change_events, &ev->seq, g_object_ref (ev));
+  return ev;
+}
+
+/* The ticket as stored now, parsed again only when its seq moved on. */
+static FlTicket *
+cached_ticket (Conn        *self,
+               const char  *ticket_id,
+               GError     **error)
+{
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  FlTicket *t;
+  gint64 seq;
+  int rc;
+
+  stmt = prepare (self, "SELECT seq, json FROM tickets WHERE id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND, "unknown ticket");
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      db_error (self, error, "load ticket");
+      return NULL;
+    }
+
+  seq = sqlite3_column_int64 (stmt, 0);
+  t = g_hash_table_lookup (self->change_tickets, ticket_id);
+  if (t != NULL && t->seq == seq)
+    return g_object_ref (t);
+
+  node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 1));
+  if (node == NULL)
+    {
+      g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
+                   "stored ticket %s is not JSON", ticket_id);
+      return NULL;
+    }
+  if (!(t = fl_ticket_from_json (node, error)))
+    return NULL;
+  if (t->seq != seq)
+    return t;
+
+  if (g_hash_table_size (self->change_tickets) >= MAX_CHANGE_CACHE)
+    g_hash_table_remove_all (self->change_tickets);
+  /* the key lives in the ticket */
+  g_hash_table_replace (self->change_tickets, t->id, g_object_ref (t));
+  return t;
+}
+
 static gboolean
 conn_get_changes (Conn       *self,
                   gint64      cursor,
@@ -1589,7 +1671,7 @@ conn_get_changes (Conn       *self,
           *more = TRUE;
           break;
         }
-      g_ptr_array_add (events, event_from_row (stmt));
+      g_ptr_array_add (events, cached_event_from_row (self, stmt));
     }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     return db_error (self, error, "changes");
@@ -1606,7 +1688,7 @@ conn_get_changes (Conn       *self,
       if (g_hash_table_contains (seen, ev->ticket_id))
         continue;
       g_hash_table_add (seen, ev->ticket_id);
-      t = load_ticket (self, ev->ticket_id, error);
+      t = cached_ticket (self, ev->ticket_id, error);
       if (t == NULL)
         return FALSE;
       g_ptr_array_add (tickets, t);
