@@ -123,6 +123,7 @@ requester_text (FlTicket *t)
 static gboolean
 write_fts (FlStore   *self,
            gint64     rowid,
+           gboolean   is_new,
            FlTicket  *t,
            GError   **error)
 {
@@ -136,18 +137,22 @@ write_fts (FlStore   *self,
   g_autofree char *extra = NULL;
   sqlite3_stmt *stmt;
 
-  if (!(stmt = get_stmt (self, sql_notes, error)))
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, rowid);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    notes = fl_sqlite_column_dup (stmt, 0);
-  sqlite3_reset (stmt);
+  /* A new ticket has no FTS row yet: nothing to keep, nothing to replace. */
+  if (!is_new)
+    {
+      if (!(stmt = get_stmt (self, sql_notes, error)))
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, rowid);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        notes = fl_sqlite_column_dup (stmt, 0);
+      sqlite3_reset (stmt);
 
-  if (!(stmt = get_stmt (self, sql_delete, error)))
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, rowid);
-  if (!step_done (self, stmt, error))
-    return FALSE;
+      if (!(stmt = get_stmt (self, sql_delete, error)))
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, rowid);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
 
   if (t->number > 0)
     extra = g_strdup_printf ("%" G_GINT64_FORMAT " %s %s", t->number, t->asset, t->category);
@@ -213,12 +218,16 @@ _fl_store_write_ticket (FlStore   *self,
     "  resolved_at = excluded.resolved_at, due_at = excluded.due_at,"
     "  waiting_since = excluded.waiting_since, pending = excluded.pending,"
     "  base_version = CASE WHEN excluded.pending = 0 THEN excluded.version"
-    "                 ELSE tickets.base_version END"
-    " RETURNING rowid";
+    "                 ELSE tickets.base_version END";
   sqlite3_stmt *stmt;
   gint64 rowid;
   int rc;
   int c = 1;
+
+  /* The rowid is looked up first rather than returned by the upsert: RETURNING
+   * made the import much slower (see tests/bench/bench-store.c). A new
+   * ticket's rowid is then the last inserted one. */
+  rowid = _fl_store_get_rowid (self, t->id);
 
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
@@ -259,15 +268,13 @@ _fl_store_write_ticket (FlStore   *self,
   sqlite3_bind_int64 (stmt, c++, t->pending == 0 ? t->version : 0);
 
   rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      sqlite3_reset (stmt);
-      return set_sqlite_error (self, rc, error);
-    }
-  rowid = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, rc, error);
 
-  return write_fts (self, rowid, t, error);
+  if (rowid != 0)
+    return write_fts (self, rowid, FALSE, t, error);
+  return write_fts (self, sqlite3_last_insert_rowid (self->db), TRUE, t, error);
 }
 
 gboolean
