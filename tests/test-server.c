@@ -1049,6 +1049,75 @@ poll_thread (gpointer data)
   return NULL;
 }
 
+/* Long polls woken by one change share answers by cursor, limit and user: each
+ * still gets the answer to its own request. */
+static void
+test_long_poll_shared_answers (void)
+{
+  g_autofree char *writer = g_uuid_string_random ();
+  g_autofree char *first = g_uuid_string_random ();
+  g_autofree char *second = g_uuid_string_random ();
+  g_autofree char *ops = NULL;
+  g_autoptr(JsonNode) pushed = NULL;
+  gint64 cursor;
+  /* four alike, one with limit 1, two of another user */
+  struct { const char *token; int limit; } kinds[] = {
+    { NULL, 0 }, { NULL, 0 }, { NULL, 0 }, { NULL, 0 }, { NULL, 1 }, { NULL, 0 }, { NULL, 1 },
+  };
+  Poll polls[G_N_ELEMENTS (kinds)];
+  GThread *threads[G_N_ELEMENTS (kinds)];
+
+  cursor = latest_cursor (shared, tok_alex);
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      g_autofree char *client = g_uuid_string_random ();
+      g_autofree char *limit = kinds[i].limit ? g_strdup_printf (",\"limit\":%d", kinds[i].limit)
+                                              : g_strdup ("");
+
+      kinds[i].token = i < 5 ? tok_alex : tok_sam;
+      polls[i] = (Poll) { kinds[i].token, NULL, 0, NULL, 0 };
+      polls[i].body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT
+                                       "%s,\"wait\":20}", client, cursor, limit);
+      threads[i] = g_thread_new ("poll", poll_thread, &polls[i]);
+    }
+  g_usleep (500 * 1000);
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    g_assert_cmpint (polls[i].finished, ==, 0);
+
+  /* one push of two creates wakes them all */
+  {
+    g_autofree char *data1 = create_data ("Drucker im Lager", "hardware");
+    g_autofree char *data2 = create_data ("Scanner im Lager", "hardware");
+    g_autofree char *op1_id = g_uuid_string_random ();
+    g_autofree char *op2_id = g_uuid_string_random ();
+    g_autofree char *op1 = op_json (op1_id, first, "create", 0, NULL, data1);
+    g_autofree char *op2 = op_json (op2_id, second, "create", 0, NULL, data2);
+
+    ops = g_strdup_printf ("%s,%s", op1, op2);
+    pushed = sync_ops (shared, tok_alex, writer, NO_CHANGES, ops);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      JsonObject *obj;
+      JsonArray *events;
+      JsonArray *tickets;
+
+      g_thread_join (threads[i]);
+      g_assert_cmpuint (polls[i].status, ==, 200);
+      obj = json_node_get_object (polls[i].response);
+      events = json_object_get_array_member (json_object_get_object_member (obj, "changes"), "events");
+      tickets = json_object_get_array_member (json_object_get_object_member (obj, "changes"), "tickets");
+      g_assert_cmpuint (json_array_get_length (events), ==, kinds[i].limit == 1 ? 1 : 2);
+      g_assert_cmpuint (json_array_get_length (tickets), ==, kinds[i].limit == 1 ? 1 : 2);
+      g_assert_true (json_object_get_boolean_member (obj, "more") == (kinds[i].limit == 1));
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (events, 0),
+                                                      "ticket_id"), ==, first);
+      g_clear_pointer (&polls[i].body, g_free);
+      g_clear_pointer (&polls[i].response, json_node_unref);
+    }
+}
+
 static void
 test_long_poll (void)
 {
@@ -2079,6 +2148,7 @@ main (int   argc,
   g_test_add_func ("/server/duplicates", test_duplicates);
   g_test_add_func ("/server/changes", test_changes);
   g_test_add_func ("/server/long-poll", test_long_poll);
+  g_test_add_func ("/server/long-poll/shared-answers", test_long_poll_shared_answers);
   g_test_add_func ("/server/tickets", test_tickets_query);
   g_test_add_func ("/server/report", test_report);
   g_test_add_func ("/server/checklists", test_checklists);

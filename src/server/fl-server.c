@@ -633,12 +633,14 @@ waiter_free (Waiter *w)
   g_free (w);
 }
 
-/* Answers a waiting long poll with whatever is there now. */
+/* Answers a waiting long poll with whatever is there now. @answers (nullable)
+ * keeps the answers made during one wake-up by cursor, limit and user: waiters
+ * in the same place get the same bytes, made once. */
 static void
-waiter_answer (FlServer *self,
-               Waiter   *w)
+waiter_answer (FlServer   *self,
+               Waiter     *w,
+               GHashTable *answers)
 {
-  g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   Paused *p = w->paused;
 
@@ -646,11 +648,35 @@ waiter_answer (FlServer *self,
 
   if (!p->gone)
     {
+      g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %s",
+                                              w->cursor, w->limit, w->user->username);
+      GBytes *shared = answers ? g_hash_table_lookup (answers, key) : NULL;
+      g_autoptr(GBytes) bytes = shared ? g_bytes_ref (shared) : NULL;
+
       touch_presence (self, w->client_id);
-      text = build_sync_response (self, w->user->username, NULL, w->cursor, w->limit, NULL,
-                                  &error);
-      if (text != NULL)
-        set_json_text (p->msg, SOUP_STATUS_OK, g_steal_pointer (&text));
+      if (bytes == NULL)
+        {
+          char *text = build_sync_response (self, w->user->username, NULL, w->cursor, w->limit,
+                                            NULL, &error);
+
+          if (text != NULL)
+            {
+              bytes = g_bytes_new_take (text, strlen (text));
+              if (answers != NULL)
+                g_hash_table_insert (answers, g_steal_pointer (&key), g_bytes_ref (bytes));
+            }
+        }
+
+      if (bytes != NULL)
+        {
+          SoupMessageBody *body = soup_server_message_get_response_body (p->msg);
+
+          soup_server_message_set_status (p->msg, SOUP_STATUS_OK, NULL);
+          soup_message_headers_set_content_type (soup_server_message_get_response_headers (p->msg),
+                                                 "application/json", NULL);
+          soup_message_body_truncate (body);
+          soup_message_body_append_bytes (body, bytes);
+        }
       else
         set_internal_error (p->msg, error);
     }
@@ -662,8 +688,14 @@ waiter_answer (FlServer *self,
 static void
 wake_waiters (FlServer *self)
 {
+  g_autoptr(GHashTable) answers = NULL;
+
+  if (self->waiters == NULL)
+    return;
+
+  answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   while (self->waiters != NULL)
-    waiter_answer (self, self->waiters->data);
+    waiter_answer (self, self->waiters->data, answers);
 }
 
 static gboolean
@@ -672,7 +704,7 @@ on_waiter_timeout_cb (gpointer user_data)
   Waiter *w = user_data;
 
   w->timeout_id = 0;
-  waiter_answer (w->paused->self, w);
+  waiter_answer (w->paused->self, w, NULL);
   return G_SOURCE_REMOVE;
 }
 
