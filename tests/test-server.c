@@ -1049,6 +1049,56 @@ poll_thread (gpointer data)
   return NULL;
 }
 
+/* The search index of a push is written once at its end: a ticket created and
+ * noted twice in one request is found by each of its words, and an op rejected
+ * within the request leaves nothing behind. */
+static void
+test_batch_search_index (void)
+{
+  g_autofree char *client = g_uuid_string_random ();
+  g_autofree char *ticket = g_uuid_string_random ();
+  g_autofree char *ops = NULL;
+  g_autoptr(JsonNode) pushed = NULL;
+  const char *words[] = { "Schneeleopard", "Gnuherde", "Okapistall" };
+
+  {
+    g_autofree char *data = create_data ("Schneeleopard im Rechenzentrum", "hardware");
+    g_autofree char *id1 = g_uuid_string_random ();
+    g_autofree char *id2 = g_uuid_string_random ();
+    g_autofree char *id3 = g_uuid_string_random ();
+    g_autofree char *id4 = g_uuid_string_random ();
+    g_autofree char *missing = g_uuid_string_random ();
+    g_autofree char *op1 = op_json (id1, ticket, "create", 0, NULL, data);
+    g_autofree char *op2 = op_json (id2, ticket, "note", 1, NULL, "{\"body\":\"Gnuherde gesichtet\"}");
+    g_autofree char *op3 = op_json (id3, missing, "note", 1, NULL, "{\"body\":\"Wombatbau\"}");
+    g_autofree char *op4 = op_json (id4, ticket, "note", 2, NULL, "{\"body\":\"Okapistall leer\"}");
+
+    ops = g_strdup_printf ("%s,%s,%s,%s", op1, op2, op3, op4);
+  }
+  pushed = sync_ops (shared, tok_alex, client, NO_CHANGES, ops);
+  g_assert_cmpstr (json_object_get_string_member (result_n (pushed, 0), "status"), ==, "applied");
+  g_assert_cmpstr (json_object_get_string_member (result_n (pushed, 1), "status"), ==, "applied");
+  g_assert_cmpstr (json_object_get_string_member (result_n (pushed, 2), "status"), ==, "rejected");
+  g_assert_cmpstr (json_object_get_string_member (result_n (pushed, 3), "status"), ==, "applied");
+
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/tickets?q=%s", words[i]);
+      g_autoptr(JsonNode) r = expect (shared, "GET", path, tok_alex, NULL, 200);
+      JsonArray *found = json_object_get_array_member (json_node_get_object (r), "tickets");
+
+      g_assert_cmpuint (json_array_get_length (found), ==, 1);
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (found, 0), "id"),
+                       ==, ticket);
+    }
+  {
+    g_autoptr(JsonNode) r = expect (shared, "GET", "/tickets?q=Wombatbau", tok_alex, NULL, 200);
+
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (r),
+                                                                           "tickets")), ==, 0);
+  }
+}
+
 /* Long polls woken by one change share answers by cursor, limit and user: each
  * still gets the answer to its own request. */
 static void
@@ -1964,8 +2014,8 @@ test_push_off_loop (void)
   g_autofree char *health_url = NULL;
   g_autoptr(JsonNode) created = NULL;
   char *tickets[N_TICKETS];
-  Request push = { 0 }, poll = { 0 };
-  GThread *push_thread, *poll_thread_;
+  Request push = { 0 }, poll = { 0 }, ahead[3] = { { 0 } };
+  GThread *push_thread, *poll_thread_, *ahead_threads[3];
   gint64 slow = fl_test_slowdown ();
   gint64 wake_sent = 0, worst_health = 0, cursor;
   guint n_health = 0, n_during = 0;
@@ -2017,6 +2067,32 @@ test_push_off_loop (void)
   g_usleep (200 * 1000);
   g_assert_cmpint (g_atomic_int_get (&poll.done), ==, 0);
 
+  /* Three pushes of 500 notes each go first, so that the writer has work for a
+   * while: alex's push waits behind them (the writer applies requests in order). */
+  for (guint k = 0; k < G_N_ELEMENTS (ahead); k++)
+    {
+      g_autoptr(GString) more = g_string_new ("[");
+      g_autofree char *client = g_uuid_string_random ();
+
+      for (guint i = 0; i < N_OPS; i++)
+        {
+          g_autofree char *op_id = g_uuid_string_random ();
+          g_autofree char *text = long_text (rand, 600);
+          g_autofree char *data = g_strdup_printf ("{\"body\":\"%s\"}", text);
+          g_autofree char *op = op_json (op_id, tickets[i % N_TICKETS], "note", 1, NULL, data);
+
+          g_string_append_printf (more, "%s%s", i ? "," : "", op);
+        }
+      g_string_append_c (more, ']');
+      ahead[k].server = s;
+      ahead[k].token = t_alex;
+      ahead[k].body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%d,\"ops\":%s}",
+                                       client, NO_CHANGES, more->str);
+      ahead[k].started = g_get_monotonic_time ();
+      ahead_threads[k] = g_thread_new ("ahead", request_thread, &ahead[k]);
+    }
+  g_usleep (50 * 1000);
+
   /* alex pushes 500 notes in one request (a cursor past the end: a short answer) */
   push.server = s;
   push.token = t_alex;
@@ -2061,6 +2137,13 @@ test_push_off_loop (void)
 
   g_thread_join (push_thread);
   g_thread_join (poll_thread_);
+  for (guint k = 0; k < G_N_ELEMENTS (ahead); k++)
+    {
+      g_thread_join (ahead_threads[k]);
+      g_assert_cmpuint (ahead[k].status, ==, 200);
+      g_free (ahead[k].body);
+      g_clear_pointer (&ahead[k].response, json_node_unref);
+    }
 
   g_test_message ("push: %" G_GINT64_FORMAT " ms; health checks: %u, during it: %u, worst %"
                   G_GINT64_FORMAT " ms; long poll woken after %" G_GINT64_FORMAT " ms",
@@ -2099,7 +2182,8 @@ test_push_off_loop (void)
     g_autoptr(JsonNode) t = expect (s, "GET", path, t_jana, NULL, 200);
     JsonArray *events = json_object_get_array_member (json_node_get_object (t), "events");
 
-    g_assert_cmpuint (json_array_get_length (events), ==, 1 + N_OPS / N_TICKETS);
+    g_assert_cmpuint (json_array_get_length (events), ==,
+                      1 + (1 + G_N_ELEMENTS (ahead)) * N_OPS / N_TICKETS);
   }
 
   for (guint i = 0; i < N_TICKETS; i++)
@@ -2149,6 +2233,7 @@ main (int   argc,
   g_test_add_func ("/server/changes", test_changes);
   g_test_add_func ("/server/long-poll", test_long_poll);
   g_test_add_func ("/server/long-poll/shared-answers", test_long_poll_shared_answers);
+  g_test_add_func ("/server/batch-search-index", test_batch_search_index);
   g_test_add_func ("/server/tickets", test_tickets_query);
   g_test_add_func ("/server/report", test_report);
   g_test_add_func ("/server/checklists", test_checklists);

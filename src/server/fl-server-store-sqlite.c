@@ -36,6 +36,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Conn, conn_free)
  * for this long; an older time is replaced by the server's. */
 #define OP_MAX_AGE_MS (30 * 24 * 3600 * 1000LL)
 
+typedef struct
+{
+  char *title;
+  char *description;
+  char *requester;
+  char *notes;
+} FtsRow;
+
+static void
+fts_row_free (gpointer data)
+{
+  FtsRow *row = data;
+
+  g_free (row->title);
+  g_free (row->description);
+  g_free (row->requester);
+  g_free (row->notes);
+  g_free (row);
+}
+
 /* How long a connection waits for another one's write lock. */
 #define BUSY_TIMEOUT_MS 5000
 
@@ -50,6 +70,10 @@ struct _Conn
    * layer keeps each one's JSON text on the object); bounded, emptied when full. */
   GHashTable     *change_events;  /* seq → FlEvent (an event never changes) */
   GHashTable     *change_tickets; /* id → FlTicket at its stored seq */
+  /* In a batch the FTS rows are written at its end, outside the ops' savepoints:
+   * FTS5 flushes its pending terms at every savepoint, a new index segment per op. */
+  GHashTable     *fts_batch;      /* rowid → FtsRow, of the released ops */
+  GHashTable     *fts_op;         /* rowid → FtsRow, of the op under way */
   gboolean        in_batch;
   gint64          token_idle_ms;
 };
@@ -380,6 +404,8 @@ conn_open (const char  *dir,
   self->checklists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->change_events = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_object_unref);
   self->change_tickets = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  self->fts_batch = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, fts_row_free);
+  self->fts_op = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, fts_row_free);
   self->policy = *fl_policy_get_default ();
   self->token_idle_ms = (gint64) FL_SERVER_STORE_TOKEN_IDLE_DAYS * 24 * 3600 * 1000;
 
@@ -445,6 +471,8 @@ conn_free (Conn *self)
   g_clear_pointer (&self->checklists, g_hash_table_unref);
   g_clear_pointer (&self->change_events, g_hash_table_unref);
   g_clear_pointer (&self->change_tickets, g_hash_table_unref);
+  g_clear_pointer (&self->fts_batch, g_hash_table_unref);
+  g_clear_pointer (&self->fts_op, g_hash_table_unref);
   g_free (self);
 }
 
@@ -1091,6 +1119,30 @@ requester_text (FlTicket *t)
 }
 
 static gboolean
+write_fts_row (Conn        *self,
+               gint64       rowid,
+               const char  *title,
+               const char  *description,
+               const char  *requester,
+               const char  *notes,
+               GError     **error)
+{
+  g_autoptr(FlSqliteStmt) fts = NULL;
+
+  fts = prepare (self,
+                 "INSERT OR REPLACE INTO tickets_fts (rowid, title, description, requester, notes) "
+                 "VALUES (?, ?, ?, ?, ?)", error);
+  if (fts == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (fts, 1, rowid);
+  fl_sqlite_bind_text (fts, 2, title);
+  fl_sqlite_bind_text (fts, 3, description);
+  fl_sqlite_bind_text (fts, 4, requester);
+  fl_sqlite_bind_text (fts, 5, notes ? notes : "");
+  return step_done (self, fts, error);
+}
+
+static gboolean
 store_ticket (Conn       *self,
               FlTicket   *t,
               const FlOp *op,
@@ -1144,13 +1196,23 @@ store_ticket (Conn       *self,
 
   if (op->type != FL_OP_CREATE)
     {
-      g_autoptr(FlSqliteStmt) get = prepare (self, "SELECT notes FROM tickets_fts WHERE rowid = ?",
-                                             error);
-      if (get == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (get, 1, rowid);
-      if (sqlite3_step (get) == SQLITE_ROW)
-        notes = g_strdup (fl_sqlite_column_text (get, 0));
+      FtsRow *pending = g_hash_table_lookup (self->fts_op, &rowid);
+
+      if (pending == NULL)
+        pending = g_hash_table_lookup (self->fts_batch, &rowid);
+      if (pending != NULL)
+        notes = g_strdup (pending->notes);
+      else
+        {
+          g_autoptr(FlSqliteStmt) get = prepare (self,
+                                                 "SELECT notes FROM tickets_fts WHERE rowid = ?",
+                                                 error);
+          if (get == NULL)
+            return FALSE;
+          sqlite3_bind_int64 (get, 1, rowid);
+          if (sqlite3_step (get) == SQLITE_ROW)
+            notes = g_strdup (fl_sqlite_column_text (get, 0));
+        }
     }
 
   if (op->type == FL_OP_NOTE)
@@ -1163,17 +1225,21 @@ store_ticket (Conn       *self,
       notes = joined;
     }
 
-  fts = prepare (self,
-                 "INSERT OR REPLACE INTO tickets_fts (rowid, title, description, requester, notes) "
-                 "VALUES (?, ?, ?, ?, ?)", error);
-  if (fts == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (fts, 1, rowid);
-  fl_sqlite_bind_text (fts, 2, t->title);
-  fl_sqlite_bind_text (fts, 3, t->description);
-  fl_sqlite_bind_text (fts, 4, requester);
-  fl_sqlite_bind_text (fts, 5, notes ? notes : "");
-  return step_done (self, fts, error);
+  if (self->in_batch)
+    {
+      FtsRow *row = g_new0 (FtsRow, 1);
+      gint64 *key = g_new (gint64, 1);
+
+      *key = rowid;
+      row->title = g_strdup (t->title);
+      row->description = g_strdup (t->description);
+      row->requester = g_steal_pointer (&requester);
+      row->notes = notes ? g_steal_pointer (&notes) : g_strdup ("");
+      g_hash_table_replace (self->fts_op, key, row);
+      return TRUE;
+    }
+
+  return write_fts_row (self, rowid, t->title, t->description, requester, notes, error);
 }
 
 static FlApplyResult *
@@ -1287,12 +1353,26 @@ static gboolean
 op_commit (Conn    *self,
            GError **error)
 {
-  return exec (self, self->in_batch ? "RELEASE op" : "COMMIT", error);
+  GHashTableIter iter;
+  gpointer key, row;
+
+  if (!exec (self, self->in_batch ? "RELEASE op" : "COMMIT", error))
+    return FALSE;
+
+  /* the op's FTS rows now belong to the batch */
+  g_hash_table_iter_init (&iter, self->fts_op);
+  while (g_hash_table_iter_next (&iter, &key, &row))
+    {
+      g_hash_table_iter_steal (&iter);
+      g_hash_table_replace (self->fts_batch, key, row);
+    }
+  return TRUE;
 }
 
 static void
 op_rollback (Conn *self)
 {
+  g_hash_table_remove_all (self->fts_op);
   if (self->in_batch)
     {
       sqlite3_exec (self->db, "ROLLBACK TO op", NULL, NULL, NULL);
@@ -1333,10 +1413,30 @@ conn_end_batch (Conn    *self,
   g_return_val_if_fail (self->in_batch, FALSE);
 
   self->in_batch = FALSE;
-  if (commit && exec (self, "COMMIT", error))
-    return TRUE;
+  g_hash_table_remove_all (self->fts_op);
+  if (commit)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+      gboolean ok = TRUE;
+
+      g_hash_table_iter_init (&iter, self->fts_batch);
+      while (ok && g_hash_table_iter_next (&iter, &key, &value))
+        {
+          FtsRow *row = value;
+
+          ok = write_fts_row (self, *(gint64 *) key, row->title, row->description,
+                              row->requester, row->notes, error);
+        }
+      g_hash_table_remove_all (self->fts_batch);
+      if (ok && exec (self, "COMMIT", error))
+        return TRUE;
+      rollback (self);
+      return FALSE;
+    }
+  g_hash_table_remove_all (self->fts_batch);
   rollback (self);
-  return !commit;
+  return TRUE;
 }
 
 static FlApplyResult *
