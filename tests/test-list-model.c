@@ -872,12 +872,13 @@ test_search_query (void)
   set_query_and_wait (model, "drucker");
   g_assert_cmpuint (last.n_signals, ==, 1);
 
-  /* a narrower one */
+  /* a narrower one: only the rows that no longer match go (see narrowing) */
   set_query_and_wait (model, "drucker krüger");
-  g_assert_cmpuint (last.n_signals, ==, 2);
-  g_assert_cmpuint (last.removed, ==, n_found);
-  g_assert_cmpuint (last.added, ==, fl_store_count_tickets (store, FL_VIEW_ALL, "drucker kruger", NULL));
-  g_assert_cmpuint (last.added, <, n_found);
+  g_assert_cmpuint (last.n_signals, >, 1);
+  g_assert_cmpuint (last.added, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==,
+                    fl_store_count_tickets (store, FL_VIEW_ALL, "drucker kruger", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), <, n_found);
   assert_model_matches_query (model);
 
   /* a change while searching is shown */
@@ -1112,6 +1113,66 @@ test_search_in_background (void)
   fl_test_spin_for (50);
 }
 
+typedef struct
+{
+  GPtrArray *ids;       /* the shadow list, read during each emission */
+  guint      n_signals;
+  guint      max_removed;
+} Shadow;
+
+static void
+on_shadow_changed_cb (GListModel *model,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      Shadow     *shadow)
+{
+  shadow->n_signals++;
+  shadow->max_removed = MAX (shadow->max_removed, removed);
+  g_assert_cmpuint (position + removed, <=, shadow->ids->len);
+  g_ptr_array_remove_range (shadow->ids, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (shadow->ids, position + i, item_id (model, position + i));
+  g_assert_cmpuint (shadow->ids->len, ==, g_list_model_get_n_items (model));
+}
+
+/* From one query's results to the next, only the rows that differ are
+ * announced: rows in both stay (a list view keeps their widgets). */
+static void
+test_search_narrowing (void)
+{
+  static const char * const steps[] = { "druck", "drucker", "drucker krüger", "drucker", "Monitor" };
+  g_autoptr(FlStore) store = new_store ();
+  g_autoptr(FlTicketListModel) model = NULL;
+  Shadow shadow = { g_ptr_array_new_with_free_func (g_free), 0, 0 };
+
+  fill (store, 3000, 3);
+  model = fl_ticket_list_model_new (store, FL_VIEW_ALL);
+  set_query_and_wait (model, "dru");
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    g_ptr_array_add (shadow.ids, item_id (G_LIST_MODEL (model), i));
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_shadow_changed_cb), &shadow);
+
+  for (guint k = 0; k < G_N_ELEMENTS (steps); k++)
+    {
+      g_autoptr(GPtrArray) expected = query_ids (store, FL_VIEW_ALL, steps[k]);
+      guint before = shadow.ids->len;
+
+      shadow.n_signals = shadow.max_removed = 0;
+      set_query_and_wait (model, steps[k]);
+      g_assert_cmpstr (fl_ticket_list_model_get_applied_query (model), ==, steps[k]);
+      g_assert_cmpuint (shadow.ids->len, ==, expected->len);
+      for (guint i = 0; i < expected->len; i++)
+        g_assert_cmpstr (g_ptr_array_index (shadow.ids, i), ==, g_ptr_array_index (expected, i));
+      assert_model_matches_query (model);
+      /* a narrower or wider query: the common rows are not removed */
+      if (k < 4 && before > 0 && expected->len > 0)
+        g_assert_cmpuint (shadow.max_removed, <, before);
+    }
+
+  g_ptr_array_unref (shadow.ids);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1126,6 +1187,7 @@ main (int   argc,
   fl_test_add_func ("/list-model/changes/batch-reads", test_changes_batch_reads);
   fl_test_add_func ("/list-model/search", test_search_query);
   fl_test_add_func ("/list-model/search/background", test_search_in_background);
+  fl_test_add_func ("/list-model/search/narrowing", test_search_narrowing);
   fl_test_add_func ("/list-model/view-switch", test_view_switch);
   fl_test_add_func ("/list-model/view-switch/two-signals", test_view_switch_two_signals);
 

@@ -158,6 +158,135 @@ replace_rows (FlTicketListModel *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_APPLIED_QUERY]);
 }
 
+/* Beyond this many runs of changed rows a reset is cheaper than the signals. */
+#define MAX_DIFF_RUNS 200
+
+/* The run of @rowids from @from on whose members are not in @other. */
+static guint
+run_not_in (GArray     *rowids,
+            guint       from,
+            GHashTable *other)
+{
+  guint n = 0;
+
+  while (from + n < rowids->len &&
+         !g_hash_table_contains (other, &g_array_index (rowids, gint64, from + n)))
+    n++;
+  return n;
+}
+
+/* Shows the search results @rowids (owned) in place of the shown ones by
+ * announcing only the runs that differ: a ticket in both lists keeps its item,
+ * and the list view keeps its row widget (a reset makes GTK 4.8 destroy and
+ * build some 200 of them). Both lists are in list order, so the tickets in
+ * both come in the same order; if not (a ticket changed meanwhile), or if the
+ * runs are too many, it resets. */
+static void
+replace_results (FlTicketListModel *self,
+                 GArray            *rowids,
+                 const char        *applied_query)
+{
+  g_autoptr(GHashTable) in_old = NULL;
+  g_autoptr(GHashTable) in_new = NULL;
+  g_autoptr(GArray) old = NULL;
+  GArray *cur;
+  guint i = 0, j = 0, pos = 0, runs = 0;
+  guint old_n = self->n_items;
+
+  if (self->rowids == NULL || self->overlay != NULL)
+    {
+      replace_rows (self, rowids, applied_query);
+      return;
+    }
+
+  old = g_array_ref (self->rowids);
+  in_old = g_hash_table_new (g_int64_hash, g_int64_equal);
+  in_new = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint k = 0; k < old->len; k++)
+    g_hash_table_add (in_old, &g_array_index (old, gint64, k));
+  for (guint k = 0; k < rowids->len; k++)
+    g_hash_table_add (in_new, &g_array_index (rowids, gint64, k));
+
+  /* a dry run: the runs, and whether the common tickets line up */
+  while (i < old->len || j < rowids->len)
+    {
+      guint r = run_not_in (old, i, in_new);
+      guint a = run_not_in (rowids, j, in_old);
+
+      if (r > 0 || a > 0)
+        runs++;
+      i += r;
+      j += a;
+      if (i < old->len && j < rowids->len)
+        {
+          if (g_array_index (old, gint64, i) != g_array_index (rowids, gint64, j) ||
+              runs > MAX_DIFF_RUNS)
+            {
+              replace_rows (self, rowids, applied_query);
+              return;
+            }
+          i++;
+          j++;
+        }
+      else if (run_not_in (old, i, in_new) != old->len - i ||
+               run_not_in (rowids, j, in_old) != rowids->len - j)
+        {
+          /* a common ticket left over on one side only: out of order */
+          replace_rows (self, rowids, applied_query);
+          return;
+        }
+    }
+  if (runs > MAX_DIFF_RUNS)
+    {
+      replace_rows (self, rowids, applied_query);
+      return;
+    }
+
+  /* The list in between is the new one up to @pos, then the old one. */
+  g_array_unref (self->rowids);   /* the model's reference to @old */
+  self->rowids = cur = g_array_copy (old);
+  i = j = 0;
+  while (i < old->len || j < rowids->len)
+    {
+      guint r = run_not_in (old, i, in_new);
+      guint a = run_not_in (rowids, j, in_old);
+
+      if (r > 0 || a > 0)
+        {
+          if (r > 0)
+            g_array_remove_range (cur, pos, r);
+          if (a > 0)
+            g_array_insert_vals (cur, pos, &g_array_index (rowids, gint64, j), a);
+          drop_pages (self);
+          self->n_items = cur->len;
+          g_list_model_items_changed (G_LIST_MODEL (self), pos, r, a);
+        }
+      i += r;
+      j += a;
+      pos += a;
+      if (i < old->len && j < rowids->len)
+        {
+          i++;
+          j++;
+          pos++;
+        }
+    }
+
+  /* cur holds the new list now */
+  g_assert (cur->len == rowids->len);
+  g_array_unref (rowids);
+  drop_pages (self);
+
+  if (old_n != self->n_items)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+  if (g_strcmp0 (self->applied_query, applied_query) != 0)
+    {
+      g_free (self->applied_query);
+      self->applied_query = g_strdup (applied_query);
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_APPLIED_QUERY]);
+    }
+}
+
 static void
 set_searching (FlTicketListModel *self,
                gboolean           searching)
@@ -214,7 +343,7 @@ deliver_search_cb (gpointer data)
   set_searching (self, FALSE);
   if (job->rowids == NULL)
     job->rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  replace_rows (self, g_steal_pointer (&job->rowids), job->query);
+  replace_results (self, g_steal_pointer (&job->rowids), job->query);
   return G_SOURCE_REMOVE;
 }
 
