@@ -2014,8 +2014,8 @@ test_push_off_loop (void)
   g_autofree char *health_url = NULL;
   g_autoptr(JsonNode) created = NULL;
   char *tickets[N_TICKETS];
-  Request push = { 0 }, poll = { 0 }, ahead[3] = { { 0 } };
-  GThread *push_thread, *poll_thread_, *ahead_threads[3];
+  Request push = { 0 }, poll = { 0 };
+  GThread *push_thread, *poll_thread_;
   gint64 slow = fl_test_slowdown ();
   gint64 wake_sent = 0, worst_health = 0, cursor;
   guint n_health = 0, n_during = 0;
@@ -2067,32 +2067,6 @@ test_push_off_loop (void)
   g_usleep (200 * 1000);
   g_assert_cmpint (g_atomic_int_get (&poll.done), ==, 0);
 
-  /* Three pushes of 500 notes each go first, so that the writer has work for a
-   * while: alex's push waits behind them (the writer applies requests in order). */
-  for (guint k = 0; k < G_N_ELEMENTS (ahead); k++)
-    {
-      g_autoptr(GString) more = g_string_new ("[");
-      g_autofree char *client = g_uuid_string_random ();
-
-      for (guint i = 0; i < N_OPS; i++)
-        {
-          g_autofree char *op_id = g_uuid_string_random ();
-          g_autofree char *text = long_text (rand, 600);
-          g_autofree char *data = g_strdup_printf ("{\"body\":\"%s\"}", text);
-          g_autofree char *op = op_json (op_id, tickets[i % N_TICKETS], "note", 1, NULL, data);
-
-          g_string_append_printf (more, "%s%s", i ? "," : "", op);
-        }
-      g_string_append_c (more, ']');
-      ahead[k].server = s;
-      ahead[k].token = t_alex;
-      ahead[k].body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%d,\"ops\":%s}",
-                                       client, NO_CHANGES, more->str);
-      ahead[k].started = g_get_monotonic_time ();
-      ahead_threads[k] = g_thread_new ("ahead", request_thread, &ahead[k]);
-    }
-  g_usleep (50 * 1000);
-
   /* alex pushes 500 notes in one request (a cursor past the end: a short answer) */
   push.server = s;
   push.token = t_alex;
@@ -2116,7 +2090,7 @@ test_push_off_loop (void)
       g_assert_cmpuint (status, ==, 200);
       n_health++;
       /* after the upload, while the ops are applied */
-      if (start > push.started + 100 * 1000 * slow && !g_atomic_int_get (&push.done))
+      if (start > push.started + 30 * 1000 * slow && !g_atomic_int_get (&push.done))
         {
           n_during++;
           worst_health = MAX (worst_health, end - start);
@@ -2132,18 +2106,11 @@ test_push_off_loop (void)
               resp = expect (s, "POST", "/sync", t_sam, body, 200);
             }
         }
-      g_usleep (50 * 1000);
+      g_usleep (10 * 1000);
     }
 
   g_thread_join (push_thread);
   g_thread_join (poll_thread_);
-  for (guint k = 0; k < G_N_ELEMENTS (ahead); k++)
-    {
-      g_thread_join (ahead_threads[k]);
-      g_assert_cmpuint (ahead[k].status, ==, 200);
-      g_free (ahead[k].body);
-      g_clear_pointer (&ahead[k].response, json_node_unref);
-    }
 
   g_test_message ("push: %" G_GINT64_FORMAT " ms; health checks: %u, during it: %u, worst %"
                   G_GINT64_FORMAT " ms; long poll woken after %" G_GINT64_FORMAT " ms",
@@ -2157,7 +2124,8 @@ test_push_off_loop (void)
   for (guint i = 0; i < N_OPS; i++)
     g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (results, i),
                                                     "status"), ==, "applied");
-  g_assert_cmpint (push.finished - push.started, >, 300 * 1000);
+  /* (long enough for the health checks below: with the search index written once
+   * per push, 500 notes take about 0.2 s here) */
 
   /* health was answered at once while it ran */
   g_assert_cmpuint (n_during, >=, 3);
@@ -2182,8 +2150,7 @@ test_push_off_loop (void)
     g_autoptr(JsonNode) t = expect (s, "GET", path, t_jana, NULL, 200);
     JsonArray *events = json_object_get_array_member (json_node_get_object (t), "events");
 
-    g_assert_cmpuint (json_array_get_length (events), ==,
-                      1 + (1 + G_N_ELEMENTS (ahead)) * N_OPS / N_TICKETS);
+    g_assert_cmpuint (json_array_get_length (events), ==, 1 + N_OPS / N_TICKETS);
   }
 
   for (guint i = 0; i < N_TICKETS; i++)
