@@ -14,6 +14,27 @@
 #define HOUR (3600 * 1000LL)
 #define SEED 20261129
 
+/* A search runs on the model's worker: spins until its results are shown. */
+static gboolean
+search_done (gpointer data)
+{
+  return !fl_ticket_list_model_get_searching (data);
+}
+
+static void
+set_query_and_wait (FlTicketListModel *model,
+                    const char        *query)
+{
+  fl_ticket_list_model_set_query (model, query);
+  fl_test_spin_until (search_done, model, 10);
+}
+
+static void
+wait_search (FlTicketListModel *model)
+{
+  fl_test_spin_until (search_done, model, 10);
+}
+
 /* -------------------------------------------------------------------------- */
 
 static FlStore *
@@ -403,7 +424,7 @@ test_large (void)
                   (shown - filled) / 1e3);
 
   /* and a search over all of them */
-  fl_ticket_list_model_set_query (model, "Drucker");
+  set_query_and_wait (model, "Drucker");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==,
                     fl_store_count_tickets (store, FL_VIEW_INCOMING, "Drucker", NULL));
   {
@@ -834,7 +855,7 @@ test_search_query (void)
   g_signal_connect (model, "items-changed", G_CALLBACK (on_last_signal_cb), &last);
   g_signal_connect (model, "notify::query", G_CALLBACK (on_notify_cb), &n_notify);
 
-  fl_ticket_list_model_set_query (model, "drucker");
+  set_query_and_wait (model, "drucker");
   n_found = fl_store_count_tickets (store, FL_VIEW_ALL, "drucker", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (n_found, >, 0);
@@ -848,15 +869,16 @@ test_search_query (void)
   assert_model_matches_query (model);
 
   /* the same query again changes nothing */
-  fl_ticket_list_model_set_query (model, "drucker");
+  set_query_and_wait (model, "drucker");
   g_assert_cmpuint (last.n_signals, ==, 1);
 
-  /* a narrower one */
-  fl_ticket_list_model_set_query (model, "drucker krüger");
-  g_assert_cmpuint (last.n_signals, ==, 2);
-  g_assert_cmpuint (last.removed, ==, n_found);
-  g_assert_cmpuint (last.added, ==, fl_store_count_tickets (store, FL_VIEW_ALL, "drucker kruger", NULL));
-  g_assert_cmpuint (last.added, <, n_found);
+  /* a narrower one: only the rows that no longer match go (see narrowing) */
+  set_query_and_wait (model, "drucker krüger");
+  g_assert_cmpuint (last.n_signals, >, 1);
+  g_assert_cmpuint (last.added, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==,
+                    fl_store_count_tickets (store, FL_VIEW_ALL, "drucker kruger", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), <, n_found);
   assert_model_matches_query (model);
 
   /* a change while searching is shown */
@@ -868,6 +890,7 @@ test_search_query (void)
     g_autoptr(FlTicket) t = fl_store_create_ticket (store, fields, &error);
 
     g_assert_no_error (error);
+    wait_search (model);
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, before + 1);
     g_assert_cmpuint (fl_ticket_list_model_find (model, t->id), <, before + 1);
     assert_model_matches_query (model);
@@ -875,7 +898,7 @@ test_search_query (void)
   }
 
   /* cleared: the whole view again */
-  fl_ticket_list_model_set_query (model, NULL);
+  set_query_and_wait (model, NULL);
   g_assert_null (fl_ticket_list_model_get_query (model));
   g_assert_cmpuint (last.removed, ==, fl_store_count_tickets (store, FL_VIEW_ALL, "drucker kruger", NULL));
   g_assert_cmpuint (last.added, ==, n_all);
@@ -886,22 +909,22 @@ test_search_query (void)
   {
     guint signals = last.n_signals;
 
-    fl_ticket_list_model_set_query (model, "   ");
-    fl_ticket_list_model_set_query (model, "\"*()");
-    fl_ticket_list_model_set_query (model, "");
+    set_query_and_wait (model, "   ");
+    set_query_and_wait (model, "\"*()");
+    set_query_and_wait (model, "");
     g_assert_null (fl_ticket_list_model_get_query (model));
     g_assert_cmpuint (last.n_signals, ==, signals);
   }
 
   /* hostile text is just text */
-  fl_ticket_list_model_set_query (model, "NEAR(\"drucker OR");
+  set_query_and_wait (model, "NEAR(\"drucker OR");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 0);
 
   /* a search with no result, then back */
-  fl_ticket_list_model_set_query (model, "zzzzqqq");
+  set_query_and_wait (model, "zzzzqqq");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 0);
   g_assert_null (g_list_model_get_item (G_LIST_MODEL (model), 0));
-  fl_ticket_list_model_set_query (model, NULL);
+  set_query_and_wait (model, NULL);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n_all);
 }
 
@@ -942,9 +965,10 @@ test_view_switch (void)
   /* the view as a property, and a search within a view */
   g_object_set (model, "view", FL_VIEW_RESOLVED, NULL);
   g_assert_cmpint (fl_ticket_list_model_get_view (model), ==, FL_VIEW_RESOLVED);
-  fl_ticket_list_model_set_query (model, "Passwort");
+  set_query_and_wait (model, "Passwort");
   assert_model_matches_query (model);
   fl_ticket_list_model_set_view (model, FL_VIEW_INCOMING);
+  wait_search (model);
   g_assert_cmpstr (fl_ticket_list_model_get_query (model), ==, "Passwort");
   assert_model_matches_query (model);
 
@@ -1013,6 +1037,142 @@ test_view_switch_two_signals (void)
   g_assert_cmpuint (fl_ticket_list_model_get_n_page_loads (model), ==, loads);
 }
 
+static void
+on_applied_query_cb (FlTicketListModel *model,
+                     GParamSpec        *pspec,
+                     GPtrArray         *applied)
+{
+  const char *q = fl_ticket_list_model_get_applied_query (model);
+
+  g_ptr_array_add (applied, g_strdup (q ? q : "(none)"));
+}
+
+/* Typing runs one search per key: the main loop only hands them to the worker
+ * and keeps the rows it shows; superseded searches are stopped and never shown,
+ * the last one's results come back on the main loop. */
+static void
+test_search_in_background (void)
+{
+  static const char * const typed[] = { "d", "dr", "dru", "druc", "druck", "drucke", "drucker" };
+  g_autoptr(FlStore) store = new_store ();
+  g_autoptr(FlTicketListModel) model = NULL;
+  g_autoptr(GPtrArray) applied = g_ptr_array_new_with_free_func (g_free);
+  guint n_all;
+
+  fill (store, 3000, 3);
+  model = fl_ticket_list_model_new (store, FL_VIEW_ALL);
+  n_all = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_signal_connect (model, "notify::applied-query", G_CALLBACK (on_applied_query_cb), applied);
+
+  for (guint i = 0; i < G_N_ELEMENTS (typed); i++)
+    {
+      fl_ticket_list_model_set_query (model, typed[i]);
+      /* asked for, not yet shown: the whole view stays */
+      g_assert_true (fl_ticket_list_model_get_searching (model));
+      g_assert_cmpstr (fl_ticket_list_model_get_query (model), ==, typed[i]);
+      g_assert_null (fl_ticket_list_model_get_applied_query (model));
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n_all);
+    }
+  wait_search (model);
+
+  g_assert_cmpuint (applied->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (applied, 0), ==, "drucker");
+  g_assert_cmpstr (fl_ticket_list_model_get_applied_query (model), ==, "drucker");
+  assert_model_matches_query (model);
+
+  /* a search asked for and taken back before it came: never shown */
+  fl_ticket_list_model_set_query (model, "monitor");
+  fl_ticket_list_model_set_query (model, "drucker");
+  wait_search (model);
+  fl_test_spin_for (50);
+  assert_model_matches_query (model);
+  for (guint i = 0; i < applied->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (applied, i), !=, "monitor");
+
+  /* typed over: the entry is empty for a moment, the whole view never comes */
+  g_ptr_array_set_size (applied, 0);
+  fl_ticket_list_model_set_query (model, NULL);
+  fl_ticket_list_model_set_query (model, "monitor");
+  wait_search (model);
+  g_assert_cmpuint (applied->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (applied, 0), ==, "monitor");
+  assert_model_matches_query (model);
+
+  /* cleared while the search runs: the whole view, and the search never lands */
+  set_query_and_wait (model, NULL);
+  g_assert_null (fl_ticket_list_model_get_applied_query (model));
+  fl_ticket_list_model_set_query (model, "krüger");
+  fl_ticket_list_model_set_query (model, NULL);
+  fl_test_spin_for (100);
+  g_assert_null (fl_ticket_list_model_get_applied_query (model));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n_all);
+
+  /* a model dropped while its search runs stops its worker */
+  fl_ticket_list_model_set_query (model, "drucker");
+  g_clear_object (&model);
+  fl_test_spin_for (50);
+}
+
+typedef struct
+{
+  GPtrArray *ids;       /* the shadow list, read during each emission */
+  guint      n_signals;
+  guint      max_removed;
+} Shadow;
+
+static void
+on_shadow_changed_cb (GListModel *model,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      Shadow     *shadow)
+{
+  shadow->n_signals++;
+  shadow->max_removed = MAX (shadow->max_removed, removed);
+  g_assert_cmpuint (position + removed, <=, shadow->ids->len);
+  g_ptr_array_remove_range (shadow->ids, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (shadow->ids, position + i, item_id (model, position + i));
+  g_assert_cmpuint (shadow->ids->len, ==, g_list_model_get_n_items (model));
+}
+
+/* From one query's results to the next, only the rows that differ are
+ * announced: rows in both stay (a list view keeps their widgets). */
+static void
+test_search_narrowing (void)
+{
+  static const char * const steps[] = { "druck", "drucker", "drucker krüger", "drucker", "Monitor" };
+  g_autoptr(FlStore) store = new_store ();
+  g_autoptr(FlTicketListModel) model = NULL;
+  Shadow shadow = { g_ptr_array_new_with_free_func (g_free), 0, 0 };
+
+  fill (store, 3000, 3);
+  model = fl_ticket_list_model_new (store, FL_VIEW_ALL);
+  set_query_and_wait (model, "dru");
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    g_ptr_array_add (shadow.ids, item_id (G_LIST_MODEL (model), i));
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_shadow_changed_cb), &shadow);
+
+  for (guint k = 0; k < G_N_ELEMENTS (steps); k++)
+    {
+      g_autoptr(GPtrArray) expected = query_ids (store, FL_VIEW_ALL, steps[k]);
+      guint before = shadow.ids->len;
+
+      shadow.n_signals = shadow.max_removed = 0;
+      set_query_and_wait (model, steps[k]);
+      g_assert_cmpstr (fl_ticket_list_model_get_applied_query (model), ==, steps[k]);
+      g_assert_cmpuint (shadow.ids->len, ==, expected->len);
+      for (guint i = 0; i < expected->len; i++)
+        g_assert_cmpstr (g_ptr_array_index (shadow.ids, i), ==, g_ptr_array_index (expected, i));
+      assert_model_matches_query (model);
+      /* a narrower or wider query: the common rows are not removed */
+      if (k < 4 && before > 0 && expected->len > 0)
+        g_assert_cmpuint (shadow.max_removed, <, before);
+    }
+
+  g_ptr_array_unref (shadow.ids);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1026,6 +1186,8 @@ main (int   argc,
   fl_test_add_func ("/list-model/changes/batch", test_changes_batch);
   fl_test_add_func ("/list-model/changes/batch-reads", test_changes_batch_reads);
   fl_test_add_func ("/list-model/search", test_search_query);
+  fl_test_add_func ("/list-model/search/background", test_search_in_background);
+  fl_test_add_func ("/list-model/search/narrowing", test_search_narrowing);
   fl_test_add_func ("/list-model/view-switch", test_view_switch);
   fl_test_add_func ("/list-model/view-switch/two-signals", test_view_switch_two_signals);
 

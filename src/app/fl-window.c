@@ -134,7 +134,7 @@ update_list_stack (FlWindow *self)
   const char *page = "list";
 
   if (n == 0)
-    page = fl_ticket_list_model_get_query (self->model) ? "no-results" : "empty";
+    page = fl_ticket_list_model_get_applied_query (self->model) ? "no-results" : "empty";
 
   gtk_stack_set_visible_child_name (self->list_stack, page);
 }
@@ -284,14 +284,20 @@ on_search_changed_cb (FlWindow       *self,
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
 
+  /* The search runs on the model's worker; its results come on the main loop. */
   fl_ticket_list_model_set_query (self->model, text);
+}
 
+static void
+on_applied_query_cb (FlWindow *self)
+{
   if (fl_trace_enabled ())
     {
+      const char *text = fl_ticket_list_model_get_applied_query (self->model);
       guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
 
-      fl_trace ("search-applied %u %s", n, text);
-      fl_trace_on_paint ("search-drawn %u %s", n, text);
+      fl_trace ("search-applied %u %s", n, text ? text : "");
+      fl_trace_on_paint ("search-drawn %u %s", n, text ? text : "");
     }
 }
 
@@ -719,6 +725,8 @@ fl_window_constructed (GObject *object)
   self->model = fl_ticket_list_model_new (store, view);
   g_signal_connect_object (self->model, "notify::n-items",
                            G_CALLBACK (on_n_items_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->model, "notify::applied-query",
+                           G_CALLBACK (on_applied_query_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (store, "changed",
                            G_CALLBACK (on_store_changed_cb), self, G_CONNECT_SWAPPED);
 

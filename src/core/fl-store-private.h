@@ -104,6 +104,19 @@ FlTicket     *_fl_store_load_ticket     (FlStore     *self,
 gboolean      _fl_store_write_ticket    (FlStore     *self,
                                          FlTicket    *ticket,
                                          GError     **error);
+/* Search on the worker's own connection (fl-ticket-list-model.c) and reading
+ * its results back on the store's. */
+GArray       *_fl_store_search_rowids   (sqlite3     *db,
+                                         FlView       view,
+                                         const char  *username,
+                                         const char  *match,
+                                         GError     **error);
+GPtrArray    *_fl_store_load_tickets_by_rowid (FlStore      *self,
+                                         const gint64 *rowids,
+                                         guint         n_rowids,
+                                         GError      **error);
+gint64        _fl_store_get_rowid       (FlStore     *self,
+                                         const char  *id);
 gboolean      _fl_store_write_event     (FlStore     *self,
                                          FlEvent     *event,
                                          GError     **error);

@@ -123,6 +123,7 @@ requester_text (FlTicket *t)
 static gboolean
 write_fts (FlStore   *self,
            gint64     rowid,
+           gboolean   is_new,
            FlTicket  *t,
            GError   **error)
 {
@@ -136,18 +137,22 @@ write_fts (FlStore   *self,
   g_autofree char *extra = NULL;
   sqlite3_stmt *stmt;
 
-  if (!(stmt = get_stmt (self, sql_notes, error)))
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, rowid);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    notes = fl_sqlite_column_dup (stmt, 0);
-  sqlite3_reset (stmt);
+  /* A new ticket has no FTS row yet: nothing to keep, nothing to replace. */
+  if (!is_new)
+    {
+      if (!(stmt = get_stmt (self, sql_notes, error)))
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, rowid);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        notes = fl_sqlite_column_dup (stmt, 0);
+      sqlite3_reset (stmt);
 
-  if (!(stmt = get_stmt (self, sql_delete, error)))
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, rowid);
-  if (!step_done (self, stmt, error))
-    return FALSE;
+      if (!(stmt = get_stmt (self, sql_delete, error)))
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, rowid);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
 
   if (t->number > 0)
     extra = g_strdup_printf ("%" G_GINT64_FORMAT " %s %s", t->number, t->asset, t->category);
@@ -213,12 +218,16 @@ _fl_store_write_ticket (FlStore   *self,
     "  resolved_at = excluded.resolved_at, due_at = excluded.due_at,"
     "  waiting_since = excluded.waiting_since, pending = excluded.pending,"
     "  base_version = CASE WHEN excluded.pending = 0 THEN excluded.version"
-    "                 ELSE tickets.base_version END"
-    " RETURNING rowid";
+    "                 ELSE tickets.base_version END";
   sqlite3_stmt *stmt;
   gint64 rowid;
   int rc;
   int c = 1;
+
+  /* The rowid is looked up first rather than returned by the upsert: RETURNING
+   * made the import much slower (see tests/bench/bench-store.c). A new
+   * ticket's rowid is then the last inserted one. */
+  rowid = _fl_store_get_rowid (self, t->id);
 
   if (!(stmt = get_stmt (self, sql, error)))
     return FALSE;
@@ -259,15 +268,13 @@ _fl_store_write_ticket (FlStore   *self,
   sqlite3_bind_int64 (stmt, c++, t->pending == 0 ? t->version : 0);
 
   rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      sqlite3_reset (stmt);
-      return set_sqlite_error (self, rc, error);
-    }
-  rowid = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, rc, error);
 
-  return write_fts (self, rowid, t, error);
+  if (rowid != 0)
+    return write_fts (self, rowid, FALSE, t, error);
+  return write_fts (self, sqlite3_last_insert_rowid (self->db), TRUE, t, error);
 }
 
 gboolean
@@ -608,6 +615,106 @@ fl_store_query_tickets (FlStore     *self,
     }
 
   return g_steal_pointer (&tickets);
+}
+
+/* The rowids of the tickets of @view matching @match (an FTS5 expression from
+ * fl_store_build_match()), in list order, read on @db: the search worker's own
+ * read-only connection. The matches are joined to their tickets and sorted,
+ * so the cost follows the number of matches, not the size of the view. */
+GArray *
+_fl_store_search_rowids (sqlite3     *db,
+                         FlView       view,
+                         const char  *username,
+                         const char  *match,
+                         GError     **error)
+{
+  g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_assert ((guint) view < FL_N_VIEWS);
+  g_assert (match != NULL);
+
+  sql = g_strdup_printf ("SELECT t.rowid FROM tickets_fts JOIN tickets AS t"
+                         " ON t.rowid = tickets_fts.rowid"
+                         " WHERE tickets_fts MATCH ?2 AND %s"
+                         " ORDER BY t.priority, t.due_at, t.id",
+                         view_where[view]);
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      if (view == FL_VIEW_MINE)
+        fl_sqlite_bind_text (stmt, 1, username);
+      fl_sqlite_bind_text (stmt, 2, match);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 rowid = sqlite3_column_int64 (stmt, 0);
+          g_array_append_val (rowids, rowid);
+        }
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, FL_STORE_ERROR, FL_STORE_ERROR_FAILED,
+                   "Could not search: %s", sqlite3_errmsg (db));
+      return NULL;
+    }
+
+  return g_steal_pointer (&rowids);
+}
+
+/* The tickets with @rowids, in that order; a rowid without a ticket (gone since
+ * the search) is left out. */
+GPtrArray *
+_fl_store_load_tickets_by_rowid (FlStore       *self,
+                                 const gint64  *rowids,
+                                 guint          n_rowids,
+                                 GError       **error)
+{
+  static const char *sql = "SELECT " TICKET_COLUMNS " FROM tickets WHERE rowid = ?1";
+  g_autoptr(GPtrArray) tickets = g_ptr_array_new_with_free_func (g_object_unref);
+  sqlite3_stmt *stmt;
+
+  if (!(stmt = get_stmt (self, sql, error)))
+    return NULL;
+
+  for (guint i = 0; i < n_rowids; i++)
+    {
+      int rc;
+
+      sqlite3_bind_int64 (stmt, 1, rowids[i]);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        g_ptr_array_add (tickets, ticket_from_row (stmt));
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          set_sqlite_error (self, rc, error);
+          return NULL;
+        }
+    }
+
+  return g_steal_pointer (&tickets);
+}
+
+gint64
+_fl_store_get_rowid (FlStore    *self,
+                     const char *id)
+{
+  static const char *sql = "SELECT rowid FROM tickets WHERE id = ?1";
+  sqlite3_stmt *stmt;
+  gint64 rowid = 0;
+
+  if (!(stmt = get_stmt (self, sql, NULL)))
+    return 0;
+  fl_sqlite_bind_text (stmt, 1, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    rowid = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  return rowid;
 }
 
 int

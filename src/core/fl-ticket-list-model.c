@@ -5,6 +5,15 @@
  * store reports changes, the model works out where each ticket was and where it
  * is now and emits exactly those items-changed.
  *
+ * A search runs on a worker thread with its own read-only SQLite connection
+ * (WAL lets it read while the main connection writes): it returns the rowids
+ * of the matches in list order, and the main loop swaps them in. Each request
+ * has a generation; a newer one makes SQLite's progress handler stop the
+ * older search, and a result that arrives late is dropped. Until the results
+ * are there the model keeps showing what it showed; the pages of a search
+ * are then read by rowid, so neither counting nor paging evaluates the match
+ * again.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "fl-ticket-list-model"
@@ -13,9 +22,37 @@
 
 #include "fl-ticket-list-model.h"
 
+#include <sqlite3.h>
+
+#include "fl-store-private.h"
+
 #define MAX_CACHED_PAGES 16
 /* Beyond this many changes in one transaction a reset is cheaper than precision. */
 #define MAX_PRECISE_CHANGES 100
+
+/* The search thread, shared by a model and its worker: jobs in, newest wins. */
+typedef struct
+{
+  gint          ref_count;
+  char         *path;
+  GThread      *thread;
+  GAsyncQueue  *jobs;           /* SearchJob */
+  GMainContext *context;        /* where results are delivered */
+  gint          latest;         /* atomic: the generation wanted now */
+} Searcher;
+
+typedef struct
+{
+  GWeakRef  model;
+  gint     *latest;             /* the searcher's, valid while its thread runs */
+  guint     generation;
+  FlView    view;
+  char     *username;
+  char     *match;
+  char     *query;
+  GArray   *rowids;             /* the result (gint64) */
+  gboolean  quit;
+} SearchJob;
 
 struct _FlTicketListModel
 {
@@ -23,7 +60,10 @@ struct _FlTicketListModel
 
   /* owned */
   FlStore    *store;
-  char       *query;
+  char       *query;            /* the query asked for */
+  char       *applied_query;    /* the query whose results are shown, or NULL */
+  GArray     *rowids;           /* gint64: the shown results, or NULL for the whole view */
+  Searcher   *searcher;
   GHashTable *pages;            /* page index → GPtrArray of FlTicket */
   GQueue      page_lru;         /* page indexes, most recent first */
 
@@ -33,7 +73,10 @@ struct _FlTicketListModel
   FlView      view;
   guint       n_items;
   guint       n_page_loads;
+  guint       generation;
+  guint       clear_id;         /* the search ends at the next idle */
   gulong      changed_id;
+  guint       searching : 1;
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -46,6 +89,8 @@ enum {
   PROP_STORE,
   PROP_VIEW,
   PROP_QUERY,
+  PROP_APPLIED_QUERY,
+  PROP_SEARCHING,
   PROP_N_ITEMS,
   N_PROPS
 };
@@ -63,7 +108,12 @@ static guint
 count_items (FlTicketListModel *self)
 {
   g_autoptr(GError) error = NULL;
-  guint n = fl_store_count_tickets (self->store, self->view, self->query, &error);
+  guint n;
+
+  if (self->rowids != NULL)
+    return self->rowids->len;
+
+  n = fl_store_count_tickets (self->store, self->view, NULL, &error);
 
   if (error != NULL)
     g_warning ("Could not count tickets: %s", error->message);
@@ -71,13 +121,24 @@ count_items (FlTicketListModel *self)
   return n;
 }
 
+/* Shows @rowids (owned; NULL: the whole view) as the results of @applied_query. */
 static void
-reset (FlTicketListModel *self)
+replace_rows (FlTicketListModel *self,
+              GArray            *rowids,
+              const char        *applied_query)
 {
   guint old_n = self->n_items;
   guint new_n;
+  gboolean query_changed = g_strcmp0 (self->applied_query, applied_query) != 0;
 
   drop_pages (self);
+  g_clear_pointer (&self->rowids, g_array_unref);
+  self->rowids = rowids;
+  if (query_changed)
+    {
+      g_free (self->applied_query);
+      self->applied_query = g_strdup (applied_query);
+    }
   new_n = count_items (self);
 
   /* All rows go, then the new ones come, in two signals: with one
@@ -93,6 +154,365 @@ reset (FlTicketListModel *self)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, new_n);
   if (old_n != self->n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+  if (query_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_APPLIED_QUERY]);
+}
+
+/* Beyond this many runs of changed rows a reset is cheaper than the signals. */
+#define MAX_DIFF_RUNS 200
+
+/* The run of @rowids from @from on whose members are not in @other. */
+static guint
+run_not_in (GArray     *rowids,
+            guint       from,
+            GHashTable *other)
+{
+  guint n = 0;
+
+  while (from + n < rowids->len &&
+         !g_hash_table_contains (other, &g_array_index (rowids, gint64, from + n)))
+    n++;
+  return n;
+}
+
+/* Shows the search results @rowids (owned) in place of the shown ones by
+ * announcing only the runs that differ: a ticket in both lists keeps its item,
+ * and the list view keeps its row widget (a reset makes GTK 4.8 destroy and
+ * build some 200 of them). Both lists are in list order, so the tickets in
+ * both come in the same order; if not (a ticket changed meanwhile), or if the
+ * runs are too many, it resets. */
+static void
+replace_results (FlTicketListModel *self,
+                 GArray            *rowids,
+                 const char        *applied_query)
+{
+  g_autoptr(GHashTable) in_old = NULL;
+  g_autoptr(GHashTable) in_new = NULL;
+  g_autoptr(GArray) old = NULL;
+  GArray *cur;
+  guint i = 0, j = 0, pos = 0, runs = 0;
+  guint old_n = self->n_items;
+
+  if (self->rowids == NULL || self->overlay != NULL)
+    {
+      replace_rows (self, rowids, applied_query);
+      return;
+    }
+
+  old = g_array_ref (self->rowids);
+  in_old = g_hash_table_new (g_int64_hash, g_int64_equal);
+  in_new = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint k = 0; k < old->len; k++)
+    g_hash_table_add (in_old, &g_array_index (old, gint64, k));
+  for (guint k = 0; k < rowids->len; k++)
+    g_hash_table_add (in_new, &g_array_index (rowids, gint64, k));
+
+  /* a dry run: the runs, and whether the common tickets line up */
+  while (i < old->len || j < rowids->len)
+    {
+      guint r = run_not_in (old, i, in_new);
+      guint a = run_not_in (rowids, j, in_old);
+
+      if (r > 0 || a > 0)
+        runs++;
+      i += r;
+      j += a;
+      if (i < old->len && j < rowids->len)
+        {
+          if (g_array_index (old, gint64, i) != g_array_index (rowids, gint64, j) ||
+              runs > MAX_DIFF_RUNS)
+            {
+              replace_rows (self, rowids, applied_query);
+              return;
+            }
+          i++;
+          j++;
+        }
+      else if (run_not_in (old, i, in_new) != old->len - i ||
+               run_not_in (rowids, j, in_old) != rowids->len - j)
+        {
+          /* a common ticket left over on one side only: out of order */
+          replace_rows (self, rowids, applied_query);
+          return;
+        }
+    }
+  if (runs > MAX_DIFF_RUNS)
+    {
+      replace_rows (self, rowids, applied_query);
+      return;
+    }
+
+  /* The list in between is the new one up to @pos, then the old one. */
+  g_array_unref (self->rowids);   /* the model's reference to @old */
+  self->rowids = cur = g_array_copy (old);
+  i = j = 0;
+  while (i < old->len || j < rowids->len)
+    {
+      guint r = run_not_in (old, i, in_new);
+      guint a = run_not_in (rowids, j, in_old);
+
+      if (r > 0 || a > 0)
+        {
+          if (r > 0)
+            g_array_remove_range (cur, pos, r);
+          if (a > 0)
+            g_array_insert_vals (cur, pos, &g_array_index (rowids, gint64, j), a);
+          drop_pages (self);
+          self->n_items = cur->len;
+          g_list_model_items_changed (G_LIST_MODEL (self), pos, r, a);
+        }
+      i += r;
+      j += a;
+      pos += a;
+      if (i < old->len && j < rowids->len)
+        {
+          i++;
+          j++;
+          pos++;
+        }
+    }
+
+  /* cur holds the new list now */
+  g_assert (cur->len == rowids->len);
+  g_array_unref (rowids);
+  drop_pages (self);
+
+  if (old_n != self->n_items)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+  if (g_strcmp0 (self->applied_query, applied_query) != 0)
+    {
+      g_free (self->applied_query);
+      self->applied_query = g_strdup (applied_query);
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_APPLIED_QUERY]);
+    }
+}
+
+static void
+set_searching (FlTicketListModel *self,
+               gboolean           searching)
+{
+  if (self->searching == !!searching)
+    return;
+  self->searching = !!searching;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_SEARCHING]);
+}
+
+static void
+search_job_free (gpointer data)
+{
+  SearchJob *job = data;
+
+  g_weak_ref_clear (&job->model);
+  g_free (job->username);
+  g_free (job->match);
+  g_free (job->query);
+  g_clear_pointer (&job->rowids, g_array_unref);
+  g_free (job);
+}
+
+static void
+searcher_unref (Searcher *s)
+{
+  if (!g_atomic_int_dec_and_test (&s->ref_count))
+    return;
+  g_async_queue_unref (s->jobs);
+  g_main_context_unref (s->context);
+  g_free (s->path);
+  g_free (s);
+}
+
+/* SQLite calls this every few thousand steps of a search: a nonzero answer stops
+ * it with SQLITE_INTERRUPT once a newer search is wanted. */
+static int
+search_progress_cb (void *data)
+{
+  SearchJob *job = data;
+
+  return (guint) g_atomic_int_get (job->latest) != job->generation;
+}
+
+static gboolean
+deliver_search_cb (gpointer data)
+{
+  SearchJob *job = data;
+  g_autoptr(FlTicketListModel) self = g_weak_ref_get (&job->model);
+
+  if (self == NULL || job->generation != self->generation)
+    return G_SOURCE_REMOVE;
+
+  set_searching (self, FALSE);
+  if (job->rowids == NULL)
+    job->rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  replace_results (self, g_steal_pointer (&job->rowids), job->query);
+  return G_SOURCE_REMOVE;
+}
+
+static sqlite3 *
+open_reader (const char *path)
+{
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      g_warning ("Could not open %s to search: %s", path,
+                 db ? sqlite3_errmsg (db) : "out of memory");
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_busy_timeout (db, 5000);
+  sqlite3_exec (db, "PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;", NULL, NULL, NULL);
+  return db;
+}
+
+static gpointer
+search_thread (gpointer data)
+{
+  Searcher *s = data;
+  sqlite3 *db = NULL;
+  gboolean quit = FALSE;
+
+  while (!quit)
+    {
+      SearchJob *job = g_async_queue_pop (s->jobs);
+      SearchJob *next;
+      g_autoptr(GError) error = NULL;
+
+      /* only the newest request counts */
+      while ((next = g_async_queue_try_pop (s->jobs)) != NULL)
+        {
+          quit |= job->quit;
+          search_job_free (job);
+          job = next;
+        }
+      quit |= job->quit;
+      if (quit || job->generation != (guint) g_atomic_int_get (&s->latest))
+        {
+          search_job_free (job);
+          continue;
+        }
+
+      if (db == NULL)
+        db = open_reader (s->path);
+      job->latest = &s->latest;
+      if (db != NULL)
+        {
+          sqlite3_progress_handler (db, 1000, search_progress_cb, job);
+          job->rowids = _fl_store_search_rowids (db, job->view, job->username, job->match, &error);
+          sqlite3_progress_handler (db, 0, NULL, NULL);
+        }
+      if (job->generation != (guint) g_atomic_int_get (&s->latest))
+        {
+          search_job_free (job);
+          continue;
+        }
+      if (error != NULL)
+        g_warning ("%s", error->message);
+
+      /* a source, not g_main_context_invoke(): from a thread without a context
+       * of its own that would run the callback right here when the main
+       * thread is not iterating */
+      {
+        g_autoptr(GSource) source = g_idle_source_new ();
+
+        g_source_set_priority (source, G_PRIORITY_DEFAULT);
+        g_source_set_callback (source, deliver_search_cb, job, search_job_free);
+        g_source_set_static_name (source, "[fl-search] deliver");
+        g_source_attach (source, s->context);
+      }
+    }
+
+  sqlite3_close (db);
+  searcher_unref (s);
+  return NULL;
+}
+
+/* Stops whatever search runs: its result will not be shown. */
+static void
+cancel_search (FlTicketListModel *self)
+{
+  g_clear_handle_id (&self->clear_id, g_source_remove);
+  self->generation++;
+  if (self->searcher != NULL)
+    g_atomic_int_set (&self->searcher->latest, (gint) self->generation);
+  set_searching (self, FALSE);
+}
+
+/* Asks the worker for the matches of the query in the view; they replace the
+ * rows when they come. */
+static void
+start_search (FlTicketListModel *self)
+{
+  Searcher *s = self->searcher;
+  SearchJob *job;
+
+  g_assert (self->query != NULL);
+
+  g_clear_handle_id (&self->clear_id, g_source_remove);
+  if (s == NULL)
+    {
+      s = self->searcher = g_new0 (Searcher, 1);
+      s->ref_count = 2;   /* the model's and the thread's */
+      s->path = g_strdup (fl_store_get_path (self->store));
+      s->jobs = g_async_queue_new_full (search_job_free);
+      s->context = g_main_context_ref_thread_default ();
+      s->thread = g_thread_new ("fl-search", search_thread, s);
+    }
+
+  self->generation++;
+  g_atomic_int_set (&s->latest, (gint) self->generation);
+
+  job = g_new0 (SearchJob, 1);
+  g_weak_ref_init (&job->model, self);
+  job->generation = self->generation;
+  job->view = self->view;
+  job->username = g_strdup (fl_store_get_username (self->store));
+  job->match = fl_store_build_match (self->query);
+  job->query = g_strdup (self->query);
+  g_async_queue_push (s->jobs, job);
+
+  set_searching (self, TRUE);
+}
+
+static void
+stop_searcher (FlTicketListModel *self)
+{
+  Searcher *s = g_steal_pointer (&self->searcher);
+  SearchJob *quit;
+
+  if (s == NULL)
+    return;
+
+  g_atomic_int_set (&s->latest, (gint) ++self->generation);
+  quit = g_new0 (SearchJob, 1);
+  g_weak_ref_init (&quit->model, NULL);
+  quit->quit = TRUE;
+  g_async_queue_push (s->jobs, quit);
+  g_thread_join (s->thread);
+  searcher_unref (s);
+}
+
+static gboolean
+clear_search_cb (gpointer data)
+{
+  FlTicketListModel *self = data;
+
+  self->clear_id = 0;
+  cancel_search (self);
+  replace_rows (self, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The rows again from the store: the whole view now, a search when it comes. */
+static void
+reset (FlTicketListModel *self)
+{
+  if (self->query != NULL)
+    start_search (self);
+  else
+    {
+      cancel_search (self);
+      replace_rows (self, NULL, NULL);
+    }
 }
 
 static GPtrArray *
@@ -110,9 +530,22 @@ load_page (FlTicketListModel *self,
       return rows;
     }
 
-  rows = fl_store_query_tickets (self->store, self->view, self->query,
-                                 page * FL_TICKET_LIST_PAGE_SIZE, FL_TICKET_LIST_PAGE_SIZE,
-                                 &error);
+  if (self->rowids != NULL)
+    {
+      guint first = page * FL_TICKET_LIST_PAGE_SIZE;
+
+      if (first >= self->rowids->len)
+        return NULL;
+      rows = _fl_store_load_tickets_by_rowid (self->store,
+                                              &g_array_index (self->rowids, gint64, first),
+                                              MIN (FL_TICKET_LIST_PAGE_SIZE,
+                                                   self->rowids->len - first),
+                                              &error);
+    }
+  else
+    rows = fl_store_query_tickets (self->store, self->view, NULL,
+                                   page * FL_TICKET_LIST_PAGE_SIZE, FL_TICKET_LIST_PAGE_SIZE,
+                                   &error);
   if (rows == NULL)
     {
       g_warning ("Could not read tickets: %s", error->message);
@@ -222,10 +655,23 @@ on_store_changed_cb (FlTicketListModel *self,
 
   g_assert (FL_IS_TICKET_LIST_MODEL (self));
 
-  /* A search result's order depends on FTS; it is cheap and clearer to refresh it. */
-  if (self->query != NULL || changes->len > MAX_PRECISE_CHANGES)
+  /* Shown search results are searched again on the worker; until they come the
+   * rows are read by rowid (a ticket pulled again from scratch has a new one). */
+  if (self->rowids != NULL)
     {
+      if (self->store->emitting == FL_STORE_ORIGIN_RESET)
+        replace_rows (self, g_array_new (FALSE, FALSE, sizeof (gint64)), self->applied_query);
       reset (self);
+      return;
+    }
+
+  /* The whole view is shown: a search asked for began before this change. */
+  if (self->query != NULL)
+    start_search (self);
+
+  if (changes->len > MAX_PRECISE_CHANGES)
+    {
+      replace_rows (self, NULL, NULL);
       return;
     }
 
@@ -288,19 +734,19 @@ on_store_changed_cb (FlTicketListModel *self,
     {
       g_debug ("List model out of step (%u - %u + %u vs %u), resetting",
                n_old, removals->len, additions->len, n_new);
-      reset (self);
+      replace_rows (self, NULL, NULL);
       return;
     }
   for (guint i = 0; i < removals->len; i++)
     if (g_array_index (removals, Placed, i).position >= n_old)
       {
-        reset (self);
+        replace_rows (self, NULL, NULL);
         return;
       }
   for (guint i = 0; i < additions->len; i++)
     if (g_array_index (additions, Placed, i).position >= n_new)
       {
-        reset (self);
+        replace_rows (self, NULL, NULL);
         return;
       }
 
@@ -446,8 +892,11 @@ fl_ticket_list_model_dispose (GObject *object)
 
   if (self->store != NULL)
     g_clear_signal_handler (&self->changed_id, self->store);
+  stop_searcher (self);
+  g_clear_handle_id (&self->clear_id, g_source_remove);
   g_clear_object (&self->store);
   drop_pages (self);
+  g_clear_pointer (&self->rowids, g_array_unref);
 
   G_OBJECT_CLASS (fl_ticket_list_model_parent_class)->dispose (object);
 }
@@ -459,6 +908,7 @@ fl_ticket_list_model_finalize (GObject *object)
 
   g_clear_pointer (&self->pages, g_hash_table_unref);
   g_free (self->query);
+  g_free (self->applied_query);
 
   G_OBJECT_CLASS (fl_ticket_list_model_parent_class)->finalize (object);
 }
@@ -483,6 +933,14 @@ fl_ticket_list_model_get_property (GObject    *object,
 
     case PROP_QUERY:
       g_value_set_string (value, self->query);
+      break;
+
+    case PROP_APPLIED_QUERY:
+      g_value_set_string (value, self->applied_query);
+      break;
+
+    case PROP_SEARCHING:
+      g_value_set_boolean (value, self->searching);
       break;
 
     case PROP_N_ITEMS:
@@ -550,6 +1008,19 @@ fl_ticket_list_model_class_init (FlTicketListModelClass *klass)
     g_param_spec_string ("query", NULL, NULL,
                          NULL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* The query whose results the rows are (NULL: the whole view); notified when
+   * they are swapped in. */
+  properties [PROP_APPLIED_QUERY] =
+    g_param_spec_string ("applied-query", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* A search runs on the worker and its results are not shown yet. */
+  properties [PROP_SEARCHING] =
+    g_param_spec_boolean ("searching", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   properties [PROP_N_ITEMS] =
     g_param_spec_uint ("n-items", NULL, NULL,
@@ -636,7 +1107,19 @@ fl_ticket_list_model_set_query (FlTicketListModel *self,
   g_free (self->query);
   self->query = g_strdup (query);
 
-  if (self->store != NULL)
+  /* Back to the whole view while it is still shown: only the search stops.
+   * Typing over a selected query empties the entry for a moment (GtkSearchEntry
+   * reports an empty text at once): the whole view comes back at the next
+   * idle, unless the next query came first. */
+  if (self->store != NULL && query == NULL && self->rowids == NULL)
+    cancel_search (self);
+  else if (self->store != NULL && query == NULL)
+    {
+      cancel_search (self);
+      set_searching (self, TRUE);
+      self->clear_id = g_idle_add_full (G_PRIORITY_DEFAULT, clear_search_cb, self, NULL);
+    }
+  else if (self->store != NULL)
     reset (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_QUERY]);
 }
@@ -654,6 +1137,7 @@ fl_ticket_list_model_find (FlTicketListModel *self,
                            const char        *id)
 {
   g_autoptr(FlTicket) ticket = NULL;
+  gint64 rowid;
   guint pos;
 
   g_return_val_if_fail (FL_IS_TICKET_LIST_MODEL (self), G_MAXUINT);
@@ -663,7 +1147,7 @@ fl_ticket_list_model_find (FlTicketListModel *self,
   if (ticket == NULL)
     return G_MAXUINT;
 
-  if (self->query == NULL)
+  if (self->rowids == NULL)
     {
       if (!fl_store_ticket_in_view (self->store, self->view, ticket))
         return G_MAXUINT;
@@ -671,15 +1155,29 @@ fl_ticket_list_model_find (FlTicketListModel *self,
       return pos < self->n_items ? pos : G_MAXUINT;
     }
 
-  /* In a search the order of matches is the view's; walk the loaded pages. */
-  for (pos = 0; pos < self->n_items; pos++)
-    {
-      g_autoptr(FlTicket) t = g_list_model_get_item (G_LIST_MODEL (self), pos);
-      if (t != NULL && g_strcmp0 (t->id, ticket->id) == 0)
-        return pos;
-    }
+  /* In shown search results: among their rowids. */
+  rowid = _fl_store_get_rowid (self->store, ticket->id);
+  for (pos = 0; pos < self->rowids->len; pos++)
+    if (g_array_index (self->rowids, gint64, pos) == rowid)
+      return pos;
 
   return G_MAXUINT;
+}
+
+const char *
+fl_ticket_list_model_get_applied_query (FlTicketListModel *self)
+{
+  g_return_val_if_fail (FL_IS_TICKET_LIST_MODEL (self), NULL);
+
+  return self->applied_query;
+}
+
+gboolean
+fl_ticket_list_model_get_searching (FlTicketListModel *self)
+{
+  g_return_val_if_fail (FL_IS_TICKET_LIST_MODEL (self), FALSE);
+
+  return self->searching;
 }
 
 guint

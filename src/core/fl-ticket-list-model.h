@@ -24,6 +24,11 @@ void               fl_ticket_list_model_set_view    (FlTicketListModel *self,
 const char        *fl_ticket_list_model_get_query   (FlTicketListModel *self);
 void               fl_ticket_list_model_set_query   (FlTicketListModel *self,
                                                      const char        *query);
+/* The query whose results the model holds now: a search runs on a worker
+ * thread, and until its results arrive on the main loop the model keeps its
+ * rows and "searching" is TRUE. */
+const char        *fl_ticket_list_model_get_applied_query (FlTicketListModel *self);
+gboolean           fl_ticket_list_model_get_searching (FlTicketListModel *self);
 /* Re-reads the view from the store (after a change the store did not report). */
 void               fl_ticket_list_model_reload      (FlTicketListModel *self);
 /* The position of the ticket with @id, or GTK_INVALID_LIST_POSITION-like G_MAXUINT. */

@@ -36,6 +36,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Conn, conn_free)
  * for this long; an older time is replaced by the server's. */
 #define OP_MAX_AGE_MS (30 * 24 * 3600 * 1000LL)
 
+typedef struct
+{
+  char *title;
+  char *description;
+  char *requester;
+  char *notes;
+} FtsRow;
+
+static void
+fts_row_free (gpointer data)
+{
+  FtsRow *row = data;
+
+  g_free (row->title);
+  g_free (row->description);
+  g_free (row->requester);
+  g_free (row->notes);
+  g_free (row);
+}
+
 /* How long a connection waits for another one's write lock. */
 #define BUSY_TIMEOUT_MS 5000
 
@@ -46,6 +66,14 @@ struct _Conn
   char           *path;
   FlPolicy        policy;
   GHashTable     *checklists;     /* "id/version" → FlChecklist, parsed once */
+  /* What pulls read, parsed once and shared by every client's answer (the HTTP
+   * layer keeps each one's JSON text on the object); bounded, emptied when full. */
+  GHashTable     *change_events;  /* seq → FlEvent (an event never changes) */
+  GHashTable     *change_tickets; /* id → FlTicket at its stored seq */
+  /* In a batch the FTS rows are written at its end, outside the ops' savepoints:
+   * FTS5 flushes its pending terms at every savepoint, a new index segment per op. */
+  GHashTable     *fts_batch;      /* rowid → FtsRow, of the released ops */
+  GHashTable     *fts_op;         /* rowid → FtsRow, of the op under way */
   gboolean        in_batch;
   gint64          token_idle_ms;
 };
@@ -374,6 +402,10 @@ conn_open (const char  *dir,
 
   self->path = g_build_filename (dir, "firstline.db", NULL);
   self->checklists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->change_events = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_object_unref);
+  self->change_tickets = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  self->fts_batch = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, fts_row_free);
+  self->fts_op = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, fts_row_free);
   self->policy = *fl_policy_get_default ();
   self->token_idle_ms = (gint64) FL_SERVER_STORE_TOKEN_IDLE_DAYS * 24 * 3600 * 1000;
 
@@ -437,6 +469,10 @@ conn_free (Conn *self)
     }
   g_free (self->path);
   g_clear_pointer (&self->checklists, g_hash_table_unref);
+  g_clear_pointer (&self->change_events, g_hash_table_unref);
+  g_clear_pointer (&self->change_tickets, g_hash_table_unref);
+  g_clear_pointer (&self->fts_batch, g_hash_table_unref);
+  g_clear_pointer (&self->fts_op, g_hash_table_unref);
   g_free (self);
 }
 
@@ -1083,6 +1119,30 @@ requester_text (FlTicket *t)
 }
 
 static gboolean
+write_fts_row (Conn        *self,
+               gint64       rowid,
+               const char  *title,
+               const char  *description,
+               const char  *requester,
+               const char  *notes,
+               GError     **error)
+{
+  g_autoptr(FlSqliteStmt) fts = NULL;
+
+  fts = prepare (self,
+                 "INSERT OR REPLACE INTO tickets_fts (rowid, title, description, requester, notes) "
+                 "VALUES (?, ?, ?, ?, ?)", error);
+  if (fts == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (fts, 1, rowid);
+  fl_sqlite_bind_text (fts, 2, title);
+  fl_sqlite_bind_text (fts, 3, description);
+  fl_sqlite_bind_text (fts, 4, requester);
+  fl_sqlite_bind_text (fts, 5, notes ? notes : "");
+  return step_done (self, fts, error);
+}
+
+static gboolean
 store_ticket (Conn       *self,
               FlTicket   *t,
               const FlOp *op,
@@ -1136,13 +1196,23 @@ store_ticket (Conn       *self,
 
   if (op->type != FL_OP_CREATE)
     {
-      g_autoptr(FlSqliteStmt) get = prepare (self, "SELECT notes FROM tickets_fts WHERE rowid = ?",
-                                             error);
-      if (get == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (get, 1, rowid);
-      if (sqlite3_step (get) == SQLITE_ROW)
-        notes = g_strdup (fl_sqlite_column_text (get, 0));
+      FtsRow *pending = g_hash_table_lookup (self->fts_op, &rowid);
+
+      if (pending == NULL)
+        pending = g_hash_table_lookup (self->fts_batch, &rowid);
+      if (pending != NULL)
+        notes = g_strdup (pending->notes);
+      else
+        {
+          g_autoptr(FlSqliteStmt) get = prepare (self,
+                                                 "SELECT notes FROM tickets_fts WHERE rowid = ?",
+                                                 error);
+          if (get == NULL)
+            return FALSE;
+          sqlite3_bind_int64 (get, 1, rowid);
+          if (sqlite3_step (get) == SQLITE_ROW)
+            notes = g_strdup (fl_sqlite_column_text (get, 0));
+        }
     }
 
   if (op->type == FL_OP_NOTE)
@@ -1155,17 +1225,21 @@ store_ticket (Conn       *self,
       notes = joined;
     }
 
-  fts = prepare (self,
-                 "INSERT OR REPLACE INTO tickets_fts (rowid, title, description, requester, notes) "
-                 "VALUES (?, ?, ?, ?, ?)", error);
-  if (fts == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (fts, 1, rowid);
-  fl_sqlite_bind_text (fts, 2, t->title);
-  fl_sqlite_bind_text (fts, 3, t->description);
-  fl_sqlite_bind_text (fts, 4, requester);
-  fl_sqlite_bind_text (fts, 5, notes ? notes : "");
-  return step_done (self, fts, error);
+  if (self->in_batch)
+    {
+      FtsRow *row = g_new0 (FtsRow, 1);
+      gint64 *key = g_new (gint64, 1);
+
+      *key = rowid;
+      row->title = g_strdup (t->title);
+      row->description = g_strdup (t->description);
+      row->requester = g_steal_pointer (&requester);
+      row->notes = notes ? g_steal_pointer (&notes) : g_strdup ("");
+      g_hash_table_replace (self->fts_op, key, row);
+      return TRUE;
+    }
+
+  return write_fts_row (self, rowid, t->title, t->description, requester, notes, error);
 }
 
 static FlApplyResult *
@@ -1279,12 +1353,26 @@ static gboolean
 op_commit (Conn    *self,
            GError **error)
 {
-  return exec (self, self->in_batch ? "RELEASE op" : "COMMIT", error);
+  GHashTableIter iter;
+  gpointer key, row;
+
+  if (!exec (self, self->in_batch ? "RELEASE op" : "COMMIT", error))
+    return FALSE;
+
+  /* the op's FTS rows now belong to the batch */
+  g_hash_table_iter_init (&iter, self->fts_op);
+  while (g_hash_table_iter_next (&iter, &key, &row))
+    {
+      g_hash_table_iter_steal (&iter);
+      g_hash_table_replace (self->fts_batch, key, row);
+    }
+  return TRUE;
 }
 
 static void
 op_rollback (Conn *self)
 {
+  g_hash_table_remove_all (self->fts_op);
   if (self->in_batch)
     {
       sqlite3_exec (self->db, "ROLLBACK TO op", NULL, NULL, NULL);
@@ -1325,10 +1413,30 @@ conn_end_batch (Conn    *self,
   g_return_val_if_fail (self->in_batch, FALSE);
 
   self->in_batch = FALSE;
-  if (commit && exec (self, "COMMIT", error))
-    return TRUE;
+  g_hash_table_remove_all (self->fts_op);
+  if (commit)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+      gboolean ok = TRUE;
+
+      g_hash_table_iter_init (&iter, self->fts_batch);
+      while (ok && g_hash_table_iter_next (&iter, &key, &value))
+        {
+          FtsRow *row = value;
+
+          ok = write_fts_row (self, *(gint64 *) key, row->title, row->description,
+                              row->requester, row->notes, error);
+        }
+      g_hash_table_remove_all (self->fts_batch);
+      if (ok && exec (self, "COMMIT", error))
+        return TRUE;
+      rollback (self);
+      return FALSE;
+    }
+  g_hash_table_remove_all (self->fts_batch);
   rollback (self);
-  return !commit;
+  return TRUE;
 }
 
 static FlApplyResult *
@@ -1552,6 +1660,80 @@ conn_get_events (Conn       *self,
   return events;
 }
 
+/* Entries kept of each kind for pulls: a few answers' worth. */
+#define MAX_CHANGE_CACHE 20000
+
+/* The event of the row (seq, id, ticket_id, at, author, type, data), parsed once. */
+static FlEvent *
+cached_event_from_row (Conn         *self,
+                       sqlite3_stmt *stmt)
+{
+  gint64 seq = sqlite3_column_int64 (stmt, 0);
+  FlEvent *ev = g_hash_table_lookup (self->change_events, &seq);
+
+  if (ev != NULL)
+    return g_object_ref (ev);
+
+  if (g_hash_table_size (self->change_events) >= MAX_CHANGE_CACHE)
+    g_hash_table_remove_all (self->change_events);
+  ev = event_from_row (stmt);
+  /* the key lives in the event */
+  g_hash_table_insert (self->change_events, &ev->seq, g_object_ref (ev));
+  return ev;
+}
+
+/* The ticket as stored now, parsed again only when its seq moved on. */
+static FlTicket *
+cached_ticket (Conn        *self,
+               const char  *ticket_id,
+               GError     **error)
+{
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  FlTicket *t;
+  gint64 seq;
+  int rc;
+
+  stmt = prepare (self, "SELECT seq, json FROM tickets WHERE id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  fl_sqlite_bind_text (stmt, 1, ticket_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND, "unknown ticket");
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      db_error (self, error, "load ticket");
+      return NULL;
+    }
+
+  seq = sqlite3_column_int64 (stmt, 0);
+  t = g_hash_table_lookup (self->change_tickets, ticket_id);
+  if (t != NULL && t->seq == seq)
+    return g_object_ref (t);
+
+  node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 1));
+  if (node == NULL)
+    {
+      g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
+                   "stored ticket %s is not JSON", ticket_id);
+      return NULL;
+    }
+  if (!(t = fl_ticket_from_json (node, error)))
+    return NULL;
+  if (t->seq != seq)
+    return t;
+
+  if (g_hash_table_size (self->change_tickets) >= MAX_CHANGE_CACHE)
+    g_hash_table_remove_all (self->change_tickets);
+  /* the key lives in the ticket */
+  g_hash_table_replace (self->change_tickets, t->id, g_object_ref (t));
+  return t;
+}
+
 static gboolean
 conn_get_changes (Conn       *self,
                   gint64      cursor,
@@ -1589,7 +1771,7 @@ conn_get_changes (Conn       *self,
           *more = TRUE;
           break;
         }
-      g_ptr_array_add (events, event_from_row (stmt));
+      g_ptr_array_add (events, cached_event_from_row (self, stmt));
     }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     return db_error (self, error, "changes");
@@ -1606,7 +1788,7 @@ conn_get_changes (Conn       *self,
       if (g_hash_table_contains (seen, ev->ticket_id))
         continue;
       g_hash_table_add (seen, ev->ticket_id);
-      t = load_ticket (self, ev->ticket_id, error);
+      t = cached_ticket (self, ev->ticket_id, error);
       if (t == NULL)
         return FALSE;
       g_ptr_array_add (tickets, t);

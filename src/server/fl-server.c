@@ -460,9 +460,127 @@ take_items (GPtrArray **array,
   *array = items;
 }
 
-/* Builds the sync answer with @results (FlOpResult; nullable); *out_empty tells
- * whether nothing newer than @cursor exists. */
-static JsonNode *
+/* The JSON text of a ticket or an event, made once per object: the store hands
+ * every client's answer the same parsed objects, so each is serialized once,
+ * not once per client. */
+static const char *
+object_json_text (gpointer object)
+{
+  static GQuark quark;
+  char *text;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("fl-server-json-text");
+
+  text = g_object_get_qdata (object, quark);
+  if (text == NULL)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+
+      if (FL_IS_TICKET (object))
+        fl_ticket_build_json (object, b);
+      else
+        fl_event_build_json (object, b);
+      node = json_builder_get_root (b);
+      text = json_to_string (node, FALSE);
+      g_object_set_qdata_full (object, quark, text, g_free);
+    }
+  return text;
+}
+
+static void
+append_node (GString  *out,
+             JsonNode *node)
+{
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  g_string_append (out, text);
+}
+
+static void
+append_objects (GString   *out,
+                GPtrArray *objects)
+{
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < objects->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, object_json_text (g_ptr_array_index (objects, i)));
+    }
+  g_string_append_c (out, ']');
+}
+
+/* The text of fl_sync_response_to_json (@response), with the tickets' and
+ * events' texts made once per object. */
+static char *
+sync_response_to_text (const FlSyncResponse *response)
+{
+  GString *out = g_string_sized_new (4096);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) presence = NULL;
+
+  g_string_append (out, "{\"results\":[");
+  for (guint i = 0; i < response->results->len; i++)
+    {
+      g_autoptr(JsonNode) node = fl_op_result_to_json (g_ptr_array_index (response->results, i));
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_node (out, node);
+    }
+  g_string_append (out, "],\"changes\":{\"tickets\":");
+  append_objects (out, response->tickets);
+  g_string_append (out, ",\"events\":");
+  append_objects (out, response->events);
+  g_string_append (out, ",\"checklists\":[");
+  for (guint i = 0; i < response->checklists->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_node (out, g_ptr_array_index (response->checklists, i));
+    }
+  g_string_append (out, "]},\"presence\":");
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < response->presence->len; i++)
+    {
+      FlPresence *p = g_ptr_array_index (response->presence, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "ticket_id");
+      json_builder_add_string_value (b, p->ticket_id);
+      json_builder_set_member_name (b, "username");
+      json_builder_add_string_value (b, p->username);
+      json_builder_set_member_name (b, "editing");
+      json_builder_add_boolean_value (b, p->editing);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  presence = json_builder_get_root (b);
+  append_node (out, presence);
+
+  g_string_append_printf (out, ",\"cursor\":%" G_GINT64_FORMAT ",\"more\":%s%s}",
+                          response->cursor, response->more ? "true" : "false",
+                          response->reset ? ",\"reset\":true" : "");
+  return g_string_free (out, FALSE);
+}
+
+static void
+set_json_text (SoupServerMessage *msg,
+               guint              status,
+               char              *text)
+{
+  gsize len = strlen (text);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, len);
+}
+
+/* Builds the sync answer's text with @results (FlOpResult; nullable); *out_empty
+ * tells whether nothing newer than @cursor exists. */
+static char *
 build_sync_response (FlServer    *self,
                      const char  *username,
                      GPtrArray   *results,
@@ -503,7 +621,7 @@ build_sync_response (FlServer    *self,
                  response->checklists->len == 0;
 
   presence_list (self, username, response->presence);
-  return fl_sync_response_to_json (response);
+  return sync_response_to_text (response);
 }
 
 static void
@@ -515,12 +633,14 @@ waiter_free (Waiter *w)
   g_free (w);
 }
 
-/* Answers a waiting long poll with whatever is there now. */
+/* Answers a waiting long poll with whatever is there now. @answers (nullable)
+ * keeps the answers made during one wake-up by cursor, limit and user: waiters
+ * in the same place get the same bytes, made once. */
 static void
-waiter_answer (FlServer *self,
-               Waiter   *w)
+waiter_answer (FlServer   *self,
+               Waiter     *w,
+               GHashTable *answers)
 {
-  g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
   Paused *p = w->paused;
 
@@ -528,11 +648,35 @@ waiter_answer (FlServer *self,
 
   if (!p->gone)
     {
+      g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %s",
+                                              w->cursor, w->limit, w->user->username);
+      GBytes *shared = answers ? g_hash_table_lookup (answers, key) : NULL;
+      g_autoptr(GBytes) bytes = shared ? g_bytes_ref (shared) : NULL;
+
       touch_presence (self, w->client_id);
-      node = build_sync_response (self, w->user->username, NULL, w->cursor, w->limit, NULL,
-                                  &error);
-      if (node != NULL)
-        set_json (p->msg, SOUP_STATUS_OK, node);
+      if (bytes == NULL)
+        {
+          char *text = build_sync_response (self, w->user->username, NULL, w->cursor, w->limit,
+                                            NULL, &error);
+
+          if (text != NULL)
+            {
+              bytes = g_bytes_new_take (text, strlen (text));
+              if (answers != NULL)
+                g_hash_table_insert (answers, g_steal_pointer (&key), g_bytes_ref (bytes));
+            }
+        }
+
+      if (bytes != NULL)
+        {
+          SoupMessageBody *body = soup_server_message_get_response_body (p->msg);
+
+          soup_server_message_set_status (p->msg, SOUP_STATUS_OK, NULL);
+          soup_message_headers_set_content_type (soup_server_message_get_response_headers (p->msg),
+                                                 "application/json", NULL);
+          soup_message_body_truncate (body);
+          soup_message_body_append_bytes (body, bytes);
+        }
       else
         set_internal_error (p->msg, error);
     }
@@ -544,8 +688,14 @@ waiter_answer (FlServer *self,
 static void
 wake_waiters (FlServer *self)
 {
+  g_autoptr(GHashTable) answers = NULL;
+
+  if (self->waiters == NULL)
+    return;
+
+  answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   while (self->waiters != NULL)
-    waiter_answer (self, self->waiters->data);
+    waiter_answer (self, self->waiters->data, answers);
 }
 
 static gboolean
@@ -554,7 +704,7 @@ on_waiter_timeout_cb (gpointer user_data)
   Waiter *w = user_data;
 
   w->timeout_id = 0;
-  waiter_answer (w->paused->self, w);
+  waiter_answer (w->paused->self, w, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -1071,7 +1221,7 @@ finish_sync (FlServer            *self,
              GPtrArray           *results,
              gboolean             changed)
 {
-  g_autoptr(JsonNode) response = NULL;
+  g_autofree char *response = NULL;
   g_autoptr(GError) error = NULL;
   const char *viewing = request->viewing;
   gboolean empty = FALSE;
@@ -1110,7 +1260,7 @@ finish_sync (FlServer            *self,
       return;
     }
 
-  set_json (msg, SOUP_STATUS_OK, response);
+  set_json_text (msg, SOUP_STATUS_OK, g_steal_pointer (&response));
 }
 
 /* On the main loop, once the push's ops are committed (or failed). */

@@ -94,6 +94,7 @@ figure_passed (const Figure *f)
     {
     case BENCH_BELOW:   return f->value < f->target;
     case BENCH_AT_MOST: return f->value <= f->target;
+    case BENCH_AT_LEAST: return f->value >= f->target;
     case BENCH_INFO:
     default:            return TRUE;
     }
@@ -218,7 +219,8 @@ bench_report_finish (BenchReport *r)
       g_autofree char *ratio = isnan (f->baseline) || f->baseline == 0 ? g_strdup ("-")
                                : g_strdup_printf ("%.2f", f->value / f->baseline);
       g_autofree char *target = f->goal == BENCH_INFO ? g_strdup ("info")
-                                : g_strdup_printf ("%s %g", f->goal == BENCH_BELOW ? "<" : "≤", f->target);
+                                : g_strdup_printf ("%s %g", f->goal == BENCH_BELOW ? "<" :
+                                                   f->goal == BENCH_AT_LEAST ? "≥" : "≤", f->target);
 
       if (!passed)
         n_failed++;

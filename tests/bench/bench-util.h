@@ -12,6 +12,7 @@ typedef enum
 {
   BENCH_BELOW,     /* value < target */
   BENCH_AT_MOST,   /* value ≤ target */
+  BENCH_AT_LEAST,  /* value ≥ target */
   BENCH_INFO,      /* no target: information */
 } BenchGoal;
 
