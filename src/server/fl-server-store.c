@@ -8,8 +8,11 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "fl-checklist.h"
 #include "fl-server-store.h"
+#include "fl-server-store-pg.h"
 #include "fl-server-store-sqlite.h"
 
 G_DEFINE_QUARK (fl-server-store-error-quark, fl_server_store_error)
@@ -19,6 +22,24 @@ G_DEFINE_INTERFACE (FlServerStore, fl_server_store, G_TYPE_OBJECT)
 static void
 fl_server_store_default_init (FlServerStoreInterface *iface)
 {
+  /**
+   * FlServerStore::changed:
+   * @latest_seq: the latest seq now
+   *
+   * Another process sharing the database stored changes (only backends that can be
+   * shared emit it; on the thread that opened the store).
+   */
+  g_signal_new ("changed", FL_TYPE_SERVER_STORE, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                G_TYPE_NONE, 1, G_TYPE_INT64);
+}
+
+void
+fl_server_store_emit_changed (FlServerStore *self,
+                              gint64         latest_seq)
+{
+  g_return_if_fail (FL_IS_SERVER_STORE (self));
+
+  g_signal_emit_by_name (self, "changed", latest_seq);
 }
 
 /* -------------------------------------------------------------------------- */
@@ -99,8 +120,21 @@ fl_server_store_open (const char  *dir,
 {
   g_return_val_if_fail (dir != NULL, NULL);
 
-  /* One backend today: DIR/firstline.db. */
   return fl_server_store_sqlite_new (dir, error);
+}
+
+FlServerStore *
+fl_server_store_open_database (const char  *database,
+                               const char  *dir,
+                               GError     **error)
+{
+  if (database == NULL)
+    return fl_server_store_open (dir, error);
+  if (fl_server_store_pg_is_uri (database))
+    return fl_server_store_pg_new (database, error);
+  g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_INVALID,
+               _("Unknown database “%s”: give a postgresql:// URI"), database);
+  return NULL;
 }
 
 /* -------------------------------------------------------------------------- */

@@ -15,9 +15,9 @@
  * fl_server_store_apply_batch() and fl_server_store_put_checklist() are for the command
  * line, where nothing else waits.
  *
- * Not in the store: the login limiter (fl-auth.c) and presence (fl-server.c) are kept in
- * the memory of one server process. Several server instances sharing one database would
- * need both in the shared backend, so that the limits and the presence hold across them.
+ * Backends: FlServerStoreSqlite (the default, one process) and FlServerStorePg
+ * (fl-server-store-pg.c; several processes may share the database, and the store emits
+ * ::changed when another one stored changes).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -207,6 +207,14 @@ struct _FlServerStoreInterface
 /* The store of the data directory @dir (created when missing), its schema current. */
 FlServerStore *fl_server_store_open         (const char          *dir,
                                              GError             **error);
+/* @database NULL: fl_server_store_open (@dir); a postgresql:// URI: that database
+ * (fl-server-store-pg.h). */
+FlServerStore *fl_server_store_open_database (const char         *database,
+                                             const char          *dir,
+                                             GError             **error);
+/* For backends: emits FlServerStore::changed. */
+void          fl_server_store_emit_changed  (FlServerStore       *self,
+                                             gint64               latest_seq);
 
 void          fl_server_store_set_policy    (FlServerStore       *self,
                                              const FlPolicy      *policy);

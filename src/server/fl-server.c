@@ -548,6 +548,26 @@ wake_waiters (FlServer *self)
     waiter_answer (self, self->waiters->data);
 }
 
+/* Another instance stored changes: the long polls behind them get their answer. */
+static void
+on_store_changed_cb (FlServerStore *store,
+                     gint64         latest_seq,
+                     gpointer       user_data)
+{
+  FlServer *self = user_data;
+  GList *l = self->waiters;
+
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      Waiter *w = l->data;
+
+      if (w->cursor < latest_seq)
+        waiter_answer (self, w);
+      l = next;
+    }
+}
+
 static gboolean
 on_waiter_timeout_cb (gpointer user_data)
 {
@@ -1811,6 +1831,7 @@ fl_server_new (FlServerStore   *store,
                                 "tls-certificate", tls_certificate,
                                 NULL);
 
+  g_signal_connect_object (store, "changed", G_CALLBACK (on_store_changed_cb), self, 0);
   soup_server_add_early_handler (self->soup, NULL, on_early_request_cb, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_request_cb, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started_cb), self);
