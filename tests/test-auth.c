@@ -50,7 +50,14 @@ run_server_cli (const char  *stdin_text,
   g_ptr_array_add (argv, (gpointer) FL_TEST_SERVER_PATH);
   va_start (ap, err);
   while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
+    {
+      gboolean dir = argv->len > 0 &&
+                     g_strcmp0 (g_ptr_array_index (argv, argv->len - 1), "--data-dir") == 0;
+
+      g_ptr_array_add (argv, (gpointer) arg);
+      if (dir)
+        fl_test_add_database_args (argv, arg);
+    }
   va_end (ap);
   g_ptr_array_add (argv, NULL);
 
@@ -152,6 +159,7 @@ start_server_with (const char         *dir,
   g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
   g_ptr_array_add (argv, (gpointer) "--data-dir");
   g_ptr_array_add (argv, (gpointer) dir);
+  fl_test_add_database_args (argv, dir);
   for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) extra[i]);
   g_ptr_array_add (argv, NULL);
