@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# test-multi-instance.py SERVER — two firstline-server instances on one PostgreSQL
+# database (FIRSTLINE_TEST_DATABASE, from with-postgresql.sh), driven over loopback HTTP:
+#
+#   /multi/no-skipped-change  16 writers (8 per instance) and a sequence lock held open
+#                             meanwhile; a reader syncing with limit 7 from both instances
+#                             ends with every event exactly once, in version order per ticket
+#   /multi/exactly-once       the same ops pushed to A and B at once are applied once
+#   /multi/numbers            ticket numbers unique and increasing in commit order
+#   /multi/wake               a push on A answers a long poll waiting on B in under 1 s
+#
+# TAP output. Every server it starts is stopped by its process id.
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+
+server = sys.argv[1]
+base = os.environ.get("FIRSTLINE_TEST_DATABASE")
+psql = os.path.join(os.environ.get("FIRSTLINE_TEST_PG_BINDIR", "/usr/bin"), "psql")
+if not base:
+    print("1..1\nnot ok 1 FIRSTLINE_TEST_DATABASE is not set (run under with-postgresql.sh)")
+    sys.exit(1)
+
+tmp = tempfile.mkdtemp(prefix="fl-multi-")
+schema = "m" + hashlib.sha256(tmp.encode()).hexdigest()[:20]
+subprocess.run([psql, "-q", "-v", "ON_ERROR_STOP=1", "-d", base, "-c",
+                "CREATE SCHEMA %s" % schema], check=True)
+uri = base + "?options=-csearch_path%3D" + schema
+procs = []
+
+
+def sql(query):
+    out = subprocess.run([psql, "-qAt", "-F", "|", "-v", "ON_ERROR_STOP=1", "-d", uri, "-c", query],
+                         check=True, capture_output=True, text=True).stdout
+    return [line.split("|") for line in out.splitlines() if line]
+
+
+def start():
+    log = open(os.path.join(tmp, "server-%d.log" % len(procs)), "w")
+    p = subprocess.Popen([server, "--database", uri, "--data-dir", tmp, "--listen", "127.0.0.1:0"],
+                         stdout=subprocess.PIPE, stderr=log)
+    procs.append(p)
+    line = p.stdout.readline().decode()
+    assert line.startswith("listening on http://127.0.0.1:"), line
+    return line.split()[-1]
+
+
+def post(url, path, body, token=None, timeout=60):
+    req = urllib.request.Request(url + "/api/v1" + path, data=json.dumps(body).encode(), method="POST")
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read())
+
+
+def create_op(title):
+    return {"op_id": str(uuid.uuid4()), "ticket_id": str(uuid.uuid4()), "type": "create",
+            "base_version": 0,
+            "data": {"title": title, "requester": {"name": "Jana"}, "category": "printer",
+                     "channel": "phone"}}
+
+
+def note_op(ticket_id, version, text):
+    return {"op_id": str(uuid.uuid4()), "ticket_id": ticket_id, "type": "note",
+            "base_version": version, "data": {"body": text, "internal": False}}
+
+
+results = []
+
+
+def check(name, fn):
+    try:
+        fn()
+        results.append((True, name, ""))
+    except Exception as e:  # noqa: BLE001 - reported as a failed test
+        results.append((False, name, repr(e)))
+
+
+try:
+    subprocess.run([server, "--database", uri, "migrate"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([server, "--database", uri, "user", "add", "alex", "--role", "agent"],
+                   input=b"multi-password\n", check=True, stdout=subprocess.DEVNULL)
+    A = start()
+    B = start()
+    token = post(A, "/session", {"username": "alex", "password": "multi-password"})["token"]
+
+    def no_skipped_change():
+        done = threading.Event()
+        errors = []
+
+        def writer(i):
+            try:
+                url = A if i % 2 == 0 else B
+                client = str(uuid.uuid4())
+                for r in range(6):
+                    c = create_op("writer %d round %d" % (i, r))
+                    ops = [c] + [note_op(c["ticket_id"], v, "note %d" % v) for v in range(1, 4)]
+                    res = post(url, "/sync", {"client_id": client, "cursor": 0, "ops": ops,
+                                              "limit": 1}, token)
+                    assert [x["status"] for x in res["results"]] == ["applied"] * 4, res["results"]
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        def slow_writer():
+            # A transaction holding the sequence open while the writers push: they wait
+            # for it, none commits around it.
+            subprocess.run([psql, "-q", "-d", uri, "-c",
+                            "BEGIN; SELECT value FROM meta WHERE key = 'seq' FOR UPDATE;"
+                            " SELECT pg_sleep (1.5); COMMIT;"], check=True,
+                           stdout=subprocess.DEVNULL)
+
+        seen = []
+        cursor = 0
+        client = str(uuid.uuid4())
+
+        def read_once(url):
+            nonlocal cursor
+            res = post(url, "/sync", {"client_id": client, "cursor": cursor, "limit": 7}, token)
+            assert not res.get("reset"), res
+            for ev in res["changes"]["events"]:
+                assert ev["seq"] > cursor, (ev["seq"], cursor)
+                seen.append(ev)
+            assert res["cursor"] >= cursor
+            cursor = res["cursor"]
+            return res["more"]
+
+        threads = [threading.Thread(target=writer, args=(i,)) for i in range(16)]
+        threads.append(threading.Thread(target=slow_writer))
+        for t in threads:
+            t.start()
+        n = 0
+        while any(t.is_alive() for t in threads):
+            read_once(A if n % 2 == 0 else B)
+            n += 1
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        while read_once(A if n % 2 == 0 else B):
+            n += 1
+        read_once(B)
+
+        stored = sql("SELECT id, ticket_id, version, seq FROM events ORDER BY seq")
+        ids = [e["id"] for e in seen]
+        assert len(ids) == len(set(ids)), "an event came twice"
+        assert sorted(ids) == sorted(r[0] for r in stored), \
+            "reader has %d events, the database %d" % (len(ids), len(stored))
+        version = {r[0]: int(r[2]) for r in stored}
+        last = {}
+        for e in seen:
+            v = version[e["id"]]
+            assert last.get(e["ticket_id"], 0) == v - 1, "ticket %s out of order" % e["ticket_id"]
+            last[e["ticket_id"]] = v
+        assert len(stored) >= 16 * 6 * 4
+
+    def exactly_once():
+        ops = [create_op("twice %d" % i) for i in range(50)]
+        out = {}
+
+        def push(name, url):
+            out[name] = post(url, "/sync", {"client_id": str(uuid.uuid4()), "cursor": 0,
+                                            "ops": ops, "limit": 1}, token)["results"]
+
+        ta = threading.Thread(target=push, args=("a", A))
+        tb = threading.Thread(target=push, args=("b", B))
+        ta.start()
+        tb.start()
+        ta.join()
+        tb.join()
+        for i in range(50):
+            statuses = sorted([out["a"][i]["status"], out["b"][i]["status"]])
+            assert statuses == ["applied", "duplicate"], statuses
+        ids = ",".join("'%s'" % o["op_id"] for o in ops)
+        assert sql("SELECT COUNT(*) FROM events WHERE id IN (%s)" % ids) == [["50"]]
+
+    def numbers():
+        rows = sql("SELECT t.number FROM events e JOIN tickets t ON t.id = e.ticket_id "
+                   "WHERE e.type = 'create' ORDER BY e.seq")
+        nums = [int(r[0]) for r in rows]
+        assert nums == list(range(1, len(nums) + 1)), nums[:20]
+
+    def wake():
+        client = str(uuid.uuid4())
+        cursor = post(B, "/sync", {"client_id": client, "cursor": 0, "limit": 1}, token)["cursor"]
+        cursor = post(B, "/sync", {"client_id": client, "cursor": cursor, "limit": 5000}, token)
+        cursor = cursor["cursor"] if not cursor["more"] else None
+        while cursor is None:
+            cursor = int(sql("SELECT value FROM meta WHERE key = 'seq'")[0][0])
+        got = {}
+
+        def wait():
+            t0 = time.monotonic()
+            got["res"] = post(B, "/sync", {"client_id": client, "cursor": cursor, "wait": 10}, token)
+            got["t"] = time.monotonic()
+            got["t0"] = t0
+
+        t = threading.Thread(target=wait)
+        t.start()
+        time.sleep(0.5)
+        pushed = time.monotonic()
+        post(A, "/sync", {"client_id": str(uuid.uuid4()), "cursor": 0, "limit": 1,
+                          "ops": [create_op("wake up")]}, token)
+        t.join()
+        delay = got["t"] - pushed
+        print("# push on A reached the long poll on B after %.0f ms" % (delay * 1000))
+        assert len(got["res"]["changes"]["events"]) == 1, got["res"]
+        assert delay < 1.0, delay
+
+    check("/multi/no-skipped-change", no_skipped_change)
+    check("/multi/exactly-once", exactly_once)
+    check("/multi/numbers", numbers)
+    check("/multi/wake", wake)
+finally:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    subprocess.run([psql, "-q", "-d", base, "-c", "DROP SCHEMA IF EXISTS %s CASCADE" % schema],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["rm", "-rf", tmp])
+
+print("1..%d" % len(results))
+for i, (ok, name, msg) in enumerate(results, 1):
+    if msg:
+        print("# " + msg)
+    print("%s %d %s" % ("ok" if ok else "not ok", i, name))
+sys.exit(0 if all(ok for ok, _, _ in results) else 1)
