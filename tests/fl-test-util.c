@@ -251,6 +251,33 @@ fl_test_database_is_sqlite (void)
   return base == NULL || *base == '\0';
 }
 
+/* Runs @sql on the PostgreSQL database of @data_dir (tests on PostgreSQL only); returns
+ * the output of psql -At without the final newline. */
+char *
+fl_test_database_query (const char *data_dir,
+                        const char *sql)
+{
+  const char *uri = fl_test_database_for (data_dir);
+  g_autofree char *psql = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status;
+
+  g_assert_nonnull (uri);
+  psql = g_build_filename (g_getenv ("FIRSTLINE_TEST_PG_BINDIR") ? g_getenv ("FIRSTLINE_TEST_PG_BINDIR")
+                                                                : "/usr/bin", "psql", NULL);
+  {
+    const char *argv[] = { psql, "-qAt", "-v", "ON_ERROR_STOP=1", "-d", uri, "-c", sql, NULL };
+
+    status = fl_test_run (argv, NULL, &out, &err);
+  }
+  if (status != 0)
+    g_printerr ("# psql: %s", err);
+  g_assert_cmpint (status, ==, 0);
+  g_strchomp (out);
+  return out;
+}
+
 /* Appends "--database URI" for @data_dir to @argv when the tests run on PostgreSQL. */
 void
 fl_test_add_database_args (GPtrArray  *argv,
