@@ -10,6 +10,9 @@
 #   /multi/exactly-once       the same ops pushed to A and B at once are applied once
 #   /multi/numbers            ticket numbers unique and increasing in commit order
 #   /multi/wake               a push on A answers a long poll waiting on B in under 1 s
+#   /multi/lockout            failed logins at A and B count together
+#   /multi/presence           a client viewing a ticket on A is shown to a client of B, and
+#                             wakes its long poll
 #
 # TAP output. Every server it starts is stopped by its process id.
 
@@ -21,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -91,6 +95,9 @@ try:
     subprocess.run([server, "--database", uri, "migrate"], check=True, stdout=subprocess.DEVNULL)
     subprocess.run([server, "--database", uri, "user", "add", "alex", "--role", "agent"],
                    input=b"multi-password\n", check=True, stdout=subprocess.DEVNULL)
+    for name, role in (("lee", "lead"), ("kim", "agent")):
+        subprocess.run([server, "--database", uri, "user", "add", name, "--role", role],
+                       input=b"other-password\n", check=True, stdout=subprocess.DEVNULL)
     A = start()
     B = start()
     token = post(A, "/session", {"username": "alex", "password": "multi-password"})["token"]
@@ -216,10 +223,58 @@ try:
         assert len(got["res"]["changes"]["events"]) == 1, got["res"]
         assert delay < 1.0, delay
 
+    def status_of_login(url, password):
+        try:
+            post(url, "/session", {"username": "kim", "password": password})
+            return 200
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    def lockout():
+        # 5 wrong passwords at each instance: each alone allows 10.
+        for i in range(10):
+            assert status_of_login(A if i % 2 == 0 else B, "wrong") == 401
+        assert status_of_login(A, "other-password") == 429
+        assert status_of_login(B, "other-password") == 429
+
+    def presence():
+        ticket = create_op("looked at")
+        post(A, "/sync", {"client_id": str(uuid.uuid4()), "cursor": 0, "limit": 1,
+                          "ops": [ticket]}, token)
+        lead = str(uuid.uuid4())
+        lead_token = post(B, "/session", {"username": "lee", "password": "other-password"})["token"]
+        res = post(B, "/sync", {"client_id": lead, "cursor": 0, "limit": 1}, lead_token)
+        cursor = res["cursor"]
+        while res["more"]:
+            res = post(B, "/sync", {"client_id": lead, "cursor": cursor, "limit": 5000},
+                       lead_token)
+            cursor = res["cursor"]
+        got = {}
+
+        def wait():
+            got["res"] = post(B, "/sync", {"client_id": lead, "cursor": cursor, "wait": 10},
+                              lead_token)
+            got["t"] = time.monotonic()
+
+        t = threading.Thread(target=wait)
+        t.start()
+        time.sleep(0.5)
+        viewed = time.monotonic()
+        post(A, "/sync", {"client_id": str(uuid.uuid4()), "cursor": cursor, "limit": 1,
+                          "viewing": ticket["ticket_id"]}, token)
+        t.join()
+        delay = got["t"] - viewed
+        print("# presence on A reached the long poll on B after %.0f ms" % (delay * 1000))
+        assert delay < 1.0, delay
+        seen = [(p["username"], p["ticket_id"]) for p in got["res"]["presence"]]
+        assert ("alex", ticket["ticket_id"]) in seen, got["res"]["presence"]
+
     check("/multi/no-skipped-change", no_skipped_change)
     check("/multi/exactly-once", exactly_once)
     check("/multi/numbers", numbers)
     check("/multi/wake", wake)
+    check("/multi/lockout", lockout)
+    check("/multi/presence", presence)
 finally:
     for p in procs:
         p.terminate()

@@ -103,12 +103,12 @@ static const char schema_2[] =
   "ALTER TABLE tickets ADD COLUMN search tsvector GENERATED ALWAYS AS"
   "  (to_tsvector ('simple', search_text || ' ' || search_notes)) STORED;"
   "CREATE INDEX tickets_search ON tickets USING gin (search);"
-  "CREATE TABLE login_failures ("
-  "  key TEXT PRIMARY KEY, failures INTEGER NOT NULL, until BIGINT NOT NULL,"
-  "  updated BIGINT NOT NULL);"
+  "CREATE TABLE login_failures (username TEXT NOT NULL, at BIGINT NOT NULL);"
+  "CREATE INDEX login_failures_user ON login_failures (username, at);"
   "CREATE TABLE presence ("
   "  client_id TEXT PRIMARY KEY, username TEXT NOT NULL, viewing TEXT, editing BOOLEAN NOT NULL,"
-  "  last_seen BIGINT NOT NULL);";
+  "  last_seen BIGINT NOT NULL);"
+  "CREATE INDEX presence_seen ON presence (last_seen);";
 
 static const char * const migrations[] = { schema_1, schema_2 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FL_SERVER_STORE_PG_SCHEMA_VERSION);
@@ -1873,6 +1873,7 @@ struct _FlServerStorePg
   guint         backstop_id;
   FlPolicy      policy;
   gint64        seen_seq;       /* the latest seq announced with ::changed */
+  GHashTable   *presence_written;  /* client_id → time (ms) of its last presence write */
 };
 
 static void fl_server_store_pg_iface_init (FlServerStoreInterface *iface);
@@ -2053,6 +2054,7 @@ on_listen_cb (int          fd,
   FlServerStorePg *self = user_data;
   PGnotify *notify;
   gboolean any = FALSE;
+  gboolean presence = FALSE;
 
   if (!PQconsumeInput (self->listen))
     {
@@ -2063,11 +2065,17 @@ on_listen_cb (int          fd,
     }
   while ((notify = PQnotifies (self->listen)) != NULL)
     {
-      any = TRUE;
+      /* Our own presence writes come back too: only others' are news. */
+      if (g_str_equal (notify->relname, "firstline_presence"))
+        presence |= notify->be_pid != PQbackendPID (self->main->db);
+      else
+        any = TRUE;
       PQfreemem (notify);
     }
   if (any)
     check_seq (self);
+  if (presence)
+    g_signal_emit_by_name (self, "presence-changed");
   return G_SOURCE_CONTINUE;
 }
 
@@ -2087,7 +2095,7 @@ start_listening (FlServerStorePg  *self,
       g_clear_pointer (&self->listen, PQfinish);
       return FALSE;
     }
-  res = PQexec (self->listen, "LISTEN firstline_changed");
+  res = PQexec (self->listen, "LISTEN firstline_changed; LISTEN firstline_presence");
   if (PQresultStatus (res) != PGRES_COMMAND_OK || PQsetnonblocking (self->listen, 1) != 0)
     {
       g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
@@ -2403,6 +2411,113 @@ pg_seed_checklists (FlServerStore  *store,
   return conn_seed_checklists (MAIN (store), dir, error);
 }
 
+/* Shared state: failed logins and presence, in the database. */
+
+/* How often a client's presence is written when nothing about it changed. */
+#define PRESENCE_TOUCH_MS 10000
+
+static gint64
+pg_login_wait (FlServerStore *store,
+               const char    *username,
+               guint          max_failures,
+               gint64         window_ms)
+{
+  g_autoptr(PGresult) res = NULL;
+  gint64 now = fl_time_now ();
+  gint64 oldest;
+
+  res = query (MAIN (store), NULL,
+               "SELECT COUNT(*), MIN (at) FROM (SELECT at FROM login_failures"
+               " WHERE username = $1 AND at > $2 ORDER BY at DESC LIMIT $3) f", "sii",
+               username, now - window_ms, (gint64) max_failures);
+  if (res == NULL || int_at (res, 0, 0) < max_failures)
+    return 0;
+  oldest = int_at (res, 0, 1);
+  return MAX (1, (oldest + window_ms - now + 999) / 1000);
+}
+
+static void
+pg_login_failed (FlServerStore *store,
+                 const char    *username)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 now = fl_time_now ();
+
+  /* Older failures than a day count nowhere any more. */
+  if (!run (MAIN (store), &error,
+            query (MAIN (store), &error, "INSERT INTO login_failures (username, at) VALUES ($1, $2)",
+                   "si", username, now)) ||
+      !run (MAIN (store), &error,
+            query (MAIN (store), &error, "DELETE FROM login_failures WHERE at < $1", "i",
+                   now - 24 * 3600 * 1000LL)))
+    g_warning ("Cannot record a failed login: %s", error->message);
+}
+
+static void
+pg_put_presence (FlServerStore *store,
+                 const char    *client_id,
+                 const char    *username,
+                 const char    *viewing,
+                 gboolean       editing,
+                 gboolean       changed)
+{
+  FlServerStorePg *self = FL_SERVER_STORE_PG (store);
+  g_autoptr(GError) error = NULL;
+  gint64 now = fl_time_now ();
+  gpointer last = g_hash_table_lookup (self->presence_written, client_id);
+
+  if (!changed && last != NULL && now - *(gint64 *) last < PRESENCE_TOUCH_MS)
+    return;
+
+  if (!run (self->main, &error,
+            query (self->main, &error,
+                   "INSERT INTO presence (client_id, username, viewing, editing, last_seen) "
+                   "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_id) DO UPDATE SET"
+                   " username = $2, viewing = $3, editing = $4, last_seen = $5", "sssbi",
+                   client_id, username, viewing, editing, now)) ||
+      (changed && !exec (self->main, "NOTIFY firstline_presence", &error)))
+    {
+      g_warning ("Cannot record presence: %s", error->message);
+      return;
+    }
+  if (g_hash_table_size (self->presence_written) > 10000)
+    {
+      g_autoptr(GError) ignored = NULL;
+
+      g_hash_table_remove_all (self->presence_written);
+      run (self->main, &ignored, query (self->main, &ignored,
+                                        "DELETE FROM presence WHERE last_seen < $1", "i",
+                                        now - 24 * 3600 * 1000LL));
+    }
+  g_hash_table_insert (self->presence_written, g_strdup (client_id),
+                       g_memdup2 (&now, sizeof now));
+}
+
+static GPtrArray *
+pg_list_presence (FlServerStore *store,
+                  gint64         fresh_ms)
+{
+  g_autoptr(PGresult) res = NULL;
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_server_presence_free);
+  gint64 now = fl_time_now ();
+
+  res = query (MAIN (store), NULL,
+               "SELECT client_id, username, viewing, editing, last_seen FROM presence "
+               "WHERE last_seen > $1 AND viewing IS NOT NULL", "i", now - fresh_ms);
+  for (int i = 0; res && i < PQntuples (res); i++)
+    {
+      FlServerPresence *p = g_new0 (FlServerPresence, 1);
+
+      p->client_id = g_strdup (text_at (res, i, 0));
+      p->username = g_strdup (text_at (res, i, 1));
+      p->viewing = g_strdup (text_at (res, i, 2));
+      p->editing = bool_at (res, i, 3);
+      p->age_ms = MAX (0, now - int_at (res, i, 4));
+      g_ptr_array_add (list, p);
+    }
+  return list;
+}
+
 #undef SELF
 #undef MAIN
 
@@ -2421,6 +2536,7 @@ fl_server_store_pg_finalize (GObject *object)
   g_clear_pointer (&self->writer, conn_free);
   g_clear_pointer (&self->main, conn_free);
   g_free (self->uri);
+  g_clear_pointer (&self->presence_written, g_hash_table_unref);
 
   G_OBJECT_CLASS (fl_server_store_pg_parent_class)->finalize (object);
 }
@@ -2465,12 +2581,17 @@ fl_server_store_pg_iface_init (FlServerStoreInterface *iface)
   iface->put_checklist_async = pg_put_checklist_async;
   iface->put_checklist_finish = pg_put_checklist_finish;
   iface->seed_checklists = pg_seed_checklists;
+  iface->login_wait = pg_login_wait;
+  iface->login_failed = pg_login_failed;
+  iface->put_presence = pg_put_presence;
+  iface->list_presence = pg_list_presence;
 }
 
 static void
 fl_server_store_pg_init (FlServerStorePg *self)
 {
   self->policy = *fl_policy_get_default ();
+  self->presence_written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 gboolean
