@@ -11,6 +11,8 @@
 #   /multi/numbers            ticket numbers unique and increasing in commit order
 #   /multi/wake               a push on A answers a long poll waiting on B in under 1 s
 #   /multi/lockout            failed logins at A and B count together
+#   /multi/migrate            migrate takes a database of every earlier schema to the
+#                             current one, keeping its data
 #   /multi/presence           a client viewing a ticket on A is shown to a client of B, and
 #                             wakes its long poll
 #
@@ -269,11 +271,49 @@ try:
         seen = [(p["username"], p["ticket_id"]) for p in got["res"]["presence"]]
         assert ("alex", ticket["ticket_id"]) in seen, got["res"]["presence"]
 
+    def migrate():
+        for v in range(0, 2):
+            sch = "%s_v%d" % (schema, v)
+            sql("CREATE SCHEMA %s" % sch)
+            u = base + "?options=-csearch_path%3D" + sch
+            env = dict(os.environ, FIRSTLINE_MIGRATE_TARGET=str(v))
+            if v > 0:
+                out = subprocess.run([server, "--database", u, "migrate"], env=env, check=True,
+                                     capture_output=True, text=True).stdout
+                assert "version %d" % v in out, out
+                cols = ("id, number, version, seq, status, category, assignee, level, queue,"
+                        " created_at, resolved_at, due_at, resolution_code, resolved_by, handoffs,"
+                        " json, search_text, search_notes")
+                sql("INSERT INTO %s.users SELECT * FROM users WHERE username = 'alex';"
+                    "INSERT INTO %s.tickets (%s) SELECT %s FROM tickets"
+                    " WHERE json LIKE '%%writer 3 round 2%%';"
+                    "UPDATE %s.meta SET value = 5000 WHERE key = 'seq'" % (sch, sch, cols, cols, sch))
+            out = subprocess.run([server, "--database", u, "migrate"], check=True,
+                                 capture_output=True, text=True).stdout
+            assert "version 2" in out, out
+            log = open(os.path.join(tmp, "migrate-%d.log" % v), "w")
+            p = subprocess.Popen([server, "--database", u, "--data-dir", tmp, "--listen",
+                                  "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=log)
+            procs.append(p)
+            url = p.stdout.readline().decode().split()[-1]
+            try:
+                if v > 0:
+                    t = post(url, "/session", {"username": "alex", "password": "multi-password"})
+                    req = urllib.request.Request(url + "/api/v1/tickets?q=writer%203%20round%202")
+                    req.add_header("Authorization", "Bearer " + t["token"])
+                    with urllib.request.urlopen(req, timeout=30) as resp:
+                        found = json.loads(resp.read())
+                    assert found["total"] == 1, found
+            finally:
+                p.terminate()
+                p.wait(10)
+
     check("/multi/no-skipped-change", no_skipped_change)
     check("/multi/exactly-once", exactly_once)
     check("/multi/numbers", numbers)
     check("/multi/wake", wake)
     check("/multi/lockout", lockout)
+    check("/multi/migrate", migrate)
     check("/multi/presence", presence)
 finally:
     for p in procs:
@@ -284,8 +324,9 @@ finally:
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-    subprocess.run([psql, "-q", "-d", base, "-c", "DROP SCHEMA IF EXISTS %s CASCADE" % schema],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for sch in (schema, schema + "_v0", schema + "_v1"):
+        subprocess.run([psql, "-q", "-d", base, "-c", "DROP SCHEMA IF EXISTS %s CASCADE" % sch],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     subprocess.run(["rm", "-rf", tmp])
 
 print("1..%d" % len(results))
