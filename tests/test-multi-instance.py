@@ -13,6 +13,8 @@
 #   /multi/lockout            failed logins at A and B count together
 #   /multi/migrate            migrate takes a database of every earlier schema to the
 #                             current one, keeping its data
+#   /multi/restore            after a restore (pg_dump, pg_restore) of an older backup a
+#                             client's newer cursor is answered with "reset"
 #   /multi/presence           a client viewing a ticket on A is shown to a client of B, and
 #                             wakes its long poll
 #
@@ -308,6 +310,27 @@ try:
                 p.terminate()
                 p.wait(10)
 
+    def restore():
+        bindir = os.path.dirname(psql)
+        dump = os.path.join(tmp, "backup.dump")
+        subprocess.run([os.path.join(bindir, "pg_dump"), "-Fc", "-n", schema, "-f", dump, base],
+                       check=True)
+        client = str(uuid.uuid4())
+        post(A, "/sync", {"client_id": client, "cursor": 0, "limit": 1,
+                          "ops": [create_op("after the backup")]}, token)
+        cursor = int(sql("SELECT value FROM meta WHERE key = 'seq'")[0][0])
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+        sql("DROP SCHEMA %s CASCADE" % schema)
+        subprocess.run([os.path.join(bindir, "pg_restore"), "-d", base, dump], check=True)
+        url = start()
+        res = post(url, "/sync", {"client_id": client, "cursor": cursor, "limit": 10}, token)
+        assert res.get("reset") is True and res["cursor"] == 0, res
+        res = post(url, "/sync", {"client_id": client, "cursor": 0, "limit": 5000}, token)
+        titles = [t["title"] for t in res["changes"]["tickets"]]
+        assert "after the backup" not in titles
+
     check("/multi/no-skipped-change", no_skipped_change)
     check("/multi/exactly-once", exactly_once)
     check("/multi/numbers", numbers)
@@ -315,6 +338,7 @@ try:
     check("/multi/lockout", lockout)
     check("/multi/migrate", migrate)
     check("/multi/presence", presence)
+    check("/multi/restore", restore)
 finally:
     for p in procs:
         p.terminate()
