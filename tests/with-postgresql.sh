@@ -2,7 +2,8 @@
 # Runs "$@" with a throwaway PostgreSQL cluster: initdb + pg_ctl in a temporary directory,
 # on a free loopback port, as an unprivileged user (PostgreSQL refuses root), and
 # FIRSTLINE_TEST_DATABASE set to a URI of it. The cluster is stopped afterwards, also when
-# the command fails or is interrupted.
+# the command fails or is interrupted. fsync is off unless FIRSTLINE_TEST_PG_FSYNC=on
+# (the benchmarks measure durable commits).
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -euo pipefail
@@ -39,7 +40,7 @@ trap 'exit 130' INT TERM
 "${as_user[@]}" "$bindir/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --no-sync \
   >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
 "${as_user[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=300" \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=${FIRSTLINE_TEST_PG_FSYNC:-off} -c max_connections=300" \
   start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 
 export FIRSTLINE_TEST_DATABASE="postgresql://postgres@127.0.0.1:$port/postgres"

@@ -60,6 +60,7 @@ struct _Conn
   gboolean        in_batch;
   gint64          seq;            /* in a batch: the last number handed out */
   gint64          seq_start;      /* its value when it was locked */
+  gint64          number;         /* under the lock: the highest ticket number, or 0 */
   gboolean        seq_locked;
   gint64          token_idle_ms;
 };
@@ -278,6 +279,7 @@ lock_seq (Conn    *self,
   if (PQntuples (res) != 1)
     return db_error (self, error, "seq", NULL);
   self->seq = self->seq_start = int_at (res, 0, 0);
+  self->number = 0;
   self->seq_locked = TRUE;
   return TRUE;
 }
@@ -996,6 +998,8 @@ op_begin (Conn    *self,
           gint64  *saved_seq,
           GError **error)
 {
+  /* An op that is rolled back numbered no ticket: creates are the last step before the
+   * inserts, whose failure ends the whole batch. */
   *saved_seq = self->seq;
   if (self->in_batch)
     return exec (self, "SAVEPOINT op", error);
@@ -1152,12 +1156,17 @@ conn_apply_op (Conn               *self,
 
   if (op->type == FL_OP_CREATE)
     {
-      /* Under the sequence lock: no other instance numbers a ticket meanwhile. */
-      res = query (self, error, "SELECT COALESCE (MAX (number), 0) + 1 FROM tickets", "");
-      if (res == NULL)
-        goto fail;
-      next->number = int_at (res, 0, 0);
-      g_clear_pointer (&res, PQclear);
+      /* Under the sequence lock: no other instance numbers a ticket meanwhile, so the
+       * highest number is read once per transaction. */
+      if (self->number == 0)
+        {
+          res = query (self, error, "SELECT COALESCE (MAX (number), 0) FROM tickets", "");
+          if (res == NULL)
+            goto fail;
+          self->number = int_at (res, 0, 0);
+          g_clear_pointer (&res, PQclear);
+        }
+      next->number = ++self->number;
     }
 
   fields = changed_fields (current, next);
