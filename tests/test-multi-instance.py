@@ -348,6 +348,13 @@ finally:
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+    # Under ASan the servers report errors and leaks in their logs when they stop.
+    for name in sorted(os.listdir(tmp)):
+        if name.endswith(".log"):
+            with open(os.path.join(tmp, name), errors="replace") as f:
+                text = f.read()
+            if "Sanitizer" in text or "runtime error:" in text:
+                results.append((False, "/multi/sanitizer " + name, text[-2000:].replace("\n", "\n# ")))
     for sch in (schema, schema + "_v0", schema + "_v1"):
         subprocess.run([psql, "-q", "-d", base, "-c", "DROP SCHEMA IF EXISTS %s CASCADE" % sch],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

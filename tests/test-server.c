@@ -253,6 +253,7 @@ test_cli (void)
   if (!fl_test_database_is_sqlite ())
     {
       /* PostgreSQL is backed up with pg_dump (docs/server.md). */
+      g_clear_pointer (&err, g_free);
       g_assert_cmpint (run_cli (NULL, &err, "--data-dir", dir, "backup", backup, NULL), ==, 1);
       g_assert_nonnull (strstr (err, "pg_dump"));
       return;
