@@ -141,15 +141,15 @@ query (Conn       *self,
        const char *types,
        ...)
 {
-  const char *values[24];
-  char bufs[24][24];
+  const char *values[32];
+  char bufs[32][24];
   const char *name;
   PGresult *res;
   ExecStatusType status;
   va_list ap;
   int n = (int) strlen (types);
 
-  g_assert (n <= 24);
+  g_assert (n <= 32);
 
   va_start (ap, types);
   for (int i = 0; i < n; i++)
@@ -848,11 +848,17 @@ search_fold (const char *text)
   return g_ascii_strdown (ascii, -1);
 }
 
+/* Stores the ticket @t and the event of @op that made it, in one statement (one round
+ * trip). */
 static gboolean
 store_ticket (Conn       *self,
               FlTicket   *t,
               const FlOp *op,
               const char *author,
+              gint64      at,
+              const char *data_text,
+              const char *client_id,
+              const char *fields,
               GError    **error)
 {
   g_autofree char *json = fl_ticket_to_string (t);
@@ -876,6 +882,9 @@ store_ticket (Conn       *self,
 
   return run (self, error,
               query (self, error,
+                     "WITH ev AS (INSERT INTO events (seq, id, ticket_id, version, at, author, type,"
+                     " data, client_id, fields) VALUES ($4, $20, $1, $3, $21, $14, $22, $23, $24,"
+                     " $25)) "
                      "INSERT INTO tickets (id, number, version, seq, status, category, assignee,"
                      " level, queue, created_at, resolved_at, due_at, resolution_code, resolved_by,"
                      " handoffs, json, search_text, search_notes) "
@@ -888,14 +897,16 @@ store_ticket (Conn       *self,
                      "   WHEN $17 THEN $14 ELSE tickets.resolved_by END,"
                      " handoffs = tickets.handoffs + $15, json = $16, search_text = $18,"
                      " search_notes = tickets.search_notes || COALESCE ($19, '')",
-                     "siiisssisittssisbss",
+                     "siiisssisittssisbsssissss",
                      t->id, t->number, t->version, t->seq, fl_status_to_string (t->status),
                      t->category, t->assignee, (gint64) t->level, t->queue, t->created_at,
                      t->resolved_at, t->due_at,
                      t->resolution_code != FL_RESOLUTION_NONE
                        ? fl_resolution_code_to_string (t->resolution_code) : NULL,
                      author, (gint64) (op->type == FL_OP_HANDOFF ? 1 : 0), json,
-                     op->type == FL_OP_RESOLVE, text, note));
+                     op->type == FL_OP_RESOLVE, text, note,
+                     op->op_id, at, fl_op_type_to_string (op->type), data_text, client_id,
+                     fields));
 }
 
 static FlApplyResult *
@@ -991,45 +1002,32 @@ check_references (Conn       *self,
   return TRUE;
 }
 
-/* Each op is atomic: its own transaction, or a savepoint inside a batch. The sequence
- * counter is kept in memory under the lock and restored with the savepoint. */
+/* Each op is atomic: everything that decides about it (duplicate, rules, conflicts) comes
+ * before its one write (store_ticket), and a failing write ends the whole batch. So an op
+ * needs no savepoint of its own; what is kept in memory under the lock (the sequence) is
+ * restored when an op is not applied. */
 static gboolean
 op_begin (Conn    *self,
           gint64  *saved_seq,
           GError **error)
 {
-  /* An op that is rolled back numbered no ticket: creates are the last step before the
-   * inserts, whose failure ends the whole batch. */
+  g_assert (self->in_batch && self->seq_locked);
   *saved_seq = self->seq;
-  if (self->in_batch)
-    return exec (self, "SAVEPOINT op", error);
-  /* A row lock taken in a savepoint would go with it: the sequence is locked first. */
-  return exec (self, "BEGIN", error) && lock_seq (self, error);
+  return TRUE;
 }
 
 static gboolean
 op_commit (Conn    *self,
            GError **error)
 {
-  if (self->in_batch)
-    return exec (self, "RELEASE op", error);
-  return commit (self, error);
+  return TRUE;
 }
 
 static void
 op_rollback (Conn   *self,
              gint64  saved_seq)
 {
-  if (self->in_batch)
-    {
-      g_autoptr(PGresult) a = PQexec (self->db, "ROLLBACK TO op");
-      g_autoptr(PGresult) b = PQexec (self->db, "RELEASE op");
-      self->seq = saved_seq;
-    }
-  else
-    {
-      rollback (self);
-    }
+  self->seq = saved_seq;
 }
 
 static FlApplyResult *
@@ -1057,12 +1055,14 @@ conn_apply_op (Conn               *self,
 
   /* The sequence is locked (op_begin): the duplicate check below sees the commits of
    * every instance, so an op_id pushed to two instances at once is applied once. */
+  /* One round trip: the op's event if it was applied before, and the ticket. */
   res = query (self, error,
-               "SELECT e.version, t.number FROM events e "
-               "LEFT JOIN tickets t ON t.id = e.ticket_id WHERE e.id = $1", "s", op->op_id);
+               "SELECT e.version, t.number, (SELECT json FROM tickets WHERE id = $2) "
+               "FROM (SELECT 1) one LEFT JOIN events e ON e.id = $1 "
+               "LEFT JOIN tickets t ON t.id = e.ticket_id", "ss", op->op_id, op->ticket_id);
   if (res == NULL)
     goto fail;
-  if (PQntuples (res) > 0)
+  if (!PQgetisnull (res, 0, 0))
     {
       result->status = FL_OP_RESULT_DUPLICATE;
       result->version = int_at (res, 0, 0);
@@ -1070,18 +1070,13 @@ conn_apply_op (Conn               *self,
       op_rollback (self, saved_seq);
       return g_steal_pointer (&result);
     }
-  g_clear_pointer (&res, PQclear);
-
-  current = load_ticket (self, op->ticket_id, &local_error);
-  if (current == NULL)
+  if (!PQgetisnull (res, 0, 2))
     {
-      if (!g_error_matches (local_error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_NOT_FOUND))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          goto fail;
-        }
-      g_clear_error (&local_error);
+      current = ticket_from_text (text_at (res, 0, 2), op->ticket_id, error);
+      if (current == NULL)
+        goto fail;
     }
+  g_clear_pointer (&res, PQclear);
 
   if (!fl_op_validate_data (op->type, op->data, &local_error) ||
       !check_references (self, op, current, &local_error))
@@ -1172,14 +1167,8 @@ conn_apply_op (Conn               *self,
   fields = changed_fields (current, next);
   data_text = fl_sqlite_json_object_to_text (event_data);
 
-  if (!run (self, error,
-            query (self, error,
-                   "INSERT INTO events (seq, id, ticket_id, version, at, author, type, data,"
-                   " client_id, fields) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                   "issiisssss", seq, op->op_id, op->ticket_id, next->version, eff->at,
-                   user->username, fl_op_type_to_string (op->type), data_text, client_id,
-                   fields)) ||
-      !store_ticket (self, next, op, user->username, error) ||
+  if (!store_ticket (self, next, op, user->username, eff->at, data_text, client_id, fields,
+                     error) ||
       !op_commit (self, error))
     goto fail;
 
