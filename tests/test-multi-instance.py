@@ -13,6 +13,8 @@
 #   /multi/lockout            failed logins at A and B count together
 #   /multi/migrate            migrate takes a database of every earlier schema to the
 #                             current one, keeping its data
+#   /multi/reconnect          after the database dropped every connection, both instances
+#                             answer again, and a push on A still wakes a long poll on B
 #   /multi/restore            after a restore (pg_dump, pg_restore) of an older backup a
 #                             client's newer cursor is answered with "reset"
 #   /multi/presence           a client viewing a ticket on A is shown to a client of B, and
@@ -331,6 +333,16 @@ try:
         titles = [t["title"] for t in res["changes"]["tickets"]]
         assert "after the backup" not in titles
 
+    def reconnect():
+        sql("SELECT pg_terminate_backend (pid) FROM pg_stat_activity "
+            "WHERE datname = current_database () AND pid <> pg_backend_pid ()")
+        for url in (A, B):
+            res = post(url, "/sync", {"client_id": str(uuid.uuid4()), "cursor": 0, "limit": 1,
+                                      "ops": [create_op("after a reconnect")]}, token)
+            assert res["results"][0]["status"] == "applied", res
+        time.sleep(1.5)         # the backstop opens the listening connections again
+        wake()
+
     check("/multi/no-skipped-change", no_skipped_change)
     check("/multi/exactly-once", exactly_once)
     check("/multi/numbers", numbers)
@@ -338,6 +350,7 @@ try:
     check("/multi/lockout", lockout)
     check("/multi/migrate", migrate)
     check("/multi/presence", presence)
+    check("/multi/reconnect", reconnect)
     check("/multi/restore", restore)
 finally:
     for p in procs:

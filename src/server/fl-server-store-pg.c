@@ -131,6 +131,24 @@ db_error (Conn       *self,
   return FALSE;
 }
 
+static gboolean exec (Conn *self, const char *sql, GError **error);
+
+/* Opens a connection the server dropped again; its prepared statements went with it. */
+static gboolean
+reconnect (Conn    *self,
+           GError **error)
+{
+  if (PQstatus (self->db) != CONNECTION_BAD)
+    return TRUE;
+  g_message ("Reconnecting to the database");
+  PQreset (self->db);
+  g_hash_table_remove_all (self->prepared);
+  self->seq_locked = FALSE;
+  if (PQstatus (self->db) != CONNECTION_OK)
+    return db_error (self, error, "connect", NULL);
+  return exec (self, "SET client_encoding = 'UTF8'", error);
+}
+
 /* Runs @sql with parameters described by @types: 's' text (NULL for SQL NULL), 'i' a
  * gint64, 't' a time in ms (0 for NULL), 'b' a gboolean. Prepared once per connection.
  * Returns the result, or NULL with @error set. */
@@ -179,25 +197,41 @@ query (Conn       *self,
     }
   va_end (ap);
 
-  name = g_hash_table_lookup (self->prepared, sql);
-  if (name == NULL)
+  /* A connection the database server dropped (a restart, a fail-over) is opened again,
+   * and a statement outside a transaction is tried once more on the new one. */
+  for (int attempt = 0;; attempt++)
     {
-      g_autofree char *new_name = g_strdup_printf ("s%u", g_hash_table_size (self->prepared));
-      g_autoptr(PGresult) prep = PQprepare (self->db, new_name, sql, n, NULL);
+      gboolean idle = PQtransactionStatus (self->db) == PQTRANS_IDLE;
 
-      if (PQresultStatus (prep) != PGRES_COMMAND_OK)
+      if (!reconnect (self, error))
+        return NULL;
+
+      name = g_hash_table_lookup (self->prepared, sql);
+      if (name == NULL)
         {
-          db_error (self, error, "prepare", prep);
-          return NULL;
-        }
-      name = new_name;
-      g_hash_table_insert (self->prepared, g_strdup (sql), g_steal_pointer (&new_name));
-    }
+          g_autofree char *new_name = g_strdup_printf ("s%u", g_hash_table_size (self->prepared));
+          g_autoptr(PGresult) prep = PQprepare (self->db, new_name, sql, n, NULL);
 
-  res = PQexecPrepared (self->db, name, n, values, NULL, NULL, 0);
-  status = PQresultStatus (res);
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-    {
+          if (PQresultStatus (prep) != PGRES_COMMAND_OK)
+            {
+              if (attempt == 0 && idle && PQstatus (self->db) == CONNECTION_BAD)
+                continue;
+              db_error (self, error, "prepare", prep);
+              return NULL;
+            }
+          name = new_name;
+          g_hash_table_insert (self->prepared, g_strdup (sql), g_steal_pointer (&new_name));
+        }
+
+      res = PQexecPrepared (self->db, name, n, values, NULL, NULL, 0);
+      status = PQresultStatus (res);
+      if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+        break;
+      if (attempt == 0 && idle && PQstatus (self->db) == CONNECTION_BAD)
+        {
+          PQclear (res);
+          continue;
+        }
       db_error (self, error, "query", res);
       PQclear (res);
       return NULL;
@@ -212,11 +246,20 @@ exec (Conn       *self,
       const char *sql,
       GError    **error)
 {
-  g_autoptr(PGresult) res = PQexec (self->db, sql);
+  for (int attempt = 0;; attempt++)
+    {
+      gboolean idle = PQtransactionStatus (self->db) == PQTRANS_IDLE;
+      g_autoptr(PGresult) res = NULL;
 
-  if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
-    return db_error (self, error, "exec", res);
-  return TRUE;
+      if (!reconnect (self, error))
+        return FALSE;
+      res = PQexec (self->db, sql);
+      if (PQresultStatus (res) == PGRES_COMMAND_OK || PQresultStatus (res) == PGRES_TUPLES_OK)
+        return TRUE;
+      if (attempt == 0 && idle && PQstatus (self->db) == CONNECTION_BAD)
+        continue;
+      return db_error (self, error, "exec", res);
+    }
 }
 
 static void
@@ -836,16 +879,22 @@ requester_text (FlTicket *t)
 }
 
 
-/* Search text: lower case without diacritics, like SQLite's unicode61 remove_diacritics. */
+/* Search text as words of letters and digits, lower case and without diacritics, like
+ * SQLite's unicode61 tokenizer with remove_diacritics: "jana@example.org" is three words. */
 static char *
 search_fold (const char *text)
 {
   g_autofree char *ascii = NULL;
+  char *folded;
 
   if (text == NULL)
     return g_strdup ("");
   ascii = g_str_to_ascii (text, "C");
-  return g_ascii_strdown (ascii, -1);
+  folded = g_ascii_strdown (ascii, -1);
+  for (char *p = folded; *p; p++)
+    if (!g_ascii_isalnum (*p))
+      *p = ' ';
+  return folded;
 }
 
 /* Stores the ticket @t and the event of @op that made it, in one statement (one round
