@@ -198,6 +198,101 @@ fl_test_assert_error_line (const char *err,
 }
 
 /* -------------------------------------------------------------------------- */
+/* The database                                                                 */
+
+/* With FIRSTLINE_TEST_DATABASE (a PostgreSQL cluster started by with-postgresql.sh), each
+ * data directory gets its own schema in that database, created on first use; NULL
+ * otherwise (SQLite in the data directory). */
+const char *
+fl_test_database_for (const char *data_dir)
+{
+  static GHashTable *uris;
+  const char *base = g_getenv ("FIRSTLINE_TEST_DATABASE");
+  g_autofree char *schema = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *psql = NULL;
+  g_autofree char *err = NULL;
+  char *uri;
+
+  if (base == NULL || *base == '\0')
+    return NULL;
+  if (uris == NULL)
+    uris = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  uri = g_hash_table_lookup (uris, data_dir);
+  if (uri != NULL)
+    return uri;
+
+  {
+    g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, data_dir, -1);
+    schema = g_strdup_printf ("t%.24s", sum);
+  }
+  sql = g_strdup_printf ("CREATE SCHEMA IF NOT EXISTS %s", schema);
+  psql = g_build_filename (g_getenv ("FIRSTLINE_TEST_PG_BINDIR") ? g_getenv ("FIRSTLINE_TEST_PG_BINDIR")
+                                                                : "/usr/bin", "psql", NULL);
+  {
+    const char *argv[] = { psql, "-q", "-v", "ON_ERROR_STOP=1", "-d", base, "-c", sql, NULL };
+    int status = fl_test_run (argv, NULL, NULL, &err);
+
+    if (status != 0)
+      g_printerr ("# psql: %s", err);
+    g_assert_cmpint (status, ==, 0);
+  }
+  uri = g_strdup_printf ("%s%soptions=-csearch_path%%3D%s", base, strchr (base, '?') ? "&" : "?",
+                         schema);
+  g_hash_table_insert (uris, g_strdup (data_dir), uri);
+  return uri;
+}
+
+gboolean
+fl_test_database_is_sqlite (void)
+{
+  const char *base = g_getenv ("FIRSTLINE_TEST_DATABASE");
+
+  return base == NULL || *base == '\0';
+}
+
+/* Runs @sql on the PostgreSQL database of @data_dir (tests on PostgreSQL only); returns
+ * the output of psql -At without the final newline. */
+char *
+fl_test_database_query (const char *data_dir,
+                        const char *sql)
+{
+  const char *uri = fl_test_database_for (data_dir);
+  g_autofree char *psql = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status;
+
+  g_assert_nonnull (uri);
+  psql = g_build_filename (g_getenv ("FIRSTLINE_TEST_PG_BINDIR") ? g_getenv ("FIRSTLINE_TEST_PG_BINDIR")
+                                                                : "/usr/bin", "psql", NULL);
+  {
+    const char *argv[] = { psql, "-qAt", "-v", "ON_ERROR_STOP=1", "-d", uri, "-c", sql, NULL };
+
+    status = fl_test_run (argv, NULL, &out, &err);
+  }
+  if (status != 0)
+    g_printerr ("# psql: %s", err);
+  g_assert_cmpint (status, ==, 0);
+  g_strchomp (out);
+  return out;
+}
+
+/* Appends "--database URI" for @data_dir to @argv when the tests run on PostgreSQL. */
+void
+fl_test_add_database_args (GPtrArray  *argv,
+                           const char *data_dir)
+{
+  const char *uri = fl_test_database_for (data_dir);
+
+  if (uri != NULL)
+    {
+      g_ptr_array_add (argv, (gpointer) "--database");
+      g_ptr_array_add (argv, (gpointer) uri);
+    }
+}
+
+/* -------------------------------------------------------------------------- */
 /* The server                                                                   */
 
 /* Starts firstline-server on 127.0.0.1, port 0, with @data_dir (made if
@@ -240,8 +335,19 @@ fl_test_server_restart (FlTestServer *s)
           g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS"), ":fast_unwind_on_malloc=0", NULL);
           g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
         }
-      s->proc = g_subprocess_launcher_spawn (launcher, &error, FL_TEST_SERVER_PATH,
-                                             "--listen", listen, "--data-dir", s->data_dir, NULL);
+      {
+        g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+        g_ptr_array_add (argv, (gpointer) FL_TEST_SERVER_PATH);
+        g_ptr_array_add (argv, (gpointer) "--listen");
+        g_ptr_array_add (argv, listen);
+        g_ptr_array_add (argv, (gpointer) "--data-dir");
+        g_ptr_array_add (argv, s->data_dir);
+        fl_test_add_database_args (argv, s->data_dir);
+        g_ptr_array_add (argv, NULL);
+        s->proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                &error);
+      }
       g_assert_no_error (error);
       s->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
       line = g_data_input_stream_read_line_utf8 (s->out, NULL, NULL, &error);
@@ -340,11 +446,22 @@ fl_test_add_user (const char *data_dir,
                   const char *role,
                   const char *password)
 {
-  const char *argv[] = { FL_TEST_SERVER_PATH, "--data-dir", data_dir, "user", "add", name,
-                         "--role", role, NULL };
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *input = g_strconcat (password, "\n", NULL);
   g_autofree char *err = NULL;
-  int status = fl_test_run (argv, input, NULL, &err);
+  int status;
+
+  g_ptr_array_add (argv, (gpointer) FL_TEST_SERVER_PATH);
+  g_ptr_array_add (argv, (gpointer) "--data-dir");
+  g_ptr_array_add (argv, (gpointer) data_dir);
+  fl_test_add_database_args (argv, data_dir);
+  g_ptr_array_add (argv, (gpointer) "user");
+  g_ptr_array_add (argv, (gpointer) "add");
+  g_ptr_array_add (argv, (gpointer) name);
+  g_ptr_array_add (argv, (gpointer) "--role");
+  g_ptr_array_add (argv, (gpointer) role);
+  g_ptr_array_add (argv, NULL);
+  status = fl_test_run ((const char * const *) argv->pdata, input, NULL, &err);
 
   if (status != 0)
     g_printerr ("# user add %s: %s", name, err);

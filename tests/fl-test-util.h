@@ -103,4 +103,11 @@ gboolean             fl_test_main_context_is_idle (gpointer           unused);
 /* Spins until fl_test_main_context_is_idle(), for at most 5 s. */
 void                 fl_test_spin_until_idle    (void);
 
+const char   *fl_test_database_for       (const char    *data_dir);
+gboolean      fl_test_database_is_sqlite (void);
+char         *fl_test_database_query     (const char    *data_dir,
+                                          const char    *sql);
+void          fl_test_add_database_args  (GPtrArray     *argv,
+                                          const char    *data_dir);
+
 G_END_DECLS

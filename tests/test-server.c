@@ -39,7 +39,14 @@ run_cli (const char  *stdin_text,
   g_ptr_array_add (argv, (gpointer) FL_TEST_SERVER_PATH);
   va_start (ap, out_stderr);
   while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
+    {
+      gboolean dir = argv->len > 0 &&
+                     g_strcmp0 (g_ptr_array_index (argv, argv->len - 1), "--data-dir") == 0;
+
+      g_ptr_array_add (argv, (gpointer) arg);
+      if (dir)
+        fl_test_add_database_args (argv, arg);
+    }
   va_end (ap);
   g_ptr_array_add (argv, NULL);
 
@@ -243,6 +250,14 @@ test_cli (void)
   g_assert_cmpint (run_cli ("pw-x\n", &err, "--data-dir", dir, "user", "add", "x", "--role", "lead", NULL), ==, 1);
   g_assert_true (g_str_has_prefix (err, "firstline-server: "));
 
+  if (!fl_test_database_is_sqlite ())
+    {
+      /* PostgreSQL is backed up with pg_dump (docs/server.md). */
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (run_cli (NULL, &err, "--data-dir", dir, "backup", backup, NULL), ==, 1);
+      g_assert_nonnull (strstr (err, "pg_dump"));
+      return;
+    }
   g_assert_cmpint (run_cli (NULL, NULL, "--data-dir", dir, "backup", backup, NULL), ==, 0);
   g_assert_cmpint (run_cli (NULL, NULL, "--data-dir", dir, "backup", backup, NULL), ==, 1);
   g_assert_cmpint (sqlite3_open_v2 (backup, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);

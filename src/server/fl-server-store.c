@@ -8,8 +8,11 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "fl-checklist.h"
 #include "fl-server-store.h"
+#include "fl-server-store-pg.h"
 #include "fl-server-store-sqlite.h"
 
 G_DEFINE_QUARK (fl-server-store-error-quark, fl_server_store_error)
@@ -19,6 +22,31 @@ G_DEFINE_INTERFACE (FlServerStore, fl_server_store, G_TYPE_OBJECT)
 static void
 fl_server_store_default_init (FlServerStoreInterface *iface)
 {
+  /**
+   * FlServerStore::changed:
+   * @latest_seq: the latest seq now
+   *
+   * Another process sharing the database stored changes (only backends that can be
+   * shared emit it; on the thread that opened the store).
+   */
+  g_signal_new ("changed", FL_TYPE_SERVER_STORE, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                G_TYPE_NONE, 1, G_TYPE_INT64);
+  /**
+   * FlServerStore::presence-changed:
+   *
+   * Another process changed the shared presence.
+   */
+  g_signal_new ("presence-changed", FL_TYPE_SERVER_STORE, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                G_TYPE_NONE, 0);
+}
+
+void
+fl_server_store_emit_changed (FlServerStore *self,
+                              gint64         latest_seq)
+{
+  g_return_if_fail (FL_IS_SERVER_STORE (self));
+
+  g_signal_emit_by_name (self, "changed", latest_seq);
 }
 
 /* -------------------------------------------------------------------------- */
@@ -99,8 +127,21 @@ fl_server_store_open (const char  *dir,
 {
   g_return_val_if_fail (dir != NULL, NULL);
 
-  /* One backend today: DIR/firstline.db. */
   return fl_server_store_sqlite_new (dir, error);
+}
+
+FlServerStore *
+fl_server_store_open_database (const char  *database,
+                               const char  *dir,
+                               GError     **error)
+{
+  if (database == NULL)
+    return fl_server_store_open (dir, error);
+  if (fl_server_store_pg_is_uri (database))
+    return fl_server_store_pg_new (database, error);
+  g_set_error (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_INVALID,
+               _("Unknown database “%s”: give a postgresql:// URI"), database);
+  return NULL;
 }
 
 /* -------------------------------------------------------------------------- */
@@ -411,4 +452,74 @@ fl_server_store_seed_checklists (FlServerStore *self,
   g_return_val_if_fail (FL_IS_SERVER_STORE (self), FALSE);
 
   return FL_SERVER_STORE_GET_IFACE (self)->seed_checklists (self, dir, error);
+}
+
+/* -------------------------------------------------------------------------- */
+/* Shared state */
+
+void
+fl_server_presence_free (FlServerPresence *presence)
+{
+  if (presence == NULL)
+    return;
+  g_free (presence->client_id);
+  g_free (presence->username);
+  g_free (presence->viewing);
+  g_free (presence);
+}
+
+gint64
+fl_server_store_login_wait (FlServerStore *self,
+                            const char    *username,
+                            guint          max_failures,
+                            gint64         window_ms)
+{
+  FlServerStoreInterface *iface;
+
+  g_return_val_if_fail (FL_IS_SERVER_STORE (self), 0);
+
+  iface = FL_SERVER_STORE_GET_IFACE (self);
+  return iface->login_wait ? iface->login_wait (self, username, max_failures, window_ms) : 0;
+}
+
+void
+fl_server_store_login_failed (FlServerStore *self,
+                              const char    *username)
+{
+  FlServerStoreInterface *iface;
+
+  g_return_if_fail (FL_IS_SERVER_STORE (self));
+
+  iface = FL_SERVER_STORE_GET_IFACE (self);
+  if (iface->login_failed)
+    iface->login_failed (self, username);
+}
+
+void
+fl_server_store_put_presence (FlServerStore *self,
+                              const char    *client_id,
+                              const char    *username,
+                              const char    *viewing,
+                              gboolean       editing,
+                              gboolean       changed)
+{
+  FlServerStoreInterface *iface;
+
+  g_return_if_fail (FL_IS_SERVER_STORE (self));
+
+  iface = FL_SERVER_STORE_GET_IFACE (self);
+  if (iface->put_presence)
+    iface->put_presence (self, client_id, username, viewing, editing, changed);
+}
+
+GPtrArray *
+fl_server_store_list_presence (FlServerStore *self,
+                               gint64         fresh_ms)
+{
+  FlServerStoreInterface *iface;
+
+  g_return_val_if_fail (FL_IS_SERVER_STORE (self), NULL);
+
+  iface = FL_SERVER_STORE_GET_IFACE (self);
+  return iface->list_presence ? iface->list_presence (self, fresh_ms) : NULL;
 }

@@ -15,9 +15,9 @@
  * fl_server_store_apply_batch() and fl_server_store_put_checklist() are for the command
  * line, where nothing else waits.
  *
- * Not in the store: the login limiter (fl-auth.c) and presence (fl-server.c) are kept in
- * the memory of one server process. Several server instances sharing one database would
- * need both in the shared backend, so that the limits and the presence hold across them.
+ * Backends: FlServerStoreSqlite (the default, one process) and FlServerStorePg
+ * (fl-server-store-pg.c; several processes may share the database, and the store emits
+ * ::changed when another one stored changes).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -202,11 +202,48 @@ struct _FlServerStoreInterface
   gboolean       (*seed_checklists)      (FlServerStore       *self,
                                           const char          *dir,
                                           GError             **error);
+
+  /* State several instances share; NULL in a backend of one process (the server then
+   * keeps it in its memory). */
+  gint64         (*login_wait)           (FlServerStore       *self,
+                                          const char          *username,
+                                          guint                max_failures,
+                                          gint64               window_ms);
+  void           (*login_failed)         (FlServerStore       *self,
+                                          const char          *username);
+  void           (*put_presence)         (FlServerStore       *self,
+                                          const char          *client_id,
+                                          const char          *username,
+                                          const char          *viewing,
+                                          gboolean             editing,
+                                          gboolean             changed);
+  GPtrArray *    (*list_presence)        (FlServerStore       *self,
+                                          gint64               fresh_ms);
 };
+
+/* One client's presence as the shared store has it. */
+typedef struct
+{
+  char     *client_id;
+  char     *username;
+  char     *viewing;
+  gboolean  editing;
+  gint64    age_ms;             /* since it was last seen */
+} FlServerPresence;
+
+void          fl_server_presence_free       (FlServerPresence    *presence);
 
 /* The store of the data directory @dir (created when missing), its schema current. */
 FlServerStore *fl_server_store_open         (const char          *dir,
                                              GError             **error);
+/* @database NULL: fl_server_store_open (@dir); a postgresql:// URI: that database
+ * (fl-server-store-pg.h). */
+FlServerStore *fl_server_store_open_database (const char         *database,
+                                             const char          *dir,
+                                             GError             **error);
+/* For backends: emits FlServerStore::changed. */
+void          fl_server_store_emit_changed  (FlServerStore       *self,
+                                             gint64               latest_seq);
 
 void          fl_server_store_set_policy    (FlServerStore       *self,
                                              const FlPolicy      *policy);
@@ -337,6 +374,28 @@ JsonNode     *fl_server_store_put_checklist_finish (FlServerStore *self,
 gboolean      fl_server_store_seed_checklists (FlServerStore     *self,
                                              const char          *dir,
                                              GError             **error);
+
+/* Shared state (NULL implementations: nothing is shared). The seconds to wait before
+ * @username may try a password again: @max_failures failed logins within @window_ms,
+ * counted over every instance; 0 when it may. */
+gint64        fl_server_store_login_wait    (FlServerStore       *self,
+                                             const char          *username,
+                                             guint                max_failures,
+                                             gint64               window_ms);
+void          fl_server_store_login_failed  (FlServerStore       *self,
+                                             const char          *username);
+/* Records that @client_id is there (viewing a ticket or not); @changed: what it views
+ * changed, which the other instances are told at once. */
+void          fl_server_store_put_presence  (FlServerStore       *self,
+                                             const char          *client_id,
+                                             const char          *username,
+                                             const char          *viewing,
+                                             gboolean             editing,
+                                             gboolean             changed);
+/* The clients seen within @fresh_ms by any instance (FlServerPresence), or NULL when the
+ * backend does not share presence. */
+GPtrArray    *fl_server_store_list_presence (FlServerStore       *self,
+                                             gint64               fresh_ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlServerUser, fl_server_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlApplyResult, fl_apply_result_free)

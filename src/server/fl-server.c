@@ -45,6 +45,7 @@ struct _FlServer
   GMainContext    *idle_context;    /* never run: libsoup's HTTPS listener waits in it */
   FlServerStore   *store;
   FlAuthLimiter   *limiter;
+  gint64           login_window_s;
   GHashTable      *presence;      /* client_id → Presence */
   GList           *waiters;       /* Waiter, oldest first */
   GHashTable      *paused;        /* SoupServerMessage → Paused */
@@ -383,6 +384,8 @@ update_presence (FlServer           *self,
   p->viewing = g_strdup (viewing);
   p->editing = viewing != NULL && editing;
   p->last_seen = g_get_monotonic_time ();
+  fl_server_store_put_presence (self->store, client_id, p->username, p->viewing, p->editing,
+                                changed);
   return changed;
 }
 
@@ -393,7 +396,11 @@ touch_presence (FlServer   *self,
   Presence *p = g_hash_table_lookup (self->presence, client_id);
 
   if (p != NULL)
-    p->last_seen = g_get_monotonic_time ();
+    {
+      p->last_seen = g_get_monotonic_time ();
+      fl_server_store_put_presence (self->store, client_id, p->username, p->viewing, p->editing,
+                                    FALSE);
+    }
 }
 
 static int
@@ -417,15 +424,40 @@ presence_list (FlServer   *self,
                GPtrArray  *out)
 {
   g_autoptr(GPtrArray) list = g_ptr_array_new ();
+  g_autoptr(GPtrArray) shared = NULL;
+  g_autoptr(GPtrArray) from_store = NULL;
   gint64 now = g_get_monotonic_time ();
   GHashTableIter iter;
   Presence *p;
 
-  g_hash_table_iter_init (&iter, self->presence);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &p))
-    if (p->viewing != NULL && g_strcmp0 (p->username, username) != 0 &&
-        now - p->last_seen < PRESENCE_FRESH_US)
-      g_ptr_array_add (list, p);
+  /* Several instances: every one's clients, from the store. */
+  shared = fl_server_store_list_presence (self->store, PRESENCE_FRESH_US / 1000);
+  if (shared != NULL)
+    {
+      from_store = g_ptr_array_new_with_free_func (presence_free);
+      for (guint i = 0; i < shared->len; i++)
+        {
+          FlServerPresence *sp = g_ptr_array_index (shared, i);
+
+          if (g_strcmp0 (sp->username, username) == 0)
+            continue;
+          p = g_new0 (Presence, 1);
+          p->username = g_strdup (sp->username);
+          p->viewing = g_strdup (sp->viewing);
+          p->editing = sp->editing;
+          p->last_seen = now - sp->age_ms * 1000;
+          g_ptr_array_add (from_store, p);
+          g_ptr_array_add (list, p);
+        }
+    }
+  else
+    {
+      g_hash_table_iter_init (&iter, self->presence);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &p))
+        if (p->viewing != NULL && g_strcmp0 (p->username, username) != 0 &&
+            now - p->last_seen < PRESENCE_FRESH_US)
+          g_ptr_array_add (list, p);
+    }
 
   g_ptr_array_sort (list, compare_presence);
 
@@ -698,6 +730,26 @@ wake_waiters (FlServer *self)
     waiter_answer (self, self->waiters->data, answers);
 }
 
+/* Another instance stored changes: the long polls behind them get their answer. */
+static void
+on_store_changed_cb (FlServerStore *store,
+                     gint64         latest_seq,
+                     gpointer       user_data)
+{
+  FlServer *self = user_data;
+  GList *l = self->waiters;
+
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      Waiter *w = l->data;
+
+      if (w->cursor < latest_seq)
+        waiter_answer (self, w);
+      l = next;
+    }
+}
+
 static gboolean
 on_waiter_timeout_cb (gpointer user_data)
 {
@@ -862,6 +914,14 @@ begin_check (FlServer          *self,
     }
 
   wait = fl_auth_limiter_begin (self->limiter, username, address, now_seconds ());
+  if (wait == 0)
+    {
+      /* The failures at other instances sharing the store count too. */
+      wait = fl_server_store_login_wait (self->store, username, FL_AUTH_MAX_FAILURES,
+                                         self->login_window_s * 1000);
+      if (wait > 0)
+        fl_auth_limiter_end (self->limiter, username, address, FALSE, now_seconds ());
+    }
   if (wait > 0)
     {
       set_too_many (msg, wait, _("Too many failed logins; try again later"));
@@ -978,6 +1038,8 @@ check_done_cb (gpointer user_data)
     }
   login->ok = !failed;
   fl_auth_limiter_end (self->limiter, login->username, login->address, failed, now_seconds ());
+  if (failed)
+    fl_server_store_login_failed (self->store, login->username);
 
   if (!p->gone)
     {
@@ -1933,6 +1995,7 @@ fl_server_init (FlServer *self)
     }
   self->limiter = fl_auth_limiter_new_full (FL_AUTH_MAX_FAILURES, FL_AUTH_MAX_ADDRESS_FAILURES,
                                             window_s);
+  self->login_window_s = window_s;
   self->context = g_main_context_ref_thread_default ();
   self->checks_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->check_pool = g_thread_pool_new_full (check_thread, NULL, NULL,
@@ -1961,6 +2024,9 @@ fl_server_new (FlServerStore   *store,
                                 "tls-certificate", tls_certificate,
                                 NULL);
 
+  g_signal_connect_object (store, "changed", G_CALLBACK (on_store_changed_cb), self, 0);
+  g_signal_connect_object (store, "presence-changed", G_CALLBACK (wake_waiters), self,
+                           G_CONNECT_SWAPPED);
   soup_server_add_early_handler (self->soup, NULL, on_early_request_cb, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_request_cb, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started_cb), self);

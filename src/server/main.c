@@ -24,6 +24,7 @@
 #include "fl-checklist.h"
 #include "fl-data.h"
 #include "fl-server-seed.h"
+#include "fl-server-store-pg.h"
 
 #define EXIT_USAGE      2
 #define DRAIN_TIMEOUT_US (10 * G_USEC_PER_SEC)
@@ -330,6 +331,39 @@ checklist_dir (void)
   return dir;
 }
 
+/* --database: a postgresql:// URI, or NULL for SQLite in the data directory. */
+static char *database;
+
+static FlServerStore *
+open_store (const char  *data_dir,
+            GError     **error)
+{
+  return fl_server_store_open_database (database, data_dir, error);
+}
+
+static int
+cmd_migrate (void)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 version = 0;
+  gint64 target = 0;
+
+  if (database == NULL)
+    {
+      /* SQLite migrates when it opens the file. */
+      return usage_error (_("migrate needs --database postgresql://…"));
+    }
+  if (!fl_server_store_pg_is_uri (database))
+    return usage_error (_("--database must be a postgresql:// URI"));
+  /* For tests of the upgrade steps: stop at an older schema. */
+  if (g_getenv ("FIRSTLINE_MIGRATE_TARGET") != NULL)
+    target = g_ascii_strtoll (g_getenv ("FIRSTLINE_MIGRATE_TARGET"), NULL, 10);
+  if (!fl_server_store_pg_migrate (database, target, &version, &error))
+    return runtime_error (error->message);
+  g_print (_("database schema version %d\n"), (int) version);
+  return EXIT_SUCCESS;
+}
+
 static int
 cmd_user_add (const char *data_dir,
               const char *name,
@@ -355,7 +389,7 @@ cmd_user_add (const char *data_dir,
   if (hash == NULL)
     return status;
 
-  store = fl_server_store_open (data_dir, &error);
+  store = open_store (data_dir, &error);
   if (store == NULL)
     return runtime_error (error->message);
 
@@ -375,7 +409,7 @@ cmd_user_list (const char *data_dir)
   const char *headers[] = { N_("USERNAME"), N_("DISPLAY NAME"), N_("ROLE"), N_("ENABLED") };
   int widths[3];
 
-  store = fl_server_store_open (data_dir, &error);
+  store = open_store (data_dir, &error);
   if (store == NULL)
     return runtime_error (error->message);
 
@@ -433,7 +467,7 @@ cmd_user_change (const char *data_dir,
         return status;
     }
 
-  store = fl_server_store_open (data_dir, &error);
+  store = open_store (data_dir, &error);
   if (store == NULL)
     return runtime_error (error->message);
 
@@ -473,7 +507,7 @@ cmd_seed_demo (const char *data_dir)
   g_autoptr(GError) error = NULL;
   guint n_tickets = 0;
 
-  store = fl_server_store_open (data_dir, &error);
+  store = open_store (data_dir, &error);
   if (store == NULL)
     return runtime_error (error->message);
 
@@ -503,7 +537,7 @@ cmd_backup (const char *data_dir,
   if (g_file_test (file, G_FILE_TEST_EXISTS))
     return runtime_error (_("the backup file exists already"));
 
-  store = fl_server_store_open (data_dir, &error);
+  store = open_store (data_dir, &error);
   if (store == NULL)
     return runtime_error (error->message);
 
@@ -539,7 +573,7 @@ cmd_serve (const char *data_dir,
         return runtime_error (error->message);
     }
 
-  store = fl_server_store_open (data_dir, &error);
+  store = open_store (data_dir, &error);
   if (store == NULL)
     return runtime_error (error->message);
 
@@ -598,6 +632,7 @@ main (int   argc,
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, N_("Address and port to listen on (default 127.0.0.1:8080)"), "ADDR:PORT" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, N_("Directory of the database"), "DIR" },
+    { "database", 0, 0, G_OPTION_ARG_STRING, &database, N_("A PostgreSQL database instead of SQLite in the data directory"), "postgresql://…" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, N_("TLS certificate (PEM) for HTTPS"), "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, N_("TLS private key (PEM) for HTTPS"), "FILE" },
     { "role", 0, 0, G_OPTION_ARG_STRING, &role, N_("Role of a new user: agent, specialist or lead"), "ROLE" },
@@ -616,7 +651,7 @@ main (int   argc,
   textdomain (GETTEXT_PACKAGE);
 
   context = g_option_context_new (_("[user add NAME --role ROLE [--display-name TEXT] | user list | "
-                                    "user enable|disable|remove|passwd NAME | seed-demo | backup FILE]"));
+                                    "user enable|disable|remove|passwd NAME | seed-demo | backup FILE | migrate]"));
   g_option_context_set_summary (context, _("The shared ticket server of Firstline."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
@@ -664,6 +699,13 @@ main (int   argc,
         return cmd_user_change (data_dir, argv[2], argv[3]);
       return usage_error (_("usage: user add NAME --role ROLE [--display-name TEXT] | user list | "
                             "user enable|disable|remove|passwd NAME"));
+    }
+
+  if (argc >= 2 && g_str_equal (argv[1], "migrate"))
+    {
+      if (argc != 2)
+        return usage_error (_("migrate takes no arguments"));
+      return cmd_migrate ();
     }
 
   if (argc >= 2 && g_str_equal (argv[1], "seed-demo"))
