@@ -737,15 +737,17 @@ on_store_changed_cb (FlServerStore *store,
                      gpointer       user_data)
 {
   FlServer *self = user_data;
+  g_autoptr(GHashTable) answers = NULL;
   GList *l = self->waiters;
 
+  answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   while (l != NULL)
     {
       GList *next = l->next;
       Waiter *w = l->data;
 
       if (w->cursor < latest_seq)
-        waiter_answer (self, w);
+        waiter_answer (self, w, answers);
       l = next;
     }
 }
