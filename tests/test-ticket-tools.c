@@ -1,0 +1,424 @@
+/* test-ticket-tools.c — assign, edit and wait in the real window, against the real server
+ *
+ * Under Xvfb and in German, each test logged in to its own firstline-server on
+ * 127.0.0.1 (port 0): pass a claimed ticket to a colleague chosen from the
+ * server's users; edit a ticket after intake (priority and due time follow);
+ * set it waiting with a reason and a follow-up time, and see it come back.
+ *
+ * With FIRSTLINE_SCREENSHOT_DIR set, saves the dialogs there.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <string.h>
+
+#include "fl-application.h"
+#include "fl-store-actions.h"
+#include "fl-test-gui.h"
+#include "fl-test-util.h"
+#include "fl-ticket-detail.h"
+#include "fl-window.h"
+
+typedef struct
+{
+  char          *dir;
+  char          *server_dir;
+  FlTestServer  *server;
+  FlStore       *store;
+  FlContext     *context;
+  FlApplication *app;
+  FlWindow      *window;
+  FlTicketDetail *detail;
+} Fixture;
+
+static void
+login_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  fl_sync_engine_login_finish (FL_SYNC_ENGINE (source), result, &error);
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static gboolean
+engine_idle (gpointer data)
+{
+  Fixture *f = data;
+  FlSyncEngine *engine = fl_context_get_sync_engine (f->context);
+
+  static gint64 last;
+
+  if (g_get_monotonic_time () - last > G_USEC_PER_SEC)
+    {
+      last = g_get_monotonic_time ();
+      g_test_message ("engine state %d, pending %u, rejected %u, error %s",
+                      fl_sync_engine_get_state (engine), fl_store_count_pending_ops (f->store),
+                      fl_store_get_rejected (f->store), fl_sync_engine_get_last_error (engine));
+    }
+  return fl_sync_engine_get_state (engine) == FL_SYNC_STATE_IDLE &&
+         fl_store_count_pending_ops (f->store) == 0;
+}
+
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) &&
+      (type != GTK_TYPE_SEARCH_ENTRY || gtk_widget_get_ancestor (root, GTK_TYPE_SEARCH_BAR)))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The window as @username (role @role on the server, which also knows the team). */
+static void
+fixture_open (Fixture    *f,
+              const char *username)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *password = g_strconcat (username, "pass", NULL);
+  gboolean logged_in = FALSE;
+
+  f->dir = g_dir_make_tmp ("firstline-tools-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->server_dir = g_build_filename (f->dir, "server", NULL);
+  config = g_build_filename (f->dir, "config", NULL);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("FIRSTLINE_CREDENTIALS", "file", TRUE);
+
+  fl_test_add_user (f->server_dir, "alex", "agent", "alexpass");
+  fl_test_add_user (f->server_dir, "jana", "agent", "janapass");
+  fl_test_add_user (f->server_dir, "sam", "specialist", "sampass");
+  fl_test_add_user (f->server_dir, "lee", "lead", "leepass");
+  f->server = fl_test_server_start (f->server_dir);
+
+  path = g_build_filename (f->dir, "cache.db", NULL);
+  f->store = fl_store_new (path, &error);
+  g_assert_no_error (error);
+  f->context = fl_context_new (f->store, NULL);
+
+  fl_sync_engine_login_async (fl_context_get_sync_engine (f->context), f->server->url, username,
+                              password, NULL, login_done_cb, &logged_in);
+  fl_test_spin_until (fl_test_flag_is_set, &logged_in, 20);
+  g_test_message ("logged in as %s", username);
+  fl_sync_engine_start (fl_context_get_sync_engine (f->context));
+
+  f->app = g_object_new (FL_TYPE_APPLICATION,
+                         "application-id", "io.github.firstline.FirstlineToolsTest",
+                         "flags", G_APPLICATION_NON_UNIQUE,
+                         NULL);
+  g_application_register (G_APPLICATION (f->app), NULL, &error);
+  g_assert_no_error (error);
+  f->window = fl_window_new (f->app, f->context);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (f->window));
+  f->detail = FL_TICKET_DETAIL (find_widget (GTK_WIDGET (f->window), FL_TYPE_TICKET_DETAIL));
+  g_assert_nonnull (f->detail);
+  fl_test_spin_until (engine_idle, f, 20);
+}
+
+static void
+fixture_close (Fixture *f)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  fl_sync_engine_stop (fl_context_get_sync_engine (f->context));
+  for (int i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_clear_object (&f->app);
+  g_clear_object (&f->context);
+  g_clear_object (&f->store);
+  g_clear_pointer (&f->server, fl_test_server_free);
+  fl_test_rm_rf (f->dir);
+  g_free (f->server_dir);
+  g_free (f->dir);
+}
+
+static gboolean
+ticket_synced (gpointer data)
+{
+  void **args = data;
+  g_autoptr(FlTicket) t = fl_store_get_ticket (args[0], args[1], NULL);
+
+  return t != NULL && t->number > 0 && t->pending == 0;
+}
+
+/* A ticket made in this cache, once the server has it, shown in the detail (transfer full). */
+static FlTicket *
+create_shown (Fixture    *f,
+              const char *impact,
+              const char *urgency)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+  JsonObject *requester = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  FlTicket *created;
+  void *args[2];
+
+  json_object_set_string_member (fields, "title", "Outlook startet nicht");
+  json_object_set_string_member (fields, "description", "Seit dem Update heute früh.");
+  json_object_set_string_member (requester, "name", "Jana Krüger");
+  json_object_set_string_member (requester, "phone", "+49 30 1234");
+  json_object_set_string_member (requester, "email", "jana.krueger@example.com");
+  json_object_set_object_member (fields, "requester", requester);
+  json_object_set_string_member (fields, "category", "email");
+  json_object_set_string_member (fields, "channel", "phone");
+  json_object_set_string_member (fields, "impact", impact);
+  json_object_set_string_member (fields, "urgency", urgency);
+  created = fl_store_create_ticket (f->store, fields, &error);
+  g_assert_no_error (error);
+  args[0] = f->store;
+  args[1] = created->id;
+  g_test_message ("created %s", created->id);
+  fl_test_spin_until (ticket_synced, args, 20);
+  g_test_message ("synced");
+
+  fl_ticket_detail_set_ticket (f->detail, created);
+  fl_test_spin_until_idle ();
+  g_assert_cmpstr (fl_ticket_detail_get_ticket (f->detail)->id, ==, created->id);
+  return created;
+}
+
+static FlTicket *
+get_ticket (Fixture    *f,
+            const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  FlTicket *t = fl_store_get_ticket (f->store, id, &error);
+
+  g_assert_no_error (error);
+  return t;
+}
+
+/* The ticket as the server has it, read by the lead over HTTP. */
+static JsonNode *
+server_ticket (Fixture    *f,
+               const char *id)
+{
+  g_autoptr(SoupSession) session = fl_test_session_new ();
+  g_autofree char *token = fl_test_http_login (session, f->server->url, "lee", "leepass");
+  g_autofree char *url = g_strdup_printf ("%s/api/v1/tickets/%s", f->server->url, id);
+  guint status = 0;
+  JsonNode *node = fl_test_http_full (session, "GET", url, token, NULL, &status, NULL);
+
+  g_assert_cmpuint (status, ==, 200);
+  return node;
+}
+
+static const char *
+ticket_member (JsonNode   *node,
+               const char *member)
+{
+  JsonObject *t = json_object_get_object_member (json_node_get_object (node), "ticket");
+
+  if (json_object_get_null_member (t, member))
+    return NULL;
+  return json_object_get_string_member (t, member);
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return fl_test_find_message_dialog () != NULL;
+}
+
+static gboolean
+dialog_gone (gpointer data)
+{
+  GtkWidget *d = fl_test_find_message_dialog ();
+
+  if (d != NULL && d != data)
+    g_error ("another dialog: %s: %s", adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (d)),
+             adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (d)));
+  return d == NULL;
+}
+
+static gboolean
+users_loaded (gpointer data)
+{
+  return g_object_get_data (data, "fl-users-loaded") != NULL;
+}
+
+static AdwMessageDialog *
+open_dialog (Fixture    *f,
+             const char *action)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->detail), action, NULL));
+  fl_test_spin_until (dialog_shown, NULL, 5);
+  g_test_message ("dialog %s shown", action);
+  return ADW_MESSAGE_DIALOG (fl_test_find_message_dialog ());
+}
+
+/* Whether the detail offers @button_name: shown, and its action enabled. */
+static gboolean
+action_enabled (Fixture    *f,
+                const char *button_name)
+{
+  GObject *button = gtk_widget_get_template_child (GTK_WIDGET (f->detail), FL_TYPE_TICKET_DETAIL,
+                                                   button_name);
+
+  g_assert_nonnull (button);
+  fl_test_spin_until_idle ();
+  return gtk_widget_get_visible (GTK_WIDGET (button)) &&
+         gtk_widget_is_sensitive (GTK_WIDGET (button));
+}
+
+/* -------------------------------------------------------------------------- */
+
+/* An agent passes a ticket they claimed to a colleague, chosen from the server's users. */
+static void
+test_assign_pass_on (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(FlTicket) created = NULL;
+  g_autoptr(FlTicket) t = NULL;
+  g_autoptr(JsonNode) on_server = NULL;
+  AdwMessageDialog *dialog;
+  GtkDropDown *users;
+  GListModel *labels;
+  guint jana = G_MAXUINT;
+
+  fixture_open (&f, "alex");
+  created = create_shown (&f, "medium", "medium");
+
+  /* Not alex's ticket yet: an agent may not assign it */
+  g_assert_false (action_enabled (&f, "assign_button"));
+
+  g_test_message ("claim");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.detail), "ticket.claim", NULL));
+  t = get_ticket (&f, created->id);
+  g_assert_cmpstr (t->assignee, ==, "alex");
+  g_clear_object (&t);
+  fl_test_spin_until (engine_idle, &f, 20);
+  g_test_message ("claimed");
+
+  dialog = open_dialog (&f, "ticket.assign");
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Ticket zuweisen");
+  fl_test_spin_until (users_loaded, dialog, 40);
+  g_test_message ("users loaded");
+  users = GTK_DROP_DOWN (find_widget (adw_message_dialog_get_extra_child (dialog),
+                                      GTK_TYPE_DROP_DOWN));
+  labels = gtk_drop_down_get_model (users);
+  /* The team without alex himself, with display names and roles */
+  g_assert_cmpuint (g_list_model_get_n_items (labels), ==, 3);
+  for (guint i = 0; i < g_list_model_get_n_items (labels); i++)
+    {
+      const char *label = gtk_string_list_get_string (GTK_STRING_LIST (labels), i);
+
+      g_assert_null (strstr (label, "(alex)"));
+      if (strstr (label, "(jana)") != NULL)
+        {
+          jana = i;
+          g_assert_nonnull (strstr (label, "1. Level"));
+        }
+    }
+  g_assert_cmpuint (jana, !=, G_MAXUINT);
+  gtk_drop_down_set_selected (users, jana);
+  fl_test_save_screenshot (GTK_WIDGET (dialog), "assign-dialog.png");
+  adw_message_dialog_response (dialog, "assign");
+  gtk_window_close (GTK_WINDOW (dialog));
+  fl_test_spin_until (dialog_gone, dialog, 5);
+
+  t = get_ticket (&f, created->id);
+  g_assert_cmpstr (t->assignee, ==, "jana");
+  fl_test_spin_until (engine_idle, &f, 20);
+  on_server = server_ticket (&f, created->id);
+  g_assert_cmpstr (ticket_member (on_server, "assignee"), ==, "jana");
+
+  /* Passed on: alex cannot assign it again */
+  g_assert_false (action_enabled (&f, "assign_button"));
+  fixture_close (&f);
+}
+
+/* A lead assigns an unassigned ticket to anyone, and can take it back to nobody. */
+static void
+test_assign_lead (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(FlTicket) created = NULL;
+  g_autoptr(FlTicket) t = NULL;
+  g_autoptr(FlTicket) t2 = NULL;
+  g_autoptr(JsonNode) on_server = NULL;
+  AdwMessageDialog *dialog;
+  GtkDropDown *users;
+  GListModel *labels;
+  guint sam = G_MAXUINT;
+
+  fixture_open (&f, "lee");
+  created = create_shown (&f, "low", "low");
+
+  dialog = open_dialog (&f, "ticket.assign");
+  fl_test_spin_until (users_loaded, dialog, 10);
+  users = GTK_DROP_DOWN (find_widget (adw_message_dialog_get_extra_child (dialog),
+                                      GTK_TYPE_DROP_DOWN));
+  labels = gtk_drop_down_get_model (users);
+  /* everyone, the lead too */
+  g_assert_cmpuint (g_list_model_get_n_items (labels), ==, 4);
+  for (guint i = 0; i < g_list_model_get_n_items (labels); i++)
+    if (strstr (gtk_string_list_get_string (GTK_STRING_LIST (labels), i), "(sam)"))
+      sam = i;
+  g_assert_cmpuint (sam, !=, G_MAXUINT);
+  gtk_drop_down_set_selected (users, sam);
+  adw_message_dialog_response (dialog, "assign");
+  gtk_window_close (GTK_WINDOW (dialog));
+  fl_test_spin_until (dialog_gone, dialog, 5);
+  t = get_ticket (&f, created->id);
+  g_assert_cmpstr (t->assignee, ==, "sam");
+  fl_test_spin_until (engine_idle, &f, 20);
+
+  /* Back to nobody: the first entry */
+  dialog = open_dialog (&f, "ticket.assign");
+  users = GTK_DROP_DOWN (find_widget (adw_message_dialog_get_extra_child (dialog),
+                                      GTK_TYPE_DROP_DOWN));
+  g_assert_nonnull (strstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (users)), 0),
+                            "Niemand"));
+  gtk_drop_down_set_selected (users, 0);
+  adw_message_dialog_response (dialog, "assign");
+  gtk_window_close (GTK_WINDOW (dialog));
+  fl_test_spin_until (dialog_gone, dialog, 5);
+  t2 = get_ticket (&f, created->id);
+  g_assert_null (t2->assignee);
+  fl_test_spin_until (engine_idle, &f, 20);
+  on_server = server_ticket (&f, created->id);
+  g_assert_null (ticket_member (on_server, "assignee"));
+  fixture_close (&f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *localedir = g_build_filename (g_getenv ("FIRSTLINE_BUILD_DIR"), "po", NULL);
+
+  /* In German, like many of the agents */
+  gtk_disable_setlocale ();
+  setlocale (LC_ALL, "C.UTF-8");
+  g_setenv ("LANGUAGE", "de", TRUE);
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  fl_test_add_func ("/ticket-tools/assign/pass-on", test_assign_pass_on);
+  fl_test_add_func ("/ticket-tools/assign/lead", test_assign_lead);
+
+  return g_test_run ();
+}
