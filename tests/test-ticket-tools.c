@@ -233,6 +233,14 @@ ticket_member (JsonNode   *node,
 }
 
 static gboolean
+has_conflict (gpointer data)
+{
+  Fixture *f = data;
+
+  return fl_store_count_conflicts (f->store) == 1;
+}
+
+static gboolean
 dialog_shown (gpointer data)
 {
   return fl_test_find_message_dialog () != NULL;
@@ -400,6 +408,185 @@ test_assign_lead (void)
   fixture_close (&f);
 }
 
+static GtkWidget *
+find_row (GtkWidget  *root,
+          const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (root) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row (child, title);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+dialog_row (AdwMessageDialog *dialog,
+            const char       *title)
+{
+  GtkWidget *row = find_row (adw_message_dialog_get_extra_child (dialog), title);
+
+  if (row == NULL)
+    g_error ("no row “%s” in the dialog", title);
+  return row;
+}
+
+static GtkWidget *
+find_label_with (GtkWidget  *root,
+                 const char *part)
+{
+  if (GTK_IS_LABEL (root) && gtk_widget_get_visible (root) &&
+      strstr (gtk_label_get_text (GTK_LABEL (root)), part) != NULL)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label_with (child, part);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static JsonObject *
+ticket_object (JsonNode *node)
+{
+  return json_object_get_object_member (json_node_get_object (node), "ticket");
+}
+
+/* Edit after intake: only the changed fields go out, priority and due time follow. */
+static void
+test_edit (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(FlTicket) created = NULL;
+  g_autoptr(FlTicket) t = NULL;
+  g_autoptr(JsonNode) on_server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  AdwMessageDialog *dialog;
+  FlEvent *last;
+  JsonObject *changes;
+
+  fixture_open (&f, "alex");
+  created = create_shown (&f, "medium", "medium");
+  g_assert_cmpint (created->priority, ==, 3);
+  g_assert_true (action_enabled (&f, "edit_button"));
+
+  dialog = open_dialog (&f, "ticket.edit");
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Ticket bearbeiten");
+  /* Nothing changed yet: nothing to save */
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "save"));
+  g_assert_nonnull (find_label_with (GTK_WIDGET (dialog), "Priorität P3"));
+
+  /* Urgency high: P2, and the due time 16 hours earlier is shown */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (dialog_row (dialog, "Dringlichkeit")), FL_GRADE_HIGH);
+  g_assert_nonnull (find_label_with (GTK_WIDGET (dialog), "Priorität P2 (vorher P3)"));
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "save"));
+
+  /* An empty title is refused in German, and nothing typed is lost */
+  gtk_editable_set_text (GTK_EDITABLE (dialog_row (dialog, "Titel")), "  ");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "save"));
+  g_assert_nonnull (find_label_with (GTK_WIDGET (dialog), "Der Titel darf nicht leer sein."));
+  gtk_editable_set_text (GTK_EDITABLE (dialog_row (dialog, "Titel")),
+                         "Outlook startet nicht nach dem Update");
+  gtk_editable_set_text (GTK_EDITABLE (dialog_row (dialog, "Telefon")), "+49 30 9999");
+  gtk_editable_set_text (GTK_EDITABLE (dialog_row (dialog, "Gerät")), "NB-0231");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "save"));
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (dialog_row (dialog, "Dringlichkeit"))),
+                    ==, FL_GRADE_HIGH);
+  fl_test_save_screenshot (GTK_WIDGET (dialog), "edit-dialog.png");
+  adw_message_dialog_response (dialog, "save");
+  gtk_window_close (GTK_WINDOW (dialog));
+  fl_test_spin_until (dialog_gone, dialog, 5);
+
+  t = get_ticket (&f, created->id);
+  g_assert_cmpstr (t->title, ==, "Outlook startet nicht nach dem Update");
+  g_assert_cmpstr (t->requester.phone, ==, "+49 30 9999");
+  g_assert_cmpstr (t->requester.name, ==, "Jana Krüger");
+  g_assert_cmpstr (t->asset, ==, "NB-0231");
+  g_assert_cmpint (t->priority, ==, 2);
+  g_assert_cmpint (created->due_at - t->due_at, ==, 16 * 3600 * 1000LL);
+
+  /* One update event with exactly the changed fields */
+  events = fl_store_list_events (f.store, created->id, &error);
+  g_assert_no_error (error);
+  last = g_ptr_array_index (events, events->len - 1);
+  g_assert_cmpint (last->type, ==, FL_OP_UPDATE);
+
+  fl_test_spin_until (engine_idle, &f, 20);
+  on_server = server_ticket (&f, created->id);
+  g_assert_cmpint (json_object_get_int_member (ticket_object (on_server), "priority"), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (ticket_object (on_server), "urgency"), ==, "high");
+  g_assert_cmpstr (json_object_get_string_member (ticket_object (on_server), "impact"), ==, "medium");
+  g_assert_cmpstr (json_object_get_string_member (ticket_object (on_server), "asset"), ==, "NB-0231");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (ticket_object (on_server),
+                                                                                  "requester"),
+                                                  "email"), ==, "jana.krueger@example.com");
+  {
+    JsonArray *ev = json_object_get_array_member (json_node_get_object (on_server), "events");
+    JsonObject *update = json_array_get_object_element (ev, json_array_get_length (ev) - 1);
+
+    g_assert_cmpstr (json_object_get_string_member (update, "type"), ==, "update");
+    changes = json_object_get_object_member (json_object_get_object_member (update, "data"), "changes");
+    g_assert_true (json_object_has_member (changes, "title"));
+    g_assert_true (json_object_has_member (changes, "urgency"));
+    g_assert_true (json_object_has_member (changes, "asset"));
+    g_assert_false (json_object_has_member (changes, "impact"));
+    g_assert_false (json_object_has_member (changes, "category"));
+    g_assert_false (json_object_has_member (changes, "description"));
+  }
+  fixture_close (&f);
+}
+
+/* Edited on an old version while a colleague changed the same field: a conflict, not a loss. */
+static void
+test_edit_conflict (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(FlTicket) created = NULL;
+  g_autoptr(SoupSession) session = fl_test_session_new ();
+  g_autofree char *token = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *op_id = g_uuid_string_random ();
+  g_autofree char *client = g_uuid_string_random ();
+  g_autofree char *url = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  AdwMessageDialog *dialog;
+  guint status = 0;
+
+  fixture_open (&f, "alex");
+  created = create_shown (&f, "low", "low");
+  fl_sync_engine_stop (fl_context_get_sync_engine (f.context));
+
+  /* The lead changes the title meanwhile */
+  token = fl_test_http_login (session, f.server->url, "lee", "leepass");
+  url = g_strdup_printf ("%s/api/v1/sync", f.server->url);
+  body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":0,\"limit\":1,\"ops\":[{\"op_id\":\"%s\","
+                          "\"ticket_id\":\"%s\",\"type\":\"update\",\"base_version\":1,"
+                          "\"data\":{\"title\":\"Outlook: Profil defekt\"}}]}",
+                          client, op_id, created->id);
+  answer = fl_test_http_full (session, "POST", url, token, body, &status, NULL);
+  g_assert_cmpuint (status, ==, 200);
+
+  dialog = open_dialog (&f, "ticket.edit");
+  gtk_editable_set_text (GTK_EDITABLE (dialog_row (dialog, "Titel")), "Outlook: Update kaputt");
+  adw_message_dialog_response (dialog, "save");
+  gtk_window_close (GTK_WINDOW (dialog));
+  fl_test_spin_until (dialog_gone, dialog, 5);
+
+  fl_sync_engine_start (fl_context_get_sync_engine (f.context));
+  fl_test_spin_until (has_conflict, &f, 20);
+  fixture_close (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -419,6 +606,8 @@ main (int   argc,
 
   fl_test_add_func ("/ticket-tools/assign/pass-on", test_assign_pass_on);
   fl_test_add_func ("/ticket-tools/assign/lead", test_assign_lead);
+  fl_test_add_func ("/ticket-tools/edit", test_edit);
+  fl_test_add_func ("/ticket-tools/edit/conflict", test_edit_conflict);
 
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 
 #include "fl-assign-dialog.h"
 #include "fl-checklist.h"
+#include "fl-edit-dialog.h"
 #include "fl-checklist-library.h"
 #include "fl-store-actions.h"
 #include "fl-ticket-detail.h"
@@ -40,6 +41,7 @@ struct _FlTicketDetail
   GtkWidget      *reopen_button;
   GtkWidget      *close_button;
   GtkWidget      *assign_button;
+  GtkWidget      *edit_button;
   AdwActionRow   *requester_row;
   AdwActionRow   *contact_row;
   AdwActionRow   *place_row;
@@ -325,6 +327,7 @@ update_actions (FlTicketDetail *self)
     { "ticket.reopen", self->reopen_button, CAN (FL_OP_REOPEN) },
     { "ticket.close", self->close_button, CAN (FL_OP_CLOSE) },
     { "ticket.assign", self->assign_button, CAN (FL_OP_ASSIGN) },
+    { "ticket.edit", self->edit_button, CAN (FL_OP_UPDATE) && fl_status_is_open (t->status) },
   };
 #undef CAN
 
@@ -646,6 +649,20 @@ assign_action (GtkWidget  *widget,
 }
 
 static void
+edit_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (self->ticket != NULL && self->context != NULL)
+    gtk_window_present (GTK_WINDOW (fl_edit_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                            : NULL,
+                                                        self->context, self->ticket)));
+}
+
+static void
 resolve_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *param)
@@ -850,6 +867,7 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, reopen_button);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, close_button);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, assign_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, edit_button);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, requester_row);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, contact_row);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, place_row);
@@ -870,6 +888,7 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
   gtk_widget_class_install_action (widget_class, "ticket.reopen", NULL, reopen_action);
   gtk_widget_class_install_action (widget_class, "ticket.close", NULL, close_action);
   gtk_widget_class_install_action (widget_class, "ticket.assign", NULL, assign_action);
+  gtk_widget_class_install_action (widget_class, "ticket.edit", NULL, edit_action);
   gtk_widget_class_install_action (widget_class, "ticket.send-note", NULL, send_note_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
