@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "fl-application.h"
+#include "fl-handoff-dialog.h"
 #include "fl-store-actions.h"
 #include "fl-test-gui.h"
 #include "fl-test-util.h"
@@ -587,6 +588,135 @@ test_edit_conflict (void)
   fixture_close (&f);
 }
 
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* not ours */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return GTK_WINDOW (w);
+    }
+
+  return NULL;
+}
+
+static gboolean
+handoff_shown (gpointer data)
+{
+  return find_toplevel (FL_TYPE_HANDOFF_DIALOG) != NULL;
+}
+
+static GtkWidget *
+handoff_child (GtkWindow  *dialog,
+               const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (dialog), FL_TYPE_HANDOFF_DIALOG, name);
+
+  g_assert_nonnull (object);
+  return GTK_WIDGET (object);
+}
+
+static const char *
+handoff_error (GtkWindow  *dialog,
+               const char *label)
+{
+  GtkWidget *w = handoff_child (dialog, label);
+
+  return gtk_widget_get_visible (w) ? gtk_label_get_text (GTK_LABEL (w)) : NULL;
+}
+
+static char *
+dup_buffer_text (GtkWidget *view)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+/* The handoff form's rules: a step tried, more than the title, a way to reach the user. */
+static void
+test_handoff_rules (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(FlTicket) created = NULL;
+  g_autoptr(FlTicket) t = NULL;
+  g_autoptr(JsonNode) on_server = NULL;
+  g_autofree char *steps = NULL;
+  GtkWindow *dialog;
+  GtkWidget *summary;
+  GtkWidget *contact;
+  guint pending;
+
+  fixture_open (&f, "alex");
+  created = create_shown (&f, "medium", "high");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.detail), "ticket.handoff", NULL));
+  fl_test_spin_until (handoff_shown, NULL, 5);
+  dialog = find_toplevel (FL_TYPE_HANDOFF_DIALOG);
+  summary = handoff_child (dialog, "summary_row");
+  contact = handoff_child (dialog, "contact_row");
+
+  /* Prefilled: the title with the description, the requester's phone and e-mail */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (summary)), ==,
+                   "Outlook startet nicht: Seit dem Update heute früh.");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (contact)), ==,
+                   "+49 30 1234, jana.krueger@example.com");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (handoff_child (dialog, "queue_row")), 0);
+
+  /* Nothing tried: refused, in German */
+  pending = fl_store_count_pending_ops (f.store);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "handoff.submit", NULL);
+  fl_test_spin_until_idle ();
+  g_assert_cmpstr (handoff_error (dialog, "steps_error_label"), ==,
+                   "Geben Sie mindestens einen bereits versuchten Schritt ein, einen pro Zeile.");
+  g_assert_null (handoff_error (dialog, "summary_error_label"));
+  g_assert_null (handoff_error (dialog, "contact_error_label"));
+
+  /* Only the title as summary, and no contact: refused too, and what was typed stays */
+  gtk_editable_set_text (GTK_EDITABLE (summary), "outlook startet nicht.");
+  gtk_editable_set_text (GTK_EDITABLE (contact), "  ");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (handoff_child (dialog, "steps_view"))),
+                            "Outlook im abgesicherten Modus gestartet\nNeues Profil angelegt", -1);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "handoff.submit", NULL);
+  fl_test_spin_until_idle ();
+  g_assert_cmpstr (handoff_error (dialog, "summary_error_label"), ==,
+                   "Schreiben Sie mehr als den Titel: was passiert, seit wann, was die Person braucht.");
+  g_assert_cmpstr (handoff_error (dialog, "contact_error_label"), ==,
+                   "Wie erreicht der 2. Level die Person? Geben Sie eine Telefonnummer oder eine "
+                   "E-Mail-Adresse ein.");
+  g_assert_null (handoff_error (dialog, "steps_error_label"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (summary)), ==, "outlook startet nicht.");
+  steps = dup_buffer_text (handoff_child (dialog, "steps_view"));
+  g_assert_cmpstr (steps, ==, "Outlook im abgesicherten Modus gestartet\nNeues Profil angelegt");
+  g_assert_cmpuint (fl_store_count_pending_ops (f.store), ==, pending);
+  fl_test_save_screenshot (GTK_WIDGET (dialog), "handoff-refused.png");
+
+  gtk_editable_set_text (GTK_EDITABLE (summary), "Outlook stürzt seit dem Update beim Start ab");
+  gtk_editable_set_text (GTK_EDITABLE (contact), "+49 30 1234 (bis 16 Uhr)");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "handoff.submit", NULL);
+  fl_test_spin_until_idle ();
+  g_assert_null (find_toplevel (FL_TYPE_HANDOFF_DIALOG));
+
+  t = get_ticket (&f, created->id);
+  g_assert_cmpint (t->status, ==, FL_STATUS_ESCALATED);
+  fl_test_spin_until (engine_idle, &f, 20);
+  on_server = server_ticket (&f, created->id);
+  {
+    JsonArray *ev = json_object_get_array_member (json_node_get_object (on_server), "events");
+    JsonObject *handoff = json_array_get_object_element (ev, json_array_get_length (ev) - 1);
+    JsonObject *data = json_object_get_object_member (handoff, "data");
+
+    g_assert_cmpstr (json_object_get_string_member (handoff, "type"), ==, "handoff");
+    g_assert_cmpstr (json_object_get_string_member (data, "contact"), ==, "+49 30 1234 (bis 16 Uhr)");
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (data, "steps_tried")), ==, 2);
+  }
+  fixture_close (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -608,6 +738,7 @@ main (int   argc,
   fl_test_add_func ("/ticket-tools/assign/lead", test_assign_lead);
   fl_test_add_func ("/ticket-tools/edit", test_edit);
   fl_test_add_func ("/ticket-tools/edit/conflict", test_edit_conflict);
+  fl_test_add_func ("/ticket-tools/handoff/rules", test_handoff_rules);
 
   return g_test_run ();
 }
