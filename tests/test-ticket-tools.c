@@ -717,6 +717,135 @@ test_handoff_rules (void)
   fixture_close (&f);
 }
 
+static const char *
+first_in_list (Fixture *f)
+{
+  GListModel *model = G_LIST_MODEL (fl_window_get_list_model (f->window));
+  static char *id;
+  FlTicket *t;
+
+  g_clear_pointer (&id, g_free);
+  if (g_list_model_get_n_items (model) == 0)
+    return NULL;
+  t = g_list_model_get_item (model, 0);
+  id = g_strdup (t->id);
+  g_object_unref (t);
+  return id;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *id;
+} First;
+
+static gboolean
+is_first (gpointer data)
+{
+  First *w = data;
+
+  return g_strcmp0 (first_in_list (w->f), w->id) == 0;
+}
+
+static gboolean
+notified (gpointer data)
+{
+  Fixture *f = data;
+
+  return fl_application_get_last_notification (f->app) != NULL;
+}
+
+/* Waiting with a reason and a follow-up time; when it passes, the ticket is back. */
+static void
+test_wait_follow_up (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(FlTicket) urgent = NULL;
+  g_autoptr(FlTicket) created = NULL;
+  g_autoptr(FlTicket) t = NULL;
+  g_autoptr(FlTicket) soon = NULL;
+  g_autoptr(JsonNode) on_server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) in_two_hours = g_date_time_add_hours (now, 2);
+  g_autofree char *typed = g_date_time_format (in_two_hours, "%d.%m. %H:%M");
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autofree char *soon_text = NULL;
+  First first = { &f, NULL };
+  AdwMessageDialog *dialog;
+  GtkWidget *time_row;
+
+  fixture_open (&f, "alex");
+  fl_application_set_context (f.app, f.context);
+  urgent = create_shown (&f, "high", "high");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.detail), "ticket.claim", NULL));
+  created = create_shown (&f, "low", "low");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.detail), "ticket.claim", NULL));
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "win.view", "s", "mine");
+  first.id = urgent->id;
+  fl_test_spin_until (is_first, &first, 5);
+
+  dialog = open_dialog (&f, "ticket.wait");
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Wartet");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (dialog_row (dialog, "Wartet auf"))), ==,
+                   "den Rückruf der Person");
+  gtk_editable_set_text (GTK_EDITABLE (dialog_row (dialog, "Wartet auf")),
+                         "Rückruf der Nutzerin");
+  time_row = dialog_row (dialog, "Wieder ansehen um");
+  gtk_editable_set_text (GTK_EDITABLE (time_row), "25:99");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "wait"));
+  g_assert_nonnull (find_label_with (GTK_WIDGET (dialog), "Geben Sie die Uhrzeit wie 14:00"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (time_row)), ==, "25:99");
+  gtk_editable_set_text (GTK_EDITABLE (time_row), typed);
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "wait"));
+  fl_test_save_screenshot (GTK_WIDGET (dialog), "wait-dialog.png");
+  adw_message_dialog_response (dialog, "wait");
+  gtk_window_close (GTK_WINDOW (dialog));
+  fl_test_spin_until (dialog_gone, dialog, 5);
+
+  t = get_ticket (&f, created->id);
+  g_assert_cmpint (t->status, ==, FL_STATUS_WAITING);
+  g_assert_cmpstr (t->waiting_reason, ==, "Rückruf der Nutzerin");
+  g_assert_cmpint (t->follow_up_at / 60000, ==, g_date_time_to_unix (in_two_hours) / 60);
+  g_assert_false (t->follow_up_due);
+  fl_test_spin_until (engine_idle, &f, 20);
+  on_server = server_ticket (&f, created->id);
+  g_assert_cmpstr (ticket_member (on_server, "waiting_reason"), ==, "Rückruf der Nutzerin");
+  g_assert_nonnull (ticket_member (on_server, "follow_up_at"));
+  /* Not due yet: the P1 stays first, no reminder */
+  g_assert_cmpstr (first_in_list (&f), ==, urgent->id);
+  g_assert_null (fl_application_get_last_notification (f.app));
+
+  /* The callback is moved to in a moment (the same op the dialog sends) */
+  soon_text = fl_time_format (fl_time_now () + 1500);
+  json_object_set_string_member (changes, "follow_up_at", soon_text);
+  soon = fl_store_update_ticket (f.store, created->id, changes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (first_in_list (&f), ==, urgent->id);
+
+  /* The time passes: a notification, and the ticket is first in Mine */
+  fl_test_spin_until (notified, &f, 10);
+  g_assert_nonnull (strstr (fl_application_get_last_notification (f.app), "Rückruf der Nutzerin"));
+  g_assert_nonnull (strstr (fl_application_get_last_notification (f.app), "Outlook startet nicht"));
+  first.id = created->id;
+  fl_test_spin_until (is_first, &first, 5);
+  g_clear_object (&t);
+  t = get_ticket (&f, created->id);
+  g_assert_true (t->follow_up_due);
+  fl_test_save_screenshot (GTK_WIDGET (f.window), "follow-up-due.png");
+
+  /* Resumed: the reminder ends, back in priority order */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.detail), "ticket.resume", NULL));
+  first.id = urgent->id;
+  fl_test_spin_until (is_first, &first, 5);
+  g_clear_object (&t);
+  t = get_ticket (&f, created->id);
+  g_assert_null (t->waiting_reason);
+  g_assert_cmpint (t->follow_up_at, ==, 0);
+  fl_test_spin_until (engine_idle, &f, 20);
+  fixture_close (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -739,6 +868,7 @@ main (int   argc,
   fl_test_add_func ("/ticket-tools/edit", test_edit);
   fl_test_add_func ("/ticket-tools/edit/conflict", test_edit_conflict);
   fl_test_add_func ("/ticket-tools/handoff/rules", test_handoff_rules);
+  fl_test_add_func ("/ticket-tools/wait/follow-up", test_wait_follow_up);
 
   return g_test_run ();
 }

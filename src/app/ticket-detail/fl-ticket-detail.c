@@ -14,6 +14,7 @@
 #include "fl-checklist-library.h"
 #include "fl-store-actions.h"
 #include "fl-ticket-detail.h"
+#include "fl-wait-dialog.h"
 
 /* A draft is written to the cache this long after the last keystroke. */
 #define DRAFT_SAVE_DELAY_MS 400
@@ -596,7 +597,14 @@ wait_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *param)
 {
-  set_status (FL_TICKET_DETAIL (widget), FL_STATUS_WAITING);
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  /* with what it waits for and when to look again */
+  if (self->ticket != NULL && self->context != NULL)
+    gtk_window_present (GTK_WINDOW (fl_wait_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                            : NULL,
+                                                        self->context, self->ticket)));
 }
 
 static void
