@@ -55,15 +55,6 @@ engine_idle (gpointer data)
   Fixture *f = data;
   FlSyncEngine *engine = fl_context_get_sync_engine (f->context);
 
-  static gint64 last;
-
-  if (g_get_monotonic_time () - last > G_USEC_PER_SEC)
-    {
-      last = g_get_monotonic_time ();
-      g_test_message ("engine state %d, pending %u, rejected %u, error %s",
-                      fl_sync_engine_get_state (engine), fl_store_count_pending_ops (f->store),
-                      fl_store_get_rejected (f->store), fl_sync_engine_get_last_error (engine));
-    }
   return fl_sync_engine_get_state (engine) == FL_SYNC_STATE_IDLE &&
          fl_store_count_pending_ops (f->store) == 0;
 }
@@ -865,7 +856,7 @@ main (int   argc,
 
   fl_test_add_func ("/ticket-tools/assign/pass-on", test_assign_pass_on);
   fl_test_add_func ("/ticket-tools/assign/lead", test_assign_lead);
-  fl_test_add_func ("/ticket-tools/edit", test_edit);
+  fl_test_add_func ("/ticket-tools/edit/save", test_edit);
   fl_test_add_func ("/ticket-tools/edit/conflict", test_edit_conflict);
   fl_test_add_func ("/ticket-tools/handoff/rules", test_handoff_rules);
   fl_test_add_func ("/ticket-tools/wait/follow-up", test_wait_follow_up);
