@@ -677,7 +677,7 @@ test_handoff_rules (void)
   g_assert_cmpstr (handoff_error (dialog, "summary_error_label"), ==,
                    "Schreiben Sie mehr als den Titel: was passiert, seit wann, was die Person braucht.");
   g_assert_cmpstr (handoff_error (dialog, "contact_error_label"), ==,
-                   "Wie erreicht der 2. Level die Person? Geben Sie eine Telefonnummer oder eine "
+                   "Wie erreicht der 2nd Level die Person? Geben Sie eine Telefonnummer oder eine "
                    "E-Mail-Adresse ein.");
   g_assert_null (handoff_error (dialog, "steps_error_label"));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (summary)), ==, "outlook startet nicht.");
