@@ -521,6 +521,15 @@ test_password_reset_walk (void)
   /* a check with a "failed" branch offers Failed */
   g_assert_true (gtk_widget_get_visible (child (&f, "failed_button")));
   assert_refused (&f, "set-otp");
+  /* The verification cannot be skipped: no Skip, and the engine refuses it too */
+  g_assert_false (gtk_widget_get_visible (child (&f, "skip_button")));
+  {
+    g_autoptr(GError) error = NULL;
+    g_assert_null (fl_checklist_run_make_step_data (fl_checklist_pane_get_run (f.pane),
+                                                    "verify-callback",
+                                                    FL_CHECKLIST_OUTCOME_SKIPPED, NULL, &error));
+    g_assert_error (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_OUTCOME);
+  }
 
   click (&f, "done_button");
   g_assert_cmpuint (count_checklist_events (&f, ticket->id), ==, ++n);

@@ -411,6 +411,32 @@ static const Broken broken[] = {
   { HEAD "{'id': 'a', 'kind': 'check', " TX ", 'requires': ['b'], 'next': 'b'},"
     " {'id': 'b', 'kind': 'check', " TX ", 'next': " END "}]}",
     FL_CHECKLIST_ERROR_REQUIRES, "'b'" },
+  /* requires one of a group: a member can be skipped on the way */
+  { HEAD "{'id': 'a', 'kind': 'question', " TX ", 'yes': 'call', 'no': 'boss'},"
+    " {'id': 'call', 'kind': 'check', " TX ", 'next': 'reset', 'failed': 'boss'},"
+    " {'id': 'boss', 'kind': 'check', " TX ", 'mandatory': true, 'next': 'reset',"
+    "  'failed': {'escalate': 'accounts'}},"
+    " {'id': 'reset', 'kind': 'check', " TX ", 'requires': [{'any': ['call', 'boss']}],"
+    "  'next': " END "}]}",
+    FL_CHECKLIST_ERROR_REQUIRES, "can be skipped on the way" },
+  /* ... or a path bypasses every member */
+  { HEAD "{'id': 'a', 'kind': 'question', " TX ", 'yes': 'call', 'no': 'reset'},"
+    " {'id': 'call', 'kind': 'check', " TX ", 'mandatory': true, 'next': 'reset'},"
+    " {'id': 'reset', 'kind': 'check', " TX ", 'requires': [{'any': ['call']}],"
+    "  'next': " END "}]}",
+    FL_CHECKLIST_ERROR_REQUIRES, "none of the required steps 'call'" },
+  { HEAD "{'id': 'a', 'kind': 'check', " TX ", 'requires': [{'any': ['zz']}], 'next': " END "}]}",
+    FL_CHECKLIST_ERROR_UNKNOWN_STEP, "'zz'" },
+  { HEAD "{'id': 'a', 'kind': 'check', " TX ", 'requires': [{'any': ['a']}], 'next': " END "}]}",
+    FL_CHECKLIST_ERROR_REQUIRES, "itself" },
+  { HEAD "{'id': 'a', 'kind': 'check', " TX ", 'requires': [{'any': []}], 'next': " END "}]}",
+    FL_CHECKLIST_ERROR_INVALID, "'any'" },
+  { HEAD "{'id': 'a', 'kind': 'check', " TX ", 'requires': [{'all': ['a']}], 'next': " END "}]}",
+    FL_CHECKLIST_ERROR_TYPE, "'any'" },
+  { HEAD "{'id': 'a', 'kind': 'check', " TX ", 'requires': [{'any': [3]}], 'next': " END "}]}",
+    FL_CHECKLIST_ERROR_TYPE, "'requires'" },
+  { HEAD "{'id': 'a', 'kind': 'check', " TX ", 'mandatory': 'yes', 'next': " END "}]}",
+    FL_CHECKLIST_ERROR_TYPE, "'mandatory'" },
 };
 
 static void
@@ -692,6 +718,33 @@ typedef struct
   guint        n_escalated;
 } Walk;
 
+/* Whether the path so far has all (or, with !@all, one) of @ids done with "done" or "yes". */
+static gboolean
+path_has_done (Walk               *w,
+               const char * const *ids,
+               gboolean            all)
+{
+  for (guint k = 0; ids[k]; k++)
+    {
+      gboolean found = FALSE;
+
+      for (guint i = 0; i < w->events->len && !found; i++)
+        {
+          JsonObject *data = ((FlEvent *) g_ptr_array_index (w->events, i))->data;
+          const char *outcome = json_object_get_string_member (data, "outcome");
+
+          found = g_str_equal (json_object_get_string_member (data, "step_id"), ids[k]) &&
+                  (g_str_equal (outcome, "done") || g_str_equal (outcome, "yes"));
+        }
+      if (found && !all)
+        return TRUE;
+      if (!found && all)
+        return FALSE;
+    }
+
+  return all;
+}
+
 static void
 walk (Walk *w)
 {
@@ -745,6 +798,15 @@ walk (Walk *w)
   g_assert_false (fl_checklist_run_is_finished (run));
   g_assert_null (fl_checklist_run_get_result (run));
   g_hash_table_add (w->visited, step->id);
+
+  /* Whatever was skipped or failed on the way, a step is only reached with all it
+   * requires done, and one step of each group it requires. */
+  g_assert_true (path_has_done (w, (const char * const *) step->requires, TRUE));
+  for (guint i = 0; i < step->requires_any->len; i++)
+    g_assert_true (path_has_done (w, g_ptr_array_index (step->requires_any, i), FALSE));
+  /* A verification can never be skipped */
+  if (g_str_has_prefix (step->id, "verify") && step->kind == FL_CHECKLIST_STEP_CHECK)
+    g_assert_false (step->skippable);
 
   for (int o = FL_CHECKLIST_OUTCOME_DONE; o <= FL_CHECKLIST_OUTCOME_FAILED; o++)
     {
@@ -869,6 +931,20 @@ test_password_reset (void)
   g_assert_nonnull (reset);
   g_assert_true (g_strv_contains ((const char * const *) reset->requires, "identity-confirmed"));
   g_assert_true (g_strv_contains ((const char * const *) unlock->requires, "identity-confirmed"));
+  /* ... and a verification that was actually done, which cannot be skipped */
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *id = (const char *[]) { "set-otp", "unlock-account", "identity-confirmed" }[i];
+      const FlChecklistStep *s = fl_checklist_get_step (checklist, id);
+      GStrv group;
+
+      g_assert_cmpuint (s->requires_any->len, ==, 1);
+      group = g_ptr_array_index (s->requires_any, 0);
+      g_assert_true (g_strv_contains ((const char * const *) group, "verify-callback"));
+      g_assert_true (g_strv_contains ((const char * const *) group, "verify-colleague"));
+    }
+  g_assert_false (fl_checklist_get_step (checklist, "verify-callback")->skippable);
+  g_assert_false (fl_checklist_get_step (checklist, "verify-colleague")->skippable);
   /* Never read a password over the phone */
   g_assert_nonnull (strstr (reset->help.en, "never read out over the phone"));
 
@@ -898,8 +974,14 @@ test_password_reset (void)
   g_assert_error (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_OUTCOME);
   g_clear_error (&error);
 
-  /* The callback fails: the manager confirms instead */
+  /* The callback cannot be skipped on the way to "identity confirmed: yes" */
   record (run, events, "verify-method", FL_CHECKLIST_OUTCOME_YES, NULL);
+  g_assert_null (fl_checklist_run_make_step_data (run, "verify-callback",
+                                                  FL_CHECKLIST_OUTCOME_SKIPPED, NULL, &error));
+  g_assert_error (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_OUTCOME);
+  g_clear_error (&error);
+
+  /* The callback fails: the manager confirms instead */
   record (run, events, "verify-callback", FL_CHECKLIST_OUTCOME_FAILED, NULL);
   g_assert_cmpstr (fl_checklist_run_get_current_step (run)->id, ==, "verify-colleague");
   record (run, events, "verify-colleague", FL_CHECKLIST_OUTCOME_DONE, NULL);

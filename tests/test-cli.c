@@ -287,6 +287,32 @@ test_new_and_show (Fixture       *f,
   g_assert_cmpuint (pending (f), ==, 2);
 }
 
+/* Waiting with a reason and a follow-up time (an addition to the API's update) */
+static void
+test_waiting_follow_up (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *id = new_ticket (f, "Drucker druckt leer");
+  g_autoptr(JsonObject) shown = NULL;
+  g_autoptr(JsonObject) resumed = NULL;
+  JsonObject *ticket;
+
+  g_assert_cmpint (cli (f, NULL, NULL, "update", id, "--status", "waiting", "--waiting_reason",
+                        "Rückruf der Nutzerin", "--follow_up_at", "2030-01-02T13:00:00.000Z",
+                        NULL), ==, 0);
+  shown = show (f, id);
+  ticket = json_object_get_object_member (shown, "ticket");
+  g_assert_cmpstr (json_object_get_string_member (ticket, "status"), ==, "waiting");
+  g_assert_cmpstr (json_object_get_string_member (ticket, "waiting_reason"), ==, "Rückruf der Nutzerin");
+  g_assert_cmpstr (json_object_get_string_member (ticket, "follow_up_at"), ==, "2030-01-02T13:00:00.000Z");
+
+  g_assert_cmpint (cli (f, NULL, NULL, "update", id, "--status", "in_progress", NULL), ==, 0);
+  resumed = show (f, id);
+  ticket = json_object_get_object_member (resumed, "ticket");
+  g_assert_true (json_object_get_null_member (ticket, "waiting_reason"));
+  g_assert_true (json_object_get_null_member (ticket, "follow_up_at"));
+}
+
 static void
 test_changes (Fixture       *f,
               gconstpointer  data)
@@ -610,6 +636,7 @@ main (int   argc,
   ADD ("/cli/new-and-show", test_new_and_show);
   ADD ("/cli/new-required-fields", test_new_required_fields);
   ADD ("/cli/changes", test_changes);
+  ADD ("/cli/waiting-follow-up", test_waiting_follow_up);
   ADD ("/cli/ids", test_ids);
   ADD ("/cli/list", test_list);
   ADD ("/cli/conflicts-empty", test_conflicts_empty);

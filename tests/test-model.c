@@ -294,7 +294,7 @@ test_enum_strings (void)
 static void
 test_ticket_spec_example (void)
 {
-  static const char * const extension[] = { "waiting_since", NULL };
+  static const char * const extension[] = { "waiting_since", "waiting_reason", "follow_up_at", NULL };
   g_autoptr(JsonNode) input = parse (spec_ticket_json);
   g_autoptr(JsonNode) output = NULL;
   g_autoptr(JsonNode) again_json = NULL;
@@ -340,7 +340,7 @@ test_ticket_spec_example (void)
 static void
 test_ticket_nulls (void)
 {
-  static const char * const extension[] = { "waiting_since", NULL };
+  static const char * const extension[] = { "waiting_since", "waiting_reason", "follow_up_at", NULL };
   g_autoptr(JsonNode) input = parse (spec_ticket_json);
   JsonObject *obj = json_node_get_object (input);
   g_autoptr(JsonNode) output = NULL;
@@ -365,7 +365,7 @@ test_ticket_nulls (void)
 static void
 test_ticket_resolved (void)
 {
-  static const char * const extension[] = { "waiting_since", NULL };
+  static const char * const extension[] = { "waiting_since", "waiting_reason", "follow_up_at", NULL };
   g_autoptr(JsonNode) input = parse (spec_ticket_json);
   JsonObject *obj = json_node_get_object (input);
   g_autoptr(JsonNode) output = NULL;
@@ -404,7 +404,10 @@ test_ticket_waiting_since (void)
   g_assert_cmpint (t->waiting_since, ==, T0 + 14 * 60 * 1000 + 29877);
 
   output = fl_ticket_to_json (t);
-  assert_json_same (input, output, "ticket", NULL);
+  {
+    static const char * const extension[] = { "waiting_reason", "follow_up_at", NULL };
+    assert_json_same (input, output, "ticket", extension);
+  }
 }
 
 static void
@@ -1133,6 +1136,60 @@ test_apply_priority_due (void)
   g_assert_cmpint (t4->due_at, ==, T0 + 72 * HOUR);
 }
 
+/* Extension: waiting with a reason and a follow-up time, ended with the waiting */
+static void
+test_apply_waiting_follow_up (void)
+{
+  gint64 t0 = T0 + HOUR;
+  g_autoptr(FlTicket) created = create_ticket ();
+  g_autoptr(FlTicket) claimed = apply_ok (created, FL_OP_CLAIM, "{}", "sam", FL_ROLE_AGENT, T0);
+  g_autoptr(FlTicket) waiting = NULL;
+  g_autoptr(FlTicket) later = NULL;
+  g_autoptr(FlTicket) back = NULL;
+  g_autoptr(FlTicket) ignored = NULL;
+  g_autoptr(FlTicket) copy = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 follow_up = 0;
+
+  g_assert_true (fl_time_parse ("2026-11-29T14:00:00.000Z", &follow_up));
+  waiting = apply_ok (claimed, FL_OP_UPDATE,
+                      "{\"status\": \"waiting\", \"waiting_reason\": \"Rückruf der Nutzerin\","
+                      " \"follow_up_at\": \"2026-11-29T14:00:00.000Z\"}", "sam", FL_ROLE_AGENT, t0);
+  g_assert_cmpint (waiting->status, ==, FL_STATUS_WAITING);
+  g_assert_cmpstr (waiting->waiting_reason, ==, "Rückruf der Nutzerin");
+  g_assert_cmpint (waiting->follow_up_at, ==, follow_up);
+  g_assert_false (fl_ticket_is_follow_up_due (waiting, follow_up - 1));
+  g_assert_true (fl_ticket_is_follow_up_due (waiting, follow_up));
+
+  /* Through JSON and back */
+  node = fl_ticket_to_json (waiting);
+  copy = fl_ticket_from_json (node, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (copy->waiting_reason, ==, "Rückruf der Nutzerin");
+  g_assert_cmpint (copy->follow_up_at, ==, follow_up);
+
+  /* Moved while waiting; a bad time is refused */
+  later = apply_ok (waiting, FL_OP_UPDATE, "{\"follow_up_at\": \"2026-11-29T15:00:00.000Z\"}",
+                    "sam", FL_ROLE_AGENT, t0 + 1000);
+  g_assert_cmpint (later->follow_up_at, ==, follow_up + HOUR);
+  g_assert_cmpstr (later->waiting_reason, ==, "Rückruf der Nutzerin");
+  apply_fails (waiting, FL_OP_UPDATE, "{\"follow_up_at\": \"14:00\"}", "sam", FL_ROLE_AGENT,
+               FL_MODEL_ERROR_TYPE);
+
+  /* Leaving waiting ends both */
+  back = apply_ok (later, FL_OP_UPDATE, "{\"status\": \"in_progress\"}", "sam", FL_ROLE_AGENT,
+                   t0 + 2000);
+  g_assert_null (back->waiting_reason);
+  g_assert_cmpint (back->follow_up_at, ==, 0);
+  g_assert_false (fl_ticket_is_follow_up_due (back, G_MAXINT64));
+
+  /* On a ticket that does not wait, they are ignored */
+  ignored = apply_ok (back, FL_OP_UPDATE, "{\"title\": \"Neu\", \"follow_up_at\": \"2026-11-29T15:00:00.000Z\"}",
+                      "sam", FL_ROLE_AGENT, t0 + 3000);
+  g_assert_cmpint (ignored->follow_up_at, ==, 0);
+}
+
 static void
 test_apply_waiting_pauses_due (void)
 {
@@ -1440,6 +1497,7 @@ main (int   argc,
   fl_test_add_func ("/model/apply/update-changes", test_apply_update_changes);
   fl_test_add_func ("/model/apply/priority-due", test_apply_priority_due);
   fl_test_add_func ("/model/apply/waiting-pauses-due", test_apply_waiting_pauses_due);
+  fl_test_add_func ("/model/apply/waiting-follow-up", test_apply_waiting_follow_up);
   fl_test_add_func ("/model/apply/versions", test_apply_versions);
   fl_test_add_func ("/model/queues", test_queues);
   fl_test_add_func ("/model/apply/can-apply", test_can_apply_table);

@@ -702,6 +702,85 @@ test_ops (void)
 
 /* Ops that try to get around the rules: unknown fields, embedded NULs, a
  * base_version from the future, times decades off, empty changes. */
+/* The 1.1 rule of assign: a lead assigns anyone's ticket to anyone; a non-lead only
+ * passes on a ticket assigned to them; everything else is rejected as forbidden. */
+static void
+test_assign_rules (void)
+{
+  g_autofree char *client = g_uuid_string_random ();
+  g_autofree char *ticket = new_ticket (client, "Weitergeben");
+  g_autoptr(JsonNode) users = expect (shared, "GET", "/users", tok_alex, NULL, 200);
+  JsonNode *holder = NULL;
+  JsonObject *t;
+  struct { char **token; const char *data; const char *status; const char *code; } steps[] = {
+    /* unassigned: no agent or specialist may assign it, not even to themselves */
+    { &tok_alex, "{\"assignee\":\"alex\"}", "rejected", "forbidden" },
+    { &tok_sam, "{\"assignee\":\"jana\"}", "rejected", "forbidden" },
+    { &tok_alex, "{\"assignee\":null}", "rejected", "forbidden" },
+    /* the lead assigns it to the specialist */
+    { &tok_lee, "{\"assignee\":\"sam\"}", "applied", NULL },
+    /* someone else's: forbidden */
+    { &tok_alex, "{\"assignee\":\"alex\"}", "rejected", "forbidden" },
+    { &tok_jana, "{\"assignee\":\"jana\"}", "rejected", "forbidden" },
+    /* the specialist passes it on to a colleague ... */
+    { &tok_sam, "{\"assignee\":\"jana\"}", "applied", NULL },
+    /* ... but not to someone who does not exist */
+    { &tok_jana, "{\"assignee\":\"nobody-here\"}", "rejected", "unprocessable" },
+    /* jana passes it to alex; then it is no longer hers */
+    { &tok_jana, "{\"assignee\":\"alex\"}", "applied", NULL },
+    { &tok_jana, "{\"assignee\":\"jana\"}", "rejected", "forbidden" },
+    /* the assignee may give it back to nobody */
+    { &tok_alex, "{\"assignee\":null}", "applied", NULL },
+    { &tok_alex, "{\"assignee\":\"alex\"}", "rejected", "forbidden" },
+  };
+
+  /* Everyone may list the team to choose from */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (users),
+                                                                         "users")), ==, 4);
+
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autofree char *st = NULL;
+
+      g_test_message ("step %u: %s", i, steps[i].data);
+      st = push1 (*steps[i].token, client, ticket, "assign", 1, steps[i].data, &holder);
+      g_assert_cmpstr (st, ==, steps[i].status);
+      if (steps[i].code != NULL)
+        g_assert_cmpstr (error_code (result_n (holder, 0)), ==, steps[i].code);
+      g_clear_pointer (&holder, json_node_unref);
+    }
+
+  t = get_ticket (ticket, &holder);
+  g_assert_true (json_object_get_null_member (t, "assignee"));
+  /* create + 4 applied assigns */
+  g_assert_cmpint (json_object_get_int_member (t, "version"), ==, 5);
+  g_clear_pointer (&holder, json_node_unref);
+}
+
+/* A checklist where a verification of a "requires any" group can be skipped is refused. */
+static void
+test_checklist_requires_any (void)
+{
+  const char *bad =
+    "{\"id\":\"verify-any\",\"version\":1,\"category\":\"password\","
+    "\"title\":{\"de\":\"Prüfen\",\"en\":\"Verify\"},\"start\":\"call\",\"steps\":["
+    "{\"id\":\"call\",\"kind\":\"check\",\"text\":{\"de\":\"Rückruf\",\"en\":\"Call back\"},"
+    " \"next\":\"reset\",\"failed\":{\"escalate\":\"accounts\"}},"
+    "{\"id\":\"reset\",\"kind\":\"check\",\"text\":{\"de\":\"Zurücksetzen\",\"en\":\"Reset\"},"
+    " \"requires\":[{\"any\":[\"call\"]}],\"next\":{\"resolve\":\"solved\"}}]}";
+  g_autofree char *good = NULL;
+  g_autoptr(JsonNode) refused = expect (shared, "PUT", "/checklists/verify-any", tok_lee, bad, 422);
+  g_autoptr(JsonNode) stored = NULL;
+  GString *fixed = g_string_new (bad);
+
+  g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (refused), "error"), "message"),
+                            "skipped"));
+  /* marked mandatory, it is accepted */
+  g_string_replace (fixed, "\"next\":\"reset\"", "\"mandatory\":true,\"next\":\"reset\"", 1);
+  good = g_string_free (fixed, FALSE);
+  stored = expect (shared, "PUT", "/checklists/verify-any", tok_lee, good, 200);
+}
+
 static void
 test_hostile_ops (void)
 {
@@ -2208,6 +2287,8 @@ main (int   argc,
   g_test_add_func ("/server/session", test_session);
   g_test_add_func ("/server/rate-limit", test_rate_limit);
   g_test_add_func ("/server/ops", test_ops);
+  g_test_add_func ("/server/assign-rules", test_assign_rules);
+  g_test_add_func ("/server/checklist-requires-any", test_checklist_requires_any);
   g_test_add_func ("/server/hostile-ops", test_hostile_ops);
   g_test_add_func ("/server/presence-bounds", test_presence_bounds);
   g_test_add_func ("/server/conflicts", test_conflicts);

@@ -33,6 +33,7 @@ struct _FlApplication
   char           *last_notification;
   FlSearchProvider *search_provider;
   int             demo_tickets;
+  guint           follow_up_source;
 };
 
 G_DEFINE_FINAL_TYPE (FlApplication, fl_application, ADW_TYPE_APPLICATION)
@@ -89,12 +90,55 @@ fill_demo (FlApplication *self,
 /* A desktop notification for each new incoming ticket from someone else while the
  * window is in the background. Pulling everything again after the server lost our
  * cursor brings no news: every ticket would look new, so a reset notifies nothing. */
+static void schedule_follow_up (FlApplication *self);
+
+static gboolean
+on_follow_up_timeout_cb (gpointer user_data)
+{
+  FlApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->follow_up_source = 0;
+  /* Writes the tickets whose time came: "changed" notifies and schedules the next */
+  if (fl_store_refresh_follow_ups (fl_context_get_store (self->context), &error) == 0)
+    {
+      if (error != NULL)
+        g_warning ("Could not bring back the follow-ups: %s", error->message);
+      schedule_follow_up (self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* A timer for the next follow-up time of a waiting ticket. */
+static void
+schedule_follow_up (FlApplication *self)
+{
+  gint64 next;
+  gint64 delay;
+
+  g_clear_handle_id (&self->follow_up_source, g_source_remove);
+  if (self->context == NULL)
+    return;
+
+  next = fl_store_get_next_follow_up (fl_context_get_store (self->context));
+  if (next == 0)
+    return;
+
+  /* at most an hour at a time: the clock may jump (suspend) */
+  delay = CLAMP (next - fl_time_now () + 10, 0, 3600 * 1000);
+  self->follow_up_source = g_timeout_add ((guint) delay, on_follow_up_timeout_cb, self);
+}
+
 static void
 on_store_changed_cb (FlApplication *self,
                      GPtrArray     *changes,
                      FlStore       *store)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  /* A follow-up whose time came is announced also while the window is in front */
+  fl_application_notify_follow_ups (self, changes);
+  schedule_follow_up (self);
 
   if (fl_store_get_change_origin (store) == FL_STORE_ORIGIN_RESET)
     return;
@@ -558,6 +602,7 @@ fl_application_finalize (GObject *object)
   g_free (self->server_url);
   g_free (self->username);
   g_free (self->last_notification);
+  g_clear_handle_id (&self->follow_up_source, g_source_remove);
 
   G_OBJECT_CLASS (fl_application_parent_class)->finalize (object);
 }
@@ -670,6 +715,60 @@ fl_application_set_context (FlApplication *self,
   self->context = g_object_ref (context);
   g_signal_connect_object (fl_context_get_store (context), "changed",
                            G_CALLBACK (on_store_changed_cb), self, G_CONNECT_SWAPPED);
+  /* Follow-ups that came due while the app was not running, then the next one */
+  if (fl_store_refresh_follow_ups (fl_context_get_store (context), NULL) == 0)
+    schedule_follow_up (self);
+}
+
+guint
+fl_application_notify_follow_ups (FlApplication *self,
+                                  GPtrArray     *changes)
+{
+  FlStore *store;
+  guint sent = 0;
+
+  g_return_val_if_fail (FL_IS_APPLICATION (self), 0);
+  g_return_val_if_fail (changes != NULL, 0);
+
+  if (self->context == NULL)
+    return 0;
+  store = fl_context_get_store (self->context);
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      FlStoreChange *c = g_ptr_array_index (changes, i);
+      g_autoptr(GNotification) notification = NULL;
+      g_autofree char *id = NULL;
+      g_autofree char *body = NULL;
+      g_autofree char *number = NULL;
+
+      if (c->new_ticket == NULL || !c->new_ticket->follow_up_due ||
+          (c->old_ticket != NULL && c->old_ticket->follow_up_due) ||
+          g_strcmp0 (c->new_ticket->assignee, fl_store_get_username (store)) != 0)
+        continue;
+
+      number = fl_ticket_dup_display_number (c->new_ticket);
+      if (c->new_ticket->waiting_reason != NULL)
+        /* Translators: notification body: ticket number, title, what it waited for */
+        body = g_strdup_printf (_("%s %s — waiting for: %s"), number, c->new_ticket->title,
+                                c->new_ticket->waiting_reason);
+      else
+        /* Translators: notification body: ticket number and title */
+        body = g_strdup_printf (_("%s %s"), number, c->new_ticket->title);
+      notification = g_notification_new (_("Follow-up due"));
+      g_notification_set_body (notification, body);
+      g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+      g_notification_set_default_action (notification, "app.activate");
+      id = g_strdup_printf ("follow-up-%s", c->new_ticket->id);
+      if (g_application_get_dbus_connection (G_APPLICATION (self)) != NULL)
+        g_application_send_notification (G_APPLICATION (self), id, notification);
+
+      g_free (self->last_notification);
+      self->last_notification = g_strdup (body);
+      sent++;
+    }
+
+  return sent;
 }
 
 FlContext *

@@ -24,5 +24,8 @@ guint          fl_application_notify_new_tickets (FlApplication *self,
                                                   GPtrArray     *changes);
 /* The body of the last notification sent, or NULL. */
 const char    *fl_application_get_last_notification (FlApplication *self);
+/* A notification for each ticket of the user's whose follow-up time has come. */
+guint          fl_application_notify_follow_ups (FlApplication *self,
+                                                 GPtrArray     *changes);
 
 G_END_DECLS

@@ -85,7 +85,7 @@ typedef struct
 /* The API's ticket fields an update may change, as command-line options. */
 static const char * const update_fields[] = {
   "title", "description", "asset", "channel", "category", "impact", "urgency", "queue",
-  "status", NULL
+  "status", "waiting_reason", "follow_up_at", NULL
 };
 
 static const char * const requester_fields[] = {
@@ -1469,6 +1469,7 @@ static const CliOption update_options[] = {
   { "title", OPT_VALUE }, { "description", OPT_VALUE }, { "asset", OPT_VALUE },
   { "channel", OPT_VALUE }, { "category", OPT_VALUE }, { "impact", OPT_VALUE },
   { "urgency", OPT_VALUE }, { "queue", OPT_VALUE }, { "status", OPT_VALUE },
+  { "waiting_reason", OPT_VALUE }, { "follow_up_at", OPT_VALUE },
   { "requester", OPT_VALUE }, { "requester.name", OPT_VALUE },
   { "requester.email", OPT_VALUE }, { "requester.phone", OPT_VALUE },
   { "requester.department", OPT_VALUE }, { "requester.location", OPT_VALUE },

@@ -71,6 +71,7 @@ check_step (FlChecklistRun     *self,
 {
   const FlChecklistStep *step;
   const FlChecklistTarget *target;
+  g_autofree char *missing = NULL;
 
   step = fl_checklist_get_step (self->checklist, step_id);
   if (step == NULL)
@@ -95,19 +96,12 @@ check_step (FlChecklistRun     *self,
       return NULL;
     }
 
-  for (guint i = 0; step->requires[i]; i++)
+  missing = fl_checklist_run_dup_missing_requires (self, step);
+  if (missing != NULL)
     {
-      const FlChecklistRecord *record = fl_checklist_run_lookup_record (self, step->requires[i]);
-
-      if (record == NULL || !is_positive (record->outcome))
-        {
-          const FlChecklistStep *required = fl_checklist_get_step (self->checklist,
-                                                                   step->requires[i]);
-          g_set_error (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_REQUIRES_NOT_DONE,
-                       _("Step '%s' needs “%s” done first"), step_id,
-                       fl_checklist_step_get_text (required, NULL));
-          return NULL;
-        }
+      g_set_error (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_REQUIRES_NOT_DONE,
+                   _("Step '%s' needs %s done first"), step_id, missing);
+      return NULL;
     }
 
   target = fl_checklist_step_get_branch (step, outcome, error);
@@ -300,6 +294,71 @@ fl_checklist_run_lookup_record (FlChecklistRun *self,
     }
 
   return NULL;
+}
+
+static gboolean
+is_done (FlChecklistRun *self,
+         const char     *step_id)
+{
+  const FlChecklistRecord *record = fl_checklist_run_lookup_record (self, step_id);
+
+  return record != NULL && is_positive (record->outcome);
+}
+
+static void
+append_step_text (FlChecklistRun *self,
+                  GString        *out,
+                  const char     *step_id)
+{
+  const FlChecklistStep *step = fl_checklist_get_step (self->checklist, step_id);
+
+  g_string_append_printf (out, "“%s”", step ? fl_checklist_step_get_text (step, NULL) : step_id);
+}
+
+char *
+fl_checklist_run_dup_missing_requires (FlChecklistRun        *self,
+                                       const FlChecklistStep *step)
+{
+  g_autoptr(GString) missing = NULL;
+
+  g_return_val_if_fail (FL_IS_CHECKLIST_RUN (self), NULL);
+  g_return_val_if_fail (step != NULL, NULL);
+
+  for (guint i = 0; step->requires[i]; i++)
+    {
+      if (is_done (self, step->requires[i]))
+        continue;
+      if (missing == NULL)
+        missing = g_string_new (NULL);
+      else
+        g_string_append (missing, ", ");
+      append_step_text (self, missing, step->requires[i]);
+    }
+
+  for (guint i = 0; i < step->requires_any->len; i++)
+    {
+      GStrv group = g_ptr_array_index (step->requires_any, i);
+      gboolean any = FALSE;
+
+      for (guint k = 0; group[k] && !any; k++)
+        any = is_done (self, group[k]);
+      if (any)
+        continue;
+
+      if (missing == NULL)
+        missing = g_string_new (NULL);
+      else
+        g_string_append (missing, ", ");
+      for (guint k = 0; group[k]; k++)
+        {
+          if (k > 0)
+            /* Translators: between the alternatives of a step's requirement: “A” or “B” */
+            g_string_append (missing, group[k + 1] ? ", " : _(" or "));
+          append_step_text (self, missing, group[k]);
+        }
+    }
+
+  return missing ? g_string_free (g_steal_pointer (&missing), FALSE) : NULL;
 }
 
 gboolean

@@ -41,6 +41,10 @@ GPtrArray               *fl_checklist_run_get_records       (FlChecklistRun     
 /* The record of @step_id in the current attempt, or NULL. */
 const FlChecklistRecord *fl_checklist_run_lookup_record     (FlChecklistRun     *self,
                                                              const char         *step_id);
+/* What @step requires that is not done with "done" or "yes" in the current attempt, for
+ * people: "“A”, “B” or “C”"; NULL when everything it requires is done. */
+char                    *fl_checklist_run_dup_missing_requires (FlChecklistRun        *self,
+                                                                const FlChecklistStep *step);
 gboolean                 fl_checklist_run_is_started        (FlChecklistRun     *self);
 gboolean                 fl_checklist_run_is_finished       (FlChecklistRun     *self);
 /* The end reached (kind RESOLVE or ESCALATE), or NULL while not finished. */

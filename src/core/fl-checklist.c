@@ -90,6 +90,7 @@ step_free (FlChecklistStep *step)
   g_free (step->pattern);
   g_free (step->example);
   g_strfreev (step->requires);
+  g_clear_pointer (&step->requires_any, g_ptr_array_unref);
   target_clear (&step->next);
   target_clear (&step->yes);
   target_clear (&step->no);
@@ -356,6 +357,32 @@ reject_member (JsonObject  *obj,
 }
 
 static gboolean
+parse_step_id (JsonNode         *e,
+               const char       *where,
+               FlChecklistStep  *step,
+               const char      **out,
+               GError          **error)
+{
+  const char *id;
+
+  if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+    return fail (error, FL_CHECKLIST_ERROR_TYPE, where,
+                 _("field '%s' must be an array of step ids"), "requires");
+
+  id = json_node_get_string (e);
+  if (!g_utf8_validate (id, -1, NULL) || !is_slug (id, FL_CHECKLIST_ID_MAX))
+    return fail (error, FL_CHECKLIST_ERROR_INVALID, where,
+                 _("field '%s' must name steps"), "requires");
+  if (g_strcmp0 (id, step->id) == 0)
+    return fail (error, FL_CHECKLIST_ERROR_REQUIRES, where,
+                 _("a step cannot require itself"));
+
+  *out = id;
+  return TRUE;
+}
+
+/* "requires": [ID | {"any": [ID, ID...]} ...] */
+static gboolean
 parse_requires (JsonObject       *obj,
                 const char       *where,
                 FlChecklistStep  *step,
@@ -363,6 +390,7 @@ parse_requires (JsonObject       *obj,
 {
   JsonNode *node = json_object_get_member (obj, "requires");
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   JsonArray *array;
 
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
@@ -382,17 +410,37 @@ parse_requires (JsonObject       *obj,
           JsonNode *e = json_array_get_element (array, i);
           const char *id;
 
-          if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
-            return fail (error, FL_CHECKLIST_ERROR_TYPE, where,
-                         _("field '%s' must be an array of step ids"), "requires");
+          if (JSON_NODE_HOLDS_OBJECT (e))
+            {
+              JsonNode *any = json_object_get_member (json_node_get_object (e), "any");
+              g_autoptr(GPtrArray) group = g_ptr_array_new_with_free_func (g_free);
+              JsonArray *members;
 
-          id = json_node_get_string (e);
-          if (!g_utf8_validate (id, -1, NULL) || !is_slug (id, FL_CHECKLIST_ID_MAX))
-            return fail (error, FL_CHECKLIST_ERROR_INVALID, where,
-                         _("field '%s' must name steps"), "requires");
-          if (g_strcmp0 (id, step->id) == 0)
-            return fail (error, FL_CHECKLIST_ERROR_REQUIRES, where,
-                         _("a step cannot require itself"));
+              if (any == NULL || !JSON_NODE_HOLDS_ARRAY (any))
+                return fail (error, FL_CHECKLIST_ERROR_TYPE, where,
+                             _("an object in field '%s' must have an array 'any'"), "requires");
+              members = json_node_get_array (any);
+              if (json_array_get_length (members) < 1 ||
+                  json_array_get_length (members) > FL_CHECKLIST_MAX_REQUIRES)
+                return fail (error, FL_CHECKLIST_ERROR_INVALID, where,
+                             _("field 'any' in '%s' must name 1 to %u steps"), "requires",
+                             FL_CHECKLIST_MAX_REQUIRES);
+
+              for (guint k = 0; k < json_array_get_length (members); k++)
+                {
+                  if (!parse_step_id (json_array_get_element (members, k), where, step, &id,
+                                      error))
+                    return FALSE;
+                  if (!g_ptr_array_find_with_equal_func (group, id, g_str_equal, NULL))
+                    g_ptr_array_add (group, g_strdup (id));
+                }
+              g_ptr_array_add (group, NULL);
+              g_ptr_array_add (groups, g_ptr_array_free (g_steal_pointer (&group), FALSE));
+              continue;
+            }
+
+          if (!parse_step_id (e, where, step, &id, error))
+            return FALSE;
 
           if (!g_ptr_array_find_with_equal_func (ids, id, g_str_equal, NULL))
             g_ptr_array_add (ids, g_strdup (id));
@@ -401,6 +449,26 @@ parse_requires (JsonObject       *obj,
 
   g_ptr_array_add (ids, NULL);
   step->requires = (GStrv) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
+  step->requires_any = g_steal_pointer (&groups);
+  return TRUE;
+}
+
+static gboolean
+parse_mandatory (JsonObject       *obj,
+                 const char       *where,
+                 FlChecklistStep  *step,
+                 GError          **error)
+{
+  JsonNode *node = json_object_get_member (obj, "mandatory");
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fail (error, FL_CHECKLIST_ERROR_TYPE, where,
+                 _("field '%s' must be true or false"), "mandatory");
+
+  step->marked_mandatory = json_node_get_boolean (node);
+  step->mandatory = step->marked_mandatory;
   return TRUE;
 }
 
@@ -445,7 +513,8 @@ parse_step (JsonNode  *node,
 
   if (!get_localized (obj, where, "text", TRUE, FL_CHECKLIST_TEXT_MAX, &step->text, error) ||
       !get_localized (obj, where, "help", FALSE, FL_CHECKLIST_HELP_MAX, &step->help, error) ||
-      !parse_requires (obj, where, step, error))
+      !parse_requires (obj, where, step, error) ||
+      !parse_mandatory (obj, where, step, error))
     return NULL;
 
   switch (step->kind)
@@ -555,6 +624,8 @@ step_edges (FlChecklist           *self,
   switch (step->kind)
     {
     case FL_CHECKLIST_STEP_CHECK:
+      /* A skippable check may be left by "next" without being done */
+      pos[0] = !step->skippable;
       t[0] = &step->next;
       t[1] = &step->failed;
       break;
@@ -632,6 +703,69 @@ check_target_exists (FlChecklist             *self,
   }
 }
 
+/* Whether on every path from start to step @target one step of @group is done, or, with
+ * @skip_counts, at least reached (a skippable check of the group may be skipped). */
+static gboolean
+group_done_on_every_path (FlChecklist *self,
+                          const guint *order,
+                          guint        target,
+                          GStrv        group,
+                          gboolean     skip_counts)
+{
+  guint n = self->steps->len;
+  g_autofree guint8 *done = g_new0 (guint8, n);   /* a member done on every path to v */
+  g_autofree guint8 *seen = g_new0 (guint8, n);
+
+  seen[step_index (self, self->start)] = TRUE;
+  for (guint k = n; k > 0; k--)
+    {
+      guint u = order[k - 1];
+      const FlChecklistStep *step = g_ptr_array_index (self->steps, u);
+      gboolean member = g_strv_contains ((const char * const *) group, step->id);
+      guint targets[3];
+      gboolean positive[3];
+      guint n_edges = step_edges (self, step, targets, positive);
+
+      for (guint e = 0; e < n_edges; e++)
+        {
+          guint v = targets[e];
+          gboolean pos = positive[e] || (skip_counts && step->skippable &&
+                                         v == step_index (self, step->next.step_id));
+          guint8 in = done[u] || (member && pos);
+
+          done[v] = seen[v] ? (done[v] && in) : in;
+          seen[v] = TRUE;
+        }
+    }
+
+  return done[target];
+}
+
+static gboolean
+check_group (FlChecklist  *self,
+             const guint  *order,
+             guint         target,
+             GStrv         group,
+             GError      **error)
+{
+  const FlChecklistStep *step = g_ptr_array_index (self->steps, target);
+  g_autofree char *where = NULL;
+  g_autofree char *names = NULL;
+
+  if (group_done_on_every_path (self, order, target, group, FALSE))
+    return TRUE;
+
+  where = g_strdup_printf (_("step '%s'"), step->id);
+  names = g_strjoinv ("', '", group);
+  if (group_done_on_every_path (self, order, target, group, TRUE))
+    return fail (error, FL_CHECKLIST_ERROR_REQUIRES, where,
+                 _("one of the required steps '%s' can be skipped on the way: "
+                   "mark it \"mandatory\": true"), names);
+
+  return fail (error, FL_CHECKLIST_ERROR_REQUIRES, where,
+               _("none of the required steps '%s' is done on every path before it"), names);
+}
+
 static gboolean
 check_graph (FlChecklist  *self,
              GError      **error)
@@ -672,6 +806,21 @@ check_graph (FlChecklist  *self,
 
           required = g_ptr_array_index (self->steps, step_index (self, step->requires[j]));
           required->mandatory = TRUE;
+        }
+
+      for (guint j = 0; j < step->requires_any->len; j++)
+        {
+          GStrv group = g_ptr_array_index (step->requires_any, j);
+
+          for (guint k = 0; group[k]; k++)
+            {
+              if (!g_hash_table_contains (self->index_of, group[k]))
+                {
+                  g_autofree char *where = g_strdup_printf (_("step '%s'"), step->id);
+                  return fail (error, FL_CHECKLIST_ERROR_UNKNOWN_STEP, where,
+                               _("field '%s' names unknown step '%s'"), "requires", group[k]);
+                }
+            }
         }
     }
 
@@ -742,6 +891,14 @@ check_graph (FlChecklist  *self,
                            _("required step '%s' is not done on every path before it"),
                            step->requires[j]);
             }
+        }
+
+      for (guint j = 0; j < step->requires_any->len; j++)
+        {
+          GStrv group = g_ptr_array_index (step->requires_any, j);
+
+          if (!check_group (self, order, i, group, error))
+            return FALSE;
         }
     }
 
@@ -828,13 +985,31 @@ build_step (JsonBuilder           *builder,
   build_localized (builder, "text", &step->text);
   build_localized (builder, "help", &step->help);
 
-  if (step->requires[0] != NULL)
+  if (step->requires[0] != NULL || step->requires_any->len > 0)
     {
       json_builder_set_member_name (builder, "requires");
       json_builder_begin_array (builder);
       for (guint i = 0; step->requires[i]; i++)
         json_builder_add_string_value (builder, step->requires[i]);
+      for (guint i = 0; i < step->requires_any->len; i++)
+        {
+          GStrv group = g_ptr_array_index (step->requires_any, i);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "any");
+          json_builder_begin_array (builder);
+          for (guint k = 0; group[k]; k++)
+            json_builder_add_string_value (builder, group[k]);
+          json_builder_end_array (builder);
+          json_builder_end_object (builder);
+        }
       json_builder_end_array (builder);
+    }
+
+  if (step->marked_mandatory)
+    {
+      json_builder_set_member_name (builder, "mandatory");
+      json_builder_add_boolean_value (builder, TRUE);
     }
 
   build_localized (builder, "placeholder", &step->placeholder);
@@ -1097,6 +1272,12 @@ fl_checklist_step_get_branch (const FlChecklistStep  *step,
         return &step->next;
       if (outcome == FL_CHECKLIST_OUTCOME_SKIPPED)
         {
+          if (step->marked_mandatory)
+            {
+              g_set_error (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_OUTCOME,
+                           _("Step '%s' is mandatory and cannot be skipped"), step->id);
+              return NULL;
+            }
           if (step->mandatory)
             {
               g_set_error (error, FL_CHECKLIST_ERROR, FL_CHECKLIST_ERROR_OUTCOME,

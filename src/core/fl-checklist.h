@@ -103,7 +103,9 @@ typedef struct
   char                *pattern;      /* optional, input only: GRegex matched against the whole value */
   char                *example;      /* input only, required with a pattern: a value it matches */
   GStrv                requires;     /* never NULL; steps that must be done before this one */
-  gboolean             mandatory;    /* another step requires this one */
+  GPtrArray           *requires_any; /* never NULL; GStrv groups: one step of each must be done */
+  gboolean             marked_mandatory; /* "mandatory": true in the definition */
+  gboolean             mandatory;    /* marked, or another step requires this one */
   gboolean             skippable;    /* check only: not mandatory, and "next" is another step */
   FlChecklistTarget    next;         /* check (done, skipped), input (done) */
   FlChecklistTarget    yes;          /* question */

@@ -21,7 +21,7 @@ G_DEFINE_BOXED_TYPE (FlOp, fl_op, fl_op_copy, fl_op_free)
 
 static const char * const update_fields[] = {
   "title", "description", "requester", "asset", "channel", "category",
-  "impact", "urgency", "queue", "status", NULL
+  "impact", "urgency", "queue", "status", "waiting_reason", "follow_up_at", NULL
 };
 
 FlOp *
@@ -335,6 +335,7 @@ fl_op_validate_data (FlOpType     type,
       {
         gboolean any = FALSE;
         FlStatus status;
+        gint64 time;
 
         for (guint k = 0; update_fields[k]; k++)
           any |= json_object_has_member (data, update_fields[k]);
@@ -379,7 +380,11 @@ fl_op_validate_data (FlOpType     type,
             !_fl_json_get_enum (data, NULL, "urgency", FL_FIELD_OPTIONAL,
                                 ENUM_GETTER (fl_grade_from_string), &e, NULL, error) ||
             !_fl_json_get_string (data, NULL, "queue", FL_FIELD_OPTIONAL, 1, FL_SHORT_TEXT_MAX,
-                                  &s, NULL, error))
+                                  &s, NULL, error) ||
+            !_fl_json_get_string (data, NULL, "waiting_reason", FL_FIELD_NULLABLE, 0,
+                                  FL_SHORT_TEXT_MAX, &s, NULL, error) ||
+            !_fl_json_get_time (data, NULL, "follow_up_at", FL_FIELD_NULLABLE, &time, NULL,
+                                error))
           return FALSE;
 
         status = FL_STATUS_NEW;
@@ -487,6 +492,14 @@ string_node (const char *value)
 }
 
 static JsonNode *
+time_node (gint64 ms)
+{
+  g_autofree char *text = ms != 0 ? fl_time_format (ms) : NULL;
+
+  return string_node (text);
+}
+
+static JsonNode *
 int_node (gint64 value)
 {
   return json_node_init_int (json_node_alloc (), value);
@@ -543,6 +556,16 @@ set_status (FlTicket   *t,
 
   if (status == FL_STATUS_WAITING)
     t->waiting_since = at;
+  else
+    {
+      /* What it waited for, and when to look again, end with the waiting */
+      if (changes != NULL && t->waiting_reason != NULL)
+        add_change (changes, "waiting_reason", string_node (t->waiting_reason), string_node (NULL));
+      if (changes != NULL && t->follow_up_at != 0)
+        add_change (changes, "follow_up_at", time_node (t->follow_up_at), string_node (NULL));
+      g_clear_pointer (&t->waiting_reason, g_free);
+      t->follow_up_at = 0;
+    }
 
   if (changes != NULL)
     add_change (changes, "status",
@@ -722,6 +745,32 @@ apply_update (FlTicket       *t,
 
   if (fl_status_from_string (opt_string (data, "status"), &status))
     set_status (t, status, at, changes);
+
+  /* Extension: while waiting, what for and until when; ignored on a ticket not waiting */
+  if (t->status == FL_STATUS_WAITING)
+    {
+      if (json_object_has_member (data, "waiting_reason"))
+        {
+          const char *reason = opt_string (data, "waiting_reason");
+
+          change_string (changes, "waiting_reason", &t->waiting_reason,
+                         reason != NULL && *reason != '\0' ? reason : NULL);
+        }
+      if (json_object_has_member (data, "follow_up_at"))
+        {
+          gint64 follow_up = 0;
+          const char *text = opt_string (data, "follow_up_at");
+
+          if (text == NULL || !fl_time_parse (text, &follow_up))
+            follow_up = 0;
+          if (follow_up != t->follow_up_at)
+            {
+              add_change (changes, "follow_up_at", time_node (t->follow_up_at),
+                          time_node (follow_up));
+              t->follow_up_at = follow_up;
+            }
+        }
+    }
 }
 
 /* Who may apply which op to which ticket: the rules of the op table that depend

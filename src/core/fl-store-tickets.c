@@ -20,7 +20,8 @@
   "id, number, version, seq, title, description, req_name, req_email, req_phone, " \
   "req_department, req_location, asset, channel, category, impact, urgency, priority, " \
   "status, level, queue, assignee, resolution_code, resolution_summary, created_by, " \
-  "created_at, updated_at, resolved_at, due_at, waiting_since, pending"
+  "created_at, updated_at, resolved_at, due_at, waiting_since, pending, waiting_reason, " \
+  "follow_up_at, attention"
 
 static const char * const view_names[] = {
   "incoming", "mine", "waiting", "escalated", "resolved", "all"
@@ -92,6 +93,9 @@ ticket_from_row (sqlite3_stmt *stmt)
   t->due_at = sqlite3_column_int64 (stmt, c++);
   t->waiting_since = sqlite3_column_int64 (stmt, c++);
   t->pending = (guint) sqlite3_column_int (stmt, c++);
+  t->waiting_reason = fl_sqlite_column_dup (stmt, c++);
+  t->follow_up_at = sqlite3_column_int64 (stmt, c++);
+  t->follow_up_due = sqlite3_column_int (stmt, c++) == 0;
 
   return t;
 }
@@ -202,7 +206,7 @@ _fl_store_write_ticket (FlStore   *self,
   static const char *sql =
     "INSERT INTO tickets (" TICKET_COLUMNS ", base_version) VALUES ("
     " ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-    " ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)"
+    " ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)"
     " ON CONFLICT (id) DO UPDATE SET"
     "  number = excluded.number, version = excluded.version, seq = excluded.seq,"
     "  title = excluded.title, description = excluded.description,"
@@ -217,6 +221,8 @@ _fl_store_write_ticket (FlStore   *self,
     "  created_at = excluded.created_at, updated_at = excluded.updated_at,"
     "  resolved_at = excluded.resolved_at, due_at = excluded.due_at,"
     "  waiting_since = excluded.waiting_since, pending = excluded.pending,"
+    "  waiting_reason = excluded.waiting_reason, follow_up_at = excluded.follow_up_at,"
+    "  attention = excluded.attention,"
     "  base_version = CASE WHEN excluded.pending = 0 THEN excluded.version"
     "                 ELSE tickets.base_version END";
   sqlite3_stmt *stmt;
@@ -265,6 +271,11 @@ _fl_store_write_ticket (FlStore   *self,
   sqlite3_bind_int64 (stmt, c++, t->due_at);
   fl_sqlite_bind_time (stmt, c++, t->waiting_since);
   sqlite3_bind_int (stmt, c++, (int) t->pending);
+  fl_sqlite_bind_text (stmt, c++, t->waiting_reason);
+  fl_sqlite_bind_time (stmt, c++, t->follow_up_at);
+  /* Decided when written; fl_store_refresh_follow_ups () writes it again when the time comes */
+  t->follow_up_due = fl_ticket_is_follow_up_due (t, fl_time_now ());
+  sqlite3_bind_int (stmt, c++, t->follow_up_due ? 0 : 1);
   sqlite3_bind_int64 (stmt, c++, t->pending == 0 ? t->version : 0);
 
   rc = sqlite3_step (stmt);
@@ -594,7 +605,7 @@ fl_store_query_tickets (FlStore     *self,
   match = fl_store_build_match (query);
 
   if (!(stmt = get_view_stmt (self, view, TICKET_COLUMNS, match != NULL,
-                              " ORDER BY priority, due_at, id LIMIT ?3 OFFSET ?4", error)))
+                              " ORDER BY attention, priority, due_at, id LIMIT ?3 OFFSET ?4", error)))
     return NULL;
 
   if (view == FL_VIEW_MINE)
@@ -721,6 +732,8 @@ int
 fl_store_compare_tickets (FlTicket *a,
                           FlTicket *b)
 {
+  if (a->follow_up_due != b->follow_up_due)
+    return a->follow_up_due ? -1 : 1;
   if (a->priority != b->priority)
     return a->priority < b->priority ? -1 : 1;
   if (a->due_at != b->due_at)
@@ -774,7 +787,8 @@ fl_store_count_before (FlStore     *self,
   g_return_val_if_fail (FL_IS_TICKET (ticket), 0);
 
   if (!(stmt = get_view_stmt (self, view, "count(*)", FALSE,
-                              " AND (priority, due_at, id) < (?5, ?6, ?7)", error)))
+                              " AND (attention, priority, due_at, id) < (?8, ?5, ?6, ?7)",
+                              error)))
     return 0;
 
   if (view == FL_VIEW_MINE)
@@ -782,6 +796,7 @@ fl_store_count_before (FlStore     *self,
   sqlite3_bind_int (stmt, 5, ticket->priority);
   sqlite3_bind_int64 (stmt, 6, ticket->due_at);
   fl_sqlite_bind_text (stmt, 7, ticket->id);
+  sqlite3_bind_int (stmt, 8, ticket->follow_up_due ? 0 : 1);
 
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
@@ -1043,4 +1058,105 @@ fl_store_put_tickets (FlStore    *self,
 failed:
   _fl_store_rollback (self);
   return FALSE;
+}
+
+/* The ids of waiting tickets whose follow-up time passed (@due) or is still to come. */
+static GPtrArray *
+list_follow_ups (FlStore     *self,
+                 gint64       now,
+                 gboolean     due,
+                 gint64      *out_next,
+                 GError     **error)
+{
+  static const char *sql =
+    "SELECT id, follow_up_at, attention FROM tickets"
+    " WHERE status = 'waiting' AND follow_up_at IS NOT NULL ORDER BY follow_up_at";
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *out_next = 0;
+  if (!(stmt = get_stmt (self, sql, error)))
+    return NULL;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 at = sqlite3_column_int64 (stmt, 1);
+
+      if (at <= now)
+        {
+          /* listed first already: nothing to write */
+          if (due && sqlite3_column_int (stmt, 2) != 0)
+            g_ptr_array_add (ids, fl_sqlite_column_dup (stmt, 0));
+        }
+      else if (*out_next == 0)
+        *out_next = at;
+    }
+  sqlite3_reset (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&ids);
+}
+
+gint64
+fl_store_get_next_follow_up (FlStore *self)
+{
+  g_autoptr(GPtrArray) ids = NULL;
+  gint64 next = 0;
+
+  g_return_val_if_fail (FL_IS_STORE (self), 0);
+
+  ids = list_follow_ups (self, fl_time_now (), FALSE, &next, NULL);
+  return next;
+}
+
+guint
+fl_store_refresh_follow_ups (FlStore  *self,
+                             GError  **error)
+{
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) changes = NULL;
+  gint64 next = 0;
+  guint n;
+
+  g_return_val_if_fail (FL_IS_STORE (self), 0);
+
+  ids = list_follow_ups (self, fl_time_now (), TRUE, &next, error);
+  if (ids == NULL || ids->len == 0)
+    return 0;
+
+  if (!_fl_store_begin (self, error))
+    return 0;
+
+  changes = _fl_store_changes_new ();
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(FlTicket) old = _fl_store_load_ticket (self, g_ptr_array_index (ids, i), error);
+      g_autoptr(FlTicket) t = NULL;
+
+      if (old == NULL)
+        {
+          _fl_store_rollback (self);
+          return 0;
+        }
+      t = fl_ticket_copy (old);
+      if (!_fl_store_write_ticket (self, t, error))
+        {
+          _fl_store_rollback (self);
+          return 0;
+        }
+      _fl_store_changes_add (changes, old, t);
+    }
+
+  if (!_fl_store_commit (self, error))
+    return 0;
+
+  n = changes->len;
+  _fl_store_emit_changed (self, FL_STORE_ORIGIN_LOCAL, g_steal_pointer (&changes));
+  return n;
 }

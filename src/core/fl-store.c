@@ -164,6 +164,27 @@ static const char * const migrations[] = {
   "  SELECT rowid, title, description, requester, notes, extra FROM tickets_fts;"
   "DROP TABLE tickets_fts;"
   "ALTER TABLE tickets_fts_new RENAME TO tickets_fts;",
+
+  /* 3 → 4: waiting with a reason and a follow-up time; a ticket whose follow-up
+   * time has passed (attention 0) is listed first, so the indexes lead with it */
+  "ALTER TABLE tickets ADD COLUMN waiting_reason TEXT;"
+  "ALTER TABLE tickets ADD COLUMN follow_up_at INTEGER;"
+  "ALTER TABLE tickets ADD COLUMN attention INTEGER NOT NULL DEFAULT 1;"
+  "DROP INDEX tickets_by_priority;"
+  "DROP INDEX tickets_by_status;"
+  "DROP INDEX tickets_incoming;"
+  "DROP INDEX tickets_mine;"
+  "DROP INDEX tickets_resolved;"
+  "CREATE INDEX tickets_by_priority ON tickets (attention, priority, due_at, id);"
+  "CREATE INDEX tickets_by_status ON tickets (status, attention, priority, due_at, id);"
+  "CREATE INDEX tickets_incoming ON tickets (attention, priority, due_at, id)"
+  "  WHERE assignee IS NULL AND level = 1 AND status IN ('new', 'in_progress', 'waiting');"
+  "CREATE INDEX tickets_mine ON tickets (assignee, attention, priority, due_at, id)"
+  "  WHERE status IN ('new', 'in_progress', 'waiting', 'escalated');"
+  "CREATE INDEX tickets_resolved ON tickets (attention, priority, due_at, id)"
+  "  WHERE status IN ('resolved', 'closed');"
+  "CREATE INDEX tickets_follow_up ON tickets (follow_up_at)"
+  "  WHERE status = 'waiting' AND follow_up_at IS NOT NULL;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FL_STORE_SCHEMA_VERSION);

@@ -65,7 +65,7 @@ typedef enum
   FL_OP_STATE_REJECTED,
 } FlOpState;
 
-#define FL_STORE_SCHEMA_VERSION 3
+#define FL_STORE_SCHEMA_VERSION 4
 
 #define FL_TYPE_STORE (fl_store_get_type ())
 G_DECLARE_FINAL_TYPE (FlStore, fl_store, FL, STORE, GObject)
@@ -93,6 +93,13 @@ gboolean    fl_store_set_state           (FlStore        *self,
                                           const char     *value,
                                           GError        **error);
 const FlPolicy *fl_store_get_policy      (FlStore        *self);
+
+/* Follow-ups of waiting tickets: the next follow-up time still to come (0: none);
+ * and, once it has passed, each such ticket written again (it is then listed first,
+ * fl_store_compare_tickets ()), with one "changed": how many. */
+gint64      fl_store_get_next_follow_up  (FlStore        *self);
+guint       fl_store_refresh_follow_ups  (FlStore        *self,
+                                          GError        **error);
 
 /* Reading */
 FlTicket   *fl_store_get_ticket          (FlStore        *self,

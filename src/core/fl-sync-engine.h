@@ -127,6 +127,25 @@ gint64        fl_sync_engine_publish_checklist_finish (FlSyncEngine        *self
                                                        GAsyncResult        *result,
                                                        GError             **error);
 
+/* A member of the team, from GET /api/v1/users. */
+typedef struct
+{
+  char   *username;
+  char   *display_name;
+  FlRole  role;
+} FlUserInfo;
+
+/* GET /api/v1/users: a GPtrArray of FlUserInfo (transfer full), kept in the store too. */
+void          fl_sync_engine_list_users_async  (FlSyncEngine        *self,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+GPtrArray    *fl_sync_engine_list_users_finish (FlSyncEngine        *self,
+                                                GAsyncResult        *result,
+                                                GError             **error);
+/* The users of the last GET /api/v1/users (offline); empty when never fetched. */
+GPtrArray    *fl_sync_engine_dup_cached_users  (FlSyncEngine        *self);
+
 /* One complete sync: pushes every pending op and pulls until nothing is left
  * (with @wait > 0 the last pull is a long poll of that many seconds). */
 void          fl_sync_engine_sync_async        (FlSyncEngine         *self,

@@ -124,6 +124,7 @@ fl_ticket_finalize (GObject *object)
   g_free (self->assignee);
   g_free (self->resolution_summary);
   g_free (self->created_by);
+  g_free (self->waiting_reason);
 
   G_OBJECT_CLASS (fl_ticket_parent_class)->finalize (object);
 }
@@ -197,7 +198,10 @@ fl_ticket_copy (FlTicket *self)
   copy->resolved_at = self->resolved_at;
   copy->due_at = self->due_at;
   copy->waiting_since = self->waiting_since;
+  copy->waiting_reason = g_strdup (self->waiting_reason);
+  copy->follow_up_at = self->follow_up_at;
   copy->pending = self->pending;
+  copy->follow_up_due = self->follow_up_due;
 
   return copy;
 }
@@ -282,6 +286,8 @@ fl_ticket_build_json (FlTicket    *self,
   _fl_json_add_time_or_null (builder, "resolved_at", self->resolved_at);
   _fl_json_add_time_or_null (builder, "due_at", self->due_at);
   _fl_json_add_time_or_null (builder, "waiting_since", self->waiting_since);
+  _fl_json_add_string_or_null (builder, "waiting_reason", self->waiting_reason);
+  _fl_json_add_time_or_null (builder, "follow_up_at", self->follow_up_at);
   json_builder_end_object (builder);
 }
 
@@ -377,7 +383,11 @@ fl_ticket_from_json (JsonNode  *node,
       !_fl_json_get_time (obj, NULL, "due_at", FL_FIELD_NULLABLE, &self->due_at, NULL,
                           error) ||
       !_fl_json_get_time (obj, NULL, "waiting_since", FL_FIELD_NULLABLE,
-                          &self->waiting_since, NULL, error))
+                          &self->waiting_since, NULL, error) ||
+      !_fl_json_get_string (obj, NULL, "waiting_reason", FL_FIELD_NULLABLE, 0,
+                            FL_SHORT_TEXT_MAX, &self->waiting_reason, NULL, error) ||
+      !_fl_json_get_time (obj, NULL, "follow_up_at", FL_FIELD_NULLABLE,
+                          &self->follow_up_at, NULL, error))
     return NULL;
 
   if (resolution != NULL)
@@ -506,4 +516,13 @@ fl_ticket_describe_due (FlTicket *self,
 
   /* Translators: spoken; %s is a duration, e.g. "due in 2 hours 5 minutes" */
   return g_strdup_printf (_("due in %s"), span);
+}
+
+gboolean
+fl_ticket_is_follow_up_due (FlTicket *self,
+                            gint64    now)
+{
+  g_return_val_if_fail (FL_IS_TICKET (self), FALSE);
+
+  return self->status == FL_STATUS_WAITING && self->follow_up_at != 0 && self->follow_up_at <= now;
 }

@@ -59,9 +59,12 @@ struct _FlTicket
   gint64            resolved_at;
   gint64            due_at;
   gint64            waiting_since;    /* extension: when it entered "waiting", 0 otherwise */
+  char             *waiting_reason;   /* extension: what it waits for, while waiting; nullable */
+  gint64            follow_up_at;     /* extension: when to look at it again, while waiting; 0: none */
 
   /* Local cache only, never in JSON */
   guint             pending;          /* unsent ops on this ticket */
+  gboolean          follow_up_due;    /* waiting, and its follow-up time has passed: listed first */
 };
 
 /* Resolve targets per priority, in milliseconds (index 0 = P1). */
@@ -91,6 +94,9 @@ char       *fl_ticket_format_due      (FlTicket       *self,
 char       *fl_ticket_describe_due    (FlTicket       *self,
                                        gint64          now);
 char       *fl_ticket_dup_display_number (FlTicket    *self);
+/* Whether @self waits with a follow-up time at or before @now. */
+gboolean    fl_ticket_is_follow_up_due (FlTicket      *self,
+                                        gint64         now);
 
 /* -------------------------------------------------------------------------- */
 

@@ -312,36 +312,6 @@ kind_label (FlChecklistStepKind kind)
     }
 }
 
-/* The steps @step requires that are not done with "done" or "yes" in this attempt. */
-static char *
-dup_missing_requirements (FlChecklistPane       *self,
-                          const FlChecklistStep *step)
-{
-  FlChecklist *checklist = fl_checklist_run_get_checklist (self->run);
-  g_autoptr(GString) missing = NULL;
-
-  for (guint i = 0; step->requires[i]; i++)
-    {
-      const FlChecklistRecord *record = fl_checklist_run_lookup_record (self->run, step->requires[i]);
-      const FlChecklistStep *required;
-
-      if (record != NULL && (record->outcome == FL_CHECKLIST_OUTCOME_DONE ||
-                             record->outcome == FL_CHECKLIST_OUTCOME_YES))
-        continue;
-
-      required = fl_checklist_get_step (checklist, step->requires[i]);
-      if (missing == NULL)
-        missing = g_string_new (NULL);
-      else
-        g_string_append (missing, ", ");
-      g_string_append_printf (missing, "“%s”",
-                              required ? fl_checklist_step_get_text (required, NULL)
-                                       : step->requires[i]);
-    }
-
-  return missing ? g_string_free (g_steal_pointer (&missing), FALSE) : NULL;
-}
-
 static void
 update_current_step (FlChecklistPane       *self,
                      const FlChecklistStep *step,
@@ -365,7 +335,7 @@ update_current_step (FlChecklistPane       *self,
   gtk_widget_set_visible (GTK_WIDGET (self->step_help_label), help != NULL);
 
   /* A step whose requirements are not met is shown but not offered. */
-  missing = dup_missing_requirements (self, step);
+  missing = fl_checklist_run_dup_missing_requires (self->run, step);
   if (missing != NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Not yet: first %s must be done."), missing);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "fl-a11y.h"
 #include "fl-checklist-library.h"
@@ -138,6 +139,7 @@ prefill (FlHandoffDialog *self,
   g_autofree char *subtitle = NULL;
   g_autofree char *number = NULL;
   g_autofree char *contact = NULL;
+  g_autofree char *description = NULL;
   guint selected = GTK_INVALID_LIST_POSITION;
 
   number = fl_ticket_dup_display_number (self->ticket);
@@ -165,7 +167,20 @@ prefill (FlHandoffDialog *self,
   setup_combo (self->queue_row, G_LIST_MODEL (queues));
   adw_combo_row_set_selected (self->queue_row, selected);
 
-  gtk_editable_set_text (GTK_EDITABLE (self->summary_row), self->ticket->title);
+  /* The title alone says too little: the description's first line goes with it */
+  description = g_strstrip (g_strdup (self->ticket->description ? self->ticket->description : ""));
+  if (strchr (description, '\n') != NULL)
+    *strchr (description, '\n') = '\0';
+  g_strstrip (description);
+  if (*description != '\0')
+    {
+      /* Translators: the handoff summary prefilled from the title and the description */
+      g_autofree char *summary = g_strdup_printf (_("%s: %s"), self->ticket->title, description);
+
+      gtk_editable_set_text (GTK_EDITABLE (self->summary_row), summary);
+    }
+  else
+    gtk_editable_set_text (GTK_EDITABLE (self->summary_row), self->ticket->title);
 
   setup_combo (self->impact_row, G_LIST_MODEL (impact));
   adw_combo_row_set_selected (self->impact_row, self->ticket->impact);
@@ -193,6 +208,23 @@ prefill (FlHandoffDialog *self,
       gtk_label_set_text (self->error_label, message);
       gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
     }
+}
+
+/* Whether @summary says no more than @title (case and spaces aside). */
+static gboolean
+is_just_title (const char *summary,
+               const char *title)
+{
+  g_autofree char *a = g_utf8_casefold (summary, -1);
+  g_autofree char *b = g_utf8_casefold (title ? title : "", -1);
+  g_autofree char *na = g_utf8_normalize (g_strstrip (a), -1, G_NORMALIZE_ALL);
+  g_autofree char *nb = g_utf8_normalize (g_strstrip (b), -1, G_NORMALIZE_ALL);
+  gsize la = strlen (na);
+
+  /* a period, colon or dash after the title adds nothing */
+  while (la > 0 && strchr (".:;,-–— ", na[la - 1]) != NULL)
+    na[--la] = '\0';
+  return g_strcmp0 (na, nb) == 0;
 }
 
 static char *
@@ -460,25 +492,37 @@ fl_handoff_dialog_submit (FlHandoffDialog *self)
     set_field_error (GTK_WIDGET (self->queue_row), self->queue_error_label, NULL);
 
   summary = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->summary_row))));
-  if (*summary == '\0' || !fl_text_is_valid (summary, 1, FL_TEXT_MAX))
+  if (*summary == '\0' || !fl_text_is_valid (summary, 1, FL_TEXT_MAX) ||
+      is_just_title (summary, self->ticket->title))
     {
       set_field_error (GTK_WIDGET (self->summary_row), self->summary_error_label,
                        *summary == '\0' ? _("A summary is required: what is the problem?")
-                                        : _("The summary is too long."));
+                       : !fl_text_is_valid (summary, 1, FL_TEXT_MAX) ? _("The summary is too long.")
+                       : _("Say more than the title: what happens, since when, what the user "
+                           "needs."));
       if (first_invalid == NULL)
         first_invalid = GTK_WIDGET (self->summary_row);
     }
 
   contact = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->contact_row))));
-  if (!fl_text_is_valid (contact, 0, FL_TEXT_MAX))
+  if (*contact == '\0' || !fl_text_is_valid (contact, 0, FL_TEXT_MAX))
     {
       set_field_error (GTK_WIDGET (self->contact_row), self->contact_error_label,
-                       _("This is too long."));
+                       *contact == '\0'
+                       ? _("How can 2nd level reach the user? Enter a phone number or an e-mail "
+                           "address.")
+                       : _("This is too long."));
       if (first_invalid == NULL)
         first_invalid = GTK_WIDGET (self->contact_row);
     }
 
   steps = collect_steps (self, &steps_error);
+  if (steps != NULL && steps[0] == NULL)
+    {
+      /* 2nd level must not have to call back to ask what was tried */
+      g_clear_pointer (&steps, g_strfreev);
+      steps_error = g_strdup (_("Enter at least one step that was already tried, one per line."));
+    }
   gtk_label_set_text (self->steps_error_label, steps_error ? steps_error : "");
   gtk_widget_set_visible (GTK_WIDGET (self->steps_error_label), steps_error != NULL);
   if (steps == NULL && first_invalid == NULL)

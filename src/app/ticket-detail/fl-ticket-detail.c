@@ -8,11 +8,14 @@
 
 #include <glib/gi18n.h>
 
+#include "fl-assign-dialog.h"
 #include "fl-checklist.h"
+#include "fl-edit-dialog.h"
 #include "fl-checklist-library.h"
 #include "fl-contact-links.h"
 #include "fl-store-actions.h"
 #include "fl-ticket-detail.h"
+#include "fl-wait-dialog.h"
 
 /* A draft is written to the cache this long after the last keystroke. */
 #define DRAFT_SAVE_DELAY_MS 400
@@ -41,6 +44,8 @@ struct _FlTicketDetail
   GtkWidget      *handoff_button;
   GtkWidget      *reopen_button;
   GtkWidget      *close_button;
+  GtkWidget      *assign_button;
+  GtkWidget      *edit_button;
   AdwActionRow   *requester_row;
   AdwActionRow   *contact_row;
   AdwActionRow   *place_row;
@@ -325,6 +330,8 @@ update_actions (FlTicketDetail *self)
     { "ticket.handoff", self->handoff_button, CAN (FL_OP_HANDOFF) },
     { "ticket.reopen", self->reopen_button, CAN (FL_OP_REOPEN) },
     { "ticket.close", self->close_button, CAN (FL_OP_CLOSE) },
+    { "ticket.assign", self->assign_button, CAN (FL_OP_ASSIGN) },
+    { "ticket.edit", self->edit_button, CAN (FL_OP_UPDATE) && fl_status_is_open (t->status) },
   };
 #undef CAN
 
@@ -604,7 +611,14 @@ wait_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *param)
 {
-  set_status (FL_TICKET_DETAIL (widget), FL_STATUS_WAITING);
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  /* with what it waits for and when to look again */
+  if (self->ticket != NULL && self->context != NULL)
+    gtk_window_present (GTK_WINDOW (fl_wait_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                            : NULL,
+                                                        self->context, self->ticket)));
 }
 
 static void
@@ -664,6 +678,34 @@ handoff_action (GtkWidget  *widget,
 
   if (self->ticket != NULL)
     g_signal_emit (self, signals [HANDOFF_REQUESTED], 0, self->ticket);
+}
+
+static void
+assign_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (self->ticket != NULL && self->context != NULL)
+    gtk_window_present (GTK_WINDOW (fl_assign_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                              : NULL,
+                                                          self->context, self->ticket)));
+}
+
+static void
+edit_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (self->ticket != NULL && self->context != NULL)
+    gtk_window_present (GTK_WINDOW (fl_edit_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                            : NULL,
+                                                        self->context, self->ticket)));
 }
 
 static void
@@ -870,6 +912,8 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, handoff_button);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, reopen_button);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, close_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, assign_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, edit_button);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, requester_row);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, contact_row);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, call_button);
@@ -894,6 +938,8 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
   gtk_widget_class_install_action (widget_class, "ticket.call-requester", NULL, call_requester_action);
   gtk_widget_class_install_action (widget_class, "ticket.email-requester", NULL,
                                    email_requester_action);
+  gtk_widget_class_install_action (widget_class, "ticket.assign", NULL, assign_action);
+  gtk_widget_class_install_action (widget_class, "ticket.edit", NULL, edit_action);
   gtk_widget_class_install_action (widget_class, "ticket.send-note", NULL, send_note_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
