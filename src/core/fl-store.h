@@ -236,6 +236,16 @@ gboolean    fl_store_set_draft           (FlStore        *self,
                                           gboolean        internal,
                                           GError        **error);
 
+/* Drafts of forms ("intake", "resolve:TICKET-ID"): what was typed into a form
+ * that was not submitted, as a JSON object, until it is submitted or discarded.
+ * They live beside the note drafts, under a key of their own. */
+char       *fl_store_dup_form_draft      (FlStore        *self,
+                                          const char     *form);
+gboolean    fl_store_set_form_draft      (FlStore        *self,
+                                          const char     *form,
+                                          const char     *json,
+                                          GError        **error);
+
 /* Bulk insert of tickets (demo data, benchmarks, a pull from the server):
  * one transaction, one "changed" emission. The tickets become the server's state. */
 gboolean    fl_store_put_tickets         (FlStore        *self,
