@@ -865,7 +865,20 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
 static void
 fl_ticket_detail_init (FlTicketDetail *self)
 {
+  const guint send_keys[] = { GDK_KEY_Return, GDK_KEY_KP_Enter, GDK_KEY_ISO_Enter };
+  GtkEventController *shortcuts;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Ctrl+Enter sends: caught before the text view takes it as a new line. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  for (guint i = 0; i < G_N_ELEMENTS (send_keys); i++)
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (send_keys[i],
+                                                                                    GDK_CONTROL_MASK),
+                                                            gtk_named_action_new ("ticket.send-note")));
+  gtk_widget_add_controller (GTK_WIDGET (self->note_view), shortcuts);
 
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->note_view), "changed",
                             G_CALLBACK (on_note_changed_cb), self);
