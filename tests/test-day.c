@@ -1,0 +1,547 @@
+/* test-day.c — an agent's day in the real window, driven by real key presses
+ * and clicks (XTEST, under Xvfb)
+ *
+ * A new ticket half typed survives Ctrl+Q and a restart of the process;
+ * Ctrl+Enter sends a note; at every width the agent gets from the list to the
+ * ticket, to its checklist and back, with the keyboard and the pointer; the
+ * dark style can be switched and Preferences closes on Escape.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "fl-application.h"
+#include "fl-demo.h"
+#include "fl-intake-dialog.h"
+#include "fl-test-gui.h"
+#include "fl-test-util.h"
+#include "fl-ticket-detail.h"
+#include "fl-window.h"
+
+typedef struct
+{
+  char          *dir;
+  char          *path;
+  FlStore       *store;
+  FlContext     *context;
+  GSettings     *settings;
+  FlApplication *app;
+  FlWindow      *window;
+} Fixture;
+
+static void
+remove_cache (const char *path)
+{
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      g_unlink (file);
+    }
+}
+
+static void
+fixture_open (Fixture *f,
+              guint    n_tickets,
+              int      width,
+              int      height)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* GNOME's window buttons: only "close" (Xvfb has no settings daemon) */
+  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", "menu:close", NULL);
+  /* Panes slide in no time: what is on screen is what the test looks at. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  f->dir = g_dir_make_tmp ("firstline-day-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "cache.db", NULL);
+  f->store = fl_store_new (f->path, &error);
+  g_assert_no_error (error);
+  fl_store_set_user (f->store, "alex", FL_ROLE_AGENT, &error);
+  g_assert_no_error (error);
+
+  if (n_tickets > 0)
+    {
+      g_autoptr(GPtrArray) tickets = fl_demo_generate_tickets (n_tickets, 7, fl_time_now (), 30);
+      fl_store_put_tickets (f->store, tickets, NULL, &error);
+      g_assert_no_error (error);
+    }
+
+  f->settings = g_settings_new (APPLICATION_ID);
+  g_settings_set_int (f->settings, "window-width", width);
+  g_settings_set_int (f->settings, "window-height", height);
+  g_settings_set_string (f->settings, "selected-view", "all");
+  f->context = fl_context_new (f->store, f->settings);
+  f->app = g_object_new (FL_TYPE_APPLICATION,
+                         "application-id", "io.github.firstline.FirstlineDayTest",
+                         "flags", G_APPLICATION_NON_UNIQUE,
+                         NULL);
+  g_application_register (G_APPLICATION (f->app), NULL, &error);
+  g_assert_no_error (error);
+
+  f->window = fl_window_new (f->app, f->context);
+  g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), width, height);
+  fl_test_present (GTK_WINDOW (f->window));
+  fl_test_focus_window (GTK_WINDOW (f->window));
+}
+
+static void
+fixture_close (Fixture *f)
+{
+  if (f->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->window));
+  fl_test_spin_until_idle ();
+  g_clear_object (&f->app);
+  g_clear_object (&f->context);
+  g_clear_object (&f->settings);
+  g_clear_object (&f->store);
+  remove_cache (f->path);
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static GtkWidget *
+part (Fixture    *f,
+      const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (f->window), FL_TYPE_WINDOW, name);
+
+  g_assert_nonnull (child);
+  return GTK_WIDGET (child);
+}
+
+/* On screen: mapped, and not slid away to the side of a folded leaflet. */
+static gboolean
+is_shown (gpointer data)
+{
+  GtkWidget *widget = data;
+  GtkNative *native;
+  graphene_rect_t bounds;
+
+  if (!gtk_widget_get_mapped (widget) || !gtk_widget_get_child_visible (widget))
+    return FALSE;
+  native = gtk_widget_get_native (widget);
+  if (!gtk_widget_compute_bounds (widget, GTK_WIDGET (native), &bounds))
+    return FALSE;
+  return bounds.size.width > 0 && bounds.origin.x >= 0 &&
+         bounds.origin.x + bounds.size.width <= gtk_widget_get_width (GTK_WIDGET (native)) + 1;
+}
+
+static gboolean
+is_hidden (gpointer data)
+{
+  return !is_shown (data);
+}
+
+static FlTicketDetail *
+detail (Fixture *f)
+{
+  return FL_TICKET_DETAIL (part (f, "ticket_detail"));
+}
+
+/* --- 1. a new ticket half typed survives Ctrl+Q and a restart ------------- */
+
+static gboolean
+intake_is_shown (gpointer data)
+{
+  GtkWindow *intake = fl_test_find_toplevel (FL_TYPE_INTAKE_DIALOG);
+
+  return intake != NULL && gtk_widget_get_mapped (GTK_WIDGET (intake));
+}
+
+static gboolean
+window_is_shown (gpointer data)
+{
+  GtkWindow *window = fl_test_find_toplevel (FL_TYPE_WINDOW);
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window));
+}
+
+/* The first run: opens the form with Ctrl+N, types a name and a title, Ctrl+Q. */
+static gboolean
+type_idle_cb (gpointer data)
+{
+  FlIntakeDialog *intake;
+
+  fl_test_spin_until (window_is_shown, NULL, 10);
+  fl_test_focus_window (fl_test_find_toplevel (FL_TYPE_WINDOW));
+  /* Ctrl+N, whether the view shows tickets or none */
+  fl_test_press_key (GDK_KEY_n, GDK_CONTROL_MASK);
+  fl_test_spin_until (intake_is_shown, NULL, 10);
+  intake = FL_INTAKE_DIALOG (fl_test_find_toplevel (FL_TYPE_INTAKE_DIALOG));
+  fl_test_focus_window (GTK_WINDOW (intake));
+
+  /* The name is where the cursor starts. */
+  fl_test_type_text ("Jana Berger");
+  {
+    g_autofree char *name = fl_intake_dialog_dup_field (intake, "requester.name");
+    g_assert_cmpstr (name, ==, "Jana Berger");
+  }
+  fl_test_press_key (GDK_KEY_Tab, 0);
+  fl_intake_dialog_set_field (intake, "title", "Drucker 3. OG druckt nicht");
+
+  /* At once, before any pause could save it. */
+  fl_test_press_key (GDK_KEY_q, GDK_CONTROL_MASK);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_type_activate_cb (GApplication *app)
+{
+  g_idle_add (type_idle_cb, NULL);
+}
+
+/* The second run on the same cache: the form is back with what was typed. */
+static void
+on_check_activate_cb (GApplication *app)
+{
+  FlIntakeDialog *intake;
+  g_autofree char *name = NULL;
+  g_autofree char *title = NULL;
+
+  fl_test_spin_until (intake_is_shown, NULL, 10);
+  intake = FL_INTAKE_DIALOG (fl_test_find_toplevel (FL_TYPE_INTAKE_DIALOG));
+  name = fl_intake_dialog_dup_field (intake, "requester.name");
+  title = fl_intake_dialog_dup_field (intake, "title");
+  g_assert_cmpstr (name, ==, "Jana Berger");
+  g_assert_cmpstr (title, ==, "Drucker 3. OG druckt nicht");
+  g_application_quit (app);
+}
+
+static void
+run_app_child (GCallback on_activate)
+{
+  const char *cache = g_getenv ("FIRSTLINE_DAY_CACHE");
+  g_autoptr(FlApplication) app = NULL;
+  g_auto(GStrv) argv = NULL;
+  int status;
+
+  g_assert_nonnull (cache);
+  argv = g_strsplit ("firstline|--cache||--demo-tickets|3", "|", -1);
+  g_free (argv[2]);
+  argv[2] = g_strdup (cache);
+  app = g_object_new (FL_TYPE_APPLICATION,
+                      "application-id", "io.github.firstline.FirstlineDayTest",
+                      "flags", G_APPLICATION_NON_UNIQUE,
+                      NULL);
+  g_signal_connect_after (app, "activate", on_activate, NULL);
+  status = g_application_run (G_APPLICATION (app), (int) g_strv_length (argv), argv);
+  g_assert_cmpint (status, ==, 0);
+}
+
+static void
+child_intake_type (void)
+{
+  run_app_child (G_CALLBACK (on_type_activate_cb));
+}
+
+static void
+child_intake_check (void)
+{
+  run_app_child (G_CALLBACK (on_check_activate_cb));
+}
+
+static void
+test_intake_survives_quit (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("firstline-day-XXXXXX", &error);
+  g_autofree char *cache = g_build_filename (dir, "cache.db", NULL);
+  g_autofree char *config = g_build_filename (dir, "config", NULL);
+
+  g_assert_no_error (error);
+  g_setenv ("FIRSTLINE_DAY_CACHE", cache, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("FIRSTLINE_CREDENTIALS", "file", TRUE);
+
+  g_test_trap_subprocess ("/day-child/intake-type", 60 * G_USEC_PER_SEC * fl_test_slowdown (),
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+
+  /* A new process on the same cache. */
+  g_test_trap_subprocess ("/day-child/intake-check", 60 * G_USEC_PER_SEC * fl_test_slowdown (),
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+
+  fl_test_rm_rf (dir);
+}
+
+/* --- 2. Ctrl+Enter in the composer sends ---------------------------------- */
+
+static gboolean
+has_n_notes (gpointer data)
+{
+  Fixture *f = ((gpointer *) data)[0];
+  guint expected = GPOINTER_TO_UINT (((gpointer *) data)[1]);
+  FlTicket *t = fl_ticket_detail_get_ticket (detail (f));
+  g_autoptr(GPtrArray) events = fl_store_list_events (f->store, t->id, NULL);
+  guint n = 0;
+
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    if (((FlEvent *) g_ptr_array_index (events, i))->type == FL_OP_NOTE)
+      n++;
+  return n == expected;
+}
+
+
+static void
+test_ctrl_enter_sends (void)
+{
+  Fixture f = { 0 };
+  GtkWidget *composer;
+  GtkTextBuffer *buffer;
+  const guint keys[] = { GDK_KEY_Return, GDK_KEY_KP_Enter };
+
+  fixture_open (&f, 5, 1280, 800);
+  fl_test_press_key (GDK_KEY_Down, 0);
+  fl_test_press_key (GDK_KEY_Down, 0);
+  fl_test_press_key (GDK_KEY_Return, 0);
+  g_assert_nonnull (fl_ticket_detail_get_ticket (detail (&f)));
+
+  composer = fl_ticket_detail_get_composer (detail (&f));
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer));
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      gpointer data[2] = { &f, GUINT_TO_POINTER (i + 1) };
+      g_autofree char *text = NULL;
+      GtkTextIter start, end;
+
+      gtk_widget_grab_focus (composer);
+      fl_test_type_text ("Called back");
+      fl_test_press_key (keys[i], GDK_CONTROL_MASK);
+
+      /* sent: in the history, and the composer is empty again */
+      fl_test_spin_until (has_n_notes, data, 5);
+      gtk_text_buffer_get_bounds (buffer, &start, &end);
+      text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+      g_assert_cmpstr (text, ==, "");
+    }
+
+  fixture_close (&f);
+}
+
+/* --- 3. list → ticket → checklist → back, at every width ------------------ */
+
+static void
+check_layout (int width)
+{
+  Fixture f = { 0 };
+  GtkWidget *list_pane, *detail_pane, *checklist_page;
+  FlTicket *ticket;
+  gboolean narrow;
+
+  fixture_open (&f, 20, width, 700);
+  list_pane = part (&f, "list_pane");
+  detail_pane = part (&f, "detail_pane");
+  checklist_page = part (&f, "checklist_page");
+  /* (without a window manager, GTK keeps a few pixels for the frame) */
+  g_assert_cmpint (ABS (gtk_widget_get_width (GTK_WIDGET (f.window)) - width), <=, 20);
+
+  /* The keyboard: the list has the focus; a row, Enter: the ticket. */
+  fl_test_spin_until (is_shown, list_pane, 5);
+  fl_test_press_key (GDK_KEY_Down, 0);
+  fl_test_press_key (GDK_KEY_Down, 0);
+  fl_test_press_key (GDK_KEY_Return, 0);
+  ticket = fl_ticket_detail_get_ticket (detail (&f));
+  g_assert_nonnull (ticket);
+  fl_test_spin_until (is_shown, detail_pane, 5);
+  fl_test_spin_until (is_shown, fl_ticket_detail_get_content (detail (&f)), 5);
+  narrow = adw_leaflet_get_folded (ADW_LEAFLET (part (&f, "list_leaflet")));
+  g_assert_true (narrow == !is_shown (list_pane));
+
+  /* F9: the checklist, beside the ticket or in its place. */
+  if (!is_shown (checklist_page))
+    fl_test_press_key (GDK_KEY_F9, 0);
+  fl_test_spin_until (is_shown, checklist_page, 5);
+  fl_test_save_screenshot (GTK_WIDGET (f.window), "day-checklist.png");
+
+  /* Back, with Alt+Left, until the list is there. */
+  for (int i = 0; i < 3 && !is_shown (list_pane); i++)
+    fl_test_press_key (GDK_KEY_Left, GDK_ALT_MASK);
+  fl_test_spin_until (is_shown, list_pane, 5);
+
+  /* The pointer: a click on a row opens its ticket; the back buttons return. */
+  {
+    GtkWidget *list = part (&f, "ticket_list");
+    GtkWidget *row = NULL;
+
+    /* the first row on screen */
+    for (GtkWidget *w = gtk_widget_get_first_child (list); w != NULL && row == NULL; )
+      {
+        if (g_str_equal (G_OBJECT_TYPE_NAME (w), "FlTicketRow") && is_shown (w))
+          row = w;
+        else if (gtk_widget_get_first_child (w) != NULL)
+          w = gtk_widget_get_first_child (w);
+        else
+          {
+            while (w != NULL && gtk_widget_get_next_sibling (w) == NULL && w != list)
+              w = gtk_widget_get_parent (w);
+            w = (w == NULL || w == list) ? NULL : gtk_widget_get_next_sibling (w);
+          }
+      }
+    g_assert_nonnull (row);
+    fl_test_click_widget (row);
+    fl_test_spin_until (is_shown, detail_pane, 5);
+    fl_test_spin_until (is_shown, fl_ticket_detail_get_content (detail (&f)), 5);
+  }
+
+  /* Folded, the buttons lead on and back; wide, everything is there. */
+  {
+    GtkWidget *show_checklist = part (&f, "show_checklist_button");
+    GtkWidget *back_to_list = part (&f, "back_to_list");
+
+    if (is_shown (show_checklist))
+      {
+        fl_test_click_widget (show_checklist);
+        fl_test_spin_until (is_shown, checklist_page, 5);
+        fl_test_spin_until (is_hidden, detail_pane, 5);
+        fl_test_click_widget (part (&f, "back_to_ticket"));
+        fl_test_spin_until (is_shown, detail_pane, 5);
+      }
+    else
+      g_assert_true (is_shown (checklist_page));
+
+    if (is_shown (back_to_list))
+      {
+        g_assert_true (narrow);
+        fl_test_click_widget (back_to_list);
+        fl_test_spin_until (is_shown, list_pane, 5);
+        fl_test_spin_until (is_hidden, detail_pane, 5);
+      }
+    else
+      g_assert_true (is_shown (list_pane));
+  }
+
+  fixture_close (&f);
+}
+
+static void
+test_layout (gconstpointer data)
+{
+  check_layout (GPOINTER_TO_INT (data));
+}
+
+/* --- 4. Preferences: the dark style, Escape, Ctrl+Q ----------------------- */
+
+static GtkWidget *
+find_switch_in_row (GtkWidget  *root,
+                    const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (root) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    {
+      for (GtkWidget *w = gtk_widget_get_first_child (root); w != NULL; )
+        {
+          if (GTK_IS_SWITCH (w))
+            return w;
+          if (gtk_widget_get_first_child (w) != NULL)
+            w = gtk_widget_get_first_child (w);
+          else
+            {
+              while (w != root && gtk_widget_get_next_sibling (w) == NULL)
+                w = gtk_widget_get_parent (w);
+              w = w == root ? NULL : gtk_widget_get_next_sibling (w);
+            }
+        }
+      return NULL;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_switch_in_row (child, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+preferences_shown (gpointer data)
+{
+  GtkWindow *window = fl_test_find_toplevel (ADW_TYPE_PREFERENCES_WINDOW);
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window));
+}
+
+static gboolean
+preferences_gone (gpointer data)
+{
+  return fl_test_find_toplevel (ADW_TYPE_PREFERENCES_WINDOW) == NULL;
+}
+
+static void
+test_preferences (void)
+{
+  Fixture f = { 0 };
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  GtkWindow *prefs;
+  GtkWidget *dark;
+  g_autofree char *scheme = NULL;
+
+  fixture_open (&f, 3, 1280, 800);
+  g_assert_false (adw_style_manager_get_dark (style));
+
+  fl_test_press_key (GDK_KEY_comma, GDK_CONTROL_MASK);
+  fl_test_spin_until (preferences_shown, NULL, 5);
+  prefs = fl_test_find_toplevel (ADW_TYPE_PREFERENCES_WINDOW);
+  fl_test_focus_window (prefs);
+  dark = find_switch_in_row (GTK_WIDGET (prefs), "Dark style");
+  g_assert_nonnull (dark);
+  g_assert_true (gtk_widget_is_sensitive (dark));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (dark)));
+
+  /* Clicked: the style is dark, and the setting says so. */
+  fl_test_click_widget (dark);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (dark)));
+  g_assert_true (adw_style_manager_get_dark (style));
+  scheme = g_settings_get_string (f.settings, "color-scheme");
+  g_assert_cmpstr (scheme, ==, "dark");
+
+  /* Escape closes Preferences. */
+  fl_test_press_key (GDK_KEY_Escape, 0);
+  fl_test_spin_until (preferences_gone, NULL, 5);
+  g_assert_nonnull (f.window);
+  fl_test_focus_window (GTK_WINDOW (f.window));
+
+  /* Back to light by the setting itself: the switch follows it. */
+  g_settings_set_string (f.settings, "color-scheme", "default");
+  fl_test_spin_until_idle ();
+  g_assert_false (adw_style_manager_get_dark (style));
+
+  /* Ctrl+Q from inside Preferences quits: every window goes. */
+  fl_test_press_key (GDK_KEY_comma, GDK_CONTROL_MASK);
+  fl_test_spin_until (preferences_shown, NULL, 5);
+  fl_test_focus_window (fl_test_find_toplevel (ADW_TYPE_PREFERENCES_WINDOW));
+  fl_test_press_key (GDK_KEY_q, GDK_CONTROL_MASK);
+  fl_test_spin_until (preferences_gone, NULL, 5);
+  g_assert_null (f.window);
+
+  fixture_close (&f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/day/intake-survives-quit", test_intake_survives_quit);
+  g_test_add_func ("/day-child/intake-type", child_intake_type);
+  g_test_add_func ("/day-child/intake-check", child_intake_check);
+  g_test_add_func ("/day/ctrl-enter-sends", test_ctrl_enter_sends);
+  g_test_add_data_func ("/day/layout/360", GINT_TO_POINTER (360), test_layout);
+  g_test_add_data_func ("/day/layout/900", GINT_TO_POINTER (900), test_layout);
+  g_test_add_data_func ("/day/layout/1280", GINT_TO_POINTER (1280), test_layout);
+  g_test_add_data_func ("/day/layout/1600", GINT_TO_POINTER (1600), test_layout);
+  g_test_add_func ("/day/preferences", test_preferences);
+
+  return g_test_run ();
+}
