@@ -19,6 +19,7 @@
 #include "fl-test-gui.h"
 #include "fl-test-util.h"
 #include "fl-ticket-detail.h"
+#include "fl-ticket-list.h"
 #include "fl-window.h"
 
 typedef struct
@@ -428,6 +429,112 @@ test_layout (gconstpointer data)
   check_layout (GPOINTER_TO_INT (data));
 }
 
+/* --- 1b. a resolution half typed comes back with the ticket ----------------- */
+
+static gboolean
+message_dialog_shown (gpointer data)
+{
+  GtkWidget *dialog = fl_test_find_message_dialog ();
+
+  return dialog != NULL && gtk_widget_get_mapped (dialog);
+}
+
+static GtkWidget *
+find_type (GtkWidget *root,
+           GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_type (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+window_gone (gpointer data)
+{
+  return ((Fixture *) data)->window == NULL;
+}
+
+static void
+test_resolve_draft (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *id = NULL;
+  AdwMessageDialog *dialog;
+  GtkTextView *summary;
+  g_autofree char *text = NULL;
+  GtkTextIter start, end;
+
+  fixture_open (&f, 3, 1280, 800);
+  {
+    g_autoptr(JsonObject) fields = fl_test_parse_object ("{\"title\": \"Outlook startet nicht\","
+                                                         " \"requester\": {\"name\": \"Jana Berger\"},"
+                                                         " \"channel\": \"phone\", \"category\": \"email\","
+                                                         " \"impact\": \"medium\", \"urgency\": \"medium\"}");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FlTicket) t = fl_store_create_ticket (f.store, fields, &error);
+
+    g_assert_no_error (error);
+    id = g_strdup (t->id);
+  }
+  fl_test_spin_until_idle ();
+  g_assert_true (fl_ticket_list_select_id (FL_TICKET_LIST (part (&f, "ticket_list")), id));
+  fl_test_spin_until_idle ();
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "win.claim", NULL);
+  fl_test_press_key (GDK_KEY_r, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
+  fl_test_spin_until (message_dialog_shown, NULL, 5);
+  dialog = ADW_MESSAGE_DIALOG (fl_test_find_message_dialog ());
+  fl_test_focus_window (GTK_WINDOW (dialog));
+
+  /* Two lines: Enter is a new line there, not "Resolve". */
+  fl_test_type_text ("Profil neu angelegt.");
+  fl_test_press_key (GDK_KEY_Return, 0);
+  fl_test_type_text ("Kennwort zurueckgesetzt.");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (dialog)));
+
+  /* Ctrl+Q: everything closes, the ticket stays unresolved. */
+  fl_test_press_key (GDK_KEY_q, GDK_CONTROL_MASK);
+  fl_test_spin_until (window_gone, &f, 5);
+  {
+    g_autoptr(FlTicket) t = fl_store_get_ticket (f.store, id, NULL);
+    g_assert_cmpint (t->status, !=, FL_STATUS_RESOLVED);
+  }
+
+  /* A new window on the cache: opening the ticket offers the resolution again. */
+  f.window = fl_window_new (f.app, f.context);
+  g_object_add_weak_pointer (G_OBJECT (f.window), (gpointer *) &f.window);
+  fl_test_present (GTK_WINDOW (f.window));
+  g_assert_true (fl_ticket_list_select_id (FL_TICKET_LIST (part (&f, "ticket_list")), id));
+  fl_test_spin_until_idle ();
+  fl_test_spin_until (message_dialog_shown, NULL, 5);
+  dialog = ADW_MESSAGE_DIALOG (fl_test_find_message_dialog ());
+  summary = GTK_TEXT_VIEW (find_type (adw_message_dialog_get_extra_child (dialog), GTK_TYPE_TEXT_VIEW));
+  gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (summary), &start, &end);
+  text = gtk_text_buffer_get_text (gtk_text_view_get_buffer (summary), &start, &end, FALSE);
+  g_assert_cmpstr (text, ==, "Profil neu angelegt.\nKennwort zurueckgesetzt.");
+
+  /* Ctrl+Enter resolves with it; the draft is gone. */
+  fl_test_focus_window (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (GTK_WIDGET (summary));
+  fl_test_press_key (GDK_KEY_Return, GDK_CONTROL_MASK);
+  {
+    g_autoptr(FlTicket) t = fl_store_get_ticket (f.store, id, NULL);
+    g_autofree char *key = g_strconcat ("resolve:", id, NULL);
+    g_autofree char *draft = fl_store_dup_form_draft (f.store, key);
+
+    g_assert_cmpint (t->status, ==, FL_STATUS_RESOLVED);
+    g_assert_cmpstr (t->resolution_summary, ==, "Profil neu angelegt.\nKennwort zurueckgesetzt.");
+    g_assert_null (draft);
+  }
+
+  fixture_close (&f);
+}
+
 /* --- 4. Preferences: the dark style, Escape, Ctrl+Q ----------------------- */
 
 static GtkWidget *
@@ -542,6 +649,7 @@ main (int   argc,
   g_test_add_data_func ("/day/layout/1280", GINT_TO_POINTER (1280), test_layout);
   g_test_add_data_func ("/day/layout/1600", GINT_TO_POINTER (1600), test_layout);
   g_test_add_func ("/day/preferences", test_preferences);
+  g_test_add_func ("/day/resolve-draft", test_resolve_draft);
 
   return g_test_run ();
 }

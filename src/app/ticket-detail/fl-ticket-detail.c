@@ -640,9 +640,64 @@ resolve_action (GtkWidget  *widget,
 typedef struct
 {
   FlTicketDetail *self;
+  char           *ticket_id;
   GtkDropDown    *codes;
-  GtkEntry       *summary;
+  GtkTextView    *summary;
+  GtkWidget      *dialog;
 } ResolveDialog;
+
+static void
+resolve_dialog_free (gpointer data,
+                     GClosure *closure)
+{
+  ResolveDialog *rd = data;
+
+  g_free (rd->ticket_id);
+  g_free (rd);
+}
+
+/* The resolve form's draft: "resolve:TICKET-ID" → {"code", "summary"}. */
+static char *
+dup_resolve_draft_key (const char *ticket_id)
+{
+  return g_strconcat ("resolve:", ticket_id, NULL);
+}
+
+static char *
+dup_summary_text (ResolveDialog *rd)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (rd->summary);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static void
+save_resolve_draft (ResolveDialog *rd,
+                    gboolean       keep)
+{
+  g_autofree char *key = dup_resolve_draft_key (rd->ticket_id);
+  g_autofree char *summary = dup_summary_text (rd);
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+  FlResolutionCode code = (FlResolutionCode) (gtk_drop_down_get_selected (rd->codes) + 1);
+
+  if (keep && *summary != '\0')
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+      json_object_set_string_member (object, "code", fl_resolution_code_to_string (code));
+      json_object_set_string_member (object, "summary", summary);
+      json_node_set_object (node, object);
+      json = json_to_string (node, FALSE);
+    }
+
+  if (rd->self->context != NULL &&
+      !fl_store_set_form_draft (get_store (rd->self), key, json, &error))
+    g_warning ("Could not keep the resolution's draft: %s", error->message);
+}
 
 static void
 on_resolve_response_cb (AdwMessageDialog *dialog,
@@ -651,28 +706,51 @@ on_resolve_response_cb (AdwMessageDialog *dialog,
 {
   ResolveDialog *rd = user_data;
   FlResolutionCode code = (FlResolutionCode) (gtk_drop_down_get_selected (rd->codes) + 1);
-  const char *summary = gtk_editable_get_text (GTK_EDITABLE (rd->summary));
+  g_autofree char *summary = dup_summary_text (rd);
   g_autoptr(FlTicket) updated = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *id = NULL;
 
-  if (g_strcmp0 (response, "resolve") != 0 || rd->self->ticket == NULL)
-    return;
+  /* Cancelled on purpose: the draft goes. Resolved: it goes once stored. */
+  if (g_strcmp0 (response, "resolve") != 0)
+    {
+      save_resolve_draft (rd, FALSE);
+      return;
+    }
 
-  id = g_strdup (rd->self->ticket->id);
-  updated = fl_store_resolve (get_store (rd->self), id, code, summary, &error);
+  updated = fl_store_resolve (get_store (rd->self), rd->ticket_id, code, g_strstrip (summary), &error);
   if (updated == NULL)
     show_error (rd->self, _("The ticket could not be resolved"), error);
+  else
+    save_resolve_draft (rd, FALSE);
 }
 
 static void
-on_summary_changed_cb (GtkEditable      *editable,
-                       AdwMessageDialog *dialog)
+on_summary_changed_cb (GtkTextBuffer *buffer,
+                       ResolveDialog *rd)
 {
-  g_autofree char *trimmed = g_strstrip (g_strdup (gtk_editable_get_text (editable)));
-  gboolean ok = fl_text_is_valid (trimmed, 1, FL_TEXT_MAX);
+  g_autofree char *text = dup_summary_text (rd);
+  gboolean ok = fl_text_is_valid (g_strstrip (text), 1, FL_TEXT_MAX);
 
-  adw_message_dialog_set_response_enabled (dialog, "resolve", ok);
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (rd->dialog), "resolve", ok);
+  save_resolve_draft (rd, TRUE);
+}
+
+static void
+on_code_changed_cb (ResolveDialog *rd)
+{
+  save_resolve_draft (rd, TRUE);
+}
+
+static gboolean
+resolve_shortcut_cb (GtkWidget *widget,
+                     GVariant  *args,
+                     gpointer   user_data)
+{
+  ResolveDialog *rd = user_data;
+
+  if (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (rd->dialog), "resolve"))
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (rd->dialog), "resolve");
+  return TRUE;
 }
 
 static void
@@ -686,15 +764,40 @@ resolve_with_action (GtkWidget  *widget,
   const char *summary = NULL;
   FlResolutionCode code = FL_RESOLUTION_FIRST_CONTACT;
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  g_autofree char *key = NULL;
+  g_autofree char *draft = NULL;
+  g_autofree char *draft_summary = NULL;
   ResolveDialog *rd;
   GtkWidget *dialog;
   GtkWidget *box;
+  GtkWidget *scroller;
+  GtkWidget *label;
 
   if (self->ticket == NULL)
     return;
 
   g_variant_get (param, "(&s&s)", &code_text, &summary);
   fl_resolution_code_from_string (code_text, &code);
+
+  /* A resolution begun before (and a restart) comes back. */
+  key = dup_resolve_draft_key (self->ticket->id);
+  if ((summary == NULL || *summary == '\0') &&
+      (draft = fl_store_dup_form_draft (get_store (self), key)) != NULL)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonNode *node;
+
+      if (json_parser_load_from_data (parser, draft, -1, NULL) &&
+          (node = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        {
+          JsonObject *object = json_node_get_object (node);
+
+          fl_resolution_code_from_string (json_object_get_string_member_with_default (object, "code", ""),
+                                          &code);
+          draft_summary = g_strdup (json_object_get_string_member_with_default (object, "summary", ""));
+          summary = draft_summary;
+        }
+    }
   if (code == FL_RESOLUTION_NONE)
     code = FL_RESOLUTION_FIRST_CONTACT;
 
@@ -703,24 +806,44 @@ resolve_with_action (GtkWidget  *widget,
 
   rd = g_new0 (ResolveDialog, 1);
   rd->self = self;
+  rd->ticket_id = g_strdup (self->ticket->id);
   rd->codes = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&labels)), NULL));
   gtk_drop_down_set_selected (rd->codes, code - 1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (rd->codes),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Resolution code"), -1);
-  rd->summary = GTK_ENTRY (gtk_entry_new ());
-  gtk_entry_set_placeholder_text (rd->summary, _("What solved it?"));
-  gtk_entry_set_activates_default (rd->summary, TRUE);
-  gtk_editable_set_text (GTK_EDITABLE (rd->summary), summary ? summary : "");
+
+  /* The summary has room for several lines: what was done, step by step. */
+  label = gtk_label_new_with_mnemonic (_("What _solved it?"));
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  rd->summary = GTK_TEXT_VIEW (gtk_text_view_new ());
+  gtk_text_view_set_wrap_mode (rd->summary, GTK_WRAP_WORD_CHAR);
+  gtk_text_view_set_accepts_tab (rd->summary, FALSE);
+  gtk_text_view_set_top_margin (rd->summary, 6);
+  gtk_text_view_set_bottom_margin (rd->summary, 6);
+  gtk_text_view_set_left_margin (rd->summary, 6);
+  gtk_text_view_set_right_margin (rd->summary, 6);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (rd->summary), summary ? summary : "", -1);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (rd->summary));
   gtk_accessible_update_property (GTK_ACCESSIBLE (rd->summary),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Resolution summary"), -1);
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), 96);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (rd->summary));
+  gtk_widget_add_css_class (scroller, "card");
 
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (rd->codes));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (rd->summary));
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), scroller);
 
   dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                    _("Resolve Ticket"),
                                    _("How was it resolved? The summary is kept in the history."));
+  rd->dialog = dialog;
+  /* One of the application's windows: Ctrl+Q works here too. */
+  if (GTK_IS_WINDOW (root) && gtk_window_get_application (GTK_WINDOW (root)) != NULL)
+    gtk_window_set_application (GTK_WINDOW (dialog), gtk_window_get_application (GTK_WINDOW (root)));
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
@@ -730,10 +853,28 @@ resolve_with_action (GtkWidget  *widget,
                                               ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "resolve");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_signal_connect (rd->summary, "changed", G_CALLBACK (on_summary_changed_cb), dialog);
-  on_summary_changed_cb (GTK_EDITABLE (rd->summary), ADW_MESSAGE_DIALOG (dialog));
+  g_signal_connect (gtk_text_view_get_buffer (rd->summary), "changed",
+                    G_CALLBACK (on_summary_changed_cb), rd);
+  g_signal_connect_swapped (rd->codes, "notify::selected", G_CALLBACK (on_code_changed_cb), rd);
+  {
+    g_autofree char *text = dup_summary_text (rd);
+    adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "resolve",
+                                             fl_text_is_valid (g_strstrip (text), 1, FL_TEXT_MAX));
+  }
   g_signal_connect_data (dialog, "response", G_CALLBACK (on_resolve_response_cb), rd,
-                         (GClosureNotify) g_free, 0);
+                         resolve_dialog_free, 0);
+  /* Enter is a new line in the summary; Ctrl+Enter resolves. */
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+    const guint keys[] = { GDK_KEY_Return, GDK_KEY_KP_Enter, GDK_KEY_ISO_Enter };
+
+    gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                            gtk_shortcut_new (gtk_keyval_trigger_new (keys[i], GDK_CONTROL_MASK),
+                                                              gtk_callback_action_new (resolve_shortcut_cb, rd, NULL)));
+    gtk_widget_add_controller (GTK_WIDGET (rd->summary), shortcuts);
+  }
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (GTK_WIDGET (rd->summary));
 }
@@ -938,6 +1079,16 @@ fl_ticket_detail_set_ticket (FlTicketDetail *self,
   g_set_object (&self->ticket, ticket);
   load_draft (self);
   update_view (self);
+
+  /* A resolution begun before Firstline closed is offered again. */
+  if (ticket != NULL)
+    {
+      g_autofree char *key = dup_resolve_draft_key (ticket->id);
+      g_autofree char *draft = fl_store_dup_form_draft (get_store (self), key);
+
+      if (draft != NULL && GTK_IS_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))))
+        gtk_widget_activate_action (GTK_WIDGET (self), "ticket.resolve-with", "(ss)", "", "");
+    }
 
   fl_sync_engine_set_viewing (fl_context_get_sync_engine (self->context),
                               ticket ? ticket->id : NULL, FALSE);
