@@ -12,10 +12,12 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 
 #include "fl-application.h"
 #include "fl-demo.h"
 #include "fl-intake-dialog.h"
+#include "fl-sync-engine-private.h"
 #include "fl-test-gui.h"
 #include "fl-test-util.h"
 #include "fl-ticket-detail.h"
@@ -535,6 +537,160 @@ test_resolve_draft (void)
   fixture_close (&f);
 }
 
+/* --- 7. presence: gone when it is old, and while offline ------------------ */
+
+static void
+login_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  fl_sync_engine_login_finish (FL_SYNC_ENGINE (source), result, &error);
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static void
+sync_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  fl_sync_engine_sync_finish (FL_SYNC_ENGINE (source), result, &error);
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static void
+login (FlSyncEngine *engine,
+       const char   *url,
+       const char   *user,
+       const char   *password)
+{
+  gboolean done = FALSE;
+
+  fl_sync_engine_login_async (engine, url, user, password, NULL, login_done_cb, &done);
+  fl_test_spin_until (fl_test_flag_is_set, &done, 20);
+}
+
+static void
+sync_once (FlSyncEngine *engine)
+{
+  gboolean done = FALSE;
+
+  fl_sync_engine_sync_async (engine, 0, NULL, sync_done_cb, &done);
+  fl_test_spin_until (fl_test_flag_is_set, &done, 20);
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *id;
+} Wait;
+
+static gboolean
+ticket_synced (gpointer data)
+{
+  Wait *w = data;
+  g_autoptr(FlTicket) t = fl_store_get_ticket (w->f->store, w->id, NULL);
+
+  return t != NULL && t->number > 0 && t->pending == 0;
+}
+
+static gboolean
+presence_is (gpointer data)
+{
+  Wait *w = data;
+
+  return g_strcmp0 (fl_ticket_detail_get_presence_text (detail (w->f)), w->id) == 0;
+}
+
+static gboolean
+engine_not_online (gpointer data)
+{
+  FlSyncState state = fl_sync_engine_get_state (FL_SYNC_ENGINE (data));
+
+  return state != FL_SYNC_STATE_IDLE && state != FL_SYNC_STATE_SYNCING;
+}
+
+static void
+test_presence_expires (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FlTestServer) server = NULL;
+  g_autofree char *server_dir = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *jana_path = NULL;
+  g_autoptr(FlStore) jana_store = NULL;
+  g_autoptr(FlSyncEngine) jana = NULL;
+  g_autoptr(FlTicket) created = NULL;
+  g_autoptr(JsonObject) fields = NULL;
+  FlSyncEngine *engine;
+  Wait w = { &f, NULL };
+
+  fixture_open (&f, 0, 1280, 800);
+  server_dir = g_build_filename (f.dir, "server", NULL);
+  config = g_build_filename (f.dir, "config", NULL);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("FIRSTLINE_CREDENTIALS", "file", TRUE);
+  fl_test_add_user (server_dir, "alex", "agent", "alexpass");
+  fl_test_add_user (server_dir, "jana", "agent", "janapass");
+  server = fl_test_server_start (server_dir);
+
+  engine = fl_context_get_sync_engine (f.context);
+  _fl_sync_engine_set_presence_max_age (engine, 2);
+  login (engine, server->url, "alex", "alexpass");
+  fl_sync_engine_start (engine);
+
+  fields = fl_test_parse_object ("{\"title\": \"VPN trennt alle paar Minuten\","
+                                 " \"requester\": {\"name\": \"Jana Berger\"},"
+                                 " \"channel\": \"phone\", \"category\": \"vpn\","
+                                 " \"impact\": \"medium\", \"urgency\": \"medium\"}");
+  created = fl_store_create_ticket (f.store, fields, &error);
+  g_assert_no_error (error);
+  w.id = created->id;
+  fl_test_spin_until (ticket_synced, &w, 20);
+  g_assert_true (fl_ticket_list_select_id (FL_TICKET_LIST (part (&f, "ticket_list")), created->id));
+
+  jana_path = g_build_filename (f.dir, "jana.db", NULL);
+  jana_store = fl_store_new (jana_path, &error);
+  g_assert_no_error (error);
+  jana = fl_sync_engine_new (jana_store);
+  login (jana, server->url, "jana", "janapass");
+  fl_sync_engine_set_viewing (jana, created->id, TRUE);
+  sync_once (jana);
+
+  w.id = "jana is typing in this ticket.";
+  fl_test_spin_until (presence_is, &w, 10);
+
+  /* The server stops answering: what it last said goes stale and goes. */
+  g_subprocess_send_signal (server->proc, SIGSTOP);
+  w.id = "";
+  fl_test_spin_until (presence_is, &w, 10);
+  g_subprocess_send_signal (server->proc, SIGCONT);
+
+  /* Back: jana is there again; offline (the server gone), nobody is. */
+  fl_sync_engine_kick (engine);
+  sync_once (jana);
+  w.id = "jana is typing in this ticket.";
+  fl_test_spin_until (presence_is, &w, 40);
+  fl_test_server_kill (server);
+  fl_sync_engine_kick (engine);
+  fl_test_spin_until (engine_not_online, engine, 40);
+  w.id = "";
+  fl_test_spin_until (presence_is, &w, 5);
+
+  fl_sync_engine_stop (engine);
+  fl_test_rm_rf (server_dir);
+  g_unlink (jana_path);
+  fixture_close (&f);
+}
+
 /* --- 4. Preferences: the dark style, Escape, Ctrl+Q ----------------------- */
 
 static GtkWidget *
@@ -650,6 +806,7 @@ main (int   argc,
   g_test_add_data_func ("/day/layout/1600", GINT_TO_POINTER (1600), test_layout);
   g_test_add_func ("/day/preferences", test_preferences);
   g_test_add_func ("/day/resolve-draft", test_resolve_draft);
+  g_test_add_func ("/day/presence-expires", test_presence_expires);
 
   return g_test_run ();
 }
