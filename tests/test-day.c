@@ -11,7 +11,10 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <locale.h>
+#include <string.h>
 #include <signal.h>
 
 #include "fl-application.h"
@@ -691,6 +694,165 @@ test_presence_expires (void)
   fixture_close (&f);
 }
 
+/* --- 10. German labels, open first, a reason to reopen, no local names ----- */
+
+static FlTicket *
+create (Fixture    *f,
+        const char *title,
+        const char *category,
+        const char *grade)
+{
+  g_autofree char *json = g_strdup_printf ("{\"title\": \"%s\", \"requester\": {\"name\": \"Jana Berger\"},"
+                                           " \"channel\": \"phone\", \"category\": \"%s\","
+                                           " \"impact\": \"%s\", \"urgency\": \"%s\"}",
+                                           title, category, grade, grade);
+  g_autoptr(JsonObject) fields = fl_test_parse_object (json);
+  g_autoptr(GError) error = NULL;
+  FlTicket *t = fl_store_create_ticket (f->store, fields, &error);
+
+  g_assert_no_error (error);
+  return t;
+}
+
+static const char *
+label_text (GtkWidget  *widget,
+            GType       type,
+            const char *name)
+{
+  return gtk_label_get_label (GTK_LABEL (gtk_widget_get_template_child (widget, type, name)));
+}
+
+static void
+test_labels_de (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *podir = g_build_filename (g_getenv ("FIRSTLINE_BUILD_DIR"), "po", NULL);
+  g_autoptr(FlTicket) open_ticket = NULL;
+  g_autoptr(FlTicket) done = NULL;
+  g_autoptr(FlTicket) t = NULL;
+  g_autoptr(GError) error = NULL;
+  GListModel *model;
+  GtkWidget *row = NULL;
+  AdwMessageDialog *dialog;
+  GtkWidget *reason;
+  const char *meta;
+
+  /* German, from the build's translations (glibc honours LANGUAGE with C.UTF-8) */
+  g_setenv ("LANGUAGE", "de", TRUE);
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, podir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  fixture_open (&f, 0, 1600, 900);
+  open_ticket = create (&f, "Drucker druckt nicht", "printer", "low");
+  done = create (&f, "Server steht", "network", "high");
+  g_clear_object (&t);
+  t = fl_store_claim (f.store, done->id, &error);
+  g_assert_no_error (error);
+  g_clear_object (&t);
+  t = fl_store_resolve (f.store, done->id, FL_RESOLUTION_FIRST_CONTACT, "Neu gestartet", &error);
+  g_assert_no_error (error);
+  fl_test_spin_until_idle ();
+
+  /* All: the open P4 before the resolved P1 */
+  model = G_LIST_MODEL (fl_window_get_list_model (f.window));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  {
+    g_autoptr(FlTicket) first = g_list_model_get_item (model, 0);
+    g_assert_cmpstr (first->id, ==, open_ticket->id);
+    g_assert_cmpint (done->priority, <, open_ticket->priority);
+  }
+
+  /* The row and the ticket name the category, the level and the queue in German */
+  for (GtkWidget *w = gtk_widget_get_first_child (part (&f, "ticket_list")); w != NULL && row == NULL; )
+    {
+      if (g_str_equal (G_OBJECT_TYPE_NAME (w), "FlTicketRow") && is_shown (w))
+        row = w;
+      else if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != NULL && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w == NULL ? NULL : gtk_widget_get_next_sibling (w);
+        }
+    }
+  g_assert_nonnull (row);
+  g_assert_nonnull (strstr (label_text (row, G_OBJECT_TYPE (row), "details_label"), "Drucker"));
+  g_assert_null (strstr (label_text (row, G_OBJECT_TYPE (row), "details_label"), "printer"));
+
+  g_assert_true (fl_ticket_list_select_id (FL_TICKET_LIST (part (&f, "ticket_list")), open_ticket->id));
+  fl_test_spin_until_idle ();
+  meta = label_text (GTK_WIDGET (detail (&f)), FL_TYPE_TICKET_DETAIL, "meta_label");
+  g_assert_nonnull (strstr (meta, "Fällig"));
+  g_assert_nonnull (strstr (meta, "1st Level"));
+  g_assert_null (strstr (meta, "first-level"));
+  g_assert_null (strstr (meta, "Level 1"));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (gtk_widget_get_template_child (GTK_WIDGET (detail (&f)), FL_TYPE_TICKET_DETAIL, "asset_row"))),
+                            "Drucker"));
+
+  /* Reopening the resolved one asks why, and keeps the answer */
+  g_assert_true (fl_ticket_list_select_id (FL_TICKET_LIST (part (&f, "ticket_list")), done->id));
+  fl_test_spin_until_idle ();
+  gtk_widget_activate_action (GTK_WIDGET (detail (&f)), "ticket.reopen", NULL);
+  fl_test_spin_until (message_dialog_shown, NULL, 5);
+  dialog = ADW_MESSAGE_DIALOG (fl_test_find_message_dialog ());
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "reopen"));
+  reason = find_type (adw_message_dialog_get_extra_child (dialog), GTK_TYPE_ENTRY);
+  gtk_editable_set_text (GTK_EDITABLE (reason), "Server wieder aus");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "reopen"));
+  adw_message_dialog_response (dialog, "reopen");
+  {
+    g_autoptr(FlTicket) reopened = fl_store_get_ticket (f.store, done->id, NULL);
+    g_autoptr(GPtrArray) events = fl_store_list_events (f.store, done->id, NULL);
+    FlEvent *last = g_ptr_array_index (events, events->len - 1);
+
+    g_assert_cmpint (reopened->status, !=, FL_STATUS_RESOLVED);
+    g_assert_cmpint (last->type, ==, FL_OP_REOPEN);
+    g_assert_cmpstr (json_object_get_string_member (last->data, "reason"), ==, "Server wieder aus");
+  }
+
+  /* The built-in checklists speak German formally ("Sie", never "du") */
+  {
+    g_autofree char *dir = g_build_filename (g_getenv ("FIRSTLINE_SOURCE_DIR"), "data", "checklists", NULL);
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    g_autoptr(GRegex) du = g_regex_new ("\\b(du|dich|dir|dein|deine|deinen|deinem|deiner)\\b",
+                                        G_REGEX_CASELESS, 0, NULL);
+    const char *name;
+    guint n = 0;
+
+    g_assert_nonnull (d);
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+        g_autofree char *text = NULL;
+
+        if (!g_str_has_suffix (name, ".json"))
+          continue;
+        g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+        g_assert_false (g_regex_match (du, text, 0, NULL));
+        n++;
+      }
+    g_assert_cmpuint (n, >=, 8);
+  }
+
+  fixture_close (&f);
+
+  /* A cache that never logged in does not act as the computer's account */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("firstline-day-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename (dir, "cache.db", NULL);
+    g_autoptr(FlStore) store = fl_store_new (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (fl_store_get_username (store), ==, FL_STORE_LOCAL_USER);
+    g_assert_cmpstr (fl_store_get_username (store), !=, g_get_user_name ());
+    g_clear_object (&store);
+    fl_test_rm_rf (dir);
+  }
+}
+
 /* --- 4. Preferences: the dark style, Escape, Ctrl+Q ----------------------- */
 
 static GtkWidget *
@@ -807,6 +969,7 @@ main (int   argc,
   g_test_add_func ("/day/preferences", test_preferences);
   g_test_add_func ("/day/resolve-draft", test_resolve_draft);
   g_test_add_func ("/day/presence-expires", test_presence_expires);
+  g_test_add_func ("/day/labels-de", test_labels_de);
 
   return g_test_run ();
 }

@@ -200,8 +200,9 @@ fl_application_activate (GApplication *app)
     if (self->server_url != NULL)
       {
         g_autofree char *password = read_password ();
+        const char *stored = fl_store_get_username (fl_context_get_store (self->context));
         const char *user = self->username ? self->username
-                                          : fl_store_get_username (fl_context_get_store (self->context));
+                           : g_strcmp0 (stored, FL_STORE_LOCAL_USER) != 0 ? stored : g_get_user_name ();
 
         fl_sync_engine_login_async (engine, self->server_url, user, password ? password : "",
                                     NULL, login_done_cb, g_object_ref (self));

@@ -164,6 +164,9 @@ static const char * const migrations[] = {
   "  SELECT rowid, title, description, requester, notes, extra FROM tickets_fts;"
   "DROP TABLE tickets_fts;"
   "ALTER TABLE tickets_fts_new RENAME TO tickets_fts;",
+
+  /* 3 → 4: All lists open tickets before resolved and closed ones */
+  "CREATE INDEX tickets_all ON tickets (status IN ('resolved', 'closed'), priority, due_at, id);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FL_STORE_SCHEMA_VERSION);
@@ -246,7 +249,7 @@ load_state (FlStore  *self,
   self->client_id = g_steal_pointer (&client_id);
   self->username = fl_store_dup_state (self, "username");
   if (self->username == NULL)
-    self->username = g_strdup (g_get_user_name ());
+    self->username = g_strdup (FL_STORE_LOCAL_USER);
 
   role = fl_store_dup_state (self, "role");
   if (role == NULL || !fl_role_from_string (role, &self->role))

@@ -65,7 +65,11 @@ typedef enum
   FL_OP_STATE_REJECTED,
 } FlOpState;
 
-#define FL_STORE_SCHEMA_VERSION 3
+#define FL_STORE_SCHEMA_VERSION 4
+
+/* Who acts in a cache that never logged in: not the account on this computer,
+ * whose name means nothing to the team (the server names the author anyway). */
+#define FL_STORE_LOCAL_USER "local"
 
 #define FL_TYPE_STORE (fl_store_get_type ())
 G_DECLARE_FINAL_TYPE (FlStore, fl_store, FL, STORE, GObject)

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fl-categories.h"
 #include "fl-checklist.h"
 #include "fl-checklist-library.h"
 #include "fl-store-actions.h"
@@ -404,9 +405,10 @@ update_view (FlTicketDetail *self)
   due = fl_ticket_format_due (t, fl_context_get_now (self->context));
   due_at = format_local_time (t->due_at);
   /* Translators: due time, time left, assignee, level, queue */
-  meta = g_strdup_printf (_("Due %s (%s) · Assignee: %s · Level %d · Queue: %s"),
+  meta = g_strdup_printf (_("Due %s (%s) · Assignee: %s · %s · Queue: %s"),
                           due_at, *due ? due : "—",
-                          t->assignee ? t->assignee : _("nobody"), t->level, t->queue);
+                          t->assignee ? t->assignee : _("nobody"), fl_level_get_label (t->level),
+                          fl_queue_get_label (t->queue));
   gtk_label_set_label (self->meta_label, meta);
 
   adw_action_row_set_subtitle (self->requester_row, or_dash (t->requester.name));
@@ -416,7 +418,8 @@ update_view (FlTicketDetail *self)
   place = g_strdup_printf (_("%s · %s"), or_dash (t->requester.department), or_dash (t->requester.location));
   adw_action_row_set_subtitle (self->place_row, place);
   asset = g_strdup_printf (_("%s · %s · %s"), or_dash (t->asset), fl_channel_get_label (t->channel),
-                           t->category);
+                           fl_categories_get_label_of (fl_context_get_categories (self->context),
+                                                       t->category));
   adw_action_row_set_subtitle (self->asset_row, asset);
 
   gtk_label_set_label (self->description_label, t->description);
@@ -552,13 +555,6 @@ run_simple (FlTicketDetail *self,
     show_error (self, heading, error);
 }
 
-static FlTicket *
-reopen (FlStore     *store,
-        const char  *ticket_id,
-        GError     **error)
-{
-  return fl_store_reopen (store, ticket_id, "", error);
-}
 
 static void
 claim_action (GtkWidget  *widget,
@@ -610,11 +606,73 @@ close_action (GtkWidget  *widget,
 }
 
 static void
+on_reopen_response_cb (AdwMessageDialog *dialog,
+                       const char       *response,
+                       FlTicketDetail   *self)
+{
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "reason");
+  const char *id = g_object_get_data (G_OBJECT (dialog), "ticket-id");
+  g_autofree char *reason = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  g_autoptr(FlTicket) updated = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (response, "reopen") != 0 || self->context == NULL)
+    return;
+
+  updated = fl_store_reopen (get_store (self), id, reason, &error);
+  if (updated == NULL)
+    show_error (self, _("The ticket could not be reopened"), error);
+}
+
+static void
+on_reason_changed_cb (GtkEditable      *editable,
+                      AdwMessageDialog *dialog)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (gtk_editable_get_text (editable)));
+
+  adw_message_dialog_set_response_enabled (dialog, "reopen", fl_text_is_valid (trimmed, 1, FL_TEXT_MAX));
+}
+
+/* Reopening says why: the op carries the reason, and the history shows it. */
+static void
 reopen_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *param)
 {
-  run_simple (FL_TICKET_DETAIL (widget), reopen, _("The ticket could not be reopened"));
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *dialog;
+  GtkWidget *entry;
+
+  if (self->ticket == NULL)
+    return;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Reopen Ticket"),
+                                   _("Why is the ticket open again? The reason is kept in the history."));
+  if (GTK_IS_WINDOW (root) && gtk_window_get_application (GTK_WINDOW (root)) != NULL)
+    gtk_window_set_application (GTK_WINDOW (dialog), gtk_window_get_application (GTK_WINDOW (root)));
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("e.g. the problem is back"));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Reason for reopening"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "reopen", _("_Reopen"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reopen",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "reopen");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "reopen", FALSE);
+  g_object_set_data (G_OBJECT (dialog), "reason", entry);
+  g_object_set_data_full (G_OBJECT (dialog), "ticket-id", g_strdup (self->ticket->id), g_free);
+  g_signal_connect (entry, "changed", G_CALLBACK (on_reason_changed_cb), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_reopen_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
 }
 
 static void

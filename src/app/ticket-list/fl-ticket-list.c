@@ -60,7 +60,11 @@ setup_cb (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
           FlTicketList             *self)
 {
-  gtk_list_item_set_child (item, fl_ticket_row_new ());
+  GtkWidget *row = fl_ticket_row_new ();
+
+  if (self->context != NULL)
+    fl_ticket_row_set_categories (FL_TICKET_ROW (row), fl_context_get_categories (self->context));
+  gtk_list_item_set_child (item, row);
 }
 
 static void
