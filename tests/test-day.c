@@ -694,6 +694,134 @@ test_presence_expires (void)
   fixture_close (&f);
 }
 
+/* --- 8. a conflict shows on the ticket itself ------------------------------- */
+
+static gboolean
+has_conflict (gpointer data)
+{
+  return fl_store_count_conflicts (((Fixture *) data)->store) == 1;
+}
+
+static gboolean
+engine_settled (gpointer data)
+{
+  Fixture *f = data;
+  FlSyncEngine *engine = fl_context_get_sync_engine (f->context);
+
+  return fl_sync_engine_get_state (engine) == FL_SYNC_STATE_IDLE &&
+         fl_store_count_pending_ops (f->store) == 0 && fl_store_count_conflicts (f->store) == 0;
+}
+
+static gboolean engine_is_idle (gpointer data);
+static const char *label_text (GtkWidget *widget, GType type, const char *name);
+
+static void
+test_conflict_banner (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FlTestServer) server = NULL;
+  g_autofree char *server_dir = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *jana_path = NULL;
+  g_autoptr(FlStore) jana_store = NULL;
+  g_autoptr(FlSyncEngine) jana = NULL;
+  g_autoptr(FlTicket) created = NULL;
+  g_autoptr(FlTicket) changed = NULL;
+  g_autoptr(JsonObject) fields = NULL;
+  g_autoptr(JsonObject) mine = json_object_new ();
+  g_autoptr(JsonObject) theirs = json_object_new ();
+  FlSyncEngine *engine;
+  GtkWidget *banner;
+  const char *text;
+  Wait w = { &f, NULL };
+
+  fixture_open (&f, 0, 1280, 800);
+  server_dir = g_build_filename (f.dir, "server", NULL);
+  config = g_build_filename (f.dir, "config", NULL);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("FIRSTLINE_CREDENTIALS", "file", TRUE);
+  fl_test_add_user (server_dir, "alex", "agent", "alexpass");
+  fl_test_add_user (server_dir, "jana", "agent", "janapass");
+  server = fl_test_server_start (server_dir);
+
+  engine = fl_context_get_sync_engine (f.context);
+  login (engine, server->url, "alex", "alexpass");
+  fl_sync_engine_start (engine);
+  fields = fl_test_parse_object ("{\"title\": \"Drucker 3. OG\", \"requester\": {\"name\": \"Jana Berger\"},"
+                                 " \"channel\": \"phone\", \"category\": \"printer\","
+                                 " \"impact\": \"medium\", \"urgency\": \"medium\"}");
+  created = fl_store_create_ticket (f.store, fields, &error);
+  g_assert_no_error (error);
+  w.id = created->id;
+  fl_test_spin_until (ticket_synced, &w, 20);
+  g_assert_true (fl_ticket_list_select_id (FL_TICKET_LIST (part (&f, "ticket_list")), created->id));
+
+  jana_path = g_build_filename (f.dir, "jana.db", NULL);
+  jana_store = fl_store_new (jana_path, &error);
+  g_assert_no_error (error);
+  jana = fl_sync_engine_new (jana_store);
+  login (jana, server->url, "jana", "janapass");
+  sync_once (jana);
+
+  /* alex, not syncing, retitles; so does jana, who syncs at once */
+  fl_sync_engine_stop (engine);
+  json_object_set_string_member (mine, "title", "Drucker 3. OG: Fixierer defekt");
+  changed = fl_store_update_ticket (f.store, created->id, mine, &error);
+  g_assert_no_error (error);
+  g_clear_object (&changed);
+  json_object_set_string_member (theirs, "title", "Drucker 3. OG: Papierstau Fach 2");
+  changed = fl_store_update_ticket (jana_store, created->id, theirs, &error);
+  g_assert_no_error (error);
+  sync_once (jana);
+  fl_sync_engine_start (engine);
+  fl_test_spin_until (has_conflict, &f, 20);
+  fl_test_spin_until_idle ();
+
+  /* On the ticket: who, the field by its label, both values, the choice */
+  banner = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (detail (&f)), FL_TYPE_TICKET_DETAIL,
+                                                      "conflict_revealer"));
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (banner)));
+  text = gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (detail (&f)),
+                                                                      FL_TYPE_TICKET_DETAIL,
+                                                                      "conflict_label")));
+  g_assert_nonnull (strstr (text, "jana changed this ticket on "));
+  g_assert_nonnull (strstr (text, "Title: “Drucker 3. OG: Papierstau Fach 2” (theirs) · “Drucker 3. OG: Fixierer defekt” (yours)"));
+
+  /* Online with a conflict, the sync popover does not speak of an unreachable server */
+  fl_test_spin_until (engine_is_idle, engine, 20);
+  {
+    GtkWidget *indicator = part (&f, "sync_indicator");
+    const char *detail_text = label_text (indicator, G_OBJECT_TYPE (indicator), "detail_label");
+
+    g_assert_null (strstr (detail_text, "cannot be reached"));
+  }
+
+  /* Keep mine, clicked: the conflict is gone, the server has my title */
+  fl_test_click_widget (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (detail (&f)),
+                                                                   FL_TYPE_TICKET_DETAIL,
+                                                                   "keep_mine_button")));
+  g_assert_cmpuint (fl_store_count_conflicts (f.store), ==, 0);
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (banner)));
+  fl_test_spin_until (engine_settled, &f, 20);
+  {
+    g_autoptr(FlTicket) t = fl_store_get_ticket (f.store, created->id, NULL);
+    g_assert_cmpstr (t->title, ==, "Drucker 3. OG: Fixierer defekt");
+  }
+
+  fl_sync_engine_stop (engine);
+  fl_test_server_kill (server);
+  fl_test_rm_rf (server_dir);
+  g_unlink (jana_path);
+  fixture_close (&f);
+}
+
+static gboolean
+engine_is_idle (gpointer data)
+{
+  return fl_sync_engine_get_state (FL_SYNC_ENGINE (data)) == FL_SYNC_STATE_IDLE;
+}
+
 /* --- 10. German labels, open first, a reason to reopen, no local names ----- */
 
 static FlTicket *
@@ -970,6 +1098,7 @@ main (int   argc,
   g_test_add_func ("/day/resolve-draft", test_resolve_draft);
   g_test_add_func ("/day/presence-expires", test_presence_expires);
   g_test_add_func ("/day/labels-de", test_labels_de);
+  g_test_add_func ("/day/conflict-banner", test_conflict_banner);
 
   return g_test_run ();
 }

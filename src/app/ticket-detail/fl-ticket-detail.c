@@ -25,6 +25,10 @@ struct _FlTicketDetail
   GtkWidget      *box;
   GtkWidget      *scroller;
   GtkRevealer    *presence_revealer;
+  GtkRevealer    *conflict_revealer;
+  GtkLabel       *conflict_label;
+  GtkWidget      *keep_mine_button;
+  GtkWidget      *take_theirs_button;
   GtkLabel       *presence_label;
   GtkLabel       *priority_label;
   GtkLabel       *number_label;
@@ -53,6 +57,7 @@ struct _FlTicketDetail
   FlContext      *context;
   FlTicket       *ticket;
   char           *presence_text;
+  char           *conflict_id;      /* the first conflict of the ticket shown */
 
   guint           draft_source_id;
   guint           n_timeline_rows;
@@ -937,6 +942,188 @@ resolve_with_action (GtkWidget  *widget,
   gtk_widget_grab_focus (GTK_WIDGET (rd->summary));
 }
 
+/* --- a conflict on the ticket shown ---------------------------------------- */
+
+static const char *
+field_get_label (const char *field)
+{
+  static const struct { const char *name; const char *label; } labels[] = {
+    { "title", N_("Title") },
+    { "description", N_("Description") },
+    { "status", N_("Status") },
+    { "assignee", N_("Assignee") },
+    { "category", N_("Category") },
+    { "impact", N_("Impact") },
+    { "urgency", N_("Urgency") },
+    { "priority", N_("Priority") },
+    { "channel", N_("Channel") },
+    { "asset", N_("Asset") },
+    { "queue", N_("Queue") },
+    { "level", N_("Level") },
+    { "resolution_code", N_("Resolution code") },
+    { "resolution_summary", N_("Resolution summary") },
+    { "requester.name", N_("Name") },
+    { "requester.phone", N_("Phone") },
+    { "requester.email", N_("E-mail") },
+    { "requester.department", N_("Department") },
+    { "requester.location", N_("Location") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    if (g_str_equal (labels[i].name, field))
+      return _(labels[i].label);
+  return field;
+}
+
+/* A field's value as people read it: labels for ids, never JSON. */
+static char *
+format_field_value (FlTicketDetail *self,
+                    const char     *field,
+                    JsonNode       *node)
+{
+  const char *text;
+  FlStatus status;
+  FlGrade grade;
+  FlChannel channel;
+  FlResolutionCode code;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_strdup (_("(none)"));
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return g_strdup ("…");
+  if (json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      if (g_str_equal (field, "level"))
+        return g_strdup (fl_level_get_label ((int) json_node_get_int (node)));
+      if (g_str_equal (field, "priority"))
+        return g_strdup_printf (_("P%d"), (int) json_node_get_int (node));
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    }
+
+  text = json_node_get_string (node);
+  if (g_str_equal (field, "status") && fl_status_from_string (text, &status))
+    return g_strdup (fl_status_get_label (status));
+  if ((g_str_equal (field, "impact") || g_str_equal (field, "urgency")) && fl_grade_from_string (text, &grade))
+    return g_strdup (fl_grade_get_label (grade));
+  if (g_str_equal (field, "channel") && fl_channel_from_string (text, &channel))
+    return g_strdup (fl_channel_get_label (channel));
+  if (g_str_equal (field, "resolution_code") && fl_resolution_code_from_string (text, &code))
+    return g_strdup (fl_resolution_code_get_label (code));
+  if (g_str_equal (field, "category"))
+    return g_strdup (fl_categories_get_label_of (fl_context_get_categories (self->context), text));
+  if (g_str_equal (field, "queue"))
+    return g_strdup (fl_queue_get_label (text));
+  return g_strdup (text);
+}
+
+/* Who made the change that came first, and when: the newest event from the
+ * server by someone else. */
+static gboolean
+find_their_change (FlTicketDetail  *self,
+                   char           **who,
+                   gint64          *when)
+{
+  g_autoptr(GPtrArray) events = fl_store_list_events (get_store (self), self->ticket->id, NULL);
+  const char *me = fl_store_get_username (get_store (self));
+
+  for (guint i = events ? events->len : 0; i > 0; i--)
+    {
+      FlEvent *e = g_ptr_array_index (events, i - 1);
+
+      if (e->seq > 0 && g_strcmp0 (e->author, me) != 0)
+        {
+          *who = g_strdup (e->author);
+          *when = e->at;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+update_conflict (FlTicketDetail *self)
+{
+  g_autoptr(GPtrArray) conflicts = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  FlConflict *conflict = NULL;
+
+  g_clear_pointer (&self->conflict_id, g_free);
+  if (self->ticket != NULL && self->context != NULL)
+    conflicts = fl_store_list_conflicts (get_store (self), NULL);
+  for (guint i = 0; conflicts != NULL && i < conflicts->len && conflict == NULL; i++)
+    {
+      FlConflict *c = g_ptr_array_index (conflicts, i);
+
+      if (g_strcmp0 (c->ticket_id, self->ticket->id) == 0)
+        conflict = c;
+    }
+
+  if (conflict != NULL)
+    {
+      g_autoptr(GList) fields = json_object_get_members (conflict->fields);
+      g_autofree char *who = NULL;
+      g_autofree char *at = NULL;
+      gint64 when = 0;
+
+      self->conflict_id = g_strdup (conflict->id);
+      if (find_their_change (self, &who, &when))
+        {
+          g_autofree char *time = format_local_time (when);
+          g_autofree char *who_e = g_markup_escape_text (who, -1);
+
+          /* Translators: a conflict on the ticket: user name, date and time */
+          g_string_append_printf (text, _("<b>%s changed this ticket on %s</b>, before your change arrived."),
+                                  who_e, time);
+        }
+      else
+        g_string_append (text, _("<b>Someone else changed this ticket</b> before your change arrived."));
+
+      for (const GList *l = fields; l != NULL; l = l->next)
+        {
+          JsonObject *pair = json_object_get_object_member (conflict->fields, l->data);
+          g_autofree char *mine = format_field_value (self, l->data, json_object_get_member (pair, "mine"));
+          g_autofree char *theirs = format_field_value (self, l->data, json_object_get_member (pair, "theirs"));
+          g_autofree char *label_e = g_markup_escape_text (field_get_label (l->data), -1);
+          g_autofree char *mine_e = g_markup_escape_text (mine, -1);
+          g_autofree char *theirs_e = g_markup_escape_text (theirs, -1);
+
+          g_string_append_c (text, '\n');
+          /* Translators: one field of a conflict: label, their value, your value */
+          g_string_append_printf (text, _("%s: “%s” (theirs) · “%s” (yours)"), label_e, theirs_e, mine_e);
+        }
+    }
+
+  gtk_label_set_markup (self->conflict_label, text->str);
+  gtk_revealer_set_reveal_child (self->conflict_revealer, conflict != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "ticket.keep-mine", conflict != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "ticket.take-theirs", conflict != NULL);
+}
+
+static void
+decide_conflict_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = g_strdup (self->conflict_id);
+
+  if (id == NULL)
+    return;
+
+  if (!fl_store_resolve_conflict (get_store (self), id, g_str_equal (action_name, "ticket.keep-mine"),
+                                  &error))
+    show_error (self, _("The conflict could not be resolved"), error);
+  fl_sync_engine_kick (fl_context_get_sync_engine (self->context));
+  update_conflict (self);
+}
+
+static void
+on_conflicts_changed_cb (FlTicketDetail *self)
+{
+  update_conflict (self);
+}
+
 static void
 send_note_action (GtkWidget  *widget,
                   const char *action_name,
@@ -966,6 +1153,7 @@ fl_ticket_detail_finalize (GObject *object)
   FlTicketDetail *self = (FlTicketDetail *)object;
 
   g_free (self->presence_text);
+  g_free (self->conflict_id);
 
   G_OBJECT_CLASS (fl_ticket_detail_parent_class)->finalize (object);
 }
@@ -1018,6 +1206,10 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, box);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, presence_revealer);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, presence_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, conflict_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, conflict_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, keep_mine_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, take_theirs_button);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, priority_label);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, number_label);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, status_label);
@@ -1051,6 +1243,8 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
   gtk_widget_class_install_action (widget_class, "ticket.reopen", NULL, reopen_action);
   gtk_widget_class_install_action (widget_class, "ticket.close", NULL, close_action);
   gtk_widget_class_install_action (widget_class, "ticket.send-note", NULL, send_note_action);
+  gtk_widget_class_install_action (widget_class, "ticket.keep-mine", NULL, decide_conflict_action);
+  gtk_widget_class_install_action (widget_class, "ticket.take-theirs", NULL, decide_conflict_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "ticket.send-note", NULL);
@@ -1084,6 +1278,7 @@ fl_ticket_detail_init (FlTicketDetail *self)
   g_signal_connect_swapped (self->internal_check, "toggled",
                             G_CALLBACK (on_note_changed_cb), self);
   update_actions (self);
+  update_conflict (self);
 }
 
 GtkWidget *
@@ -1105,6 +1300,8 @@ fl_ticket_detail_set_context (FlTicketDetail *self,
                            G_CALLBACK (on_store_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (fl_context_get_sync_engine (context), "presence-changed",
                            G_CALLBACK (on_presence_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (fl_context_get_store (context), "notify::conflicts",
+                           G_CALLBACK (on_conflicts_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 FlTicket *
@@ -1137,6 +1334,7 @@ fl_ticket_detail_set_ticket (FlTicketDetail *self,
   g_set_object (&self->ticket, ticket);
   load_draft (self);
   update_view (self);
+  update_conflict (self);
 
   /* A resolution begun before Firstline closed is offered again. */
   if (ticket != NULL)
