@@ -311,6 +311,15 @@ test_ctrl_enter_sends (void)
   fl_test_press_key (GDK_KEY_Return, 0);
   g_assert_nonnull (fl_ticket_detail_get_ticket (detail (&f)));
 
+  /* The ticket's actions sit outside what scrolls: long histories never hide them. */
+  {
+    GtkWidget *actions = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (detail (&f)),
+                                                                    FL_TYPE_TICKET_DETAIL, "actions_box"));
+
+    g_assert_nonnull (actions);
+    g_assert_false (gtk_widget_is_ancestor (actions, fl_ticket_detail_get_content (detail (&f))));
+  }
+
   composer = fl_ticket_detail_get_composer (detail (&f));
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer));
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)

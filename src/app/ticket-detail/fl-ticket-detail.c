@@ -28,6 +28,7 @@ struct _FlTicketDetail
   GtkRevealer    *conflict_revealer;
   GtkLabel       *conflict_label;
   GtkWidget      *keep_mine_button;
+  GtkWidget      *actions_box;
   GtkWidget      *take_theirs_button;
   GtkLabel       *presence_label;
   GtkLabel       *priority_label;
@@ -1209,6 +1210,7 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, conflict_revealer);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, conflict_label);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, keep_mine_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, actions_box);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, take_theirs_button);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, priority_label);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, number_label);
