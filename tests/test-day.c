@@ -722,6 +722,12 @@ engine_settled (gpointer data)
 }
 
 static gboolean engine_is_idle (gpointer data);
+
+static gboolean
+revealer_revealed (gpointer data)
+{
+  return gtk_revealer_get_reveal_child (GTK_REVEALER (data));
+}
 static const char *label_text (GtkWidget *widget, GType type, const char *name);
 
 static void
@@ -790,7 +796,7 @@ test_conflict_banner (void)
   /* On the ticket: who, the field by its label, both values, the choice */
   banner = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (detail (&f)), FL_TYPE_TICKET_DETAIL,
                                                       "conflict_revealer"));
-  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (banner)));
+  fl_test_spin_until (revealer_revealed, banner, 10);
   text = gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (detail (&f)),
                                                                       FL_TYPE_TICKET_DETAIL,
                                                                       "conflict_label")));

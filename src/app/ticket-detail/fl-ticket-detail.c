@@ -503,6 +503,8 @@ load_draft (FlTicketDetail *self)
   self->loading_draft = FALSE;
 }
 
+static void update_conflict (FlTicketDetail *self);
+
 static void
 on_store_changed_cb (FlTicketDetail *self,
                      GPtrArray      *changes,
@@ -526,6 +528,7 @@ on_store_changed_cb (FlTicketDetail *self,
           g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TICKET]);
         }
       update_view (self);
+      update_conflict (self);
       return;
     }
 }
