@@ -483,9 +483,9 @@ test_resolve_dialog (void)
   gtk_widget_activate_action (GTK_WIDGET (f.window), "win.resolve", NULL);
   fl_test_spin_until (dialog_shown, NULL, 5);
   dialog = ADW_MESSAGE_DIALOG (fl_test_find_message_dialog ());
-  entry = find_widget (adw_message_dialog_get_extra_child (dialog), GTK_TYPE_ENTRY);
+  entry = find_widget (adw_message_dialog_get_extra_child (dialog), GTK_TYPE_TEXT_VIEW);
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "resolve"));
-  gtk_editable_set_text (GTK_EDITABLE (entry), "Outlook-Profil neu erstellt");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (entry)), "Outlook-Profil neu erstellt", -1);
   g_assert_true (adw_message_dialog_get_response_enabled (dialog, "resolve"));
   adw_message_dialog_response (dialog, "resolve");
   t = fl_store_get_ticket (f.store, created->id, &error);

@@ -1262,6 +1262,76 @@ test_long_poll_shared_answers (void)
     }
 }
 
+static guint
+count_log_lines (Server     *s,
+                 const char *needle)
+{
+  g_autofree char *log = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  g_file_get_contents (s->log, &log, NULL, NULL);
+  lines = g_strsplit (log ? log : "", "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], needle) != NULL)
+      n++;
+  return n;
+}
+
+typedef struct
+{
+  Server *s;
+  guint   before;
+} LogWait;
+
+static gboolean
+log_has_new_499 (gpointer data)
+{
+  LogWait *w = data;
+
+  return count_log_lines (w->s, "POST /api/v1/sync 499 ") > w->before;
+}
+
+/* A client that gives up on its long poll is logged as 499 "client closed",
+ * not as a 500 it never got. */
+static void
+test_log_client_closed (void)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *client_id = g_uuid_string_random ();
+  g_autofree char *body = NULL;
+  g_autofree char *request = NULL;
+  gint64 cursor = latest_cursor (shared, tok_alex);
+  LogWait w = { shared, count_log_lines (shared, "POST /api/v1/sync 499 ") };
+  g_autofree char *log = NULL;
+
+  /* (a paused request notices the closed connection when its wait ends) */
+  body = g_strdup_printf ("{\"client_id\":\"%s\",\"cursor\":%" G_GINT64_FORMAT ",\"wait\":2}",
+                          client_id, cursor);
+  request = g_strdup_printf ("POST /api/v1/sync HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                             "Content-Length: %zu\r\n\r\n%s", tok_alex, strlen (body), body);
+  g_socket_client_set_enable_proxy (client, FALSE);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", shared->port, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             request, strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* the long poll waits; the client cancels it by closing the connection */
+  g_usleep (300 * 1000);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, &error);
+  g_assert_no_error (error);
+
+  fl_test_spin_until (log_has_new_499, &w, 10);
+  g_file_get_contents (shared->log, &log, NULL, NULL);
+  g_assert_nonnull (strstr (log, "499"));
+  g_assert_nonnull (strstr (log, "client closed"));
+  g_assert_null (strstr (log, "POST /api/v1/sync 500 "));
+}
+
 static void
 test_long_poll (void)
 {
@@ -2297,6 +2367,7 @@ main (int   argc,
   g_test_add_func ("/server/long-poll", test_long_poll);
   g_test_add_func ("/server/long-poll/shared-answers", test_long_poll_shared_answers);
   g_test_add_func ("/server/batch-search-index", test_batch_search_index);
+  g_test_add_func ("/server/log-client-closed", test_log_client_closed);
   g_test_add_func ("/server/tickets", test_tickets_query);
   g_test_add_func ("/server/report", test_report);
   g_test_add_func ("/server/checklists", test_checklists);

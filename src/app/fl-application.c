@@ -27,6 +27,7 @@ struct _FlApplication
 
   /* owned */
   FlContext      *context;
+  GSettings      *settings;
   char           *cache_path;
   char           *server_url;
   char           *username;
@@ -235,6 +236,14 @@ fl_application_activate (GApplication *app)
   window = GTK_WINDOW (fl_window_new (self, self->context));
   gtk_window_present (window);
 
+  /* A new ticket that was being typed when Firstline last closed comes back. */
+  {
+    g_autofree char *draft = fl_store_dup_form_draft (fl_context_get_store (self->context), "intake");
+
+    if (draft != NULL)
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.new-ticket", NULL);
+  }
+
   {
     FlSyncEngine *engine = fl_context_get_sync_engine (self->context);
     g_autofree char *server = fl_sync_engine_dup_server_url (engine);
@@ -242,8 +251,9 @@ fl_application_activate (GApplication *app)
     if (self->server_url != NULL)
       {
         g_autofree char *password = read_password ();
+        const char *stored = fl_store_get_username (fl_context_get_store (self->context));
         const char *user = self->username ? self->username
-                                          : fl_store_get_username (fl_context_get_store (self->context));
+                           : g_strcmp0 (stored, FL_STORE_LOCAL_USER) != 0 ? stored : g_get_user_name ();
 
         fl_sync_engine_login_async (engine, self->server_url, user, password ? password : "",
                                     NULL, login_done_cb, g_object_ref (self));
@@ -290,12 +300,26 @@ fl_application_handle_local_options (GApplication *app,
   return G_APPLICATION_CLASS (fl_application_parent_class)->handle_local_options (app, options);
 }
 
+static gboolean
+quit_idle_cb (gpointer user_data)
+{
+  GList *windows;
+
+  /* Each window keeps what was typed into it (drafts) as it goes away. */
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (user_data))) != NULL)
+    gtk_window_destroy (GTK_WINDOW (windows->data));
+
+  g_application_quit (G_APPLICATION (user_data));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 quit_action (GSimpleAction *action,
              GVariant      *param,
              gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  /* Not from inside the key press of a window that is about to go. */
+  g_idle_add_full (G_PRIORITY_HIGH_IDLE, quit_idle_cb, g_object_ref (user_data), g_object_unref);
 }
 
 static void
@@ -331,19 +355,15 @@ apply_color_scheme (const char *scheme)
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), value);
 }
 
+/* The style follows the setting, whoever changes it (Preferences, gsettings). */
 static void
-dark_style_action (GSimpleAction *action,
-                   GVariant      *state,
-                   gpointer       user_data)
+on_color_scheme_changed_cb (FlApplication *self,
+                            const char    *key,
+                            GSettings     *settings)
 {
-  FlApplication *self = user_data;
-  const char *scheme = g_variant_get_boolean (state) ? "dark" : "default";
-  GSettings *settings = self->context ? fl_context_get_settings (self->context) : NULL;
+  g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
 
-  g_simple_action_set_state (action, state);
   apply_color_scheme (scheme);
-  if (settings != NULL)
-    g_settings_set_string (settings, "color-scheme", scheme);
 }
 
 static void
@@ -429,7 +449,6 @@ static const GActionEntry app_actions[] = {
   { "activate", activate_action },
   { "show-ticket", show_ticket_action, "s" },
   { "new-ticket", new_ticket_action },
-  { "dark-style", NULL, NULL, "false", dark_style_action },
 };
 
 static void
@@ -447,18 +466,16 @@ fl_application_startup (GApplication *app)
                                    G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
 
-  {
-    g_autoptr(GSettings) settings = settings_new_if_installed ();
-    if (settings != NULL)
-      {
-        g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
-        GAction *dark = g_action_map_lookup_action (G_ACTION_MAP (self), "dark-style");
+  self->settings = settings_new_if_installed ();
+  if (self->settings != NULL)
+    {
+      g_autoptr(GAction) scheme = g_settings_create_action (self->settings, "color-scheme");
 
-        apply_color_scheme (scheme);
-        g_simple_action_set_state (G_SIMPLE_ACTION (dark),
-                                   g_variant_new_boolean (g_strcmp0 (scheme, "dark") == 0));
-      }
-  }
+      g_action_map_add_action (G_ACTION_MAP (self), scheme);
+      g_signal_connect_object (self->settings, "changed::color-scheme",
+                               G_CALLBACK (on_color_scheme_changed_cb), self, G_CONNECT_SWAPPED);
+      on_color_scheme_changed_cb (self, "color-scheme", self->settings);
+    }
 }
 
 /* firstline://ticket/320, firstline://ticket/#320 (or %23320), firstline://ticket/UUID:
@@ -589,6 +606,7 @@ fl_application_dispose (GObject *object)
 
   g_clear_object (&self->search_provider);
   g_clear_object (&self->context);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (fl_application_parent_class)->dispose (object);
 }

@@ -32,6 +32,16 @@ struct _FlWindow
 
   /* template widgets */
   AdwLeaflet           *leaflet;
+  AdwLeaflet           *list_leaflet;
+  AdwLeaflet           *detail_leaflet;
+  AdwHeaderBar         *sidebar_header;
+  AdwHeaderBar         *list_header;
+  AdwHeaderBar         *detail_header;
+  AdwHeaderBar         *checklist_header;
+  GtkWidget            *checklist_page;
+  GtkWidget            *back_to_list;
+  GtkWidget            *back_to_ticket;
+  GtkWidget            *show_checklist_button;
   GtkWidget            *sidebar_pane;
   GtkWidget            *list_pane;
   GtkWidget            *detail_pane;
@@ -52,7 +62,6 @@ struct _FlWindow
   AdwStatusPage        *detail_placeholder;
   GtkStack             *detail_stack;
   FlTicketDetail       *ticket_detail;
-  GtkRevealer          *checklist_revealer;
   GtkBox               *checklist_box;
   GtkToggleButton      *checklist_button;
   FlSyncIndicator      *sync_indicator;
@@ -66,6 +75,7 @@ struct _FlWindow
   char                 *selected_id;
 
   guint                 counts_source_id;
+  gboolean              focus_list_when_filled;
 };
 
 G_DEFINE_FINAL_TYPE (FlWindow, fl_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -133,8 +143,16 @@ update_list_stack (FlWindow *self)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
   const char *page = "list";
 
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
   if (n == 0)
     page = fl_ticket_list_model_get_applied_query (self->model) ? "no-results" : "empty";
+
+  /* The keyboard focus never stays in a list that is hidden: keys sent there
+   * reach nothing, not even the window's shortcuts (Ctrl+N). */
+  if (n == 0 && focus != NULL &&
+      (focus == GTK_WIDGET (self->ticket_list) || gtk_widget_is_ancestor (focus, GTK_WIDGET (self->ticket_list))))
+    gtk_root_set_focus (GTK_ROOT (self), NULL);
 
   gtk_stack_set_visible_child_name (self->list_stack, page);
 }
@@ -230,6 +248,18 @@ static void
 on_n_items_cb (FlWindow *self)
 {
   update_list_stack (self);
+
+  /* The list is where the window starts, once it has rows to be in (the
+   * first sync fills an empty cache): unless the agent went elsewhere, the
+   * focus GTK put on the first button moves there. */
+  if (self->focus_list_when_filled && g_list_model_get_n_items (G_LIST_MODEL (self->model)) > 0)
+    {
+      GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+      self->focus_list_when_filled = FALSE;
+      if (focus == NULL || gtk_widget_get_ancestor (focus, ADW_TYPE_HEADER_BAR) != NULL)
+        gtk_widget_grab_focus (GTK_WIDGET (self->ticket_list));
+    }
 }
 
 static void
@@ -238,12 +268,78 @@ on_selected_ticket_cb (FlWindow *self)
   update_detail (self);
 }
 
+/* The panes nest: the views beside the rest (leaflet), the list beside the
+ * ticket (list_leaflet), the ticket beside its checklist (detail_leaflet).
+ * Each folds on its own as the window narrows; these show one pane,
+ * whatever is folded. */
+static void
+reveal_views (FlWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar_pane);
+}
+
+static void
+reveal_list (FlWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->list_leaflet));
+  adw_leaflet_set_visible_child (self->list_leaflet, self->list_pane);
+}
+
+static void
+reveal_ticket (FlWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->list_leaflet));
+  adw_leaflet_set_visible_child (self->list_leaflet, GTK_WIDGET (self->detail_leaflet));
+  adw_leaflet_set_visible_child (self->detail_leaflet, self->detail_pane);
+}
+
+static void
+reveal_checklist (FlWindow *self)
+{
+  gtk_toggle_button_set_active (self->checklist_button, TRUE);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->list_leaflet));
+  adw_leaflet_set_visible_child (self->list_leaflet, GTK_WIDGET (self->detail_leaflet));
+  adw_leaflet_set_visible_child (self->detail_leaflet, self->checklist_page);
+}
+
+/* Window buttons go to the outer header bars of what is shown. */
+static void
+update_title_buttons (FlWindow *self)
+{
+  gboolean views_folded = adw_leaflet_get_folded (self->leaflet);
+  gboolean list_folded = adw_leaflet_get_folded (self->list_leaflet);
+  gboolean detail_folded = adw_leaflet_get_folded (self->detail_leaflet);
+  gboolean checklist_shown = gtk_widget_get_visible (self->checklist_page);
+
+  adw_header_bar_set_show_start_title_buttons (self->sidebar_header, TRUE);
+  adw_header_bar_set_show_end_title_buttons (self->sidebar_header, views_folded);
+  adw_header_bar_set_show_start_title_buttons (self->list_header, views_folded);
+  adw_header_bar_set_show_end_title_buttons (self->list_header, list_folded);
+  adw_header_bar_set_show_start_title_buttons (self->detail_header, list_folded);
+  adw_header_bar_set_show_end_title_buttons (self->detail_header, detail_folded || !checklist_shown);
+  adw_header_bar_set_show_start_title_buttons (self->checklist_header, detail_folded);
+  adw_header_bar_set_show_end_title_buttons (self->checklist_header, TRUE);
+}
+
+static gboolean
+fl_window_not (gpointer  instance,
+               gboolean  value)
+{
+  return !value;
+}
+
 static void
 on_ticket_activated_cb (FlWindow     *self,
                         FlTicket     *ticket,
                         FlTicketList *list)
 {
-  adw_leaflet_set_visible_child (self->leaflet, self->detail_pane);
+  GtkWidget *content;
+
+  reveal_ticket (self);
+  /* From the keyboard, the ticket is where the work goes on. */
+  if (adw_leaflet_get_folded (self->list_leaflet) &&
+      (content = fl_ticket_detail_get_content (self->ticket_detail)) != NULL)
+    gtk_widget_child_focus (content, GTK_DIR_TAB_FORWARD);
 }
 
 G_GNUC_UNUSED static void
@@ -275,7 +371,7 @@ on_view_row_activated_cb (FlWindow      *self,
                           GtkListBoxRow *row,
                           GtkListBox    *list)
 {
-  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+  reveal_list (self);
 }
 
 static void
@@ -313,9 +409,7 @@ show_views_action (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *param)
 {
-  FlWindow *self = FL_WINDOW (widget);
-
-  adw_leaflet_set_visible_child (self->leaflet, self->sidebar_pane);
+  reveal_views (FL_WINDOW (widget));
 }
 
 static void
@@ -325,7 +419,33 @@ show_list_action (GtkWidget  *widget,
 {
   FlWindow *self = FL_WINDOW (widget);
 
-  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+  reveal_list (self);
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->model)) > 0)
+    gtk_widget_grab_focus (GTK_WIDGET (self->ticket_list));
+}
+
+static void
+show_ticket_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+  GtkWidget *content = fl_ticket_detail_get_content (self->ticket_detail);
+
+  reveal_ticket (self);
+  if (fl_ticket_detail_get_ticket (self->ticket_detail) != NULL)
+    gtk_widget_child_focus (content, GTK_DIR_TAB_FORWARD);
+}
+
+static void
+show_checklist_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+
+  reveal_checklist (self);
+  gtk_widget_child_focus (self->checklist_pane, GTK_DIR_TAB_FORWARD);
 }
 
 /* F6 and Shift+F6 move between the panes, in the order they are shown: the
@@ -354,8 +474,8 @@ get_pane (FlWindow *self,
       *leaflet_child = self->detail_pane;
       return has_ticket ? fl_ticket_detail_get_composer (self->ticket_detail) : NULL;
     case PANE_CHECKLIST:
-      *leaflet_child = self->detail_pane;
-      return has_ticket && gtk_revealer_get_reveal_child (self->checklist_revealer)
+      *leaflet_child = self->checklist_page;
+      return has_ticket && gtk_toggle_button_get_active (self->checklist_button)
              ? self->checklist_pane : NULL;
     default:
       g_assert_not_reached ();
@@ -386,6 +506,8 @@ get_focused_pane (FlWindow *self)
     return PANE_LIST;
   if (gtk_widget_is_ancestor (focus, self->detail_pane))
     return PANE_DETAIL;
+  if (gtk_widget_is_ancestor (focus, self->checklist_page))
+    return PANE_CHECKLIST;
   return -1;
 }
 
@@ -399,8 +521,14 @@ focus_pane (FlWindow *self,
   if (widget == NULL)
     return FALSE;
 
-  if (adw_leaflet_get_folded (self->leaflet))
-    adw_leaflet_set_visible_child (self->leaflet, leaflet_child);
+  if (leaflet_child == self->sidebar_pane)
+    reveal_views (self);
+  else if (leaflet_child == self->list_pane)
+    reveal_list (self);
+  else if (leaflet_child == self->detail_pane)
+    reveal_ticket (self);
+  else
+    reveal_checklist (self);
 
   switch (pane)
     {
@@ -565,6 +693,34 @@ logout_everywhere_action (GtkWidget  *widget,
                                           logout_everywhere_done_cb, g_object_ref (self));
 }
 
+static gboolean
+color_scheme_get_mapping (GValue   *value,
+                          GVariant *variant,
+                          gpointer  user_data)
+{
+  g_value_set_boolean (value, g_strcmp0 (g_variant_get_string (variant, NULL), "dark") == 0);
+  return TRUE;
+}
+
+static GVariant *
+color_scheme_set_mapping (const GValue       *value,
+                          const GVariantType *expected_type,
+                          gpointer            user_data)
+{
+  return g_variant_new_string (g_value_get_boolean (value) ? "dark" : "default");
+}
+
+/* Without settings (a test's context), the switch sets the style directly. */
+static void
+on_dark_switch_cb (GtkSwitch  *toggle,
+                   GParamSpec *pspec,
+                   gpointer    user_data)
+{
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      gtk_switch_get_active (toggle) ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                                     : ADW_COLOR_SCHEME_DEFAULT);
+}
+
 static void
 preferences_action (GtkWidget  *widget,
                     const char *action_name,
@@ -579,9 +735,17 @@ preferences_action (GtkWidget  *widget,
   GtkWidget *group = adw_preferences_group_new ();
   GtkWidget *row;
   GtkWidget *toggle;
+  GtkEventController *shortcuts;
 
   gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (self));
   gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  /* One of the application's windows: Ctrl+Q and the app actions work here. */
+  gtk_window_set_application (GTK_WINDOW (window), gtk_window_get_application (GTK_WINDOW (self)));
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                                                          gtk_named_action_new ("window.close")));
+  gtk_widget_add_controller (window, shortcuts);
   /* A handful of settings on one page: no search, and the page has a name. */
   adw_preferences_window_set_search_enabled (ADW_PREFERENCES_WINDOW (window), FALSE);
   adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (page), _("General"));
@@ -634,9 +798,16 @@ preferences_action (GtkWidget  *widget,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Dark style"));
   toggle = gtk_switch_new ();
   gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
-  gtk_switch_set_active (GTK_SWITCH (toggle),
-                         adw_style_manager_get_dark (adw_style_manager_get_default ()));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (toggle), "app.dark-style");
+  /* The setting is the truth; the application applies it to AdwStyleManager. */
+  if (settings != NULL)
+    g_settings_bind_with_mapping (settings, "color-scheme", toggle, "active", G_SETTINGS_BIND_DEFAULT,
+                                  color_scheme_get_mapping, color_scheme_set_mapping, NULL, NULL);
+  else
+    {
+      gtk_switch_set_active (GTK_SWITCH (toggle),
+                             adw_style_manager_get_dark (adw_style_manager_get_default ()));
+      g_signal_connect (toggle, "notify::active", G_CALLBACK (on_dark_switch_cb), NULL);
+    }
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
@@ -665,6 +836,16 @@ toggle_checklist_action (GtkWidget  *widget,
                          GVariant   *param)
 {
   FlWindow *self = FL_WINDOW (widget);
+
+  /* Folded, the checklist is a page of its own: F9 goes there and back. */
+  if (adw_leaflet_get_folded (self->detail_leaflet))
+    {
+      if (adw_leaflet_get_visible_child (self->detail_leaflet) == self->checklist_page)
+        show_ticket_action (widget, "win.show-ticket", NULL);
+      else
+        show_checklist_action (widget, "win.show-checklist", NULL);
+      return;
+    }
 
   gtk_toggle_button_set_active (self->checklist_button,
                                 !gtk_toggle_button_get_active (self->checklist_button));
@@ -756,8 +937,11 @@ fl_window_constructed (GObject *object)
 
   /* The window opens where the work is: in the ticket list, shown also when
    * the window is too narrow for more than one pane. */
-  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
-  gtk_widget_grab_focus (GTK_WIDGET (self->ticket_list));
+  reveal_list (self);
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->model)) > 0)
+    gtk_widget_grab_focus (GTK_WIDGET (self->ticket_list));
+  else
+    self->focus_list_when_filled = TRUE;
 }
 
 static void
@@ -858,13 +1042,25 @@ fl_window_class_init (FlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FlWindow, detail_placeholder);
   gtk_widget_class_bind_template_child (widget_class, FlWindow, detail_stack);
   gtk_widget_class_bind_template_child (widget_class, FlWindow, ticket_detail);
-  gtk_widget_class_bind_template_child (widget_class, FlWindow, checklist_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, list_leaflet);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, detail_leaflet);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, sidebar_header);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, list_header);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, detail_header);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, checklist_header);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, checklist_page);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, back_to_list);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, back_to_ticket);
+  gtk_widget_class_bind_template_child (widget_class, FlWindow, show_checklist_button);
+  gtk_widget_class_bind_template_callback (widget_class, fl_window_not);
   gtk_widget_class_bind_template_child (widget_class, FlWindow, checklist_box);
   gtk_widget_class_bind_template_child (widget_class, FlWindow, checklist_button);
   gtk_widget_class_bind_template_child (widget_class, FlWindow, sync_indicator);
 
   gtk_widget_class_install_action (widget_class, "win.show-views", NULL, show_views_action);
   gtk_widget_class_install_action (widget_class, "win.show-list", NULL, show_list_action);
+  gtk_widget_class_install_action (widget_class, "win.show-ticket", NULL, show_ticket_action);
+  gtk_widget_class_install_action (widget_class, "win.show-checklist", NULL, show_checklist_action);
   gtk_widget_class_install_action (widget_class, "win.view", "s", view_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.select-relative", "i", select_relative_action);
@@ -925,6 +1121,15 @@ fl_window_init (FlWindow *self)
                             G_CALLBACK (on_detail_ticket_cb), self);
   g_signal_connect_swapped (self->ticket_detail, "handoff-requested",
                             G_CALLBACK (on_handoff_requested_cb), self);
+  g_signal_connect_swapped (self->leaflet, "notify::folded",
+                            G_CALLBACK (update_title_buttons), self);
+  g_signal_connect_swapped (self->list_leaflet, "notify::folded",
+                            G_CALLBACK (update_title_buttons), self);
+  g_signal_connect_swapped (self->detail_leaflet, "notify::folded",
+                            G_CALLBACK (update_title_buttons), self);
+  g_signal_connect_swapped (self->checklist_page, "notify::visible",
+                            G_CALLBACK (update_title_buttons), self);
+  update_title_buttons (self);
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
   /* A search over 100,000 cached tickets takes a few milliseconds: GTK's
    * default 150 ms pause after each key only delays the results. */

@@ -507,6 +507,31 @@ fl_categories_load_default (char **out_source)
   return categories;
 }
 
+const char *
+fl_categories_get_label_of (GPtrArray  *categories,
+                            const char *id)
+{
+  static gsize once;
+  static GPtrArray *builtin;     /* kept for the life of the process */
+  FlCategory *category;
+
+  if (id == NULL)
+    return "";
+
+  if (categories == NULL)
+    {
+      if (g_once_init_enter (&once))
+        {
+          builtin = fl_categories_new_builtin ();
+          g_once_init_leave (&once, 1);
+        }
+      categories = builtin;
+    }
+
+  category = fl_categories_find (categories, id);
+  return category != NULL ? fl_category_get_label (category) : id;
+}
+
 FlCategory *
 fl_categories_find (GPtrArray  *categories,
                     const char *id)

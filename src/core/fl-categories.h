@@ -79,5 +79,9 @@ GPtrArray   *fl_categories_load_first          (const char * const *paths,
 GPtrArray   *fl_categories_load_default        (char              **out_source);
 FlCategory  *fl_categories_find                (GPtrArray          *categories,
                                                 const char         *id);
+/* The label of category @id for people: from @categories, or the built-in
+ * ones when @categories is NULL; @id itself for a category nobody knows. */
+const char  *fl_categories_get_label_of        (GPtrArray          *categories,
+                                                const char         *id);
 
 G_END_DECLS

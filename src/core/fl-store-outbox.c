@@ -166,6 +166,37 @@ fl_store_set_draft (FlStore     *self,
   return TRUE;
 }
 
+/* Form drafts share the drafts table; "form:" never starts a ticket id. */
+#define FORM_DRAFT_PREFIX "form:"
+
+char *
+fl_store_dup_form_draft (FlStore    *self,
+                         const char *form)
+{
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (FL_IS_STORE (self), NULL);
+  g_return_val_if_fail (form != NULL, NULL);
+
+  key = g_strconcat (FORM_DRAFT_PREFIX, form, NULL);
+  return fl_store_dup_draft (self, key, NULL);
+}
+
+gboolean
+fl_store_set_form_draft (FlStore     *self,
+                         const char  *form,
+                         const char  *json,
+                         GError     **error)
+{
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (FL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (form != NULL, FALSE);
+
+  key = g_strconcat (FORM_DRAFT_PREFIX, form, NULL);
+  return fl_store_set_draft (self, key, json, FALSE, error);
+}
+
 void
 fl_conflict_free (FlConflict *conflict)
 {

@@ -48,8 +48,15 @@ static const char * const view_index[] = {
   "tickets_by_status",
   "tickets_by_status",
   "tickets_resolved",
-  "tickets_by_priority",
+  "tickets_all",
 };
+
+/* The list order: tickets whose follow-up time passed first (attention 0), open
+ * tickets before done ones, then priority and due time (fl_store_compare_tickets
+ * says the same). Only All holds both open and done ones: its index has that key. */
+#define ORDER_TAIL " ORDER BY attention, priority, due_at, id LIMIT ?3 OFFSET ?4"
+#define ORDER_TAIL_ALL " ORDER BY attention, status IN ('resolved', 'closed'), priority, due_at, id" \
+                       " LIMIT ?3 OFFSET ?4"
 
 G_STATIC_ASSERT (G_N_ELEMENTS (view_names) == FL_N_VIEWS);
 G_STATIC_ASSERT (G_N_ELEMENTS (view_where) == FL_N_VIEWS);
@@ -605,7 +612,7 @@ fl_store_query_tickets (FlStore     *self,
   match = fl_store_build_match (query);
 
   if (!(stmt = get_view_stmt (self, view, TICKET_COLUMNS, match != NULL,
-                              " ORDER BY attention, priority, due_at, id LIMIT ?3 OFFSET ?4", error)))
+                              view == FL_VIEW_ALL ? ORDER_TAIL_ALL : ORDER_TAIL, error)))
     return NULL;
 
   if (view == FL_VIEW_MINE)
@@ -732,8 +739,13 @@ int
 fl_store_compare_tickets (FlTicket *a,
                           FlTicket *b)
 {
+  gboolean a_done = a->status == FL_STATUS_RESOLVED || a->status == FL_STATUS_CLOSED;
+  gboolean b_done = b->status == FL_STATUS_RESOLVED || b->status == FL_STATUS_CLOSED;
+
   if (a->follow_up_due != b->follow_up_due)
     return a->follow_up_due ? -1 : 1;
+  if (a_done != b_done)
+    return a_done ? 1 : -1;
   if (a->priority != b->priority)
     return a->priority < b->priority ? -1 : 1;
   if (a->due_at != b->due_at)
@@ -787,12 +799,16 @@ fl_store_count_before (FlStore     *self,
   g_return_val_if_fail (FL_IS_TICKET (ticket), 0);
 
   if (!(stmt = get_view_stmt (self, view, "count(*)", FALSE,
-                              " AND (attention, priority, due_at, id) < (?8, ?5, ?6, ?7)",
-                              error)))
+                              view == FL_VIEW_ALL
+                              ? " AND (attention, status IN ('resolved', 'closed'), priority, due_at, id)"
+                                " < (?8, ?4, ?5, ?6, ?7)"
+                              : " AND (attention, priority, due_at, id) < (?8, ?5, ?6, ?7)", error)))
     return 0;
 
   if (view == FL_VIEW_MINE)
     fl_sqlite_bind_text (stmt, 1, self->username);
+  if (view == FL_VIEW_ALL)
+    sqlite3_bind_int (stmt, 4, ticket->status == FL_STATUS_RESOLVED || ticket->status == FL_STATUS_CLOSED);
   sqlite3_bind_int (stmt, 5, ticket->priority);
   sqlite3_bind_int64 (stmt, 6, ticket->due_at);
   fl_sqlite_bind_text (stmt, 7, ticket->id);

@@ -185,6 +185,10 @@ static const char * const migrations[] = {
   "  WHERE status IN ('resolved', 'closed');"
   "CREATE INDEX tickets_follow_up ON tickets (follow_up_at)"
   "  WHERE status = 'waiting' AND follow_up_at IS NOT NULL;",
+
+  /* 4 → 5: All lists open tickets before resolved and closed ones */
+  "CREATE INDEX tickets_all ON tickets"
+  "  (attention, status IN ('resolved', 'closed'), priority, due_at, id);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FL_STORE_SCHEMA_VERSION);
@@ -267,7 +271,7 @@ load_state (FlStore  *self,
   self->client_id = g_steal_pointer (&client_id);
   self->username = fl_store_dup_state (self, "username");
   if (self->username == NULL)
-    self->username = g_strdup (g_get_user_name ());
+    self->username = g_strdup (FL_STORE_LOCAL_USER);
 
   role = fl_store_dup_state (self, "role");
   if (role == NULL || !fl_role_from_string (role, &self->role))

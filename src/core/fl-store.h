@@ -65,7 +65,11 @@ typedef enum
   FL_OP_STATE_REJECTED,
 } FlOpState;
 
-#define FL_STORE_SCHEMA_VERSION 4
+#define FL_STORE_SCHEMA_VERSION 5
+
+/* Who acts in a cache that never logged in: not the account on this computer,
+ * whose name means nothing to the team (the server names the author anyway). */
+#define FL_STORE_LOCAL_USER "local"
 
 #define FL_TYPE_STORE (fl_store_get_type ())
 G_DECLARE_FINAL_TYPE (FlStore, fl_store, FL, STORE, GObject)
@@ -241,6 +245,16 @@ gboolean    fl_store_set_draft           (FlStore        *self,
                                           const char     *ticket_id,
                                           const char     *body,
                                           gboolean        internal,
+                                          GError        **error);
+
+/* Drafts of forms ("intake", "resolve:TICKET-ID"): what was typed into a form
+ * that was not submitted, as a JSON object, until it is submitted or discarded.
+ * They live beside the note drafts, under a key of their own. */
+char       *fl_store_dup_form_draft      (FlStore        *self,
+                                          const char     *form);
+gboolean    fl_store_set_form_draft      (FlStore        *self,
+                                          const char     *form,
+                                          const char     *json,
                                           GError        **error);
 
 /* Bulk insert of tickets (demo data, benchmarks, a pull from the server):

@@ -23,6 +23,9 @@ struct _FlSyncEngine
   char                 *last_error;
   char                 *viewing;
   GPtrArray            *presence;          /* FlPresence */
+  gint64                presence_at;       /* monotonic µs when it came */
+  guint                 presence_max_age;  /* seconds it is good for */
+  guint                 presence_expiry_id;
   GCancellable         *run_cancellable;
   GCancellable         *poll_cancellable;  /* cancels only a long poll (kick) */
 
@@ -57,6 +60,9 @@ typedef struct
 
 void          _fl_sync_engine_wipe_text          (gpointer              text);
 void          _fl_sync_engine_login_data_free    (gpointer              data);
+/* For tests: how long presence from the server counts (default 60 s). */
+void          _fl_sync_engine_set_presence_max_age (FlSyncEngine       *self,
+                                                    guint               seconds);
 void          _fl_sync_engine_set_state          (FlSyncEngine         *self,
                                                   FlSyncState           state);
 void          _fl_sync_engine_set_last_error     (FlSyncEngine         *self,

@@ -189,6 +189,54 @@ apply_data_free (gpointer data)
   g_free (d);
 }
 
+/* Who else is where is only as good as the last answer: the server counts a
+ * client for 60 s after its last sync, and so does this side. Offline, or
+ * with no answer for that long, nobody is shown. */
+#define PRESENCE_MAX_AGE_SECONDS 60
+
+static void
+clear_presence (FlSyncEngine *self)
+{
+  g_clear_handle_id (&self->presence_expiry_id, g_source_remove);
+  if (self->presence->len == 0)
+    return;
+
+  g_ptr_array_set_size (self->presence, 0);
+  g_signal_emit (self, signals [PRESENCE_CHANGED], 0);
+}
+
+static gboolean
+presence_expired_cb (gpointer user_data)
+{
+  FlSyncEngine *self = user_data;
+
+  self->presence_expiry_id = 0;
+  clear_presence (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+set_presence (FlSyncEngine *self,
+              GPtrArray    *presence)
+{
+  g_clear_pointer (&self->presence, g_ptr_array_unref);
+  self->presence = presence;
+  self->presence_at = g_get_monotonic_time ();
+  g_clear_handle_id (&self->presence_expiry_id, g_source_remove);
+  if (presence->len > 0)
+    self->presence_expiry_id = g_timeout_add_seconds (self->presence_max_age, presence_expired_cb, self);
+  g_signal_emit (self, signals [PRESENCE_CHANGED], 0);
+}
+
+void
+_fl_sync_engine_set_presence_max_age (FlSyncEngine *self,
+                                      guint         seconds)
+{
+  g_return_if_fail (FL_IS_SYNC_ENGINE (self));
+
+  self->presence_max_age = MAX (seconds, 1);
+}
+
 void
 _fl_sync_engine_set_state (FlSyncEngine *self,
                            FlSyncState   state)
@@ -198,6 +246,9 @@ _fl_sync_engine_set_state (FlSyncEngine *self,
 
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_STATE]);
+
+  if (state != FL_SYNC_STATE_IDLE && state != FL_SYNC_STATE_SYNCING)
+    clear_presence (self);
 }
 
 void
@@ -433,11 +484,7 @@ report_applied (FlSyncEngine *self,
     data->resetting = FALSE;
 
   if (applied->presence != NULL)
-    {
-      g_clear_pointer (&self->presence, g_ptr_array_unref);
-      self->presence = g_steal_pointer (&applied->presence);
-      g_signal_emit (self, signals [PRESENCE_CHANGED], 0);
-    }
+    set_presence (self, g_steal_pointer (&applied->presence));
 
 }
 
@@ -820,6 +867,7 @@ fl_sync_engine_dispose (GObject *object)
   FlSyncEngine *self = (FlSyncEngine *)object;
 
   fl_sync_engine_stop (self);
+  g_clear_handle_id (&self->presence_expiry_id, g_source_remove);
 
   if (self->store != NULL)
     g_clear_signal_handler (&self->store_changed_id, self->store);
@@ -948,6 +996,7 @@ fl_sync_engine_init (FlSyncEngine *self)
   self->state = FL_SYNC_STATE_OFFLINE;
   self->backend = FL_CREDENTIALS_SECRET_SERVICE;
   self->presence = g_ptr_array_new_with_free_func (presence_free);
+  self->presence_max_age = PRESENCE_MAX_AGE_SECONDS;
 }
 
 FlSyncEngine *
@@ -1247,6 +1296,10 @@ fl_sync_engine_list_presence (FlSyncEngine *self,
   g_return_val_if_fail (FL_IS_SYNC_ENGINE (self), NULL);
 
   list = g_ptr_array_new_with_free_func (presence_free);
+  if (self->state != FL_SYNC_STATE_IDLE && self->state != FL_SYNC_STATE_SYNCING)
+    return list;
+  if (g_get_monotonic_time () - self->presence_at > (gint64) self->presence_max_age * G_USEC_PER_SEC)
+    return list;
   for (guint i = 0; i < self->presence->len; i++)
     {
       FlPresence *p = g_ptr_array_index (self->presence, i);

@@ -285,10 +285,23 @@ fl_queue_get_defaults (void)
 }
 
 const char *
+fl_level_get_label (int level)
+{
+  switch (level)
+    {
+    case 1:  return _("1st level");
+    case 2:  return _("2nd level");
+    default: return _("3rd level");
+    }
+}
+
+const char *
 fl_queue_get_label (const char *queue)
 {
   g_return_val_if_fail (queue != NULL, NULL);
 
+  if (g_str_equal (queue, "first-level"))
+    return C_("queue", "First Level");
   if (g_str_equal (queue, "network"))
     return C_("queue", "Network");
   if (g_str_equal (queue, "applications"))

@@ -113,6 +113,8 @@ const char *fl_resolution_code_get_label (FlResolutionCode  code);
 const char * const *fl_queue_get_defaults (void);
 /* The name of @queue for people; @queue itself for a queue we do not know. */
 const char *fl_queue_get_label           (const char       *queue);
+/* "1st level", "2nd level" */
+const char *fl_level_get_label           (int               level);
 
 int         fl_priority_compute          (FlGrade           impact,
                                           FlGrade           urgency);

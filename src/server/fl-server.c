@@ -782,6 +782,7 @@ on_waiter_gone_cb (SoupServerMessage *msg,
   FlServer *self = user_data;
 
   /* The client went away while waiting: drop its waiter without answering. */
+  g_object_set_data (G_OBJECT (msg), "fl-client-closed", GINT_TO_POINTER (TRUE));
   for (GList *l = self->waiters; l; l = l->next)
     {
       Waiter *w = l->data;
@@ -1907,9 +1908,16 @@ log_request (FlServer          *self,
   if (g_object_get_data (G_OBJECT (msg), "fl-counted") && self->n_in_flight > 0)
     self->n_in_flight--;
 
-  /* Path only: the query may hold search text; never bodies or headers. */
-  fprintf (stderr, "%s %s %.200s %u %.1f ms%s\n", stamp, method ? method : "-", path,
-           soup_server_message_get_status (msg), ms, aborted ? " aborted" : "");
+  /* Path only: the query may hold search text; never bodies or headers.
+   * A request the client gave up on (a long poll it cancelled, a closed
+   * connection) got no answer: 499 "client closed", as nginx logs it, not
+   * the status that was never sent. */
+  if (aborted || g_object_get_data (G_OBJECT (msg), "fl-client-closed"))
+    fprintf (stderr, "%s %s %.200s 499 %.1f ms client closed\n", stamp, method ? method : "-",
+             path, ms);
+  else
+    fprintf (stderr, "%s %s %.200s %u %.1f ms\n", stamp, method ? method : "-", path,
+             soup_server_message_get_status (msg), ms);
   fflush (stderr);
 }
 

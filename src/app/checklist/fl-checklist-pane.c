@@ -312,6 +312,33 @@ kind_label (FlChecklistStepKind kind)
     }
 }
 
+/* Help texts mark commands as `code` (Markdown): shown in a monospace font,
+ * without the backticks. Everything else is plain text. */
+static char *
+help_to_markup (const char *help)
+{
+  g_autoptr(GString) markup = g_string_new (NULL);
+  g_auto(GStrv) parts = g_strsplit (help, "`", -1);
+  guint n = g_strv_length (parts);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *escaped = g_markup_escape_text (parts[i], -1);
+      /* an odd part is code, unless its closing backtick is missing */
+      gboolean code = i % 2 == 1 && i + 1 < n;
+
+      if (i % 2 == 1 && !code)
+        g_string_append_c (markup, '`');
+      if (code)
+        g_string_append (markup, "<tt>");
+      g_string_append (markup, escaped);
+      if (code)
+        g_string_append (markup, "</tt>");
+    }
+
+  return g_string_free (g_steal_pointer (&markup), FALSE);
+}
+
 static void
 update_current_step (FlChecklistPane       *self,
                      const FlChecklistStep *step,
@@ -331,7 +358,10 @@ update_current_step (FlChecklistPane       *self,
   gtk_label_set_text (self->step_kind_label, kind);
   gtk_label_set_text (self->step_text_label, fl_checklist_step_get_text (step, NULL));
   help = fl_checklist_step_get_help (step, NULL);
-  gtk_label_set_text (self->step_help_label, help ? help : "");
+  {
+    g_autofree char *markup = help_to_markup (help ? help : "");
+    gtk_label_set_markup (self->step_help_label, markup);
+  }
   gtk_widget_set_visible (GTK_WIDGET (self->step_help_label), help != NULL);
 
   /* A step whose requirements are not met is shown but not offered. */

@@ -89,7 +89,15 @@ struct _FlIntakeDialog
   Field                fields[N_FIELDS];
   int                  priority;
   gboolean             discard_confirmed;
+  gboolean             restoring;
+  guint                draft_source_id;
 };
+
+/* What was typed is kept in the cache this long after the last change, and at
+ * once when the dialog goes away (Ctrl+Q, the window closed): a restart offers
+ * it again. */
+#define INTAKE_DRAFT "intake"
+#define DRAFT_SAVE_DELAY_MS 300
 
 G_DEFINE_FINAL_TYPE (FlIntakeDialog, fl_intake_dialog, ADW_TYPE_WINDOW)
 
@@ -417,6 +425,96 @@ update_category_hint (FlIntakeDialog *self)
 static void
 ask_discard (FlIntakeDialog *self);
 
+/* --- the draft in the cache ------------------------------------------------ */
+
+static void
+save_draft (FlIntakeDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+
+  g_clear_handle_id (&self->draft_source_id, g_source_remove);
+  if (self->context == NULL)
+    return;
+
+  if (!self->discard_confirmed && fl_intake_dialog_has_input (self))
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      for (guint i = 0; i < N_FIELDS; i++)
+        {
+          g_autofree char *value = fl_intake_dialog_dup_field (self, self->fields[i].name);
+
+          json_builder_set_member_name (builder, self->fields[i].name);
+          json_builder_add_string_value (builder, value ? value : "");
+        }
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      json = json_to_string (root, FALSE);
+    }
+
+  if (!fl_store_set_form_draft (fl_context_get_store (self->context), INTAKE_DRAFT, json, &error))
+    g_warning ("Could not keep the new ticket's draft: %s", error->message);
+}
+
+static gboolean
+save_draft_cb (gpointer user_data)
+{
+  FlIntakeDialog *self = user_data;
+
+  self->draft_source_id = 0;
+  save_draft (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_draft_save (FlIntakeDialog *self)
+{
+  if (self->restoring || self->context == NULL)
+    return;
+
+  g_clear_handle_id (&self->draft_source_id, g_source_remove);
+  self->draft_source_id = g_timeout_add (DRAFT_SAVE_DELAY_MS, save_draft_cb, self);
+}
+
+/* Fills the form from the draft a closed window left; TRUE if there was one. */
+static gboolean
+restore_draft (FlIntakeDialog *self)
+{
+  g_autofree char *json = fl_store_dup_form_draft (fl_context_get_store (self->context), INTAKE_DRAFT);
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+  JsonObject *object;
+
+  if (json == NULL)
+    return FALSE;
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, json, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+
+  object = json_node_get_object (root);
+  self->restoring = TRUE;
+  for (guint i = 0; i < N_FIELDS; i++)
+    {
+      JsonNode *value = json_object_get_member (object, self->fields[i].name);
+
+      if (value != NULL && JSON_NODE_HOLDS_VALUE (value) &&
+          json_node_get_value_type (value) == G_TYPE_STRING)
+        fl_intake_dialog_set_field (self, self->fields[i].name, json_node_get_string (value));
+    }
+  self->restoring = FALSE;
+
+  /* Nothing marks a restored form as wrong before it is submitted. */
+  for (guint i = 0; i < N_FIELDS; i++)
+    set_field_error (self, i, NULL);
+
+  return TRUE;
+}
+
 /* --- callbacks ------------------------------------------------------------- */
 
 static void
@@ -427,6 +525,7 @@ on_text_changed_cb (GtkWidget      *row,
   for (guint i = 0; i < N_FIELDS; i++)
     if (self->fields[i].row == row)
       set_field_error (self, i, NULL);
+  schedule_draft_save (self);
 }
 
 static void
@@ -434,12 +533,14 @@ on_description_changed_cb (GtkTextBuffer  *buffer,
                            FlIntakeDialog *self)
 {
   set_field_error (self, FIELD_DESCRIPTION, NULL);
+  schedule_draft_save (self);
 }
 
 static void
 on_grade_changed_cb (FlIntakeDialog *self)
 {
   update_priority (self);
+  schedule_draft_save (self);
 }
 
 static void
@@ -447,6 +548,7 @@ on_category_changed_cb (FlIntakeDialog *self)
 {
   set_field_error (self, FIELD_CATEGORY, NULL);
   update_category_hint (self);
+  schedule_draft_save (self);
 }
 
 static gboolean
@@ -467,6 +569,7 @@ on_discard_response_cb (AdwMessageDialog *dialog,
     {
       /* Not from inside the question's own signal: it closes itself after it. */
       self->discard_confirmed = TRUE;
+      save_draft (self);
       g_idle_add_full (G_PRIORITY_DEFAULT, close_idle_cb, g_object_ref (self), g_object_unref);
     }
   else if (gtk_window_get_focus (GTK_WINDOW (self)) == NULL)
@@ -552,12 +655,20 @@ fl_intake_dialog_constructed (GObject *object)
   adw_combo_row_set_selected (self->category_row, CATEGORY_NONE);
   g_signal_connect_swapped (self->category_row, "notify::selected", G_CALLBACK (on_category_changed_cb), self);
   update_category_hint (self);
+
+  if (restore_draft (self))
+    adw_toast_overlay_add_toast (self->toast_overlay,
+                                 adw_toast_new (_("The new ticket you had begun is back")));
 }
 
 static void
 fl_intake_dialog_dispose (GObject *object)
 {
   FlIntakeDialog *self = FL_INTAKE_DIALOG (object);
+
+  /* Ctrl+Q and a closed window end here: what was typed stays in the cache. */
+  if (self->draft_source_id != 0)
+    save_draft (self);
 
   if (self->discard_dialog != NULL)
     {
@@ -749,6 +860,7 @@ fl_intake_dialog_init (FlIntakeDialog *self)
   adw_combo_row_set_selected (self->impact_row, FL_GRADE_MEDIUM);
   adw_combo_row_set_selected (self->urgency_row, FL_GRADE_MEDIUM);
 
+  g_signal_connect_swapped (self->channel_row, "notify::selected", G_CALLBACK (schedule_draft_save), self);
   g_signal_connect_swapped (self->impact_row, "notify::selected", G_CALLBACK (on_grade_changed_cb), self);
   g_signal_connect_swapped (self->urgency_row, "notify::selected", G_CALLBACK (on_grade_changed_cb), self);
 
@@ -988,6 +1100,7 @@ fl_intake_dialog_submit (FlIntakeDialog *self)
   g_object_ref (self);
   g_signal_emit (self, signals [CREATED], 0, ticket);
   self->discard_confirmed = TRUE;
+  save_draft (self);
   gtk_window_destroy (GTK_WINDOW (self));
   g_object_unref (self);
 

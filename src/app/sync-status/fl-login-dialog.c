@@ -206,8 +206,13 @@ fl_login_dialog_new (GtkWindow *parent,
     server = g_settings_get_string (settings, "server-url");
 
   gtk_editable_set_text (GTK_EDITABLE (self->server_row), server ? server : "");
-  gtk_editable_set_text (GTK_EDITABLE (self->username_row),
-                         fl_store_get_username (fl_context_get_store (context)));
+  {
+    const char *stored = fl_store_get_username (fl_context_get_store (context));
+
+    /* Never logged in: the account on this computer is a good first guess. */
+    gtk_editable_set_text (GTK_EDITABLE (self->username_row),
+                           g_strcmp0 (stored, FL_STORE_LOCAL_USER) != 0 ? stored : g_get_user_name ());
+  }
   gtk_widget_grab_focus (GTK_WIDGET (*gtk_editable_get_text (GTK_EDITABLE (self->server_row))
                                      ? self->password_row : self->server_row));
 

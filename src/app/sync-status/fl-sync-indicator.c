@@ -96,8 +96,16 @@ update (FlSyncIndicator *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, self->text, -1);
 
-  if (last_error != NULL && *last_error != '\0')
+  /* An error is news only while it lasts: online, the popover never says
+   * the server cannot be reached. */
+  if (last_error != NULL && *last_error != '\0' &&
+      state != FL_SYNC_STATE_IDLE && state != FL_SYNC_STATE_SYNCING)
     detail = g_strdup (last_error);
+  else if (conflicts > 0 && (state == FL_SYNC_STATE_IDLE || state == FL_SYNC_STATE_SYNCING))
+    detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "Synced, but %u conflict waits for a decision",
+                                           "Synced, but %u conflicts wait for a decision", conflicts),
+                              conflicts);
   else if (last_sync > 0)
     {
       g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (last_sync / 1000);

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "fl-assign-dialog.h"
+#include "fl-categories.h"
 #include "fl-checklist.h"
 #include "fl-edit-dialog.h"
 #include "fl-checklist-library.h"
@@ -28,6 +29,11 @@ struct _FlTicketDetail
   GtkWidget      *box;
   GtkWidget      *scroller;
   GtkRevealer    *presence_revealer;
+  GtkRevealer    *conflict_revealer;
+  GtkLabel       *conflict_label;
+  GtkWidget      *keep_mine_button;
+  GtkWidget      *actions_box;
+  GtkWidget      *take_theirs_button;
   GtkLabel       *presence_label;
   GtkLabel       *priority_label;
   GtkLabel       *number_label;
@@ -60,6 +66,7 @@ struct _FlTicketDetail
   FlContext      *context;
   FlTicket       *ticket;
   char           *presence_text;
+  char           *conflict_id;      /* the first conflict of the ticket shown */
 
   guint           draft_source_id;
   guint           n_timeline_rows;
@@ -425,9 +432,10 @@ update_view (FlTicketDetail *self)
   due = fl_ticket_format_due (t, fl_context_get_now (self->context));
   due_at = format_local_time (t->due_at);
   /* Translators: due time, time left, assignee, level, queue */
-  meta = g_strdup_printf (_("Due %s (%s) · Assignee: %s · Level %d · Queue: %s"),
+  meta = g_strdup_printf (_("Due %s (%s) · Assignee: %s · %s · Queue: %s"),
                           due_at, *due ? due : "—",
-                          t->assignee ? t->assignee : _("nobody"), t->level, t->queue);
+                          t->assignee ? t->assignee : _("nobody"), fl_level_get_label (t->level),
+                          fl_queue_get_label (t->queue));
   gtk_label_set_label (self->meta_label, meta);
 
   adw_action_row_set_subtitle (self->requester_row, or_dash (t->requester.name));
@@ -437,7 +445,8 @@ update_view (FlTicketDetail *self)
   place = g_strdup_printf (_("%s · %s"), or_dash (t->requester.department), or_dash (t->requester.location));
   adw_action_row_set_subtitle (self->place_row, place);
   asset = g_strdup_printf (_("%s · %s · %s"), or_dash (t->asset), fl_channel_get_label (t->channel),
-                           t->category);
+                           fl_categories_get_label_of (fl_context_get_categories (self->context),
+                                                       t->category));
   adw_action_row_set_subtitle (self->asset_row, asset);
 
   gtk_label_set_label (self->description_label, t->description);
@@ -515,6 +524,8 @@ load_draft (FlTicketDetail *self)
   self->loading_draft = FALSE;
 }
 
+static void update_conflict (FlTicketDetail *self);
+
 static void
 on_store_changed_cb (FlTicketDetail *self,
                      GPtrArray      *changes,
@@ -538,6 +549,7 @@ on_store_changed_cb (FlTicketDetail *self,
           g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TICKET]);
         }
       update_view (self);
+      update_conflict (self);
       return;
     }
 }
@@ -573,13 +585,6 @@ run_simple (FlTicketDetail *self,
     show_error (self, heading, error);
 }
 
-static FlTicket *
-reopen (FlStore     *store,
-        const char  *ticket_id,
-        GError     **error)
-{
-  return fl_store_reopen (store, ticket_id, "", error);
-}
 
 static void
 claim_action (GtkWidget  *widget,
@@ -662,11 +667,73 @@ close_action (GtkWidget  *widget,
 }
 
 static void
+on_reopen_response_cb (AdwMessageDialog *dialog,
+                       const char       *response,
+                       FlTicketDetail   *self)
+{
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "reason");
+  const char *id = g_object_get_data (G_OBJECT (dialog), "ticket-id");
+  g_autofree char *reason = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  g_autoptr(FlTicket) updated = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (response, "reopen") != 0 || self->context == NULL)
+    return;
+
+  updated = fl_store_reopen (get_store (self), id, reason, &error);
+  if (updated == NULL)
+    show_error (self, _("The ticket could not be reopened"), error);
+}
+
+static void
+on_reason_changed_cb (GtkEditable      *editable,
+                      AdwMessageDialog *dialog)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (gtk_editable_get_text (editable)));
+
+  adw_message_dialog_set_response_enabled (dialog, "reopen", fl_text_is_valid (trimmed, 1, FL_TEXT_MAX));
+}
+
+/* Reopening says why: the op carries the reason, and the history shows it. */
+static void
 reopen_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *param)
 {
-  run_simple (FL_TICKET_DETAIL (widget), reopen, _("The ticket could not be reopened"));
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *dialog;
+  GtkWidget *entry;
+
+  if (self->ticket == NULL)
+    return;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Reopen Ticket"),
+                                   _("Why is the ticket open again? The reason is kept in the history."));
+  if (GTK_IS_WINDOW (root) && gtk_window_get_application (GTK_WINDOW (root)) != NULL)
+    gtk_window_set_application (GTK_WINDOW (dialog), gtk_window_get_application (GTK_WINDOW (root)));
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("e.g. the problem is back"));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Reason for reopening"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "reopen", _("_Reopen"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reopen",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "reopen");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "reopen", FALSE);
+  g_object_set_data (G_OBJECT (dialog), "reason", entry);
+  g_object_set_data_full (G_OBJECT (dialog), "ticket-id", g_strdup (self->ticket->id), g_free);
+  g_signal_connect (entry, "changed", G_CALLBACK (on_reason_changed_cb), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_reopen_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
 }
 
 static void
@@ -720,9 +787,64 @@ resolve_action (GtkWidget  *widget,
 typedef struct
 {
   FlTicketDetail *self;
+  char           *ticket_id;
   GtkDropDown    *codes;
-  GtkEntry       *summary;
+  GtkTextView    *summary;
+  GtkWidget      *dialog;
 } ResolveDialog;
+
+static void
+resolve_dialog_free (gpointer data,
+                     GClosure *closure)
+{
+  ResolveDialog *rd = data;
+
+  g_free (rd->ticket_id);
+  g_free (rd);
+}
+
+/* The resolve form's draft: "resolve:TICKET-ID" → {"code", "summary"}. */
+static char *
+dup_resolve_draft_key (const char *ticket_id)
+{
+  return g_strconcat ("resolve:", ticket_id, NULL);
+}
+
+static char *
+dup_summary_text (ResolveDialog *rd)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (rd->summary);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static void
+save_resolve_draft (ResolveDialog *rd,
+                    gboolean       keep)
+{
+  g_autofree char *key = dup_resolve_draft_key (rd->ticket_id);
+  g_autofree char *summary = dup_summary_text (rd);
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+  FlResolutionCode code = (FlResolutionCode) (gtk_drop_down_get_selected (rd->codes) + 1);
+
+  if (keep && *summary != '\0')
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+      json_object_set_string_member (object, "code", fl_resolution_code_to_string (code));
+      json_object_set_string_member (object, "summary", summary);
+      json_node_set_object (node, object);
+      json = json_to_string (node, FALSE);
+    }
+
+  if (rd->self->context != NULL &&
+      !fl_store_set_form_draft (get_store (rd->self), key, json, &error))
+    g_warning ("Could not keep the resolution's draft: %s", error->message);
+}
 
 static void
 on_resolve_response_cb (AdwMessageDialog *dialog,
@@ -731,28 +853,51 @@ on_resolve_response_cb (AdwMessageDialog *dialog,
 {
   ResolveDialog *rd = user_data;
   FlResolutionCode code = (FlResolutionCode) (gtk_drop_down_get_selected (rd->codes) + 1);
-  const char *summary = gtk_editable_get_text (GTK_EDITABLE (rd->summary));
+  g_autofree char *summary = dup_summary_text (rd);
   g_autoptr(FlTicket) updated = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *id = NULL;
 
-  if (g_strcmp0 (response, "resolve") != 0 || rd->self->ticket == NULL)
-    return;
+  /* Cancelled on purpose: the draft goes. Resolved: it goes once stored. */
+  if (g_strcmp0 (response, "resolve") != 0)
+    {
+      save_resolve_draft (rd, FALSE);
+      return;
+    }
 
-  id = g_strdup (rd->self->ticket->id);
-  updated = fl_store_resolve (get_store (rd->self), id, code, summary, &error);
+  updated = fl_store_resolve (get_store (rd->self), rd->ticket_id, code, g_strstrip (summary), &error);
   if (updated == NULL)
     show_error (rd->self, _("The ticket could not be resolved"), error);
+  else
+    save_resolve_draft (rd, FALSE);
 }
 
 static void
-on_summary_changed_cb (GtkEditable      *editable,
-                       AdwMessageDialog *dialog)
+on_summary_changed_cb (GtkTextBuffer *buffer,
+                       ResolveDialog *rd)
 {
-  g_autofree char *trimmed = g_strstrip (g_strdup (gtk_editable_get_text (editable)));
-  gboolean ok = fl_text_is_valid (trimmed, 1, FL_TEXT_MAX);
+  g_autofree char *text = dup_summary_text (rd);
+  gboolean ok = fl_text_is_valid (g_strstrip (text), 1, FL_TEXT_MAX);
 
-  adw_message_dialog_set_response_enabled (dialog, "resolve", ok);
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (rd->dialog), "resolve", ok);
+  save_resolve_draft (rd, TRUE);
+}
+
+static void
+on_code_changed_cb (ResolveDialog *rd)
+{
+  save_resolve_draft (rd, TRUE);
+}
+
+static gboolean
+resolve_shortcut_cb (GtkWidget *widget,
+                     GVariant  *args,
+                     gpointer   user_data)
+{
+  ResolveDialog *rd = user_data;
+
+  if (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (rd->dialog), "resolve"))
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (rd->dialog), "resolve");
+  return TRUE;
 }
 
 static void
@@ -766,15 +911,40 @@ resolve_with_action (GtkWidget  *widget,
   const char *summary = NULL;
   FlResolutionCode code = FL_RESOLUTION_FIRST_CONTACT;
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  g_autofree char *key = NULL;
+  g_autofree char *draft = NULL;
+  g_autofree char *draft_summary = NULL;
   ResolveDialog *rd;
   GtkWidget *dialog;
   GtkWidget *box;
+  GtkWidget *scroller;
+  GtkWidget *label;
 
   if (self->ticket == NULL)
     return;
 
   g_variant_get (param, "(&s&s)", &code_text, &summary);
   fl_resolution_code_from_string (code_text, &code);
+
+  /* A resolution begun before (and a restart) comes back. */
+  key = dup_resolve_draft_key (self->ticket->id);
+  if ((summary == NULL || *summary == '\0') &&
+      (draft = fl_store_dup_form_draft (get_store (self), key)) != NULL)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonNode *node;
+
+      if (json_parser_load_from_data (parser, draft, -1, NULL) &&
+          (node = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        {
+          JsonObject *object = json_node_get_object (node);
+
+          fl_resolution_code_from_string (json_object_get_string_member_with_default (object, "code", ""),
+                                          &code);
+          draft_summary = g_strdup (json_object_get_string_member_with_default (object, "summary", ""));
+          summary = draft_summary;
+        }
+    }
   if (code == FL_RESOLUTION_NONE)
     code = FL_RESOLUTION_FIRST_CONTACT;
 
@@ -783,24 +953,44 @@ resolve_with_action (GtkWidget  *widget,
 
   rd = g_new0 (ResolveDialog, 1);
   rd->self = self;
+  rd->ticket_id = g_strdup (self->ticket->id);
   rd->codes = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&labels)), NULL));
   gtk_drop_down_set_selected (rd->codes, code - 1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (rd->codes),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Resolution code"), -1);
-  rd->summary = GTK_ENTRY (gtk_entry_new ());
-  gtk_entry_set_placeholder_text (rd->summary, _("What solved it?"));
-  gtk_entry_set_activates_default (rd->summary, TRUE);
-  gtk_editable_set_text (GTK_EDITABLE (rd->summary), summary ? summary : "");
+
+  /* The summary has room for several lines: what was done, step by step. */
+  label = gtk_label_new_with_mnemonic (_("What _solved it?"));
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  rd->summary = GTK_TEXT_VIEW (gtk_text_view_new ());
+  gtk_text_view_set_wrap_mode (rd->summary, GTK_WRAP_WORD_CHAR);
+  gtk_text_view_set_accepts_tab (rd->summary, FALSE);
+  gtk_text_view_set_top_margin (rd->summary, 6);
+  gtk_text_view_set_bottom_margin (rd->summary, 6);
+  gtk_text_view_set_left_margin (rd->summary, 6);
+  gtk_text_view_set_right_margin (rd->summary, 6);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (rd->summary), summary ? summary : "", -1);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (rd->summary));
   gtk_accessible_update_property (GTK_ACCESSIBLE (rd->summary),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Resolution summary"), -1);
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), 96);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (rd->summary));
+  gtk_widget_add_css_class (scroller, "card");
 
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (rd->codes));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (rd->summary));
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), scroller);
 
   dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                    _("Resolve Ticket"),
                                    _("How was it resolved? The summary is kept in the history."));
+  rd->dialog = dialog;
+  /* One of the application's windows: Ctrl+Q works here too. */
+  if (GTK_IS_WINDOW (root) && gtk_window_get_application (GTK_WINDOW (root)) != NULL)
+    gtk_window_set_application (GTK_WINDOW (dialog), gtk_window_get_application (GTK_WINDOW (root)));
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
@@ -810,12 +1000,212 @@ resolve_with_action (GtkWidget  *widget,
                                               ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "resolve");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_signal_connect (rd->summary, "changed", G_CALLBACK (on_summary_changed_cb), dialog);
-  on_summary_changed_cb (GTK_EDITABLE (rd->summary), ADW_MESSAGE_DIALOG (dialog));
+  g_signal_connect (gtk_text_view_get_buffer (rd->summary), "changed",
+                    G_CALLBACK (on_summary_changed_cb), rd);
+  g_signal_connect_swapped (rd->codes, "notify::selected", G_CALLBACK (on_code_changed_cb), rd);
+  {
+    g_autofree char *text = dup_summary_text (rd);
+    adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "resolve",
+                                             fl_text_is_valid (g_strstrip (text), 1, FL_TEXT_MAX));
+  }
   g_signal_connect_data (dialog, "response", G_CALLBACK (on_resolve_response_cb), rd,
-                         (GClosureNotify) g_free, 0);
+                         resolve_dialog_free, 0);
+  /* Enter is a new line in the summary; Ctrl+Enter resolves. */
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+    const guint keys[] = { GDK_KEY_Return, GDK_KEY_KP_Enter, GDK_KEY_ISO_Enter };
+
+    gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                            gtk_shortcut_new (gtk_keyval_trigger_new (keys[i], GDK_CONTROL_MASK),
+                                                              gtk_callback_action_new (resolve_shortcut_cb, rd, NULL)));
+    gtk_widget_add_controller (GTK_WIDGET (rd->summary), shortcuts);
+  }
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (GTK_WIDGET (rd->summary));
+}
+
+/* --- a conflict on the ticket shown ---------------------------------------- */
+
+static const char *
+field_get_label (const char *field)
+{
+  static const struct { const char *name; const char *label; } labels[] = {
+    { "title", N_("Title") },
+    { "description", N_("Description") },
+    { "status", N_("Status") },
+    { "assignee", N_("Assignee") },
+    { "category", N_("Category") },
+    { "impact", N_("Impact") },
+    { "urgency", N_("Urgency") },
+    { "priority", N_("Priority") },
+    { "channel", N_("Channel") },
+    { "asset", N_("Asset") },
+    { "queue", N_("Queue") },
+    { "level", N_("Level") },
+    { "resolution_code", N_("Resolution code") },
+    { "resolution_summary", N_("Resolution summary") },
+    { "requester.name", N_("Name") },
+    { "requester.phone", N_("Phone") },
+    { "requester.email", N_("E-mail") },
+    { "requester.department", N_("Department") },
+    { "requester.location", N_("Location") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    if (g_str_equal (labels[i].name, field))
+      return _(labels[i].label);
+  return field;
+}
+
+/* A field's value as people read it: labels for ids, never JSON. */
+static char *
+format_field_value (FlTicketDetail *self,
+                    const char     *field,
+                    JsonNode       *node)
+{
+  const char *text;
+  FlStatus status;
+  FlGrade grade;
+  FlChannel channel;
+  FlResolutionCode code;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_strdup (_("(none)"));
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return g_strdup ("…");
+  if (json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      if (g_str_equal (field, "level"))
+        return g_strdup (fl_level_get_label ((int) json_node_get_int (node)));
+      if (g_str_equal (field, "priority"))
+        return g_strdup_printf (_("P%d"), (int) json_node_get_int (node));
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    }
+
+  text = json_node_get_string (node);
+  if (g_str_equal (field, "status") && fl_status_from_string (text, &status))
+    return g_strdup (fl_status_get_label (status));
+  if ((g_str_equal (field, "impact") || g_str_equal (field, "urgency")) && fl_grade_from_string (text, &grade))
+    return g_strdup (fl_grade_get_label (grade));
+  if (g_str_equal (field, "channel") && fl_channel_from_string (text, &channel))
+    return g_strdup (fl_channel_get_label (channel));
+  if (g_str_equal (field, "resolution_code") && fl_resolution_code_from_string (text, &code))
+    return g_strdup (fl_resolution_code_get_label (code));
+  if (g_str_equal (field, "category"))
+    return g_strdup (fl_categories_get_label_of (fl_context_get_categories (self->context), text));
+  if (g_str_equal (field, "queue"))
+    return g_strdup (fl_queue_get_label (text));
+  return g_strdup (text);
+}
+
+/* Who made the change that came first, and when: the newest event from the
+ * server by someone else. */
+static gboolean
+find_their_change (FlTicketDetail  *self,
+                   char           **who,
+                   gint64          *when)
+{
+  g_autoptr(GPtrArray) events = fl_store_list_events (get_store (self), self->ticket->id, NULL);
+  const char *me = fl_store_get_username (get_store (self));
+
+  for (guint i = events ? events->len : 0; i > 0; i--)
+    {
+      FlEvent *e = g_ptr_array_index (events, i - 1);
+
+      if (e->seq > 0 && g_strcmp0 (e->author, me) != 0)
+        {
+          *who = g_strdup (e->author);
+          *when = e->at;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+update_conflict (FlTicketDetail *self)
+{
+  g_autoptr(GPtrArray) conflicts = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  FlConflict *conflict = NULL;
+
+  g_clear_pointer (&self->conflict_id, g_free);
+  if (self->ticket != NULL && self->context != NULL)
+    conflicts = fl_store_list_conflicts (get_store (self), NULL);
+  for (guint i = 0; conflicts != NULL && i < conflicts->len && conflict == NULL; i++)
+    {
+      FlConflict *c = g_ptr_array_index (conflicts, i);
+
+      if (g_strcmp0 (c->ticket_id, self->ticket->id) == 0)
+        conflict = c;
+    }
+
+  if (conflict != NULL)
+    {
+      g_autoptr(GList) fields = json_object_get_members (conflict->fields);
+      g_autofree char *who = NULL;
+      g_autofree char *at = NULL;
+      gint64 when = 0;
+
+      self->conflict_id = g_strdup (conflict->id);
+      if (find_their_change (self, &who, &when))
+        {
+          g_autofree char *time = format_local_time (when);
+          g_autofree char *who_e = g_markup_escape_text (who, -1);
+
+          /* Translators: a conflict on the ticket: user name, date and time */
+          g_string_append_printf (text, _("<b>%s changed this ticket on %s</b>, before your change arrived."),
+                                  who_e, time);
+        }
+      else
+        g_string_append (text, _("<b>Someone else changed this ticket</b> before your change arrived."));
+
+      for (const GList *l = fields; l != NULL; l = l->next)
+        {
+          JsonObject *pair = json_object_get_object_member (conflict->fields, l->data);
+          g_autofree char *mine = format_field_value (self, l->data, json_object_get_member (pair, "mine"));
+          g_autofree char *theirs = format_field_value (self, l->data, json_object_get_member (pair, "theirs"));
+          g_autofree char *label_e = g_markup_escape_text (field_get_label (l->data), -1);
+          g_autofree char *mine_e = g_markup_escape_text (mine, -1);
+          g_autofree char *theirs_e = g_markup_escape_text (theirs, -1);
+
+          g_string_append_c (text, '\n');
+          /* Translators: one field of a conflict: label, their value, your value */
+          g_string_append_printf (text, _("%s: “%s” (theirs) · “%s” (yours)"), label_e, theirs_e, mine_e);
+        }
+    }
+
+  gtk_label_set_markup (self->conflict_label, text->str);
+  gtk_revealer_set_reveal_child (self->conflict_revealer, conflict != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "ticket.keep-mine", conflict != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "ticket.take-theirs", conflict != NULL);
+}
+
+static void
+decide_conflict_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  FlTicketDetail *self = FL_TICKET_DETAIL (widget);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = g_strdup (self->conflict_id);
+
+  if (id == NULL)
+    return;
+
+  if (!fl_store_resolve_conflict (get_store (self), id, g_str_equal (action_name, "ticket.keep-mine"),
+                                  &error))
+    show_error (self, _("The conflict could not be resolved"), error);
+  fl_sync_engine_kick (fl_context_get_sync_engine (self->context));
+  update_conflict (self);
+}
+
+static void
+on_conflicts_changed_cb (FlTicketDetail *self)
+{
+  update_conflict (self);
 }
 
 static void
@@ -847,6 +1237,7 @@ fl_ticket_detail_finalize (GObject *object)
   FlTicketDetail *self = (FlTicketDetail *)object;
 
   g_free (self->presence_text);
+  g_free (self->conflict_id);
 
   G_OBJECT_CLASS (fl_ticket_detail_parent_class)->finalize (object);
 }
@@ -899,6 +1290,11 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, box);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, presence_revealer);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, presence_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, conflict_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, conflict_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, keep_mine_button);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, actions_box);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, take_theirs_button);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, priority_label);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, number_label);
   gtk_widget_class_bind_template_child (widget_class, FlTicketDetail, status_label);
@@ -941,6 +1337,8 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
   gtk_widget_class_install_action (widget_class, "ticket.assign", NULL, assign_action);
   gtk_widget_class_install_action (widget_class, "ticket.edit", NULL, edit_action);
   gtk_widget_class_install_action (widget_class, "ticket.send-note", NULL, send_note_action);
+  gtk_widget_class_install_action (widget_class, "ticket.keep-mine", NULL, decide_conflict_action);
+  gtk_widget_class_install_action (widget_class, "ticket.take-theirs", NULL, decide_conflict_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "ticket.send-note", NULL);
@@ -954,13 +1352,27 @@ fl_ticket_detail_class_init (FlTicketDetailClass *klass)
 static void
 fl_ticket_detail_init (FlTicketDetail *self)
 {
+  const guint send_keys[] = { GDK_KEY_Return, GDK_KEY_KP_Enter, GDK_KEY_ISO_Enter };
+  GtkEventController *shortcuts;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Ctrl+Enter sends: caught before the text view takes it as a new line. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  for (guint i = 0; i < G_N_ELEMENTS (send_keys); i++)
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (send_keys[i],
+                                                                                    GDK_CONTROL_MASK),
+                                                            gtk_named_action_new ("ticket.send-note")));
+  gtk_widget_add_controller (GTK_WIDGET (self->note_view), shortcuts);
 
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->note_view), "changed",
                             G_CALLBACK (on_note_changed_cb), self);
   g_signal_connect_swapped (self->internal_check, "toggled",
                             G_CALLBACK (on_note_changed_cb), self);
   update_actions (self);
+  update_conflict (self);
 }
 
 GtkWidget *
@@ -982,6 +1394,8 @@ fl_ticket_detail_set_context (FlTicketDetail *self,
                            G_CALLBACK (on_store_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (fl_context_get_sync_engine (context), "presence-changed",
                            G_CALLBACK (on_presence_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (fl_context_get_store (context), "notify::conflicts",
+                           G_CALLBACK (on_conflicts_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 FlTicket *
@@ -1014,6 +1428,17 @@ fl_ticket_detail_set_ticket (FlTicketDetail *self,
   g_set_object (&self->ticket, ticket);
   load_draft (self);
   update_view (self);
+  update_conflict (self);
+
+  /* A resolution begun before Firstline closed is offered again. */
+  if (ticket != NULL)
+    {
+      g_autofree char *key = dup_resolve_draft_key (ticket->id);
+      g_autofree char *draft = fl_store_dup_form_draft (get_store (self), key);
+
+      if (draft != NULL && GTK_IS_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))))
+        gtk_widget_activate_action (GTK_WIDGET (self), "ticket.resolve-with", "(ss)", "", "");
+    }
 
   fl_sync_engine_set_viewing (fl_context_get_sync_engine (self->context),
                               ticket ? ticket->id : NULL, FALSE);

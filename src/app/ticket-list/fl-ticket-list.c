@@ -60,7 +60,11 @@ setup_cb (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
           FlTicketList             *self)
 {
-  gtk_list_item_set_child (item, fl_ticket_row_new ());
+  GtkWidget *row = fl_ticket_row_new ();
+
+  if (self->context != NULL)
+    fl_ticket_row_set_categories (FL_TICKET_ROW (row), fl_context_get_categories (self->context));
+  gtk_list_item_set_child (item, row);
 }
 
 static void
@@ -140,6 +144,80 @@ on_activate_cb (GtkListView  *list_view,
   ticket = g_list_model_get_item (model, position);
   if (ticket != NULL)
     g_signal_emit (self, signals [TICKET_ACTIVATED], 0, ticket);
+}
+
+static gboolean
+activate_selected_cb (gpointer user_data)
+{
+  FlTicketList *self = user_data;
+  FlTicket *ticket = fl_ticket_list_get_selected (self);
+
+  if (ticket != NULL)
+    g_signal_emit (self, signals [TICKET_ACTIVATED], 0, ticket);
+  return G_SOURCE_REMOVE;
+}
+
+/* A click on a row opens its ticket, as a double click or Enter do: in a
+ * narrow window the ticket is not beside the list, and a selection alone would
+ * show nothing. The row selects itself on the press; the ticket opens after. */
+static void
+on_click_pressed_cb (GtkGestureClick *gesture,
+                     int              n_press,
+                     double           x,
+                     double           y,
+                     FlTicketList    *self)
+{
+  GtkWidget *picked;
+
+  if (n_press != 1)
+    return;
+  picked = gtk_widget_pick (GTK_WIDGET (self->list_view), x, y, GTK_PICK_DEFAULT);
+  if (picked == NULL || (!FL_IS_TICKET_ROW (picked) &&
+                         gtk_widget_get_ancestor (picked, FL_TYPE_TICKET_ROW) == NULL))
+    return;
+
+  g_idle_add_full (G_PRIORITY_DEFAULT, activate_selected_cb, g_object_ref (self), g_object_unref);
+}
+
+/* The list itself, without a row under the cursor (just after the window
+ * opened, or after Alt+Down), takes the arrows and Enter for the selection:
+ * the keyboard never gets stuck before the first row. */
+static gboolean
+on_key_pressed_cb (GtkEventControllerKey *controller,
+                   guint                  keyval,
+                   guint                  keycode,
+                   GdkModifierType        state,
+                   FlTicketList          *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
+  FlTicket *selected = fl_ticket_list_get_selected (self);
+
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
+    return FALSE;
+
+  switch (keyval)
+    {
+    case GDK_KEY_Return:
+    case GDK_KEY_KP_Enter:
+    case GDK_KEY_ISO_Enter:
+      if (selected == NULL)
+        return FALSE;
+      g_signal_emit (self, signals [TICKET_ACTIVATED], 0, selected);
+      return TRUE;
+
+    case GDK_KEY_Down:
+    case GDK_KEY_KP_Down:
+    case GDK_KEY_Up:
+    case GDK_KEY_KP_Up:
+      if (focus != GTK_WIDGET (self->list_view))
+        return FALSE;
+      fl_ticket_list_select_relative (self, keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down ? 1 : -1);
+      return TRUE;
+
+    default:
+      return FALSE;
+    }
 }
 
 static gboolean
@@ -285,6 +363,9 @@ fl_ticket_list_class_init (FlTicketListClass *klass)
 static void
 fl_ticket_list_init (FlTicketList *self)
 {
+  GtkGesture *click;
+  GtkEventController *keys;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->bound_rows = g_hash_table_new (NULL, NULL);
@@ -297,6 +378,17 @@ fl_ticket_list_init (FlTicketList *self)
   g_signal_connect (self->factory, "bind", G_CALLBACK (bind_cb), self);
   g_signal_connect (self->factory, "unbind", G_CALLBACK (unbind_cb), self);
   g_signal_connect (self->list_view, "activate", G_CALLBACK (on_activate_cb), self);
+
+  keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->list_view), keys);
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_click_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (click));
   g_signal_connect_swapped (self->selection, "notify::selected-item",
                             G_CALLBACK (on_selected_cb), self);
 

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "fl-a11y.h"
+#include "fl-categories.h"
 #include "fl-sync-engine.h"
 #include "fl-ticket-row.h"
 
@@ -29,6 +30,11 @@ struct _FlTicketRow
   GtkLabel  *details_label;
   GtkLabel  *status_label;
   GtkLabel  *presence_label;
+  GtkImage  *presence_icon;
+  GtkWidget *presence_box;
+
+  /* borrowed */
+  GPtrArray *categories;
 
   /* owned */
   FlTicket  *ticket;
@@ -72,7 +78,7 @@ update_accessible_label (FlTicketRow *self)
   g_string_append (text, ", ");
   g_string_append (text, t->requester.name);
   g_string_append (text, ", ");
-  g_string_append (text, t->category);
+  g_string_append (text, fl_categories_get_label_of (self->categories, t->category));
   if (t->assignee != NULL)
     /* Translators: spoken in a ticket row; %s is the assignee's user name */
     g_string_append_printf (text, _(", assigned to %s"), t->assignee);
@@ -132,6 +138,8 @@ fl_ticket_row_class_init (FlTicketRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FlTicketRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, FlTicketRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, FlTicketRow, presence_label);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketRow, presence_icon);
+  gtk_widget_class_bind_template_child (widget_class, FlTicketRow, presence_box);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "ticketrow");
@@ -156,6 +164,15 @@ fl_ticket_row_get_ticket (FlTicketRow *self)
   g_return_val_if_fail (FL_IS_TICKET_ROW (self), NULL);
 
   return self->ticket;
+}
+
+void
+fl_ticket_row_set_categories (FlTicketRow *self,
+                              GPtrArray   *categories)
+{
+  g_return_if_fail (FL_IS_TICKET_ROW (self));
+
+  self->categories = categories;
 }
 
 void
@@ -189,12 +206,12 @@ fl_ticket_row_set_presence (FlTicketRow *self,
 
   if (names->len > 0)
     {
-      /* Translators: a marker on a ticket row; %s are the user names of the others
-       * who have it open, "✎" when one of them is typing */
-      g_autofree char *text = g_strdup_printf (editing ? _("✎ %s") : _("👁 %s"), names->str);
-      gtk_label_set_label (self->presence_label, text);
+      /* A symbolic icon, not an emoji: it shows without an emoji font. */
+      gtk_image_set_from_icon_name (self->presence_icon,
+                                    editing ? "document-edit-symbolic" : "view-reveal-symbolic");
+      gtk_label_set_label (self->presence_label, names->str);
     }
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->presence_label), tooltip->str);
+  gtk_widget_set_tooltip_text (self->presence_box, tooltip->str);
   g_clear_pointer (&self->presence_text, g_free);
   if (tooltip->len > 0)
     {
@@ -202,11 +219,11 @@ fl_ticket_row_set_presence (FlTicketRow *self,
 
       self->presence_text = g_strjoinv (", ", lines);
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->presence_label), names->len > 0);
+  gtk_widget_set_visible (self->presence_box, names->len > 0);
   if (editing)
-    gtk_widget_add_css_class (GTK_WIDGET (self->presence_label), "editing");
+    gtk_widget_add_css_class (self->presence_box, "editing");
   else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->presence_label), "editing");
+    gtk_widget_remove_css_class (self->presence_box, "editing");
   update_accessible_label (self);
 }
 
@@ -280,11 +297,13 @@ fl_ticket_row_set_ticket (FlTicketRow *self,
 
   if (ticket->assignee != NULL)
     /* Translators: requester · category · assignee */
-    details = g_strdup_printf (_("%s · %s · %s"), ticket->requester.name, ticket->category,
+    details = g_strdup_printf (_("%s · %s · %s"), ticket->requester.name,
+                               fl_categories_get_label_of (self->categories, ticket->category),
                                ticket->assignee);
   else
     /* Translators: requester · category */
-    details = g_strdup_printf (_("%s · %s"), ticket->requester.name, ticket->category);
+    details = g_strdup_printf (_("%s · %s"), ticket->requester.name,
+                               fl_categories_get_label_of (self->categories, ticket->category));
   gtk_label_set_label (self->details_label, details);
 
   gtk_label_set_label (self->status_label, fl_status_get_label (ticket->status));

@@ -25,4 +25,8 @@ void       fl_ticket_row_set_presence (FlTicketRow *self,
 void       fl_ticket_row_update_due (FlTicketRow *self,
                                      gint64       now);
 
+/* Borrowed: the categories whose labels the row shows (NULL: the built-in ones). */
+void         fl_ticket_row_set_categories (FlTicketRow *self,
+                                           GPtrArray   *categories);
+
 G_END_DECLS
