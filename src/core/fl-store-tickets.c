@@ -657,7 +657,8 @@ _fl_store_search_rowids (sqlite3     *db,
   sql = g_strdup_printf ("SELECT t.rowid FROM tickets_fts JOIN tickets AS t"
                          " ON t.rowid = tickets_fts.rowid"
                          " WHERE tickets_fts MATCH ?2 AND %s"
-                         " ORDER BY t.priority, t.due_at, t.id",
+                         " ORDER BY t.attention, t.status IN ('resolved', 'closed'),"
+                         " t.priority, t.due_at, t.id",
                          view_where[view]);
   rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
   if (rc == SQLITE_OK)
