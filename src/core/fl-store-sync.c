@@ -519,6 +519,10 @@ _fl_store_reset_server_state (FlStore  *self,
   if (!exec_sql (self,
                  "DELETE FROM tickets_fts WHERE rowid IN"
                  " (SELECT rowid FROM tickets WHERE pending = 0);"
+                 "DELETE FROM similar_fts WHERE rowid IN"
+                 " (SELECT rowid FROM tickets WHERE pending = 0);"
+                 "DELETE FROM similar_tri WHERE rowid IN"
+                 " (SELECT rowid FROM tickets WHERE pending = 0);"
                  "DELETE FROM tickets WHERE pending = 0;"
                  "DELETE FROM events WHERE seq > 0;"
                  "DELETE FROM sync_state WHERE key = 'cursor';",

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fl-json-private.h"
+#include "fl-similar.h"
 #include "fl-store-private.h"
 
 #define TICKET_COLUMNS \
@@ -54,8 +55,8 @@ G_STATIC_ASSERT (G_N_ELEMENTS (view_names) == FL_N_VIEWS);
 G_STATIC_ASSERT (G_N_ELEMENTS (view_where) == FL_N_VIEWS);
 G_STATIC_ASSERT (G_N_ELEMENTS (view_index) == FL_N_VIEWS);
 
-static FlTicket *
-ticket_from_row (sqlite3_stmt *stmt)
+FlTicket *
+_fl_store_ticket_from_row (sqlite3_stmt *stmt)
 {
   FlTicket *t = g_object_new (FL_TYPE_TICKET, NULL);
   int c = 0;
@@ -267,7 +268,26 @@ _fl_store_write_ticket (FlStore   *self,
   rowid = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
 
-  return write_fts (self, rowid, t, error);
+  if (!write_fts (self, rowid, t, error))
+    return FALSE;
+
+  /* Only solved tickets can be suggested. */
+  if (t->status == FL_STATUS_RESOLVED || t->status == FL_STATUS_CLOSED)
+    {
+      FlSimilarDoc doc = {
+        .title = t->title,
+        .description = t->description,
+        .resolution = t->resolution_summary,
+        .category = t->category,
+        .requester = t->requester.name,
+        .department = t->requester.department,
+        .resolved_at = t->resolved_at > 0 ? t->resolved_at : t->updated_at,
+      };
+
+      return fl_similar_index (self->db, self->stmts, rowid, &doc, error);
+    }
+
+  return fl_similar_index (self->db, self->stmts, rowid, NULL, error);
 }
 
 gboolean
@@ -333,7 +353,7 @@ _fl_store_load_ticket (FlStore     *self,
   fl_sqlite_bind_text (stmt, 1, id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    t = ticket_from_row (stmt);
+    t = _fl_store_ticket_from_row (stmt);
   sqlite3_reset (stmt);
 
   if (rc == SQLITE_DONE)
@@ -598,7 +618,7 @@ fl_store_query_tickets (FlStore     *self,
   sqlite3_bind_int64 (stmt, 4, offset);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (tickets, ticket_from_row (stmt));
+    g_ptr_array_add (tickets, _fl_store_ticket_from_row (stmt));
   sqlite3_reset (stmt);
 
   if (rc != SQLITE_DONE)
