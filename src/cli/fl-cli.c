@@ -1454,6 +1454,120 @@ cmd_checklist_list (FlCli   *cli,
 }
 
 /* -------------------------------------------------------------------------- */
+/* What the cache knows about a request: similar solved tickets, the caller     */
+
+static int
+cmd_similar (FlCli   *cli,
+             CliArgs *args)
+{
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  FlSimilarQuery query = {
+    .title = cli_args_get (args, "title"),
+    .description = cli_args_get (args, "description"),
+    .category = cli_args_get (args, "category"),
+    .requester = cli_args_get (args, "requester"),
+    .now = g_get_real_time () / 1000,
+    .limit = 5,
+  };
+
+  if (require_option (args, "similar", "title") == NULL)
+    return FL_CLI_EXIT_USAGE;
+
+  if (!open_store (cli, &error) ||
+      !(results = fl_store_find_similar (cli->store, &query, &error)))
+    return fail_with_error (error);
+
+  if (cli_args_has (args, "json"))
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "tickets");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < results->len; i++)
+        {
+          FlSimilarResult *r = g_ptr_array_index (results, i);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "ticket");
+          fl_ticket_build_json (r->ticket, builder);
+          json_builder_set_member_name (builder, "score");
+          json_builder_add_double_value (builder, r->score);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+
+      root = json_builder_get_root (builder);
+      print_json (root);
+      return FL_CLI_EXIT_OK;
+    }
+
+  for (guint i = 0; i < results->len; i++)
+    {
+      FlSimilarResult *r = g_ptr_array_index (results, i);
+      g_autofree char *number = NULL;
+
+      print_out ("%-7s %5.2f  %-16s %s\n        %s\n",
+                 ticket_number_or_dash (r->ticket, &number), r->score,
+                 fl_resolution_code_to_string (r->ticket->resolution_code),
+                 r->ticket->title,
+                 r->ticket->resolution_summary ? r->ticket->resolution_summary : "");
+    }
+
+  return FL_CLI_EXIT_OK;
+}
+
+static int
+cmd_history (FlCli   *cli,
+             CliArgs *args)
+{
+  g_autoptr(GPtrArray) tickets = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *requester = g_ptr_array_index (args->args, 0);
+  gint64 now = g_get_real_time () / 1000;
+
+  if (!open_store (cli, &error) ||
+      !(tickets = fl_store_list_requester_tickets (cli->store, requester, 10, &error)))
+    return fail_with_error (error);
+
+  if (cli_args_has (args, "json"))
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "tickets");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < tickets->len; i++)
+        fl_ticket_build_json (g_ptr_array_index (tickets, i), builder);
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+
+      root = json_builder_get_root (builder);
+      print_json (root);
+      return FL_CLI_EXIT_OK;
+    }
+
+  for (guint i = 0; i < tickets->len; i++)
+    {
+      FlTicket *ticket = g_ptr_array_index (tickets, i);
+      g_autofree char *number = NULL;
+      gint64 days = MAX (0, now - ticket->created_at) / (24 * G_GINT64_CONSTANT (3600000));
+      /* TRANSLATORS: the age of a ticket in days, in the caller's history */
+      g_autofree char *age = g_strdup_printf (ngettext ("%d day", "%d days", (unsigned long) days),
+                                              (int) days);
+
+      print_out ("%-7s %-11s %-9s %s\n", ticket_number_or_dash (ticket, &number),
+                 fl_status_to_string (ticket->status), age, ticket->title);
+    }
+
+  return FL_CLI_EXIT_OK;
+}
+
+/* -------------------------------------------------------------------------- */
 /* The command table                                                             */
 
 static const CliOption new_options[] = {
@@ -1491,6 +1605,10 @@ static const CliOption list_options[] = {
   { "status", OPT_VALUE }, { "json", OPT_FLAG }, { NULL }
 };
 static const CliOption json_options[] = { { "json", OPT_FLAG }, { NULL } };
+static const CliOption similar_options[] = {
+  { "title", OPT_VALUE }, { "description", OPT_VALUE }, { "category", OPT_VALUE },
+  { "requester", OPT_VALUE }, { "json", OPT_FLAG }, { NULL }
+};
 static const CliOption resolve_conflict_options[] = {
   { "keep-mine", OPT_FLAG }, { "take-theirs", OPT_FLAG }, { NULL }
 };
@@ -1517,6 +1635,10 @@ static const CliCommand commands[] = {
     resolve_conflict_options, cmd_resolve_conflict },
   { "checklist list", N_("[--json]"), 0, 0, json_options, cmd_checklist_list },
   { "checklist publish", N_("FILE"), 1, 1, no_options, cmd_checklist_publish },
+  { "similar", N_("--title T [--description D] [--category C] [--requester NAME] [--json]"),
+    0, 0, similar_options, cmd_similar },
+  { "history", N_("REQUESTER [--json]   (REQUESTER: a name, an e-mail address or a phone number)"),
+    1, 1, json_options, cmd_history },
   { "passwd", N_("  (current and new password: first two lines of stdin)"), 0, 0, no_options,
     cmd_passwd },
 };

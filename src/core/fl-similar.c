@@ -510,10 +510,11 @@ dice (GHashTable *a,
 static char *
 tri_text (const char *title,
           const char *description,
-          const char *resolution)
+          const char *resolution,
+          const char *asset)
 {
   g_autofree char *text = g_strjoin (" ", title ? title : "", description ? description : "",
-                                     resolution ? resolution : "", NULL);
+                                     resolution ? resolution : "", asset ? asset : "", NULL);
   g_autofree char *folded = fl_similar_fold (text);
   g_autoptr(GPtrArray) codes = split_codes (folded);
   GString *out = g_string_new (folded);
@@ -534,7 +535,8 @@ sql_tri_text (sqlite3_context  *ctx,
 {
   char *text = tri_text ((const char *) sqlite3_value_text (argv[0]),
                          argc > 1 ? (const char *) sqlite3_value_text (argv[1]) : NULL,
-                         argc > 2 ? (const char *) sqlite3_value_text (argv[2]) : NULL);
+                         argc > 2 ? (const char *) sqlite3_value_text (argv[2]) : NULL,
+                         argc > 3 ? (const char *) sqlite3_value_text (argv[3]) : NULL);
 
   sqlite3_result_text (ctx, text, -1, g_free);
 }
@@ -555,7 +557,7 @@ fl_similar_register (sqlite3 *db)
 {
   g_return_if_fail (db != NULL);
 
-  sqlite3_create_function (db, "fl_similar_tri_text", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+  sqlite3_create_function (db, "fl_similar_tri_text", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                            NULL, sql_tri_text, NULL, NULL);
   sqlite3_create_function (db, "fl_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                            NULL, sql_fold, NULL, NULL);
@@ -693,7 +695,7 @@ fl_similar_index (sqlite3             *db,
     release (cache, stmt);
   }
 
-  tri = tri_text (doc->title, doc->description, doc->resolution);
+  tri = tri_text (doc->title, doc->description, doc->resolution, doc->asset);
   if (!(stmt = prepare (db, cache, sql_tri)))
     return fail (db, error);
   sqlite3_bind_int64 (stmt, 1, rowid);

@@ -50,6 +50,7 @@ typedef struct
   const char *category;
   const char *requester;       /* the requester's name */
   const char *department;
+  const char *asset;           /* found by its code only */
   gint64      resolved_at;     /* ms since the epoch */
 } FlSimilarDoc;
 

@@ -281,6 +281,7 @@ _fl_store_write_ticket (FlStore   *self,
         .category = t->category,
         .requester = t->requester.name,
         .department = t->requester.department,
+        .asset = t->asset,
         .resolved_at = t->resolved_at > 0 ? t->resolved_at : t->updated_at,
       };
 

@@ -175,7 +175,7 @@ static const char * const migrations[] = {
   "    fl_fold (req_name), fl_fold (req_department), coalesce (resolved_at, updated_at)"
   "  FROM tickets WHERE status IN ('resolved', 'closed');"
   "INSERT INTO similar_tri (rowid, body)"
-  "  SELECT rowid, fl_similar_tri_text (title, description, resolution_summary)"
+  "  SELECT rowid, fl_similar_tri_text (title, description, resolution_summary, asset)"
   "  FROM tickets WHERE status IN ('resolved', 'closed');"
   "INSERT OR IGNORE INTO similar_words (word) SELECT term FROM similar_vocab;"
   "CREATE INDEX tickets_by_created ON tickets (created_at);",
