@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "fl-answer.h"
 #include "fl-categories.h"
 #include "fl-checklist-engine.h"
 #include "fl-checklist-library.h"
@@ -771,21 +773,18 @@ cmd_sync (FlCli   *cli,
   return FL_CLI_EXIT_OK;
 }
 
+/* Reads a definition to publish (a JSON object of at most PUBLISH_MAX_BYTES);
+ * an exit status other than FL_CLI_EXIT_OK after printing why not. */
 static int
-cmd_checklist_publish (FlCli   *cli,
-                       CliArgs *args)
+read_definition (const char  *path,
+                 const char  *what,
+                 JsonNode   **out)
 {
-  const char *path = g_ptr_array_index (args->args, 0);
-  g_autoptr(FlSyncEngine) engine = NULL;
-
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
-  g_autofree char *version_text = NULL;
   g_autoptr(JsonNode) root = NULL;
-  Waiter waiter = { 0 };
   GStatBuf st;
   gsize length = 0;
-  gint64 version;
 
   if (g_stat (path, &st) != 0)
     return fail (FL_CLI_EXIT_ERROR, _("Could not read %s: %s"), path, g_strerror (errno));
@@ -810,7 +809,29 @@ cmd_checklist_publish (FlCli   *cli,
     return fail (FL_CLI_EXIT_ERROR, _("%s is not valid JSON: %s"), path, error->message);
 
   if (!JSON_NODE_HOLDS_OBJECT (root))
-    return fail (FL_CLI_EXIT_ERROR, _("%s does not hold a checklist (a JSON object)"), path);
+    return fail (FL_CLI_EXIT_ERROR, g_str_equal (what, "answer")
+                                    ? _("%s does not hold an answer (a JSON object)")
+                                    : _("%s does not hold a checklist (a JSON object)"), path);
+
+  *out = g_steal_pointer (&root);
+  return FL_CLI_EXIT_OK;
+}
+
+static int
+cmd_checklist_publish (FlCli   *cli,
+                       CliArgs *args)
+{
+  const char *path = g_ptr_array_index (args->args, 0);
+  g_autoptr(FlSyncEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *version_text = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  Waiter waiter = { 0 };
+  gint64 version;
+  int status;
+
+  if ((status = read_definition (path, "checklist", &root)) != FL_CLI_EXIT_OK)
+    return status;
 
   if (!open_store (cli, &error))
     return fail_with_error (error);
@@ -829,6 +850,85 @@ cmd_checklist_publish (FlCli   *cli,
   print_out (_("Published checklist %s, version %s\n"),
            json_object_get_string_member_with_default (json_node_get_object (root), "id", ""),
            version_text);
+  return FL_CLI_EXIT_OK;
+}
+
+static int
+cmd_answer_publish (FlCli   *cli,
+                    CliArgs *args)
+{
+  const char *path = g_ptr_array_index (args->args, 0);
+  g_autoptr(FlSyncEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *version_text = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  Waiter waiter = { 0 };
+  gint64 version;
+  int status;
+
+  if ((status = read_definition (path, "answer", &root)) != FL_CLI_EXIT_OK)
+    return status;
+
+  /* the server validates too; this says what is wrong before asking it */
+  if (!fl_answer_validate (root, &error))
+    return fail (FL_CLI_EXIT_ERROR, _("%s is not a valid answer: %s"), path, error->message);
+
+  if (!open_store (cli, &error))
+    return fail_with_error (error);
+
+  engine = fl_sync_engine_new (cli->store);
+  waiter.loop = g_main_loop_new (NULL, FALSE);
+  fl_sync_engine_publish_answer_async (engine, root, NULL, on_async_done_cb, &waiter);
+  waiter_run (&waiter);
+  version = fl_sync_engine_publish_answer_finish (engine, waiter.result, &error);
+  waiter_clear (&waiter);
+
+  if (error != NULL)
+    return fail_with_error (error);
+
+  version_text = g_strdup_printf ("%" G_GINT64_FORMAT, version);
+  print_out (_("Published answer %s, version %s\n"),
+           json_object_get_string_member (json_node_get_object (root), "id"), version_text);
+  return FL_CLI_EXIT_OK;
+}
+
+static int
+cmd_answer_list (FlCli   *cli,
+                 CliArgs *args)
+{
+  g_autoptr(GPtrArray) answers = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *lang = g_str_has_prefix (setlocale (LC_MESSAGES, NULL) ? setlocale (LC_MESSAGES, NULL) : "",
+                                       "de") ? "de" : "en";
+
+  if (!open_store (cli, &error) || !(answers = fl_store_list_answers (cli->store, &error)))
+    return fail_with_error (error);
+
+  if (cli_args_has (args, "json"))
+    {
+      g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), json_object_new ());
+      JsonObject *obj = json_node_get_object (root);
+      JsonArray *array = json_array_new ();
+
+      json_object_unref (obj);
+      for (guint i = 0; i < answers->len; i++)
+        json_array_add_element (array, json_node_copy (g_ptr_array_index (answers, i)));
+      json_object_set_array_member (obj, "answers", array);
+      print_json (root);
+      return FL_CLI_EXIT_OK;
+    }
+
+  for (guint i = 0; i < answers->len; i++)
+    {
+      JsonObject *a = json_node_get_object (g_ptr_array_index (answers, i));
+
+      print_out ("%-28s v%-3" G_GINT64_FORMAT " %-10s ::%-12s %s\n",
+                 json_object_get_string_member (a, "id"),
+                 json_object_get_int_member_with_default (a, "version", 1),
+                 json_object_get_string_member (a, "category"),
+                 json_object_get_string_member_with_default (a, "keyword", ""),
+                 fl_answer_get_text (a, "title", lang));
+    }
   return FL_CLI_EXIT_OK;
 }
 
@@ -1635,6 +1735,8 @@ static const CliCommand commands[] = {
     resolve_conflict_options, cmd_resolve_conflict },
   { "checklist list", N_("[--json]"), 0, 0, json_options, cmd_checklist_list },
   { "checklist publish", N_("FILE"), 1, 1, no_options, cmd_checklist_publish },
+  { "answer list", N_("[--json]"), 0, 0, json_options, cmd_answer_list },
+  { "answer publish", N_("FILE"), 1, 1, no_options, cmd_answer_publish },
   { "similar", N_("--title T [--description D] [--category C] [--requester NAME] [--json]"),
     0, 0, similar_options, cmd_similar },
   { "history", N_("REQUESTER [--json]   (REQUESTER: a name, an e-mail address or a phone number)"),
@@ -1647,7 +1749,7 @@ static void
 print_usage (void)
 {
   g_print (_("Usage: %s [--cache FILE] COMMAND [ARGUMENTS]\n\n"), PROGRAM_NAME);
-  g_print ("%s\n", _("Works on the local cache; only login, sync and checklist publish talk to the server."));
+  g_print ("%s\n", _("Works on the local cache; only login, sync, passwd, checklist publish and answer publish talk to the server."));
   g_print ("\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     g_print ("  %s %s %s\n", PROGRAM_NAME, commands[i].name,
@@ -1710,6 +1812,14 @@ fl_cli_run (int    argc,
     {
       if (i + 1 >= argc || argv[i + 1][0] == '-')
         return usage_error (_("usage: %s checklist list [--json] | checklist publish FILE"),
+                            PROGRAM_NAME);
+      name = g_strconcat (argv[i], " ", argv[i + 1], NULL);
+      i += 2;
+    }
+  else if (g_str_equal (argv[i], "answer"))
+    {
+      if (i + 1 >= argc || argv[i + 1][0] == '-')
+        return usage_error (_("usage: %s answer list [--json] | answer publish FILE"),
                             PROGRAM_NAME);
       name = g_strconcat (argv[i], " ", argv[i + 1], NULL);
       i += 2;

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "fl-answer.h"
 #include "fl-similar.h"
 #include "fl-store-private.h"
 
@@ -254,4 +255,68 @@ fl_store_find_duplicate (FlStore            *self,
     *out_similarity = best_sim;
 
   return best ? g_object_ref (best) : NULL;
+}
+
+/* -------------------------------------------------------------------------- */
+
+static int
+compare_answer_ids (gconstpointer a,
+                    gconstpointer b)
+{
+  JsonObject *oa = json_node_get_object (*(JsonNode * const *) a);
+  JsonObject *ob = json_node_get_object (*(JsonNode * const *) b);
+
+  return g_strcmp0 (json_object_get_string_member (oa, "id"),
+                    json_object_get_string_member (ob, "id"));
+}
+
+GPtrArray *
+fl_store_list_answers (FlStore  *self,
+                       GError  **error)
+{
+  static const char *sql = "SELECT definition FROM answers ORDER BY id";
+  g_autoptr(GPtrArray) answers = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) builtin = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (FL_IS_STORE (self), NULL);
+
+  if (!(stmt = get_stmt (self, sql, error)))
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonNode *node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 0));
+
+      if (node == NULL || !fl_answer_validate (node, NULL))
+        {
+          g_clear_pointer (&node, json_node_unref);
+          continue;
+        }
+      g_ptr_array_add (answers, node);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+
+  for (guint i = 0; i < answers->len; i++)
+    g_hash_table_add (ids, (gpointer) json_object_get_string_member (
+                             json_node_get_object (answers->pdata[i]), "id"));
+
+  /* the built-in ones the team has not published (yet) */
+  builtin = fl_answer_load_builtin (NULL);
+  for (guint i = 0; builtin != NULL && i < builtin->len; i++)
+    {
+      JsonObject *o = json_node_get_object (builtin->pdata[i]);
+
+      if (!g_hash_table_contains (ids, json_object_get_string_member (o, "id")))
+        g_ptr_array_add (answers, json_node_ref (builtin->pdata[i]));
+    }
+  g_ptr_array_sort (answers, compare_answer_ids);
+
+  return g_steal_pointer (&answers);
 }

@@ -167,7 +167,7 @@ static const char * const migrations[] = {
   "ALTER TABLE tickets_fts_new RENAME TO tickets_fts;",
 
   /* 3 → 4: the index of resolved tickets for similar-ticket suggestions (fl-similar.c),
-   * and an index for the caller's history */
+   * an index for the caller's history, and the team's predefined answers */
   FL_SIMILAR_SCHEMA
   "INSERT INTO similar_fts (rowid, title, description, resolution, category, requester,"
   "  department, resolved_at)"
@@ -178,7 +178,13 @@ static const char * const migrations[] = {
   "  SELECT rowid, fl_similar_tri_text (title, description, resolution_summary, asset)"
   "  FROM tickets WHERE status IN ('resolved', 'closed');"
   "INSERT OR IGNORE INTO similar_words (word) SELECT term FROM similar_vocab;"
-  "CREATE INDEX tickets_by_created ON tickets (created_at);",
+  "CREATE INDEX tickets_by_created ON tickets (created_at);"
+  "CREATE TABLE answers ("
+  "  id TEXT PRIMARY KEY,"
+  "  version INTEGER NOT NULL,"
+  "  category TEXT NOT NULL,"
+  "  definition TEXT NOT NULL"
+  ") WITHOUT ROWID;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FL_STORE_SCHEMA_VERSION);

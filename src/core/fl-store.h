@@ -244,6 +244,11 @@ gboolean    fl_store_put_tickets         (FlStore        *self,
                                           GPtrArray      *events,
                                           GError        **error);
 
+/* The team's predefined answers (JsonNode, the format of fl-answer.h), by id:
+ * those published on the server, and the built-in ones not published. */
+GPtrArray  *fl_store_list_answers        (FlStore        *self,
+                                          GError        **error);
+
 /* Similar solved tickets (fl-similar.c ranks them), best first. */
 typedef struct
 {
