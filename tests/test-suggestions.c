@@ -9,7 +9,9 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 
+#include "fl-answer-completion.h"
 #include "fl-intake-dialog-private.h"
+#include "fl-ticket-detail.h"
 #include "fl-test-gui.h"
 #include "fl-test-util.h"
 
@@ -264,7 +266,7 @@ test_panel (void)
     GtkWidget *button = find_button (GTK_WIDGET (panel), "Add a Note to That Ticket Instead");
 
     g_assert_nonnull (button);
-    g_assert_true (gtk_widget_get_mapped (button));
+    fl_test_spin_until (fl_test_widget_is_mapped, button, 10);
     g_signal_emit_by_name (button, "clicked");
   }
   fl_test_spin_until_idle ();
@@ -284,6 +286,100 @@ test_panel (void)
   fixture_close (&f);
 }
 
+static GtkTextView *
+find_note_view (GtkWidget *root)
+{
+  for (GtkWidget *w = gtk_widget_get_first_child (root); w; w = gtk_widget_get_next_sibling (w))
+    {
+      GtkTextView *found;
+
+      if (GTK_IS_TEXT_VIEW (w) && g_object_get_data (G_OBJECT (w), "fl-answer-completion"))
+        return GTK_TEXT_VIEW (w);
+      if ((found = find_note_view (w)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+on_inserted_cb (FlAnswerCompletion *completion,
+                const char         *id,
+                char              **out)
+{
+  g_free (*out);
+  *out = g_strdup (id);
+}
+
+/* "::" and a few letters in the ticket's note composer insert an answer, variables filled */
+static void
+test_answer_insertion (void)
+{
+  Fixture f = { 0 };
+  GtkWidget *detail;
+  GtkWidget *window;
+  GtkTextView *view;
+  GtkTextBuffer *buffer;
+  FlAnswerCompletion *completion;
+  g_autoptr(FlTicket) ticket = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) matches = NULL;
+  g_auto(GStrv) none = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *inserted = NULL;
+  GtkTextIter start, end;
+
+  fixture_open (&f);
+  gtk_window_destroy (GTK_WINDOW (f.dialog));
+  fl_test_spin_until_idle ();
+
+  window = gtk_window_new ();
+  detail = fl_ticket_detail_new ();
+  fl_ticket_detail_set_context (FL_TICKET_DETAIL (detail), f.context);
+  ticket = fl_store_get_ticket (f.store, "#103", &error);
+  g_assert_no_error (error);
+  fl_ticket_detail_set_ticket (FL_TICKET_DETAIL (detail), ticket);
+  gtk_window_set_child (GTK_WINDOW (window), detail);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
+  fl_test_present (GTK_WINDOW (window));
+
+  view = find_note_view (detail);
+  g_assert_nonnull (view);
+  completion = g_object_get_data (G_OBJECT (view), "fl-answer-completion");
+  g_signal_connect (completion, "answer-inserted", G_CALLBACK (on_inserted_cb), &inserted);
+  buffer = gtk_text_view_get_buffer (view);
+
+  gtk_text_buffer_insert_at_cursor (buffer, "Rückruf erledigt. ", -1);
+  none = fl_answer_completion_dup_matches (completion);
+  g_assert_cmpuint (g_strv_length (none), ==, 0);
+
+  gtk_text_buffer_insert_at_cursor (buffer, "::pwre", -1);
+  matches = fl_answer_completion_dup_matches (completion);
+  g_assert_cmpuint (g_strv_length (matches), ==, 1);
+  g_assert_cmpstr (matches[0], ==, "password-reset-done");
+  fl_test_spin_until_idle ();
+
+  g_assert_true (fl_answer_completion_accept (completion));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_assert_true (g_str_has_prefix (text, "Rückruf erledigt. "));
+  g_assert_null (strstr (text, "::"));
+  g_assert_null (strchr (text, '{'));
+  g_assert_nonnull (strstr (text, "Jana Krüger"));
+  g_assert_nonnull (strstr (text, "#103"));
+  g_assert_nonnull (strstr (text, "alex"));
+  g_assert_cmpstr (inserted, ==, "password-reset-done");
+
+  /* by a word of the title (in the user's language; English here), any case */
+  gtk_text_buffer_set_text (buffer, "", -1);
+  gtk_text_buffer_insert_at_cursor (buffer, "::Reset", -1);
+  g_clear_pointer (&matches, g_strfreev);
+  matches = fl_answer_completion_dup_matches (completion);
+  g_assert_true (g_strv_contains ((const char * const *) matches, "password-reset-done"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  fixture_close (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -292,6 +388,7 @@ main (int   argc,
   adw_init ();
 
   g_test_add_func ("/suggestions/intake-panel", test_panel);
+  g_test_add_func ("/suggestions/answer-insertion", test_answer_insertion);
 
   return g_test_run ();
 }

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "fl-answer-completion.h"
 #include "fl-checklist.h"
 #include "fl-checklist-library.h"
 #include "fl-store-actions.h"
@@ -45,6 +46,7 @@ struct _FlTicketDetail
   GtkLabel       *description_label;
   GtkListBox     *timeline;
   GtkTextView    *note_view;
+  FlAnswerCompletion *answers;    /* owned by note_view */
   GtkCheckButton *internal_check;
   GtkLabel       *note_error;
 
@@ -889,6 +891,8 @@ fl_ticket_detail_set_context (FlTicketDetail *self,
   g_return_if_fail (self->context == NULL);
 
   self->context = g_object_ref (context);
+  /* "::" and letters in the note insert a predefined answer (src/app/suggestions) */
+  self->answers = fl_answer_completion_attach (self->note_view, fl_context_get_store (context));
   g_signal_connect_object (fl_context_get_store (context), "changed",
                            G_CALLBACK (on_store_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (fl_context_get_sync_engine (context), "presence-changed",
@@ -923,6 +927,8 @@ fl_ticket_detail_set_ticket (FlTicketDetail *self,
     save_draft (self);
 
   g_set_object (&self->ticket, ticket);
+  if (self->answers != NULL)
+    fl_answer_completion_set_ticket (self->answers, ticket);
   load_draft (self);
   update_view (self);
 
