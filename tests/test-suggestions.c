@@ -301,6 +301,27 @@ find_note_view (GtkWidget *root)
   return NULL;
 }
 
+static GtkWidget *
+find_panel (GtkWidget *root)
+{
+  for (GtkWidget *w = gtk_widget_get_first_child (root); w; w = gtk_widget_get_next_sibling (w))
+    {
+      GtkWidget *found;
+
+      if (FL_IS_SUGGESTIONS_PANEL (w))
+        return w;
+      if ((found = find_panel (w)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+panel_searched (gpointer data)
+{
+  return fl_suggestions_panel_get_serial (data) > 0;
+}
+
 static void
 on_inserted_cb (FlAnswerCompletion *completion,
                 const char         *id,
@@ -368,6 +389,30 @@ test_answer_insertion (void)
   g_assert_nonnull (strstr (text, "#103"));
   g_assert_nonnull (strstr (text, "alex"));
   g_assert_cmpstr (inserted, ==, "password-reset-done");
+
+  /* the ticket detail's panel: the caller's other ticket, never the ticket itself, and
+   * "copy the resolution" puts it into the note */
+  {
+    GtkWidget *panel = find_panel (detail);
+    GtkWidget *history;
+    GtkWidget *similar;
+    GtkWidget *copy;
+    g_autofree char *note = NULL;
+
+    g_assert_nonnull (panel);
+    fl_test_spin_until (panel_searched, panel, 10);
+    history = find_list (panel, "The Caller’s Tickets");
+    g_assert_cmpuint (count_rows (history), ==, 1);
+    g_assert_null (fl_suggestions_panel_get_duplicate (FL_SUGGESTIONS_PANEL (panel)));
+    similar = find_list (panel, "Similar Solved Tickets");
+    copy = find_button (similar, "Copy the resolution into a note");
+    g_assert_nonnull (copy);
+    gtk_text_buffer_set_text (buffer, "", -1);
+    g_signal_emit_by_name (copy, "clicked");
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    note = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_cmpstr (note, ==, "As in #101: Energiesparmodus des WLAN-Adapters abgeschaltet.\n");
+  }
 
   /* by a word of the title (in the user's language; English here), any case */
   gtk_text_buffer_set_text (buffer, "", -1);
