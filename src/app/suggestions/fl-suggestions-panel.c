@@ -24,7 +24,7 @@ struct _FlSuggestionsPanel
   GtkBox      parent_instance;
 
   /* template widgets */
-  GtkRevealer *duplicate_revealer;
+  GtkWidget   *duplicate_box;
   GtkLabel    *duplicate_label;
   GtkListBox  *similar_list;
   GtkLabel    *similar_empty;
@@ -293,7 +293,7 @@ on_search_done_cb (GObject      *source,
 
       gtk_label_set_text (self->duplicate_label, text);
     }
-  gtk_revealer_set_reveal_child (self->duplicate_revealer, self->duplicate != NULL);
+  gtk_widget_set_visible (self->duplicate_box, self->duplicate != NULL);
 
   self->serial++;
 }
@@ -376,7 +376,7 @@ fl_suggestions_panel_class_init (FlSuggestionsPanelClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/firstline/Firstline/ui/fl-suggestions-panel.ui");
-  gtk_widget_class_bind_template_child (widget_class, FlSuggestionsPanel, duplicate_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FlSuggestionsPanel, duplicate_box);
   gtk_widget_class_bind_template_child (widget_class, FlSuggestionsPanel, duplicate_label);
   gtk_widget_class_bind_template_child (widget_class, FlSuggestionsPanel, similar_list);
   gtk_widget_class_bind_template_child (widget_class, FlSuggestionsPanel, similar_empty);
