@@ -507,6 +507,8 @@ dice (GHashTable *a,
 
 /* -------------------------------------------------------------------------- */
 
+/* What the trigram index holds: the codes only (tokens with a digit, letters and
+ * digits kept), the asset's too — a substring search for a code needs no more. */
 static char *
 tri_text (const char *title,
           const char *description,
@@ -517,11 +519,12 @@ tri_text (const char *title,
                                      resolution ? resolution : "", asset ? asset : "", NULL);
   g_autofree char *folded = fl_similar_fold (text);
   g_autoptr(GPtrArray) codes = split_codes (folded);
-  GString *out = g_string_new (folded);
+  GString *out = g_string_new (NULL);
 
   for (guint i = 0; i < codes->len; i++)
     {
-      g_string_append_c (out, ' ');
+      if (out->len > 0)
+        g_string_append_c (out, ' ');
       g_string_append (out, codes->pdata[i]);
     }
 
@@ -696,6 +699,8 @@ fl_similar_index (sqlite3             *db,
   }
 
   tri = tri_text (doc->title, doc->description, doc->resolution, doc->asset);
+  if (*tri == '\0')
+    return TRUE;
   if (!(stmt = prepare (db, cache, sql_tri)))
     return fail (db, error);
   sqlite3_bind_int64 (stmt, 1, rowid);
