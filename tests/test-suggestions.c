@@ -40,22 +40,30 @@ make_ticket (gint64      number,
 {
   FlTicket *t = fl_ticket_new ();
 
+  g_free (t->id);
+
   t->id = fl_uuid_new ();
   t->number = number;
   t->version = 2;
+  g_free (t->title);
   t->title = g_strdup (title);
+  g_free (t->description);
   t->description = g_strdup (description);
+  g_free (t->requester.name);
   t->requester.name = g_strdup (requester);
   t->channel = FL_CHANNEL_PHONE;
+  g_free (t->category);
   t->category = g_strdup (category);
   t->impact = FL_GRADE_MEDIUM;
   t->urgency = FL_GRADE_MEDIUM;
   t->priority = 3;
   t->status = resolution ? FL_STATUS_RESOLVED : FL_STATUS_IN_PROGRESS;
   t->level = 1;
+  g_free (t->queue);
   t->queue = g_strdup ("first-level");
   t->resolution_code = resolution ? FL_RESOLUTION_SOLVED : FL_RESOLUTION_NONE;
   t->resolution_summary = g_strdup (resolution);
+  g_free (t->created_by);
   t->created_by = g_strdup ("alex");
   t->created_at = created_at;
   t->updated_at = created_at + HOUR / 2;

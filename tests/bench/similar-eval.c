@@ -55,23 +55,32 @@ similar_eval_load (FlStore    *store,
       FlTicket *t = fl_ticket_new ();
       gint64 age = json_object_get_int_member (o, "age");
 
+      g_free (t->id);
+
       t->id = fl_uuid_new ();
       t->number = i + 1;
       t->version = 3;
+      g_free (t->title);
       t->title = g_strdup (member (o, "t"));
+      g_free (t->description);
       t->description = g_strdup (member (o, "d"));
+      g_free (t->requester.name);
       t->requester.name = g_strdup (member (o, "q"));
+      g_free (t->requester.department);
       t->requester.department = g_strdup (member (o, "dep"));
       t->channel = FL_CHANNEL_PHONE;
+      g_free (t->category);
       t->category = g_strdup (member (o, "c"));
       t->impact = FL_GRADE_MEDIUM;
       t->urgency = FL_GRADE_MEDIUM;
       t->priority = 3;
       t->status = FL_STATUS_RESOLVED;
       t->level = 1;
+      g_free (t->queue);
       t->queue = g_strdup ("first-level");
       t->resolution_code = FL_RESOLUTION_SOLVED;
       t->resolution_summary = g_strdup (member (o, "r"));
+      g_free (t->created_by);
       t->created_by = g_strdup ("alex");
       t->created_at = now - age * DAY_MS - 3600000;
       t->updated_at = now - age * DAY_MS;
