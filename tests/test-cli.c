@@ -624,6 +624,74 @@ test_new_required_fields (Fixture       *f,
   g_assert_cmpstr (out, ==, "2\n");
 }
 
+/* similar: solved tickets only, the API's shape, a typo and an asset code;
+ * history: the caller's tickets by name without diacritics */
+static void
+test_similar_and_history (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *a = new_ticket (f, "Password expired for Windows login");
+  g_autofree char *b = new_ticket (f, "Docking station without network");
+  g_autofree char *c = new_ticket (f, "Password expired again");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonObject) similar = NULL;
+  g_autoptr(JsonObject) history = NULL;
+  g_autoptr(JsonObject) by_code = NULL;
+  JsonArray *tickets;
+  JsonObject *first;
+
+  g_assert_cmpint (cli (f, NULL, NULL, "resolve", a, "--code", "first_contact",
+                        "--summary", "Identity verified, password reset", NULL), ==, 0);
+  g_assert_cmpint (cli (f, NULL, NULL, "resolve", b, "--code", "solved",
+                        "--summary", "Patch cable replaced", NULL), ==, 0);
+
+  g_assert_cmpint (cli (f, &out, &err, "similar", "--title", "pasword expird", "--category",
+                        "password", "--requester", "Jana Kruger", "--json", NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  similar = fl_test_parse_object (out);
+  tickets = json_object_get_array_member (similar, "tickets");
+  g_assert_cmpuint (json_array_get_length (tickets), >=, 1);
+  first = json_array_get_object_element (tickets, 0);
+  g_assert_cmpuint (json_object_get_size (first), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (first, "ticket"),
+                                                  "id"), ==, a);
+  g_assert_cmpfloat (json_object_get_double_member (first, "score"), >, 0.0);
+  /* the open ticket c is no suggestion */
+  for (guint i = 0; i < json_array_get_length (tickets); i++)
+    g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (json_array_get_object_element (tickets, i),
+                                                      "ticket"), "id"), !=, c);
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cli (f, &out, NULL, "similar", "--title", "NB0231", "--json", NULL), ==, 0);
+  by_code = fl_test_parse_object (out);
+  tickets = json_object_get_array_member (by_code, "tickets");
+  g_assert_cmpuint (json_array_get_length (tickets), ==, 2);
+
+  g_assert_cmpint (cli (f, &text, NULL, "similar", "--title", "password", NULL), ==, 0);
+  g_assert_nonnull (strstr (text, "Identity verified, password reset"));
+  g_assert_nonnull (strstr (text, "first_contact"));
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cli (f, &out, NULL, "history", "jana kruger", "--json", NULL), ==, 0);
+  history = fl_test_parse_object (out);
+  tickets = json_object_get_array_member (history, "tickets");
+  g_assert_cmpuint (json_array_get_length (tickets), ==, 3);
+  /* the open one first */
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tickets, 0), "id"),
+                   ==, c);
+
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpint (cli (f, &text, NULL, "history", "Jana Krüger", NULL), ==, 0);
+  g_assert_nonnull (strstr (text, "Docking station without network"));
+  g_assert_nonnull (strstr (text, "0 days"));
+
+  g_assert_cmpint (cli (f, NULL, NULL, "similar", NULL), ==, 2);
+  g_assert_cmpint (cli (f, NULL, NULL, "history", NULL), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -643,6 +711,7 @@ main (int   argc,
   ADD ("/cli/checklists-offline", test_checklists_offline);
   ADD ("/cli/cache-location", test_cache_location);
   ADD ("/cli/bad-input", test_bad_input);
+  ADD ("/cli/similar-and-history", test_similar_and_history);
 #undef ADD
 
   return g_test_run ();

@@ -102,6 +102,15 @@ static const Historic historic[] = {
     CHECKLIST_VERSIONS
     USERS_2
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', 2);" },
+  /* schema 3: before the similar-ticket index and the answers */
+  { "3", 3,
+    "CREATE TABLE IF NOT EXISTS meta ("
+    "  key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);"
+    TICKETS_AND_EVENTS ("IF NOT EXISTS ")
+    CHECKLIST_VERSIONS
+    USERS_2
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', 3);" },
 };
 
 #define TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -313,6 +322,10 @@ check_upgrade (const Historic *h,
         "DETACH src;", src);
       db_exec (db, fill);
       g_free (fill);
+      /* a server of schema 3 kept every checklist version as it stored it */
+      if (h->version >= 3)
+        db_exec (db, "INSERT OR IGNORE INTO checklist_versions (id, version, json)"
+                     "  SELECT id, version, json FROM checklists;");
       if (h->version == 1)
         fill = g_strdup_printf ("INSERT INTO users VALUES ('alex', 'Alex Berger', 'agent', 'x', 1);"
                                 "INSERT INTO tokens VALUES ('%s', 'alex', 2);", token_hash);
@@ -364,6 +377,17 @@ check_upgrade (const Historic *h,
       g_assert_cmpint (((FlApplyResult *) g_ptr_array_index (results, 0))->status, ==,
                        FL_OP_RESULT_APPLIED);
       g_assert_cmpint (fl_server_store_get_latest_seq (store), >, 1);
+
+      /* the similar-ticket index and the answers work on the upgraded database */
+      {
+        FlSimilarQuery q = { .title = "Drucker druckt nicht", .limit = 5 };
+        g_autoptr(GPtrArray) similar = fl_server_store_find_similar (store, &q, &error);
+        g_autoptr(GPtrArray) answers = fl_server_store_list_answers (store, &error);
+
+        g_assert_no_error (error);
+        g_assert_nonnull (similar);
+        g_assert_nonnull (answers);
+      }
     }
   g_clear_object (&store);
 

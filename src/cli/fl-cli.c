@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "fl-answer.h"
 #include "fl-categories.h"
 #include "fl-checklist-engine.h"
 #include "fl-checklist-library.h"
@@ -771,21 +773,18 @@ cmd_sync (FlCli   *cli,
   return FL_CLI_EXIT_OK;
 }
 
+/* Reads a definition to publish (a JSON object of at most PUBLISH_MAX_BYTES);
+ * an exit status other than FL_CLI_EXIT_OK after printing why not. */
 static int
-cmd_checklist_publish (FlCli   *cli,
-                       CliArgs *args)
+read_definition (const char  *path,
+                 const char  *what,
+                 JsonNode   **out)
 {
-  const char *path = g_ptr_array_index (args->args, 0);
-  g_autoptr(FlSyncEngine) engine = NULL;
-
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
-  g_autofree char *version_text = NULL;
   g_autoptr(JsonNode) root = NULL;
-  Waiter waiter = { 0 };
   GStatBuf st;
   gsize length = 0;
-  gint64 version;
 
   if (g_stat (path, &st) != 0)
     return fail (FL_CLI_EXIT_ERROR, _("Could not read %s: %s"), path, g_strerror (errno));
@@ -810,7 +809,29 @@ cmd_checklist_publish (FlCli   *cli,
     return fail (FL_CLI_EXIT_ERROR, _("%s is not valid JSON: %s"), path, error->message);
 
   if (!JSON_NODE_HOLDS_OBJECT (root))
-    return fail (FL_CLI_EXIT_ERROR, _("%s does not hold a checklist (a JSON object)"), path);
+    return fail (FL_CLI_EXIT_ERROR, g_str_equal (what, "answer")
+                                    ? _("%s does not hold an answer (a JSON object)")
+                                    : _("%s does not hold a checklist (a JSON object)"), path);
+
+  *out = g_steal_pointer (&root);
+  return FL_CLI_EXIT_OK;
+}
+
+static int
+cmd_checklist_publish (FlCli   *cli,
+                       CliArgs *args)
+{
+  const char *path = g_ptr_array_index (args->args, 0);
+  g_autoptr(FlSyncEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *version_text = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  Waiter waiter = { 0 };
+  gint64 version;
+  int status;
+
+  if ((status = read_definition (path, "checklist", &root)) != FL_CLI_EXIT_OK)
+    return status;
 
   if (!open_store (cli, &error))
     return fail_with_error (error);
@@ -829,6 +850,85 @@ cmd_checklist_publish (FlCli   *cli,
   print_out (_("Published checklist %s, version %s\n"),
            json_object_get_string_member_with_default (json_node_get_object (root), "id", ""),
            version_text);
+  return FL_CLI_EXIT_OK;
+}
+
+static int
+cmd_answer_publish (FlCli   *cli,
+                    CliArgs *args)
+{
+  const char *path = g_ptr_array_index (args->args, 0);
+  g_autoptr(FlSyncEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *version_text = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  Waiter waiter = { 0 };
+  gint64 version;
+  int status;
+
+  if ((status = read_definition (path, "answer", &root)) != FL_CLI_EXIT_OK)
+    return status;
+
+  /* the server validates too; this says what is wrong before asking it */
+  if (!fl_answer_validate (root, &error))
+    return fail (FL_CLI_EXIT_ERROR, _("%s is not a valid answer: %s"), path, error->message);
+
+  if (!open_store (cli, &error))
+    return fail_with_error (error);
+
+  engine = fl_sync_engine_new (cli->store);
+  waiter.loop = g_main_loop_new (NULL, FALSE);
+  fl_sync_engine_publish_answer_async (engine, root, NULL, on_async_done_cb, &waiter);
+  waiter_run (&waiter);
+  version = fl_sync_engine_publish_answer_finish (engine, waiter.result, &error);
+  waiter_clear (&waiter);
+
+  if (error != NULL)
+    return fail_with_error (error);
+
+  version_text = g_strdup_printf ("%" G_GINT64_FORMAT, version);
+  print_out (_("Published answer %s, version %s\n"),
+           json_object_get_string_member (json_node_get_object (root), "id"), version_text);
+  return FL_CLI_EXIT_OK;
+}
+
+static int
+cmd_answer_list (FlCli   *cli,
+                 CliArgs *args)
+{
+  g_autoptr(GPtrArray) answers = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *lang = g_str_has_prefix (setlocale (LC_MESSAGES, NULL) ? setlocale (LC_MESSAGES, NULL) : "",
+                                       "de") ? "de" : "en";
+
+  if (!open_store (cli, &error) || !(answers = fl_store_list_answers (cli->store, &error)))
+    return fail_with_error (error);
+
+  if (cli_args_has (args, "json"))
+    {
+      g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), json_object_new ());
+      JsonObject *obj = json_node_get_object (root);
+      JsonArray *array = json_array_new ();
+
+      json_object_unref (obj);
+      for (guint i = 0; i < answers->len; i++)
+        json_array_add_element (array, json_node_copy (g_ptr_array_index (answers, i)));
+      json_object_set_array_member (obj, "answers", array);
+      print_json (root);
+      return FL_CLI_EXIT_OK;
+    }
+
+  for (guint i = 0; i < answers->len; i++)
+    {
+      JsonObject *a = json_node_get_object (g_ptr_array_index (answers, i));
+
+      print_out ("%-28s v%-3" G_GINT64_FORMAT " %-10s ::%-12s %s\n",
+                 json_object_get_string_member (a, "id"),
+                 json_object_get_int_member_with_default (a, "version", 1),
+                 json_object_get_string_member (a, "category"),
+                 json_object_get_string_member_with_default (a, "keyword", ""),
+                 fl_answer_get_text (a, "title", lang));
+    }
   return FL_CLI_EXIT_OK;
 }
 
@@ -1454,6 +1554,120 @@ cmd_checklist_list (FlCli   *cli,
 }
 
 /* -------------------------------------------------------------------------- */
+/* What the cache knows about a request: similar solved tickets, the caller     */
+
+static int
+cmd_similar (FlCli   *cli,
+             CliArgs *args)
+{
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  FlSimilarQuery query = {
+    .title = cli_args_get (args, "title"),
+    .description = cli_args_get (args, "description"),
+    .category = cli_args_get (args, "category"),
+    .requester = cli_args_get (args, "requester"),
+    .now = g_get_real_time () / 1000,
+    .limit = 5,
+  };
+
+  if (require_option (args, "similar", "title") == NULL)
+    return FL_CLI_EXIT_USAGE;
+
+  if (!open_store (cli, &error) ||
+      !(results = fl_store_find_similar (cli->store, &query, &error)))
+    return fail_with_error (error);
+
+  if (cli_args_has (args, "json"))
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "tickets");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < results->len; i++)
+        {
+          FlSimilarResult *r = g_ptr_array_index (results, i);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "ticket");
+          fl_ticket_build_json (r->ticket, builder);
+          json_builder_set_member_name (builder, "score");
+          json_builder_add_double_value (builder, r->score);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+
+      root = json_builder_get_root (builder);
+      print_json (root);
+      return FL_CLI_EXIT_OK;
+    }
+
+  for (guint i = 0; i < results->len; i++)
+    {
+      FlSimilarResult *r = g_ptr_array_index (results, i);
+      g_autofree char *number = NULL;
+
+      print_out ("%-7s %5.2f  %-16s %s\n        %s\n",
+                 ticket_number_or_dash (r->ticket, &number), r->score,
+                 fl_resolution_code_to_string (r->ticket->resolution_code),
+                 r->ticket->title,
+                 r->ticket->resolution_summary ? r->ticket->resolution_summary : "");
+    }
+
+  return FL_CLI_EXIT_OK;
+}
+
+static int
+cmd_history (FlCli   *cli,
+             CliArgs *args)
+{
+  g_autoptr(GPtrArray) tickets = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *requester = g_ptr_array_index (args->args, 0);
+  gint64 now = g_get_real_time () / 1000;
+
+  if (!open_store (cli, &error) ||
+      !(tickets = fl_store_list_requester_tickets (cli->store, requester, 10, &error)))
+    return fail_with_error (error);
+
+  if (cli_args_has (args, "json"))
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "tickets");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < tickets->len; i++)
+        fl_ticket_build_json (g_ptr_array_index (tickets, i), builder);
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+
+      root = json_builder_get_root (builder);
+      print_json (root);
+      return FL_CLI_EXIT_OK;
+    }
+
+  for (guint i = 0; i < tickets->len; i++)
+    {
+      FlTicket *ticket = g_ptr_array_index (tickets, i);
+      g_autofree char *number = NULL;
+      gint64 days = MAX (0, now - ticket->created_at) / (24 * G_GINT64_CONSTANT (3600000));
+      /* TRANSLATORS: the age of a ticket in days, in the caller's history */
+      g_autofree char *age = g_strdup_printf (ngettext ("%d day", "%d days", (unsigned long) days),
+                                              (int) days);
+
+      print_out ("%-7s %-11s %-9s %s\n", ticket_number_or_dash (ticket, &number),
+                 fl_status_to_string (ticket->status), age, ticket->title);
+    }
+
+  return FL_CLI_EXIT_OK;
+}
+
+/* -------------------------------------------------------------------------- */
 /* The command table                                                             */
 
 static const CliOption new_options[] = {
@@ -1492,6 +1706,10 @@ static const CliOption list_options[] = {
   { "status", OPT_VALUE }, { "json", OPT_FLAG }, { NULL }
 };
 static const CliOption json_options[] = { { "json", OPT_FLAG }, { NULL } };
+static const CliOption similar_options[] = {
+  { "title", OPT_VALUE }, { "description", OPT_VALUE }, { "category", OPT_VALUE },
+  { "requester", OPT_VALUE }, { "json", OPT_FLAG }, { NULL }
+};
 static const CliOption resolve_conflict_options[] = {
   { "keep-mine", OPT_FLAG }, { "take-theirs", OPT_FLAG }, { NULL }
 };
@@ -1518,6 +1736,12 @@ static const CliCommand commands[] = {
     resolve_conflict_options, cmd_resolve_conflict },
   { "checklist list", N_("[--json]"), 0, 0, json_options, cmd_checklist_list },
   { "checklist publish", N_("FILE"), 1, 1, no_options, cmd_checklist_publish },
+  { "answer list", N_("[--json]"), 0, 0, json_options, cmd_answer_list },
+  { "answer publish", N_("FILE"), 1, 1, no_options, cmd_answer_publish },
+  { "similar", N_("--title T [--description D] [--category C] [--requester NAME] [--json]"),
+    0, 0, similar_options, cmd_similar },
+  { "history", N_("REQUESTER [--json]   (REQUESTER: a name, an e-mail address or a phone number)"),
+    1, 1, json_options, cmd_history },
   { "passwd", N_("  (current and new password: first two lines of stdin)"), 0, 0, no_options,
     cmd_passwd },
 };
@@ -1526,7 +1750,7 @@ static void
 print_usage (void)
 {
   g_print (_("Usage: %s [--cache FILE] COMMAND [ARGUMENTS]\n\n"), PROGRAM_NAME);
-  g_print ("%s\n", _("Works on the local cache; only login, sync and checklist publish talk to the server."));
+  g_print ("%s\n", _("Works on the local cache; only login, sync, passwd, checklist publish and answer publish talk to the server."));
   g_print ("\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     g_print ("  %s %s %s\n", PROGRAM_NAME, commands[i].name,
@@ -1589,6 +1813,14 @@ fl_cli_run (int    argc,
     {
       if (i + 1 >= argc || argv[i + 1][0] == '-')
         return usage_error (_("usage: %s checklist list [--json] | checklist publish FILE"),
+                            PROGRAM_NAME);
+      name = g_strconcat (argv[i], " ", argv[i + 1], NULL);
+      i += 2;
+    }
+  else if (g_str_equal (argv[i], "answer"))
+    {
+      if (i + 1 >= argc || argv[i + 1][0] == '-')
+        return usage_error (_("usage: %s answer list [--json] | answer publish FILE"),
                             PROGRAM_NAME);
       name = g_strconcat (argv[i], " ", argv[i + 1], NULL);
       i += 2;

@@ -117,6 +117,14 @@ GPtrArray    *_fl_store_load_tickets_by_rowid (FlStore      *self,
                                          GError      **error);
 gint64        _fl_store_get_rowid       (FlStore     *self,
                                          const char  *id);
+/* A ticket from a row of "SELECT " FL_STORE_TICKET_COLUMNS. */
+#define FL_STORE_TICKET_COLUMNS \
+  "id, number, version, seq, title, description, req_name, req_email, req_phone, " \
+  "req_department, req_location, asset, channel, category, impact, urgency, priority, " \
+  "status, level, queue, assignee, resolution_code, resolution_summary, created_by, " \
+  "created_at, updated_at, resolved_at, due_at, waiting_since, pending, waiting_reason, " \
+  "follow_up_at, attention"
+FlTicket     *_fl_store_ticket_from_row (sqlite3_stmt *stmt);
 gboolean      _fl_store_write_event     (FlStore     *self,
                                          FlEvent     *event,
                                          GError     **error);

@@ -16,6 +16,7 @@
 
 #include "fl-checklist.h"
 #include "fl-json-private.h"
+#include "fl-answer.h"
 #include "fl-store-private.h"
 
 gint64
@@ -337,6 +338,38 @@ event_exists (FlStore    *self,
   return exists;
 }
 
+/* A predefined answer as the server published it; an invalid one is left out. */
+static gboolean
+put_answer (FlStore   *self,
+            JsonNode  *node,
+            GError   **error)
+{
+  static const char *sql =
+    "INSERT INTO answers (id, version, category, definition) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (id) DO UPDATE SET version = ?2, category = ?3, definition = ?4"
+    " WHERE excluded.version >= answers.version";
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *obj;
+  sqlite3_stmt *stmt;
+
+  if (!fl_answer_validate (node, &local_error))
+    {
+      g_warning ("Ignoring an answer from the server: %s", local_error->message);
+      return TRUE;
+    }
+  obj = json_node_get_object (node);
+  text = json_to_string (node, FALSE);
+
+  if (!(stmt = get_stmt (self, sql, error)))
+    return FALSE;
+  fl_sqlite_bind_text (stmt, 1, _fl_json_string_member (obj, "id", NULL));
+  sqlite3_bind_int64 (stmt, 2, _fl_json_int_member (obj, "version", 1));
+  fl_sqlite_bind_text (stmt, 3, _fl_json_string_member (obj, "category", ""));
+  fl_sqlite_bind_text (stmt, 4, text);
+  return step_done (self, stmt, error);
+}
+
 static gboolean
 put_checklist (FlStore   *self,
                JsonNode  *node,
@@ -485,6 +518,9 @@ _fl_store_apply_sync (FlStore         *self,
   for (guint i = 0; i < response->checklists->len; i++)
     if (!put_checklist (self, g_ptr_array_index (response->checklists, i), error))
       goto failed;
+  for (guint i = 0; i < response->answers->len; i++)
+    if (!put_answer (self, g_ptr_array_index (response->answers, i), error))
+      goto failed;
 
   cursor_text = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (cursor, 0));
   if (!fl_store_set_state (self, "cursor", cursor_text, error))
@@ -518,6 +554,10 @@ _fl_store_reset_server_state (FlStore  *self,
   /* Tickets with unsent changes stay; everything else comes again from the server. */
   if (!exec_sql (self,
                  "DELETE FROM tickets_fts WHERE rowid IN"
+                 " (SELECT rowid FROM tickets WHERE pending = 0);"
+                 "DELETE FROM similar_fts WHERE rowid IN"
+                 " (SELECT rowid FROM tickets WHERE pending = 0);"
+                 "DELETE FROM similar_tri WHERE rowid IN"
                  " (SELECT rowid FROM tickets WHERE pending = 0);"
                  "DELETE FROM tickets WHERE pending = 0;"
                  "DELETE FROM events WHERE seq > 0;"

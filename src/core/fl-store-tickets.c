@@ -14,14 +14,10 @@
 #include <string.h>
 
 #include "fl-json-private.h"
+#include "fl-similar.h"
 #include "fl-store-private.h"
 
-#define TICKET_COLUMNS \
-  "id, number, version, seq, title, description, req_name, req_email, req_phone, " \
-  "req_department, req_location, asset, channel, category, impact, urgency, priority, " \
-  "status, level, queue, assignee, resolution_code, resolution_summary, created_by, " \
-  "created_at, updated_at, resolved_at, due_at, waiting_since, pending, waiting_reason, " \
-  "follow_up_at, attention"
+#define TICKET_COLUMNS FL_STORE_TICKET_COLUMNS
 
 static const char * const view_names[] = {
   "incoming", "mine", "waiting", "escalated", "resolved", "all"
@@ -62,8 +58,8 @@ G_STATIC_ASSERT (G_N_ELEMENTS (view_names) == FL_N_VIEWS);
 G_STATIC_ASSERT (G_N_ELEMENTS (view_where) == FL_N_VIEWS);
 G_STATIC_ASSERT (G_N_ELEMENTS (view_index) == FL_N_VIEWS);
 
-static FlTicket *
-ticket_from_row (sqlite3_stmt *stmt)
+FlTicket *
+_fl_store_ticket_from_row (sqlite3_stmt *stmt)
 {
   FlTicket *t = g_object_new (FL_TYPE_TICKET, NULL);
   int c = 0;
@@ -290,9 +286,33 @@ _fl_store_write_ticket (FlStore   *self,
   if (rc != SQLITE_DONE)
     return set_sqlite_error (self, rc, error);
 
-  if (rowid != 0)
-    return write_fts (self, rowid, FALSE, t, error);
-  return write_fts (self, sqlite3_last_insert_rowid (self->db), TRUE, t, error);
+  {
+    gboolean is_new = rowid == 0;
+
+    if (is_new)
+      rowid = sqlite3_last_insert_rowid (self->db);
+    if (!write_fts (self, rowid, is_new, t, error))
+      return FALSE;
+  }
+
+  /* Only solved tickets can be suggested. */
+  if (t->status == FL_STATUS_RESOLVED || t->status == FL_STATUS_CLOSED)
+    {
+      FlSimilarDoc doc = {
+        .title = t->title,
+        .description = t->description,
+        .resolution = t->resolution_summary,
+        .category = t->category,
+        .requester = t->requester.name,
+        .department = t->requester.department,
+        .asset = t->asset,
+        .resolved_at = t->resolved_at > 0 ? t->resolved_at : t->updated_at,
+      };
+
+      return fl_similar_index (self->db, self->stmts, rowid, &doc, error);
+    }
+
+  return fl_similar_index (self->db, self->stmts, rowid, NULL, error);
 }
 
 gboolean
@@ -358,7 +378,7 @@ _fl_store_load_ticket (FlStore     *self,
   fl_sqlite_bind_text (stmt, 1, id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    t = ticket_from_row (stmt);
+    t = _fl_store_ticket_from_row (stmt);
   sqlite3_reset (stmt);
 
   if (rc == SQLITE_DONE)
@@ -623,7 +643,7 @@ fl_store_query_tickets (FlStore     *self,
   sqlite3_bind_int64 (stmt, 4, offset);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (tickets, ticket_from_row (stmt));
+    g_ptr_array_add (tickets, _fl_store_ticket_from_row (stmt));
   sqlite3_reset (stmt);
 
   if (rc != SQLITE_DONE)
@@ -706,7 +726,7 @@ _fl_store_load_tickets_by_rowid (FlStore       *self,
       sqlite3_bind_int64 (stmt, 1, rowids[i]);
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
-        g_ptr_array_add (tickets, ticket_from_row (stmt));
+        g_ptr_array_add (tickets, _fl_store_ticket_from_row (stmt));
       sqlite3_reset (stmt);
       if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         {

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "fl-sqlite-private.h"
+#include "fl-similar.h"
 #include "fl-store-private.h"
 
 G_DEFINE_FINAL_TYPE (FlStore, fl_store, G_TYPE_OBJECT)
@@ -189,6 +190,26 @@ static const char * const migrations[] = {
   /* 4 → 5: All lists open tickets before resolved and closed ones */
   "CREATE INDEX tickets_all ON tickets"
   "  (attention, status IN ('resolved', 'closed'), priority, due_at, id);",
+
+  /* 5 → 6: the index of resolved tickets for similar-ticket suggestions (fl-similar.c),
+   * an index for the caller's history, and the team's predefined answers */
+  FL_SIMILAR_SCHEMA
+  "INSERT INTO similar_fts (rowid, title, description, resolution, category, requester,"
+  "  department, resolved_at)"
+  "  SELECT rowid, title, description, coalesce (resolution_summary, ''), category,"
+  "    fl_fold (req_name), fl_fold (req_department), coalesce (resolved_at, updated_at)"
+  "  FROM tickets WHERE status IN ('resolved', 'closed');"
+  "INSERT INTO similar_tri (rowid, body)"
+  "  SELECT rowid, fl_similar_tri_text (title, description, resolution_summary, asset)"
+  "  FROM tickets WHERE status IN ('resolved', 'closed');"
+  "INSERT OR IGNORE INTO similar_words (word) SELECT term FROM similar_vocab;"
+  "CREATE INDEX tickets_by_created ON tickets (created_at);"
+  "CREATE TABLE answers ("
+  "  id TEXT PRIMARY KEY,"
+  "  version INTEGER NOT NULL,"
+  "  category TEXT NOT NULL,"
+  "  definition TEXT NOT NULL"
+  ") WITHOUT ROWID;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FL_STORE_SCHEMA_VERSION);
@@ -705,6 +726,8 @@ fl_store_new (const char  *path,
   self->stmts = fl_sqlite_cache_new (self->db);
   sqlite3_busy_timeout (self->db, 5000);
   sqlite3_extended_result_codes (self->db, 1);
+
+  fl_similar_register (self->db);
 
   if (!exec_sql (self,
                  "PRAGMA journal_mode = WAL;"

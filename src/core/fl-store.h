@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "fl-similar.h"
 #include "fl-ticket.h"
 
 G_BEGIN_DECLS
@@ -65,7 +66,7 @@ typedef enum
   FL_OP_STATE_REJECTED,
 } FlOpState;
 
-#define FL_STORE_SCHEMA_VERSION 5
+#define FL_STORE_SCHEMA_VERSION 6
 
 /* Who acts in a cache that never logged in: not the account on this computer,
  * whose name means nothing to the team (the server names the author anyway). */
@@ -262,6 +263,51 @@ gboolean    fl_store_set_form_draft      (FlStore        *self,
 gboolean    fl_store_put_tickets         (FlStore        *self,
                                           GPtrArray      *tickets,
                                           GPtrArray      *events,
+                                          GError        **error);
+
+/* The team's predefined answers (JsonNode, the format of fl-answer.h), by id:
+ * those published on the server, and the built-in ones not published. */
+GPtrArray  *fl_store_list_answers        (FlStore        *self,
+                                          GError        **error);
+
+/* Similar solved tickets (fl-similar.c ranks them), best first. */
+typedef struct
+{
+  FlTicket *ticket;
+  double    score;
+} FlSimilarResult;
+
+void        fl_similar_result_free       (FlSimilarResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlSimilarResult, fl_similar_result_free)
+
+/* An array of FlSimilarResult. */
+GPtrArray  *fl_store_find_similar        (FlStore        *self,
+                                          const FlSimilarQuery *query,
+                                          GError        **error);
+/* The caller's tickets: all open ones, then the latest @recent of the others,
+ * each newest first. A ticket is the caller's when its requester has all words
+ * of @requester's name (diacritics ignored), or its e-mail or phone. */
+GPtrArray  *fl_store_list_caller_tickets (FlStore        *self,
+                                          const FlRequester *requester,
+                                          guint           recent,
+                                          GError        **error);
+/* The same for one text: an e-mail address, a phone number, or a name. */
+GPtrArray  *fl_store_list_requester_tickets (FlStore     *self,
+                                          const char     *requester,
+                                          guint           recent,
+                                          GError        **error);
+/* A possible duplicate of a new request: the caller's open ticket created less
+ * than 72 hours before @now (ms) that is most similar to it, if the similarity
+ * (fl_similar_text_similarity, plus FL_DUPLICATE_CATEGORY for the same category)
+ * reaches FL_DUPLICATE_THRESHOLD; NULL otherwise. */
+FlTicket   *fl_store_find_duplicate      (FlStore        *self,
+                                          const FlRequester *requester,
+                                          const char     *title,
+                                          const char     *description,
+                                          const char     *category,
+                                          const char     *exclude_id,
+                                          gint64          now,
+                                          double         *out_similarity,
                                           GError        **error);
 
 G_END_DECLS

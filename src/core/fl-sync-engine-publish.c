@@ -1,6 +1,7 @@
-/* fl-sync-engine-publish.c — publishing a checklist: PUT /api/v1/checklists/{id}
+/* fl-sync-engine-publish.c — publishing a checklist or a predefined answer:
+ * PUT /api/v1/checklists/{id}, PUT /api/v1/answers/{id}
  *
- * Role lead; the server numbers the version, and the checklist reaches every
+ * Role lead; the server numbers the version, and the definition reaches every
  * client (this one too) with its next sync.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -51,6 +52,7 @@ publish_ready_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   LoginData *data = g_task_get_task_data (task);
   JsonNode *definition = g_object_get_data (G_OBJECT (task), "definition");
+  const char *collection = g_object_get_data (G_OBJECT (task), "collection");
   g_autoptr(GError) error = NULL;
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GBytes) body = NULL;
@@ -74,7 +76,7 @@ publish_ready_cb (GObject      *source,
 
   id = _fl_json_string_member (json_node_get_object (definition), "id", "");
   escaped = g_uri_escape_string (id, NULL, FALSE);
-  path = g_strdup_printf ("/api/v1/checklists/%s", escaped);
+  path = g_strdup_printf ("/api/v1/%s/%s", collection, escaped);
   text = json_to_string (definition, FALSE);
   body = g_bytes_new_take (text, strlen (text));
 
@@ -91,23 +93,22 @@ publish_ready_cb (GObject      *source,
   _fl_sync_engine_send_short (self, msg, cancellable, publish_done_cb, g_steal_pointer (&task));
 }
 
-void
-fl_sync_engine_publish_checklist_async (FlSyncEngine        *self,
-                                        JsonNode            *definition,
-                                        GCancellable        *cancellable,
-                                        GAsyncReadyCallback  callback,
-                                        gpointer             user_data)
+static void
+publish_async (FlSyncEngine        *self,
+               const char          *collection,
+               JsonNode            *definition,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data,
+               gpointer             source_tag)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GTask) lookup = NULL;
   LoginData *data;
   const char *id;
 
-  g_return_if_fail (FL_IS_SYNC_ENGINE (self));
-  g_return_if_fail (definition != NULL);
-
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fl_sync_engine_publish_checklist_async);
+  g_task_set_source_tag (task, source_tag);
 
   if (!JSON_NODE_HOLDS_OBJECT (definition) ||
       !fl_text_is_valid ((id = _fl_json_string_member (json_node_get_object (definition),
@@ -115,7 +116,9 @@ fl_sync_engine_publish_checklist_async (FlSyncEngine        *self,
                          1, FL_SHORT_TEXT_MAX))
     {
       g_task_return_new_error (task, FL_SYNC_ERROR, FL_SYNC_ERROR_INVALID,
-                               _("A checklist must be a JSON object with an “id”"));
+                               g_str_equal (collection, "answers")
+                               ? _("An answer must be a JSON object with an “id”")
+                               : _("A checklist must be a JSON object with an “id”"));
       return;
     }
 
@@ -126,6 +129,7 @@ fl_sync_engine_publish_checklist_async (FlSyncEngine        *self,
   g_task_set_task_data (task, data, _fl_sync_engine_login_data_free);
   g_object_set_data_full (G_OBJECT (task), "definition", json_node_ref (definition),
                           (GDestroyNotify) json_node_unref);
+  g_object_set_data (G_OBJECT (task), "collection", (gpointer) collection);
 
   if (data->server_url == NULL)
     {
@@ -137,6 +141,45 @@ fl_sync_engine_publish_checklist_async (FlSyncEngine        *self,
   lookup = g_task_new (self, cancellable, publish_ready_cb, g_steal_pointer (&task));
   g_task_set_task_data (lookup, data, NULL);
   g_task_run_in_thread (lookup, _fl_sync_engine_token_lookup_thread);
+}
+
+void
+fl_sync_engine_publish_checklist_async (FlSyncEngine        *self,
+                                        JsonNode            *definition,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_return_if_fail (FL_IS_SYNC_ENGINE (self));
+  g_return_if_fail (definition != NULL);
+
+  publish_async (self, "checklists", definition, cancellable, callback, user_data,
+                 fl_sync_engine_publish_checklist_async);
+}
+
+void
+fl_sync_engine_publish_answer_async (FlSyncEngine        *self,
+                                     JsonNode            *definition,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (FL_IS_SYNC_ENGINE (self));
+  g_return_if_fail (definition != NULL);
+
+  publish_async (self, "answers", definition, cancellable, callback, user_data,
+                 fl_sync_engine_publish_answer_async);
+}
+
+gint64
+fl_sync_engine_publish_answer_finish (FlSyncEngine  *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (FL_IS_SYNC_ENGINE (self), 0);
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  return g_task_propagate_int (G_TASK (result), error);
 }
 
 gint64

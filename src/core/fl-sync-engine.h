@@ -126,6 +126,15 @@ void          fl_sync_engine_publish_checklist_async  (FlSyncEngine        *self
 gint64        fl_sync_engine_publish_checklist_finish (FlSyncEngine        *self,
                                                        GAsyncResult        *result,
                                                        GError             **error);
+/* The same for a predefined answer (PUT /api/v1/answers/{id}; fl-answer.h). */
+void          fl_sync_engine_publish_answer_async     (FlSyncEngine        *self,
+                                                       JsonNode            *definition,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gint64        fl_sync_engine_publish_answer_finish    (FlSyncEngine        *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
 
 /* A member of the team, from GET /api/v1/users. */
 typedef struct

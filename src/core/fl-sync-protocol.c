@@ -458,6 +458,7 @@ fl_sync_response_new (void)
   response->tickets = g_ptr_array_new_with_free_func (g_object_unref);
   response->events = g_ptr_array_new_with_free_func (g_object_unref);
   response->checklists = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  response->answers = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   response->presence = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_presence_free);
   return response;
 }
@@ -472,6 +473,7 @@ fl_sync_response_free (FlSyncResponse *response)
   g_clear_pointer (&response->tickets, g_ptr_array_unref);
   g_clear_pointer (&response->events, g_ptr_array_unref);
   g_clear_pointer (&response->checklists, g_ptr_array_unref);
+  g_clear_pointer (&response->answers, g_ptr_array_unref);
   g_clear_pointer (&response->presence, g_ptr_array_unref);
   g_free (response);
 }
@@ -507,6 +509,11 @@ fl_sync_response_to_json (const FlSyncResponse *response)
   json_builder_begin_array (b);
   for (guint i = 0; i < response->checklists->len; i++)
     json_builder_add_value (b, json_node_copy (g_ptr_array_index (response->checklists, i)));
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "answers");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < response->answers->len; i++)
+    json_builder_add_value (b, json_node_copy (g_ptr_array_index (response->answers, i)));
   json_builder_end_array (b);
   json_builder_end_object (b);
 
@@ -573,6 +580,7 @@ read_changes (FlSyncResponse  *response,
   JsonArray *tickets = get_array (changes, "tickets");
   JsonArray *events = get_array (changes, "events");
   JsonArray *checklists = get_array (changes, "checklists");
+  JsonArray *answers = get_array (changes, "answers");
 
   for (guint i = 0; tickets != NULL && i < json_array_get_length (tickets); i++)
     {
@@ -604,6 +612,8 @@ read_changes (FlSyncResponse  *response,
 
   for (guint i = 0; checklists != NULL && i < json_array_get_length (checklists); i++)
     g_ptr_array_add (response->checklists, json_node_copy (json_array_get_element (checklists, i)));
+  for (guint i = 0; answers != NULL && i < json_array_get_length (answers); i++)
+    g_ptr_array_add (response->answers, json_node_copy (json_array_get_element (answers, i)));
 
   return TRUE;
 }

@@ -121,6 +121,7 @@ typedef struct
   GPtrArray  *tickets;              /* FlTicket */
   GPtrArray  *events;               /* FlEvent */
   GPtrArray  *checklists;           /* JsonNode, as published (checked by whoever stores them) */
+  GPtrArray  *answers;              /* JsonNode: predefined answers, as published (likewise) */
   GPtrArray  *presence;             /* FlPresence */
   gint64      cursor;
   gboolean    more;

@@ -23,9 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fl-answer.h"
 #include "fl-auth.h"
 #include "fl-checklist.h"
 #include "fl-server-store-sqlite.h"
+#include "fl-similar.h"
 #include "fl-sqlite-private.h"
 
 typedef struct _Conn Conn;
@@ -151,6 +153,27 @@ static const char schema_3[] =
   "  id TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (id, version));"
   "INSERT OR IGNORE INTO checklist_versions (id, version, json)"
   "  SELECT id, version, json FROM checklists;";
+
+/* 3 → 4: the index of solved tickets for GET /api/v1/tickets/similar (fl-similar.c),
+ * filled from the stored ones, and the predefined answers. */
+static const char schema_4[] =
+  FL_SIMILAR_SCHEMA
+  "INSERT INTO similar_fts (rowid, title, description, resolution, category, requester,"
+  "  department, resolved_at)"
+  "  SELECT rowid, json_extract (json, '$.title'), coalesce (json_extract (json, '$.description'), ''),"
+  "    coalesce (json_extract (json, '$.resolution.summary'), ''), category,"
+  "    fl_fold (json_extract (json, '$.requester.name')),"
+  "    fl_fold (json_extract (json, '$.requester.department')), coalesce (resolved_at, 0)"
+  "  FROM tickets WHERE status IN ('resolved', 'closed');"
+  "INSERT INTO similar_tri (rowid, body)"
+  "  SELECT rowid, fl_similar_tri_text (json_extract (json, '$.title'),"
+  "    json_extract (json, '$.description'), json_extract (json, '$.resolution.summary'),"
+  "    json_extract (json, '$.asset'))"
+  "  FROM tickets WHERE status IN ('resolved', 'closed');"
+  "INSERT OR IGNORE INTO similar_words (word) SELECT term FROM similar_vocab;"
+  "CREATE TABLE answers ("
+  "  id TEXT PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL);"
+  "CREATE INDEX answers_seq ON answers (seq);";
 
 /* -------------------------------------------------------------------------- */
 
@@ -323,12 +346,20 @@ migrate_2_to_3 (Conn    *self,
   return exec (self, schema_3, error);
 }
 
+static gboolean
+migrate_3_to_4 (Conn    *self,
+                GError **error)
+{
+  return exec (self, schema_4, error);
+}
+
 typedef gboolean (*MigrateFunc) (Conn *self, GError **error);
 
 static const MigrateFunc migrations[] = {
   migrate_0_to_1,
   migrate_1_to_2,
   migrate_2_to_3,
+  migrate_3_to_4,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FL_SERVER_STORE_SQLITE_SCHEMA_VERSION);
 
@@ -429,6 +460,7 @@ conn_open (const char  *dir,
     }
 
   self->stmts = fl_sqlite_cache_new (self->db);
+  fl_similar_register (self->db);
   sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
   sqlite3_extended_result_codes (self->db, 1);
 
@@ -1236,10 +1268,27 @@ store_ticket (Conn       *self,
       row->requester = g_steal_pointer (&requester);
       row->notes = notes ? g_steal_pointer (&notes) : g_strdup ("");
       g_hash_table_replace (self->fts_op, key, row);
-      return TRUE;
     }
+  else if (!write_fts_row (self, rowid, t->title, t->description, requester, notes, error))
+    return FALSE;
 
-  return write_fts_row (self, rowid, t->title, t->description, requester, notes, error);
+  /* only solved tickets are suggested */
+  if (t->status == FL_STATUS_RESOLVED || t->status == FL_STATUS_CLOSED)
+    {
+      FlSimilarDoc doc = {
+        .title = t->title,
+        .description = t->description,
+        .resolution = t->resolution_summary,
+        .category = t->category,
+        .requester = t->requester.name,
+        .department = t->requester.department,
+        .asset = t->asset,
+        .resolved_at = t->resolved_at > 0 ? t->resolved_at : t->updated_at,
+      };
+
+      return fl_similar_index (self->db, self->stmts, rowid, &doc, error);
+    }
+  return fl_similar_index (self->db, self->stmts, rowid, NULL, error);
 }
 
 static FlApplyResult *
@@ -2391,6 +2440,188 @@ conn_seed_checklists (Conn       *self,
   return TRUE;
 }
 
+/* -------------------------------------------------------------------------- */
+/* Similar solved tickets and predefined answers */
+
+static GPtrArray *
+conn_find_similar (Conn                 *self,
+                   const FlSimilarQuery *query,
+                   GError              **error)
+{
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_similar_result_free);
+  g_autoptr(GArray) hits = NULL;
+  GError *local_error = NULL;
+
+  hits = fl_similar_search (self->db, query, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+
+  for (guint i = 0; i < hits->len; i++)
+    {
+      const FlSimilarHit *hit = &g_array_index (hits, FlSimilarHit, i);
+      g_autoptr(FlSqliteStmt) stmt = prepare (self, "SELECT json FROM tickets WHERE rowid = ?", error);
+      g_autoptr(JsonNode) node = NULL;
+      FlTicket *t;
+      FlSimilarResult *r;
+
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, hit->rowid);
+      if (sqlite3_step (stmt) != SQLITE_ROW ||
+          !(node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 0))) ||
+          !(t = fl_ticket_from_json (node, NULL)))
+        continue;
+      r = g_new0 (FlSimilarResult, 1);
+      r->ticket = t;
+      r->score = hit->score;
+      g_ptr_array_add (results, r);
+    }
+
+  return g_steal_pointer (&results);
+}
+
+static GPtrArray *
+conn_list_answers (Conn    *self,
+                   GError **error)
+{
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  stmt = prepare (self, "SELECT json FROM answers ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      JsonNode *node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 0));
+
+      if (node != NULL)
+        g_ptr_array_add (list, node);
+    }
+  return g_steal_pointer (&list);
+}
+
+static GPtrArray *
+conn_get_answer_changes (Conn     *self,
+                         gint64    cursor,
+                         gint64    upper,
+                         gint64   *out_cursor,
+                         GError  **error)
+{
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  stmt = prepare (self, "SELECT seq, json FROM answers WHERE seq > ? AND seq <= ? ORDER BY seq",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, cursor);
+  sqlite3_bind_int64 (stmt, 2, upper);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      JsonNode *node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 1));
+
+      if (node != NULL)
+        g_ptr_array_add (list, node);
+      *out_cursor = MAX (*out_cursor, sqlite3_column_int64 (stmt, 0));
+    }
+  return g_steal_pointer (&list);
+}
+
+/* Validates and stores an answer with its version one more than the stored one
+ * (with @only_if_new, a stored one is kept as it is). */
+static JsonNode *
+store_answer (Conn       *self,
+              const char *id,
+              JsonNode   *answer,
+              gboolean    only_if_new,
+              GError    **error)
+{
+  g_autoptr(FlSqliteStmt) get = NULL;
+  g_autoptr(FlSqliteStmt) put = NULL;
+  g_autoptr(JsonNode) copy = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *obj;
+  gint64 version = 1;
+  gint64 seq;
+
+  if (!fl_answer_validate (answer, &local_error))
+    {
+      g_set_error_literal (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_INVALID,
+                           local_error->message);
+      return NULL;
+    }
+  copy = json_node_copy (answer);
+  obj = json_node_get_object (copy);
+  if (id != NULL && g_strcmp0 (json_object_get_string_member (obj, "id"), id) != 0)
+    {
+      g_set_error_literal (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_INVALID,
+                           "the answer's 'id' differs from the one in the path");
+      return NULL;
+    }
+  id = json_object_get_string_member (obj, "id");
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return NULL;
+  get = prepare (self, "SELECT version FROM answers WHERE id = ?", error);
+  if (get == NULL)
+    goto fail;
+  fl_sqlite_bind_text (get, 1, id);
+  if (sqlite3_step (get) == SQLITE_ROW)
+    {
+      if (only_if_new)
+        {
+          rollback (self);
+          return g_steal_pointer (&copy);
+        }
+      version = sqlite3_column_int64 (get, 0) + 1;
+    }
+  json_object_set_int_member (obj, "version", version);
+  text = json_to_string (copy, FALSE);
+
+  seq = next_seq (self, error);
+  if (seq == 0)
+    goto fail;
+  put = prepare (self,
+                 "INSERT INTO answers (id, version, seq, json) VALUES (?1, ?2, ?3, ?4) "
+                 "ON CONFLICT (id) DO UPDATE SET version = ?2, seq = ?3, json = ?4", error);
+  if (put == NULL)
+    goto fail;
+  fl_sqlite_bind_text (put, 1, id);
+  sqlite3_bind_int64 (put, 2, version);
+  sqlite3_bind_int64 (put, 3, seq);
+  fl_sqlite_bind_text (put, 4, text);
+  if (!step_done (self, put, error) || !exec (self, "COMMIT", error))
+    goto fail;
+
+  return g_steal_pointer (&copy);
+
+fail:
+  rollback (self);
+  return NULL;
+}
+
+static gboolean
+conn_seed_answers (Conn    *self,
+                   GError **error)
+{
+  g_autoptr(GPtrArray) builtin = fl_answer_load_builtin (error);
+
+  if (builtin == NULL)
+    return FALSE;
+  for (guint i = 0; i < builtin->len; i++)
+    {
+      g_autoptr(JsonNode) stored = store_answer (self, NULL, builtin->pdata[i], TRUE, error);
+
+      if (stored == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* One request's ops as one group: a savepoint per op inside one transaction. */
 static GPtrArray *
 conn_apply_batch (Conn               *self,
@@ -2953,6 +3184,47 @@ sqlite_seed_checklists (FlServerStore  *store,
   return conn_seed_checklists (SELF (store)->main, dir, error);
 }
 
+static GPtrArray *
+sqlite_find_similar (FlServerStore         *store,
+                     const FlSimilarQuery  *query,
+                     GError               **error)
+{
+  return conn_find_similar (SELF (store)->main, query, error);
+}
+
+static GPtrArray *
+sqlite_list_answers (FlServerStore  *store,
+                     GError        **error)
+{
+  return conn_list_answers (SELF (store)->main, error);
+}
+
+static GPtrArray *
+sqlite_get_answer_changes (FlServerStore  *store,
+                           gint64          cursor,
+                           gint64          upper,
+                           gint64         *out_cursor,
+                           GError        **error)
+{
+  return conn_get_answer_changes (SELF (store)->main, cursor, upper, out_cursor, error);
+}
+
+static JsonNode *
+sqlite_put_answer (FlServerStore  *store,
+                   const char     *id,
+                   JsonNode       *answer,
+                   GError        **error)
+{
+  return store_answer (SELF (store)->main, id, answer, FALSE, error);
+}
+
+static gboolean
+sqlite_seed_answers (FlServerStore  *store,
+                     GError        **error)
+{
+  return conn_seed_answers (SELF (store)->main, error);
+}
+
 #undef SELF
 
 /* -------------------------------------------------------------------------- */
@@ -3012,6 +3284,11 @@ fl_server_store_sqlite_iface_init (FlServerStoreInterface *iface)
   iface->put_checklist_async = sqlite_put_checklist_async;
   iface->put_checklist_finish = sqlite_put_checklist_finish;
   iface->seed_checklists = sqlite_seed_checklists;
+  iface->find_similar = sqlite_find_similar;
+  iface->list_answers = sqlite_list_answers;
+  iface->get_answer_changes = sqlite_get_answer_changes;
+  iface->put_answer = sqlite_put_answer;
+  iface->seed_answers = sqlite_seed_answers;
 }
 
 static void

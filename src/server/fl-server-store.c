@@ -523,3 +523,86 @@ fl_server_store_list_presence (FlServerStore *self,
   iface = FL_SERVER_STORE_GET_IFACE (self);
   return iface->list_presence ? iface->list_presence (self, fresh_ms) : NULL;
 }
+
+GPtrArray *
+fl_server_store_find_similar (FlServerStore         *self,
+                              const FlSimilarQuery  *query,
+                              GError               **error)
+{
+  FlServerStoreInterface *iface;
+
+  g_return_val_if_fail (FL_IS_SERVER_STORE (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  iface = FL_SERVER_STORE_GET_IFACE (self);
+  if (iface->find_similar == NULL)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) fl_similar_result_free);
+  return iface->find_similar (self, query, error);
+}
+
+GPtrArray *
+fl_server_store_list_answers (FlServerStore  *self,
+                              GError        **error)
+{
+  FlServerStoreInterface *iface;
+
+  g_return_val_if_fail (FL_IS_SERVER_STORE (self), NULL);
+
+  iface = FL_SERVER_STORE_GET_IFACE (self);
+  if (iface->list_answers == NULL)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  return iface->list_answers (self, error);
+}
+
+GPtrArray *
+fl_server_store_get_answer_changes (FlServerStore  *self,
+                                    gint64          cursor,
+                                    gint64          upper,
+                                    gint64         *out_cursor,
+                                    GError        **error)
+{
+  FlServerStoreInterface *iface;
+
+  g_return_val_if_fail (FL_IS_SERVER_STORE (self), NULL);
+  g_return_val_if_fail (out_cursor != NULL, NULL);
+
+  iface = FL_SERVER_STORE_GET_IFACE (self);
+  if (iface->get_answer_changes == NULL)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  return iface->get_answer_changes (self, cursor, upper, out_cursor, error);
+}
+
+JsonNode *
+fl_server_store_put_answer (FlServerStore  *self,
+                            const char     *id,
+                            JsonNode       *answer,
+                            GError        **error)
+{
+  FlServerStoreInterface *iface;
+
+  g_return_val_if_fail (FL_IS_SERVER_STORE (self), NULL);
+  g_return_val_if_fail (id != NULL && answer != NULL, NULL);
+
+  iface = FL_SERVER_STORE_GET_IFACE (self);
+  if (iface->put_answer == NULL)
+    {
+      g_set_error_literal (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
+                           "this storage keeps no answers");
+      return NULL;
+    }
+  return iface->put_answer (self, id, answer, error);
+}
+
+gboolean
+fl_server_store_seed_answers (FlServerStore  *self,
+                              GError        **error)
+{
+  FlServerStoreInterface *iface;
+
+  g_return_val_if_fail (FL_IS_SERVER_STORE (self), FALSE);
+
+  iface = FL_SERVER_STORE_GET_IFACE (self);
+  if (iface->seed_answers == NULL)
+    return TRUE;
+  return iface->seed_answers (self, error);
+}

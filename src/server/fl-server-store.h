@@ -26,6 +26,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "fl-store.h"
 #include "fl-sync-protocol.h"
 #include "fl-ticket.h"
 
@@ -219,6 +220,23 @@ struct _FlServerStoreInterface
                                           gboolean             changed);
   GPtrArray *    (*list_presence)        (FlServerStore       *self,
                                           gint64               fresh_ms);
+  /* similar solved tickets and predefined answers (1.1); see the functions below */
+  GPtrArray *    (*find_similar)         (FlServerStore       *self,
+                                          const FlSimilarQuery *query,
+                                          GError             **error);
+  GPtrArray *    (*list_answers)         (FlServerStore       *self,
+                                          GError             **error);
+  GPtrArray *    (*get_answer_changes)   (FlServerStore       *self,
+                                          gint64               cursor,
+                                          gint64               upper,
+                                          gint64              *out_cursor,
+                                          GError             **error);
+  JsonNode *     (*put_answer)           (FlServerStore       *self,
+                                          const char          *id,
+                                          JsonNode            *answer,
+                                          GError             **error);
+  gboolean       (*seed_answers)         (FlServerStore       *self,
+                                          GError             **error);
 };
 
 /* One client's presence as the shared store has it. */
@@ -396,6 +414,36 @@ void          fl_server_store_put_presence  (FlServerStore       *self,
  * backend does not share presence. */
 GPtrArray    *fl_server_store_list_presence (FlServerStore       *self,
                                              gint64               fresh_ms);
+
+/* Similar solved tickets: up to @query->limit (1–20) resolved or closed tickets,
+ * best first, no ticket twice, as FlSimilarResult (fl-store.h: ticket, score),
+ * ranked as fl_similar_search () ranks (fl-similar.h: the same weights in every
+ * backend). A backend without it returns an empty array. */
+GPtrArray    *fl_server_store_find_similar  (FlServerStore       *self,
+                                             const FlSimilarQuery *query,
+                                             GError             **error);
+/* The predefined answers (JsonNode, the format of fl-answer.h), the latest version
+ * of each, by id. */
+GPtrArray    *fl_server_store_list_answers  (FlServerStore       *self,
+                                             GError             **error);
+/* The answers published with a seq in (@cursor, @upper] — an answer takes a seq
+ * from the same sequence as events and checklists when it is stored — in seq
+ * order; raises *@out_cursor to the largest seq returned. */
+GPtrArray    *fl_server_store_get_answer_changes (FlServerStore  *self,
+                                             gint64               cursor,
+                                             gint64               upper,
+                                             gint64              *out_cursor,
+                                             GError             **error);
+/* Validates @answer (fl_answer_validate; else FL_SERVER_STORE_ERROR_INVALID, also
+ * when its id is not @id) and stores it as the next version of @id (1 when new)
+ * with a new seq, in one transaction; returns the stored form. */
+JsonNode     *fl_server_store_put_answer    (FlServerStore       *self,
+                                             const char          *id,
+                                             JsonNode            *answer,
+                                             GError             **error);
+/* Stores each built-in answer (fl_answer_load_builtin) whose id is not stored yet. */
+gboolean      fl_server_store_seed_answers  (FlServerStore       *self,
+                                             GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlServerUser, fl_server_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlApplyResult, fl_apply_result_free)

@@ -103,6 +103,9 @@ typedef enum
   ROUTE_REPORT,
   ROUTE_CHECKLISTS,
   ROUTE_CHECKLIST,
+  ROUTE_SIMILAR,
+  ROUTE_ANSWERS,
+  ROUTE_ANSWER,
   ROUTE_ME_PASSWORD,
   ROUTE_SESSIONS,
 } Route;
@@ -625,9 +628,11 @@ build_sync_response (FlServer    *self,
   GPtrArray *tickets = NULL;
   GPtrArray *events = NULL;
   GPtrArray *checklists = NULL;
+  GPtrArray *answers = NULL;
+  gint64 latest = fl_server_store_get_latest_seq (self->store);
 
   response->cursor = cursor;
-  response->reset = cursor > fl_server_store_get_latest_seq (self->store);
+  response->reset = cursor > latest;
 
   if (response->reset)
     {
@@ -645,12 +650,25 @@ build_sync_response (FlServer    *self,
   take_items (&response->tickets, tickets);
   take_items (&response->events, events);
   take_items (&response->checklists, checklists);
+
+  /* Answers published up to what this read has seen: the latest seq before it
+   * (every event up to there is in the changes unless "more"), or the cursor. */
+  if (!response->reset)
+    {
+      gint64 upper = response->more ? response->cursor : MAX (latest, response->cursor);
+
+      answers = fl_server_store_get_answer_changes (self->store, cursor, upper,
+                                                    &response->cursor, error);
+      if (answers == NULL)
+        return NULL;
+      take_items (&response->answers, answers);
+    }
   if (results != NULL)
     take_items (&response->results, g_ptr_array_ref (results));
 
   if (out_empty)
     *out_empty = !response->reset && response->events->len == 0 &&
-                 response->checklists->len == 0;
+                 response->checklists->len == 0 && response->answers->len == 0;
 
   presence_list (self, username, response->presence);
   return sync_response_to_text (response);
@@ -1643,6 +1661,131 @@ handle_put_checklist (FlServer          *self,
 }
 
 /* -------------------------------------------------------------------------- */
+/* Similar solved tickets and predefined answers */
+
+static void
+handle_similar (FlServer          *self,
+                SoupServerMessage *msg,
+                GHashTable        *query)
+{
+  const char *names[] = { "title", "description", "category", "requester" };
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  FlSimilarQuery q = { 0 };
+  gint64 limit = 5;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *value = fl_server_param_text (query, names[i]);
+
+      if (value != NULL && !fl_text_is_valid (value, 0, 20000))
+        {
+          set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", _("Invalid query parameter"));
+          return;
+        }
+    }
+  if (!fl_server_param_int (fl_server_param_text (query, "limit"), 1, 20, &limit))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                 _("Parameter 'limit' must be a number"));
+      return;
+    }
+
+  q.title = fl_server_param_text (query, "title");
+  q.description = fl_server_param_text (query, "description");
+  q.category = fl_server_param_text (query, "category");
+  q.requester = fl_server_param_text (query, "requester");
+  q.now = g_get_real_time () / 1000;
+  q.limit = (guint) limit;
+
+  results = fl_server_store_find_similar (self->store, &q, &error);
+  if (results == NULL)
+    {
+      set_internal_error (msg, error);
+      return;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "tickets");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < results->len; i++)
+    {
+      FlSimilarResult *r = g_ptr_array_index (results, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "ticket");
+      fl_ticket_build_json (r->ticket, builder);
+      json_builder_set_member_name (builder, "score");
+      json_builder_add_double_value (builder, r->score);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  set_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_answers (FlServer          *self,
+                SoupServerMessage *msg)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *obj;
+
+  list = fl_server_store_list_answers (self->store, &error);
+  if (list == NULL)
+    {
+      set_internal_error (msg, error);
+      return;
+    }
+
+  node = json_node_init_object (json_node_alloc (), json_object_new ());
+  obj = json_node_get_object (node);
+  json_object_unref (obj);
+  json_object_set_member (obj, "answers", nodes_array (list));
+  set_json (msg, SOUP_STATUS_OK, node);
+}
+
+/* Stored at once on the main connection: a lead publishes an answer now and then. */
+static void
+handle_put_answer (FlServer          *self,
+                   SoupServerMessage *msg,
+                   const char        *id)
+{
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *obj;
+
+  body = read_body (msg);
+  if (body == NULL)
+    return;
+
+  /* The id in the path names the answer; the body may leave it out. */
+  obj = json_node_get_object (body);
+  if (!json_object_has_member (obj, "id"))
+    json_object_set_string_member (obj, "id", id);
+
+  stored = fl_server_store_put_answer (self->store, id, body, &error);
+  if (stored == NULL)
+    {
+      if (g_error_matches (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_INVALID))
+        set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable", error->message);
+      else
+        set_internal_error (msg, error);
+      return;
+    }
+
+  set_json (msg, SOUP_STATUS_OK, stored);
+  wake_waiters (self);
+}
+
+/* -------------------------------------------------------------------------- */
 /* Routing */
 
 static gboolean
@@ -1678,6 +1821,12 @@ match_route (const char  *path,
     *route = ROUTE_REPORT, *methods = "GET";
   else if (g_str_equal (rest, "checklists"))
     *route = ROUTE_CHECKLISTS, *methods = "GET";
+  else if (g_str_equal (rest, "tickets/similar"))
+    *route = ROUTE_SIMILAR, *methods = "GET";
+  else if (g_str_equal (rest, "answers"))
+    *route = ROUTE_ANSWERS, *methods = "GET";
+  else if (g_str_has_prefix (rest, "answers/") && rest[8] && !strchr (rest + 8, '/'))
+    *route = ROUTE_ANSWER, *methods = "PUT", *arg = g_strdup (rest + 8);
   else if (g_str_has_prefix (rest, "tickets/") && rest[8] && !strchr (rest + 8, '/'))
     *route = ROUTE_TICKET, *methods = "GET", *arg = g_strdup (rest + 8);
   else if (g_str_has_prefix (rest, "checklists/") && rest[11] && !strchr (rest + 11, '/'))
@@ -1756,7 +1905,8 @@ on_request_cb (SoupServer        *server,
       return;
     }
 
-  if ((route == ROUTE_REPORT || route == ROUTE_CHECKLIST) && user->role != FL_ROLE_LEAD)
+  if ((route == ROUTE_REPORT || route == ROUTE_CHECKLIST || route == ROUTE_ANSWER) &&
+      user->role != FL_ROLE_LEAD)
     {
       set_error (msg, SOUP_STATUS_FORBIDDEN, "forbidden", _("Only a team lead may do this"));
       return;
@@ -1790,6 +1940,15 @@ on_request_cb (SoupServer        *server,
       break;
     case ROUTE_CHECKLIST:
       handle_put_checklist (self, msg, arg);
+      break;
+    case ROUTE_SIMILAR:
+      handle_similar (self, msg, query);
+      break;
+    case ROUTE_ANSWERS:
+      handle_answers (self, msg);
+      break;
+    case ROUTE_ANSWER:
+      handle_put_answer (self, msg, arg);
       break;
     case ROUTE_ME_PASSWORD:
       handle_change_password (self, msg, user);

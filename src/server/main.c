@@ -511,7 +511,8 @@ cmd_seed_demo (const char *data_dir)
   if (store == NULL)
     return runtime_error (error->message);
 
-  if (!fl_server_store_seed_checklists (store, checklist_dir (), &error))
+  if (!fl_server_store_seed_checklists (store, checklist_dir (), &error) ||
+      !fl_server_store_seed_answers (store, &error))
     return runtime_error (error->message);
 
   {
@@ -577,7 +578,8 @@ cmd_serve (const char *data_dir,
   if (store == NULL)
     return runtime_error (error->message);
 
-  if (!fl_server_store_seed_checklists (store, checklist_dir (), &error))
+  if (!fl_server_store_seed_checklists (store, checklist_dir (), &error) ||
+      !fl_server_store_seed_answers (store, &error))
     {
       g_object_unref (store);
       return runtime_error (error->message);

@@ -6,6 +6,7 @@
 
 #include "fl-categories.h"
 #include "fl-intake-dialog.h"
+#include "fl-suggestions-panel.h"
 
 G_BEGIN_DECLS
 
@@ -23,5 +24,8 @@ const char       *_fl_intake_dialog_get_message      (FlIntakeDialog *self);
 GPtrArray        *_fl_intake_dialog_get_categories   (FlIntakeDialog *self);
 /* The "discard?" question while it is shown, else NULL. */
 AdwMessageDialog *_fl_intake_dialog_get_discard_dialog (FlIntakeDialog *self);
+
+/* The panel of similar tickets, the caller's history and a possible duplicate. */
+FlSuggestionsPanel *_fl_intake_dialog_get_suggestions (FlIntakeDialog *self);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 
 #include "fl-categories.h"
 #include "fl-intake-dialog-private.h"
+#include "fl-suggestions-panel.h"
 
 /* One field of the form, by its API name. */
 typedef struct
@@ -85,6 +86,8 @@ struct _FlIntakeDialog
 
   /* borrowed */
   AdwMessageDialog    *discard_dialog;
+  FlSuggestionsPanel  *suggestions;       /* beside the form (src/app/suggestions) */
+  GtkWidget           *suggestions_scroller;
 
   Field                fields[N_FIELDS];
   int                  priority;
@@ -515,6 +518,130 @@ restore_draft (FlIntakeDialog *self)
   return TRUE;
 }
 
+/* --- suggestions beside the form (fl-suggestions-panel.c) ------------------ */
+
+static void
+update_suggestions (FlIntakeDialog *self)
+{
+  g_autofree char *description = NULL;
+  FlCategory *category;
+  FlRequester r = { 0 };
+  GtkTextIter start, end;
+  GtkTextBuffer *buffer;
+
+  if (self->suggestions == NULL)
+    return;
+
+  buffer = gtk_text_view_get_buffer (self->description_view);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  description = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  category = get_selected_category (self);
+  r.name = (char *) gtk_editable_get_text (GTK_EDITABLE (self->name_row));
+  r.email = (char *) gtk_editable_get_text (GTK_EDITABLE (self->email_row));
+  r.phone = (char *) gtk_editable_get_text (GTK_EDITABLE (self->phone_row));
+  r.department = (char *) gtk_editable_get_text (GTK_EDITABLE (self->department_row));
+
+  fl_suggestions_panel_set_request (self->suggestions,
+                                    gtk_editable_get_text (GTK_EDITABLE (self->title_row)),
+                                    description, category ? category->id : NULL, &r, NULL);
+}
+
+static void
+on_copy_resolution_cb (FlIntakeDialog *self,
+                       FlTicket       *ticket)
+{
+  g_autofree char *number = fl_ticket_dup_display_number (ticket);
+  g_autofree char *text = g_strdup_printf ("%s: %s", number,
+                                           ticket->resolution_summary ? ticket->resolution_summary : "");
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  adw_toast_overlay_add_toast (self->toast_overlay,
+                               adw_toast_new (_("Resolution copied: paste it into a note")));
+}
+
+static void
+on_open_suggested_cb (FlIntakeDialog *self,
+                      const char     *ticket_id)
+{
+  g_autoptr(FlTicket) t = fl_store_get_ticket (fl_context_get_store (self->context), ticket_id, NULL);
+  g_autofree char *number = NULL;
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+
+  if (t == NULL)
+    return;
+  number = fl_ticket_dup_display_number (t);
+  body = g_strdup_printf ("%s\n\n%s: %s", t->description ? t->description : "",
+                          fl_resolution_code_get_label (t->resolution_code),
+                          t->resolution_summary ? t->resolution_summary : "—");
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), NULL, body));
+  adw_message_dialog_format_heading (dialog, "%s %s", number, t->title);
+  adw_message_dialog_add_response (dialog, "close", _("Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The typed request becomes an internal note on the open ticket; the form closes. */
+static void
+on_add_note_instead_cb (FlIntakeDialog *self,
+                        const char     *ticket_id)
+{
+  g_autofree char *description = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(FlTicket) t = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkTextIter start, end;
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->description_view);
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  description = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  body = g_strstrip (g_strdup_printf ("%s\n%s", gtk_editable_get_text (GTK_EDITABLE (self->title_row)),
+                                      description));
+  if (*body == '\0')
+    body = g_strdup (_("The caller called again about this."));
+  t = fl_store_add_note (fl_context_get_store (self->context), ticket_id, body, TRUE, &error);
+  if (t == NULL)
+    {
+      show_message (self, error->message);
+      return;
+    }
+  self->discard_confirmed = TRUE;
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+/* The form and, beside it, a scrolled place for the panel (made in init, before
+ * the focus is set; the panel itself needs the context's store: constructed). */
+static void
+add_suggestions_box (FlIntakeDialog *self)
+{
+  GtkWidget *form = adw_toast_overlay_get_child (self->toast_overlay);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+  self->suggestions_scroller = gtk_scrolled_window_new ();
+  g_object_ref (form);
+  adw_toast_overlay_set_child (self->toast_overlay, box);
+  gtk_widget_set_hexpand (form, TRUE);
+  gtk_box_append (GTK_BOX (box), form);
+  g_object_unref (form);
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->suggestions_scroller),
+                                  GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_box_append (GTK_BOX (box), self->suggestions_scroller);
+  gtk_window_set_default_size (GTK_WINDOW (self), 1000, 780);
+}
+
+static void
+add_suggestions_panel (FlIntakeDialog *self)
+{
+  self->suggestions = fl_suggestions_panel_new (fl_context_get_store (self->context));
+  g_signal_connect_swapped (self->suggestions, "copy-resolution",
+                            G_CALLBACK (on_copy_resolution_cb), self);
+  g_signal_connect_swapped (self->suggestions, "open-ticket", G_CALLBACK (on_open_suggested_cb), self);
+  g_signal_connect_swapped (self->suggestions, "add-note-instead",
+                            G_CALLBACK (on_add_note_instead_cb), self);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->suggestions_scroller),
+                                 GTK_WIDGET (self->suggestions));
+}
+
 /* --- callbacks ------------------------------------------------------------- */
 
 static void
@@ -526,6 +653,7 @@ on_text_changed_cb (GtkWidget      *row,
     if (self->fields[i].row == row)
       set_field_error (self, i, NULL);
   schedule_draft_save (self);
+  update_suggestions (self);
 }
 
 static void
@@ -534,6 +662,7 @@ on_description_changed_cb (GtkTextBuffer  *buffer,
 {
   set_field_error (self, FIELD_DESCRIPTION, NULL);
   schedule_draft_save (self);
+  update_suggestions (self);
 }
 
 static void
@@ -549,6 +678,7 @@ on_category_changed_cb (FlIntakeDialog *self)
   set_field_error (self, FIELD_CATEGORY, NULL);
   update_category_hint (self);
   schedule_draft_save (self);
+  update_suggestions (self);
 }
 
 static gboolean
@@ -659,6 +789,7 @@ fl_intake_dialog_constructed (GObject *object)
   if (restore_draft (self))
     adw_toast_overlay_add_toast (self->toast_overlay,
                                  adw_toast_new (_("The new ticket you had begun is back")));
+  add_suggestions_panel (self);
 }
 
 static void
@@ -876,6 +1007,8 @@ fl_intake_dialog_init (FlIntakeDialog *self)
                                                                                     GDK_CONTROL_MASK),
                                                             gtk_named_action_new ("intake.create")));
   gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+
+  add_suggestions_box (self);
 
   /* The requester's name is what an agent types first. */
   gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->name_row));
@@ -1108,6 +1241,12 @@ fl_intake_dialog_submit (FlIntakeDialog *self)
 }
 
 /* --- for tests ------------------------------------------------------------- */
+
+FlSuggestionsPanel *
+_fl_intake_dialog_get_suggestions (FlIntakeDialog *self)
+{
+  return self->suggestions;
+}
 
 GtkWidget *
 _fl_intake_dialog_get_field_widget (FlIntakeDialog *self,

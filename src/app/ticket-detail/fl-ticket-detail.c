@@ -10,11 +10,13 @@
 
 #include "fl-assign-dialog.h"
 #include "fl-categories.h"
+#include "fl-answer-completion.h"
 #include "fl-checklist.h"
 #include "fl-edit-dialog.h"
 #include "fl-checklist-library.h"
 #include "fl-contact-links.h"
 #include "fl-store-actions.h"
+#include "fl-suggestions-panel.h"
 #include "fl-ticket-detail.h"
 #include "fl-wait-dialog.h"
 
@@ -59,6 +61,8 @@ struct _FlTicketDetail
   GtkLabel       *description_label;
   GtkListBox     *timeline;
   GtkTextView    *note_view;
+  FlAnswerCompletion *answers;    /* owned by note_view */
+  FlSuggestionsPanel *suggestions; /* below the timeline (src/app/suggestions) */
   GtkCheckButton *internal_check;
   GtkLabel       *note_error;
 
@@ -1375,6 +1379,63 @@ fl_ticket_detail_init (FlTicketDetail *self)
   update_conflict (self);
 }
 
+/* --- suggestions below the timeline (fl-suggestions-panel.c) --------------- */
+
+static void
+update_suggestions (FlTicketDetail *self)
+{
+  if (self->suggestions == NULL || self->ticket == NULL)
+    return;
+  fl_suggestions_panel_set_request (self->suggestions, self->ticket->title,
+                                    self->ticket->description, self->ticket->category,
+                                    &self->ticket->requester, self->ticket->id);
+}
+
+static void
+on_copy_resolution_cb (FlTicketDetail *self,
+                       FlTicket       *solved)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->note_view);
+  g_autofree char *number = fl_ticket_dup_display_number (solved);
+  /* Translators: a resolution copied into a note; %s: "#1042", then the summary */
+  g_autofree char *text = g_strdup_printf (_("As in %s: %s\n"), number,
+                                           solved->resolution_summary ? solved->resolution_summary : "");
+
+  gtk_text_buffer_insert_at_cursor (buffer, text, -1);
+  gtk_widget_grab_focus (GTK_WIDGET (self->note_view));
+}
+
+/* The suggested ticket, or the caller's open one, takes the detail's place. */
+static void
+on_show_ticket_cb (FlTicketDetail *self,
+                   const char     *ticket_id)
+{
+  g_autoptr(FlTicket) t = fl_store_get_ticket (get_store (self), ticket_id, NULL);
+
+  if (t != NULL)
+    fl_ticket_detail_set_ticket (self, t);
+}
+
+static void
+add_suggestions_panel (FlTicketDetail *self)
+{
+  GtkWidget *group = gtk_widget_get_ancestor (GTK_WIDGET (self->timeline), ADW_TYPE_PREFERENCES_GROUP);
+  GtkWidget *content = group ? gtk_widget_get_parent (group) : NULL;
+
+  if (content == NULL || !GTK_IS_BOX (content))
+    return;
+  self->suggestions = fl_suggestions_panel_new (get_store (self));
+  gtk_widget_set_margin_start (GTK_WIDGET (self->suggestions), 0);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->suggestions), 0);
+  g_signal_connect_object (self->suggestions, "copy-resolution",
+                           G_CALLBACK (on_copy_resolution_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->suggestions, "open-ticket", G_CALLBACK (on_show_ticket_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->suggestions, "add-note-instead", G_CALLBACK (on_show_ticket_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->suggestions));
+}
+
 GtkWidget *
 fl_ticket_detail_new (void)
 {
@@ -1390,6 +1451,9 @@ fl_ticket_detail_set_context (FlTicketDetail *self,
   g_return_if_fail (self->context == NULL);
 
   self->context = g_object_ref (context);
+  /* "::" and letters in the note insert a predefined answer (src/app/suggestions) */
+  self->answers = fl_answer_completion_attach (self->note_view, fl_context_get_store (context));
+  add_suggestions_panel (self);
   g_signal_connect_object (fl_context_get_store (context), "changed",
                            G_CALLBACK (on_store_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (fl_context_get_sync_engine (context), "presence-changed",
@@ -1426,6 +1490,8 @@ fl_ticket_detail_set_ticket (FlTicketDetail *self,
     save_draft (self);
 
   g_set_object (&self->ticket, ticket);
+  if (self->answers != NULL)
+    fl_answer_completion_set_ticket (self->answers, ticket);
   load_draft (self);
   update_view (self);
   update_conflict (self);
@@ -1439,6 +1505,7 @@ fl_ticket_detail_set_ticket (FlTicketDetail *self,
       if (draft != NULL && GTK_IS_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))))
         gtk_widget_activate_action (GTK_WIDGET (self), "ticket.resolve-with", "(ss)", "", "");
     }
+  update_suggestions (self);
 
   fl_sync_engine_set_viewing (fl_context_get_sync_engine (self->context),
                               ticket ? ticket->id : NULL, FALSE);
