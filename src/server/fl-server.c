@@ -576,6 +576,13 @@ sync_response_to_text (const FlSyncResponse *response)
         g_string_append_c (out, ',');
       append_node (out, g_ptr_array_index (response->checklists, i));
     }
+  g_string_append (out, "],\"answers\":[");
+  for (guint i = 0; i < response->answers->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_node (out, g_ptr_array_index (response->answers, i));
+    }
   g_string_append (out, "]},\"presence\":");
 
   json_builder_begin_array (b);
