@@ -124,6 +124,49 @@ static const char schema_3[] =
   "INSERT OR IGNORE INTO checklist_versions (id, version, json)"
   "  SELECT id, version, json FROM checklists;";
 
+/* 3 → 4: what the history and the reports need at a million tickets. Indexes for the
+ * history's filters in its newest-first order, one covering index the summary report
+ * reads instead of the table, and two tables kept as ops are applied: the handoffs per
+ * agent and the checklist steps reached, each keyed by the ticket's created_at so that a
+ * report over a range reads just that range. reopened_7d counts the reopens within 7 days
+ * of the resolve before them; waiting_since is the ticket's, for SLA breaches that do not
+ * count waiting time. Everything is filled from the events of an older database. */
+static const char schema_4[] =
+  "ALTER TABLE tickets ADD COLUMN reopened_7d INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE tickets ADD COLUMN waiting_since INTEGER;"
+  "UPDATE tickets SET waiting_since = CAST (ROUND ((julianday (json_extract (json,"
+  "  '$.waiting_since')) - 2440587.5) * 86400000) AS INTEGER) WHERE json_extract (json, '$.waiting_since') IS NOT NULL;"
+  "UPDATE tickets SET reopened_7d = ("
+  "  SELECT COUNT (*) FROM events r WHERE r.ticket_id = tickets.id AND r.type = 'reopen'"
+  "  AND r.at - (SELECT MAX (s.at) FROM events s WHERE s.ticket_id = r.ticket_id"
+  "              AND s.type = 'resolve' AND s.seq < r.seq) <= 604800000);"
+  "DROP INDEX tickets_created;"
+  "CREATE INDEX tickets_report ON tickets (created_at, number, status, category, assignee,"
+  "  level, queue, resolved_at, due_at, resolution_code, resolved_by, handoffs, reopened_7d,"
+  "  waiting_since);"
+  "CREATE INDEX tickets_status ON tickets (status, created_at, number);"
+  "CREATE INDEX tickets_assignee ON tickets (assignee, created_at, number);"
+  "CREATE INDEX tickets_category ON tickets (category, created_at, number);"
+  "CREATE TABLE report_handoffs ("
+  "  created_at INTEGER NOT NULL, ticket INTEGER NOT NULL, author TEXT NOT NULL,"
+  "  PRIMARY KEY (created_at, ticket, author)) WITHOUT ROWID;"
+  "INSERT OR IGNORE INTO report_handoffs (created_at, ticket, author)"
+  "  SELECT t.created_at, t.rowid, e.author FROM events e JOIN tickets t ON t.id = e.ticket_id"
+  "  WHERE e.type = 'handoff';"
+  "CREATE TABLE report_steps ("
+  "  created_at INTEGER NOT NULL, ticket INTEGER NOT NULL, checklist_id TEXT NOT NULL,"
+  "  checklist_version INTEGER NOT NULL, step_id TEXT NOT NULL, at INTEGER NOT NULL,"
+  "  PRIMARY KEY (created_at, ticket, checklist_id, checklist_version, step_id)) WITHOUT ROWID;"
+  "INSERT OR IGNORE INTO report_steps (created_at, ticket, checklist_id, checklist_version,"
+  "  step_id, at)"
+  "  SELECT t.created_at, t.rowid, json_extract (e.data, '$.checklist_id'),"
+  "    COALESCE (json_extract (e.data, '$.checklist_version'),"
+  "              (SELECT c.version FROM checklists c"
+  "               WHERE c.id = json_extract (e.data, '$.checklist_id')), 1),"
+  "    json_extract (e.data, '$.step_id'), MIN (e.at)"
+  "  FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.type = 'checklist'"
+  "  GROUP BY 1, 2, 3, 4, 5;";
+
 /* -------------------------------------------------------------------------- */
 
 static gboolean
@@ -297,10 +340,18 @@ migrate_2_to_3 (Conn    *self,
 
 typedef gboolean (*MigrateFunc) (Conn *self, GError **error);
 
+static gboolean
+migrate_3_to_4 (Conn    *self,
+                GError **error)
+{
+  return exec (self, schema_4, error);
+}
+
 static const MigrateFunc migrations[] = {
   migrate_0_to_1,
   migrate_1_to_2,
   migrate_2_to_3,
+  migrate_3_to_4,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FL_SERVER_STORE_SQLITE_SCHEMA_VERSION);
 
@@ -1082,10 +1133,74 @@ requester_text (FlTicket *t)
                     t->requester.department, t->requester.location, t->asset, NULL);
 }
 
+static FlChecklist *lookup_checklist (Conn       *self,
+                                      const char *id,
+                                      gint64      version,
+                                      GError    **error);
+
+/* The report tables kept as ops are applied (schema 4): who handed the ticket off, and
+ * which checklist steps it reached, first when. */
+static gboolean
+store_report_rows (Conn       *self,
+                   FlTicket   *t,
+                   gint64      rowid,
+                   const FlOp *op,
+                   gint64      at,
+                   const char *author,
+                   GError    **error)
+{
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+
+  if (op->type == FL_OP_HANDOFF)
+    {
+      stmt = prepare (self,
+                      "INSERT OR IGNORE INTO report_handoffs (created_at, ticket, author) "
+                      "VALUES (?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, t->created_at);
+      sqlite3_bind_int64 (stmt, 2, rowid);
+      fl_sqlite_bind_text (stmt, 3, author);
+      return step_done (self, stmt, error);
+    }
+
+  if (op->type == FL_OP_CHECKLIST)
+    {
+      const char *id = json_object_get_string_member_with_default (op->data, "checklist_id", NULL);
+      const char *step = json_object_get_string_member_with_default (op->data, "step_id", NULL);
+      gint64 version = json_object_get_int_member_with_default (op->data, "checklist_version", 0);
+      FlChecklist *checklist;
+
+      if (id == NULL || step == NULL)
+        return TRUE;
+      checklist = lookup_checklist (self, id, version, NULL);
+      if (checklist != NULL)
+        version = fl_checklist_get_version (checklist);
+
+      stmt = prepare (self,
+                      "INSERT OR IGNORE INTO report_steps (created_at, ticket, checklist_id,"
+                      " checklist_version, step_id, at) VALUES (?, ?, ?, ?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, t->created_at);
+      sqlite3_bind_int64 (stmt, 2, rowid);
+      fl_sqlite_bind_text (stmt, 3, id);
+      sqlite3_bind_int64 (stmt, 4, MAX (version, 1));
+      fl_sqlite_bind_text (stmt, 5, step);
+      sqlite3_bind_int64 (stmt, 6, at);
+      return step_done (self, stmt, error);
+    }
+
+  return TRUE;
+}
+
+/* @current: the ticket before @op (NULL for a create); @at: the op's effective time. */
 static gboolean
 store_ticket (Conn       *self,
+              FlTicket   *current,
               FlTicket   *t,
               const FlOp *op,
+              gint64      at,
               const char *author,
               GError    **error)
 {
@@ -1094,19 +1209,25 @@ store_ticket (Conn       *self,
   g_autofree char *json = fl_ticket_to_string (t);
   g_autofree char *requester = requester_text (t);
   g_autofree char *notes = NULL;
+  gboolean reopened_7d;
   gint64 rowid;
+
+  reopened_7d = op->type == FL_OP_REOPEN && current != NULL && current->resolved_at > 0 &&
+                at - current->resolved_at <= FL_REPORT_REOPEN_WINDOW_MS;
 
   stmt = prepare (self,
                   "INSERT INTO tickets (id, number, version, seq, status, category, assignee,"
                   " level, queue, created_at, resolved_at, due_at, resolution_code, resolved_by,"
-                  " handoffs, json) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL, ?15, ?16) "
+                  " handoffs, json, reopened_7d, waiting_since) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL, ?15, ?16,"
+                  " ?18, ?19) "
                   "ON CONFLICT (id) DO UPDATE SET version = ?3, seq = ?4, status = ?5,"
                   " category = ?6, assignee = ?7, level = ?8, queue = ?9, resolved_at = ?11,"
                   " due_at = ?12, resolution_code = ?13,"
                   " resolved_by = CASE WHEN ?13 IS NULL THEN NULL"
                   "   WHEN ?17 THEN ?14 ELSE resolved_by END,"
-                  " handoffs = handoffs + ?15, json = ?16 "
+                  " handoffs = handoffs + ?15, json = ?16, reopened_7d = reopened_7d + ?18,"
+                  " waiting_since = ?19 "
                   "RETURNING rowid", error);
   if (stmt == NULL)
     return FALSE;
@@ -1129,10 +1250,15 @@ store_ticket (Conn       *self,
   sqlite3_bind_int (stmt, 15, op->type == FL_OP_HANDOFF ? 1 : 0);
   fl_sqlite_bind_text (stmt, 16, json);
   sqlite3_bind_int (stmt, 17, op->type == FL_OP_RESOLVE ? 1 : 0);
+  sqlite3_bind_int (stmt, 18, reopened_7d ? 1 : 0);
+  fl_sqlite_bind_time (stmt, 19, t->waiting_since);
 
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return db_error (self, error, "store ticket");
   rowid = sqlite3_column_int64 (stmt, 0);
+
+  if (!store_report_rows (self, t, rowid, op, at, author, error))
+    return FALSE;
 
   if (op->type != FL_OP_CREATE)
     {
@@ -1507,7 +1633,7 @@ conn_apply_op (Conn               *self,
   if (!step_done (self, stmt, error))
     goto fail;
 
-  if (!store_ticket (self, next, op, user->username, error) ||
+  if (!store_ticket (self, current, next, eff, eff->at, user->username, error) ||
       !op_commit (self, error))
     goto fail;
 
@@ -1708,8 +1834,10 @@ conn_query_tickets (Conn                *self,
 #undef ADD_INT
 
   sql_count = g_strdup_printf ("SELECT COUNT(*) FROM tickets WHERE %s", where->str);
-  sql = g_strdup_printf ("SELECT json FROM tickets WHERE %s "
-                         "ORDER BY created_at DESC, number DESC LIMIT ? OFFSET ?", where->str);
+  /* The keyset cursor: a row value the indexes on (…, created_at, number) answer directly. */
+  sql = g_strdup_printf ("SELECT json FROM tickets WHERE %s%s "
+                         "ORDER BY created_at DESC, number DESC LIMIT ? OFFSET ?", where->str,
+                         query->after_number > 0 ? " AND (created_at, number) < (?, ?)" : "");
   /* One text per combination of filters: few enough to keep each prepared. */
   count = prepare (self, g_intern_string (sql_count), error);
   stmt = prepare (self, g_intern_string (sql), error);
@@ -1731,8 +1859,17 @@ conn_query_tickets (Conn                *self,
           sqlite3_bind_int64 (stmt, i + 1, g_array_index (ints, gint64, i));
         }
     }
-  sqlite3_bind_int64 (stmt, params->len + 1, query->limit);
-  sqlite3_bind_int64 (stmt, params->len + 2, query->offset);
+  {
+    int next = params->len + 1;
+
+    if (query->after_number > 0)
+      {
+        sqlite3_bind_int64 (stmt, next++, query->after_created_at);
+        sqlite3_bind_int64 (stmt, next++, query->after_number);
+      }
+    sqlite3_bind_int64 (stmt, next++, query->limit);
+    sqlite3_bind_int64 (stmt, next, query->offset);
+  }
 
   if (sqlite3_step (count) != SQLITE_ROW)
     {
@@ -1799,11 +1936,73 @@ compare_str (gconstpointer a,
   return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
-static char *
-day_of (gint64 ms)
+static int
+compare_ptr_int (gconstpointer a,
+                 gconstpointer b)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (ms / 1000);
+  gintptr x = GPOINTER_TO_SIZE (*(const gpointer *) a);
+  gintptr y = GPOINTER_TO_SIZE (*(const gpointer *) b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+#define DAY_MS (24 * 3600 * 1000LL)
+#define HOUR_MS (3600 * 1000LL)
+
+/* by_day keys: the UTC day number since the epoch, plus one (never NULL). */
+static gpointer
+day_key (gint64 ms)
+{
+  return GSIZE_TO_POINTER ((gsize) (ms / DAY_MS + 1));
+}
+
+static char *
+day_text (gpointer key)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (((gint64) GPOINTER_TO_SIZE (key) - 1)
+                                                           * (DAY_MS / 1000));
   return dt ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("1970-01-01");
+}
+
+static Counts *
+day_lookup (GHashTable *table,
+            gint64      ms)
+{
+  gpointer key = day_key (ms);
+  Counts *c = g_hash_table_lookup (table, key);
+
+  if (c == NULL)
+    {
+      c = g_new0 (Counts, 1);
+      g_hash_table_insert (table, key, c);
+    }
+  return c;
+}
+
+/* Sorts @values; the median (even count: the mean of the middle two). */
+static gint64
+median_of (GArray *values)
+{
+  guint n = values->len;
+
+  if (n == 0)
+    return 0;
+  g_array_sort (values, compare_int64);
+  if (n % 2 == 1)
+    return g_array_index (values, gint64, n / 2);
+  return (g_array_index (values, gint64, n / 2 - 1) + g_array_index (values, gint64, n / 2)) / 2;
+}
+
+/* Of sorted @values: the 90th percentile, nearest rank (the ⌈0.9 n⌉-th smallest). */
+static gint64
+p90_of_sorted (GArray *values)
+{
+  guint n = values->len;
+  guint rank;
+
+  if (n == 0)
+    return 0;
+  rank = (n * 9 + 9) / 10;
+  return g_array_index (values, gint64, MAX (rank, 1) - 1);
 }
 
 static void
@@ -1826,6 +2025,15 @@ add_int (JsonBuilder *b,
 }
 
 static void
+add_string (JsonBuilder *b,
+            const char  *name,
+            const char  *value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value);
+}
+
+static void
 build_counts_array (JsonBuilder *b,
                     const char  *array_name,
                     const char  *key_name,
@@ -1845,8 +2053,7 @@ build_counts_array (JsonBuilder *b,
       Counts *c = g_hash_table_lookup (table, keys[i]);
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, key_name);
-      json_builder_add_string_value (b, keys[i]);
+      add_string (b, key_name, keys[i]);
       if (!agent)
         add_int (b, "created", c->created);
       add_int (b, "resolved", c->resolved);
@@ -1858,6 +2065,23 @@ build_counts_array (JsonBuilder *b,
   json_builder_end_array (b);
 }
 
+static const char * const aging_buckets[] = { "lt_4h", "4h_24h", "1d_3d", "3d_7d", "gt_7d" };
+
+static guint
+aging_bucket (gint64 age)
+{
+  if (age < 4 * HOUR_MS)
+    return 0;
+  if (age < DAY_MS)
+    return 1;
+  if (age < 3 * DAY_MS)
+    return 2;
+  if (age < 7 * DAY_MS)
+    return 3;
+  return 4;
+}
+
+/* One pass over the covering index tickets_report: the range's rows, no table reads. */
 static JsonNode *
 conn_report (Conn    *self,
              gint64   from,
@@ -1869,17 +2093,23 @@ conn_report (Conn    *self,
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(GHashTable) by_category = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) by_agent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GHashTable) by_day = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) by_day = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_autoptr(GArray) durations = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree char *from_text = fl_time_format (from);
   g_autofree char *to_text = fl_time_format (to);
+  g_autofree gpointer *days = NULL;
   gint64 created = 0, resolved = 0, escalated = 0, open = 0, first_contact = 0;
-  gint64 level1 = 0, breaches = 0, median = 0;
+  gint64 level1 = 0, breaches = 0, reopened = 0, median, p90;
+  gint64 aging[G_N_ELEMENTS (aging_buckets)] = { 0 };
+  g_autofree char *last_category = NULL;
+  Counts *cat = NULL;
+  guint n_days = 0;
   int rc;
 
   stmt = prepare (self,
                   "SELECT status, category, created_at, resolved_at, due_at, resolution_code,"
-                  " resolved_by, handoffs FROM tickets WHERE created_at >= ? AND created_at < ?",
+                  " resolved_by, handoffs, reopened_7d, waiting_since FROM tickets"
+                  " WHERE created_at >= ? AND created_at < ?",
                   error);
   if (stmt == NULL)
     return NULL;
@@ -1896,36 +2126,55 @@ conn_report (Conn    *self,
       const char *code = fl_sqlite_column_text (stmt, 5);
       const char *resolved_by = fl_sqlite_column_text (stmt, 6);
       gboolean handed_off = sqlite3_column_int64 (stmt, 7) > 0;
+      gboolean was_reopened = sqlite3_column_int64 (stmt, 8) > 0;
+      gint64 waiting_since = sqlite3_column_int64 (stmt, 9);
       gboolean is_resolved = code != NULL && resolved_at > 0;
-      Counts *cat = counts_lookup (by_category, category ? category : "");
-      g_autofree char *day = day_of (created_at);
+
+      if (category == NULL)
+        category = "";
+      /* Rows of one category often come together: look it up only when it changes. */
+      if (cat == NULL || g_strcmp0 (category, last_category) != 0)
+        {
+          cat = counts_lookup (by_category, category);
+          g_free (last_category);
+          last_category = g_strdup (category);
+        }
 
       fl_status_from_string (fl_sqlite_column_text (stmt, 0), &status);
 
       created++;
       cat->created++;
-      counts_lookup (by_day, day)->created++;
+      day_lookup (by_day, created_at)->created++;
 
       if (handed_off)
         {
           escalated++;
           cat->escalated++;
         }
+      if (was_reopened)
+        reopened++;
       if (fl_status_is_open (status))
         {
           open++;
-          if (due_at > 0 && now > due_at)
+          aging[aging_bucket (now - created_at)]++;
+          /* Waiting time does not count: a ticket waiting now breached only when it
+           * passed its due time before it began to wait. */
+          if (status == FL_STATUS_WAITING && waiting_since > 0)
+            {
+              if (due_at > 0 && waiting_since > due_at)
+                breaches++;
+            }
+          else if (due_at > 0 && now > due_at)
             breaches++;
         }
       if (is_resolved)
         {
-          g_autofree char *rday = day_of (resolved_at);
           gint64 secs = (resolved_at - created_at) / 1000;
           gboolean fc = g_strcmp0 (code, "first_contact") == 0 && !handed_off;
 
           resolved++;
           cat->resolved++;
-          counts_lookup (by_day, rday)->resolved++;
+          day_lookup (by_day, resolved_at)->resolved++;
           if (fc)
             first_contact++;
           if (!handed_off)
@@ -1951,10 +2200,8 @@ conn_report (Conn    *self,
   /* Escalations per agent: each ticket once per agent who handed it off. */
   g_clear_pointer (&stmt, sqlite3_reset);
   stmt = prepare (self,
-                  "SELECT e.author, COUNT (DISTINCT e.ticket_id) FROM events e "
-                  "JOIN tickets t ON t.id = e.ticket_id "
-                  "WHERE e.type = 'handoff' AND t.created_at >= ? AND t.created_at < ? "
-                  "GROUP BY e.author", error);
+                  "SELECT author, COUNT (*) FROM report_handoffs "
+                  "WHERE created_at >= ? AND created_at < ? GROUP BY author", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, from);
@@ -1963,21 +2210,22 @@ conn_report (Conn    *self,
     counts_lookup (by_agent, fl_sqlite_column_text (stmt, 0))->escalated +=
       sqlite3_column_int64 (stmt, 1);
 
-  if (durations->len > 0)
-    {
-      g_array_sort (durations, compare_int64);
-      if (durations->len % 2 == 1)
-        median = g_array_index (durations, gint64, durations->len / 2);
-      else
-        median = (g_array_index (durations, gint64, durations->len / 2 - 1) +
-                  g_array_index (durations, gint64, durations->len / 2)) / 2;
-    }
+  /* Every agent and specialist has a row, also with nothing to count. */
+  g_clear_pointer (&stmt, sqlite3_reset);
+  stmt = prepare (self,
+                  "SELECT username FROM users WHERE disabled = 0"
+                  " AND role IN ('agent', 'specialist')", error);
+  if (stmt == NULL)
+    return NULL;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    counts_lookup (by_agent, fl_sqlite_column_text (stmt, 0));
+
+  median = median_of (durations);
+  p90 = p90_of_sorted (durations);
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "from");
-  json_builder_add_string_value (b, from_text);
-  json_builder_set_member_name (b, "to");
-  json_builder_add_string_value (b, to_text);
+  add_string (b, "from", from_text);
+  add_string (b, "to", to_text);
   add_int (b, "created", created);
   add_int (b, "resolved", resolved);
   add_int (b, "escalated", escalated);
@@ -1985,33 +2233,254 @@ conn_report (Conn    *self,
   add_rate (b, "first_contact_rate", first_contact, resolved);
   add_rate (b, "level1_resolution_rate", level1, resolved);
   add_rate (b, "escalation_rate", escalated, created);
+  add_rate (b, "reopen_rate", reopened, resolved);
   add_int (b, "median_resolve_seconds", median);
+  add_int (b, "p90_resolve_seconds", p90);
   add_int (b, "sla_breaches", breaches);
+
+  json_builder_set_member_name (b, "backlog_aging");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (aging_buckets); i++)
+    {
+      json_builder_begin_object (b);
+      add_string (b, "bucket", aging_buckets[i]);
+      add_int (b, "open", aging[i]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
   build_counts_array (b, "by_category", "category", by_category, FALSE);
   build_counts_array (b, "by_agent", "agent", by_agent, TRUE);
 
-  {
-    g_autofree gpointer *days = NULL;
-    guint n = 0;
+  days = g_hash_table_get_keys_as_array (by_day, &n_days);
+  qsort (days, n_days, sizeof (gpointer), compare_ptr_int);
+  json_builder_set_member_name (b, "by_day");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n_days; i++)
+    {
+      Counts *c = g_hash_table_lookup (by_day, days[i]);
+      g_autofree char *day = day_text (days[i]);
 
-    days = g_hash_table_get_keys_as_array (by_day, &n);
-    qsort (days, n, sizeof (gpointer), compare_str);
-    json_builder_set_member_name (b, "by_day");
-    json_builder_begin_array (b);
-    for (guint i = 0; i < n; i++)
-      {
-        Counts *c = g_hash_table_lookup (by_day, days[i]);
+      json_builder_begin_object (b);
+      add_string (b, "day", day);
+      add_int (b, "created", c->created);
+      add_int (b, "resolved", c->resolved);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
 
-        json_builder_begin_object (b);
-        json_builder_set_member_name (b, "day");
-        json_builder_add_string_value (b, days[i]);
-        add_int (b, "created", c->created);
-        add_int (b, "resolved", c->resolved);
-        json_builder_end_object (b);
-      }
-    json_builder_end_array (b);
-  }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
 
+/* The checklist report: per checklist version and step. */
+
+typedef struct
+{
+  gint64  reached;
+  gint64  resolved_l1;
+  gint64  escalated;
+  GArray *seconds;                /* gint64: step to resolution, resolved tickets */
+} StepAgg;
+
+typedef struct
+{
+  char       *id;
+  gint64      version;
+  GHashTable *tickets;            /* rowid → GINT_TO_POINTER (1 + resolved_l1 + 2 × escalated) */
+  GHashTable *steps;              /* step id → StepAgg */
+} ChecklistAgg;
+
+static void
+step_agg_free (gpointer data)
+{
+  StepAgg *s = data;
+
+  g_array_unref (s->seconds);
+  g_free (s);
+}
+
+static void
+checklist_agg_free (gpointer data)
+{
+  ChecklistAgg *c = data;
+
+  g_free (c->id);
+  g_hash_table_unref (c->tickets);
+  g_hash_table_unref (c->steps);
+  g_free (c);
+}
+
+static int
+compare_checklist_agg (gconstpointer a,
+                       gconstpointer b)
+{
+  const ChecklistAgg *x = *(ChecklistAgg * const *) a;
+  const ChecklistAgg *y = *(ChecklistAgg * const *) b;
+  int c = strcmp (x->id, y->id);
+
+  return c != 0 ? c : x->version < y->version ? -1 : x->version > y->version ? 1 : 0;
+}
+
+static void
+build_step (JsonBuilder *b,
+            const char  *step_id,
+            const char  *text,
+            StepAgg     *s)
+{
+  json_builder_begin_object (b);
+  add_string (b, "step_id", step_id);
+  add_string (b, "text", text ? text : "");
+  add_int (b, "reached", s ? s->reached : 0);
+  add_int (b, "resolved_l1", s ? s->resolved_l1 : 0);
+  add_int (b, "escalated", s ? s->escalated : 0);
+  add_int (b, "median_seconds_to_resolve", s ? median_of (s->seconds) : 0);
+  json_builder_end_object (b);
+}
+
+static JsonNode *
+conn_report_checklists (Conn    *self,
+                        gint64   from,
+                        gint64   to,
+                        GError **error)
+{
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GHashTable) lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       checklist_agg_free);
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  g_autofree char *from_text = fl_time_format (from);
+  g_autofree char *to_text = fl_time_format (to);
+  GHashTableIter iter;
+  gpointer value;
+  int rc;
+
+  stmt = prepare (self,
+                  "SELECT s.checklist_id, s.checklist_version, s.step_id, s.ticket, s.at,"
+                  " t.resolved_at, t.resolution_code, t.handoffs "
+                  "FROM report_steps s JOIN tickets t ON t.rowid = s.ticket "
+                  "WHERE s.created_at >= ? AND s.created_at < ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, from);
+  sqlite3_bind_int64 (stmt, 2, to);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *id = fl_sqlite_column_text (stmt, 0);
+      gint64 version = sqlite3_column_int64 (stmt, 1);
+      const char *step_id = fl_sqlite_column_text (stmt, 2);
+      gint64 ticket = sqlite3_column_int64 (stmt, 3);
+      gint64 at = sqlite3_column_int64 (stmt, 4);
+      gint64 resolved_at = sqlite3_column_int64 (stmt, 5);
+      gboolean is_resolved = sqlite3_column_type (stmt, 6) != SQLITE_NULL && resolved_at > 0;
+      gboolean handed_off = sqlite3_column_int64 (stmt, 7) > 0;
+      gboolean l1 = is_resolved && !handed_off;
+      g_autofree char *key = g_strdup_printf ("%s/%" G_GINT64_FORMAT, id ? id : "", version);
+      ChecklistAgg *c = g_hash_table_lookup (lists, key);
+      StepAgg *s;
+
+      if (c == NULL)
+        {
+          c = g_new0 (ChecklistAgg, 1);
+          c->id = g_strdup (id ? id : "");
+          c->version = version;
+          c->tickets = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+          c->steps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, step_agg_free);
+          g_hash_table_insert (lists, g_steal_pointer (&key), c);
+        }
+
+      if (!g_hash_table_contains (c->tickets, &ticket))
+        {
+          gint64 *k = g_new (gint64, 1);
+
+          *k = ticket;
+          g_hash_table_insert (c->tickets, k,
+                               GINT_TO_POINTER (1 + (l1 ? 1 : 0) + (handed_off ? 2 : 0)));
+        }
+
+      s = g_hash_table_lookup (c->steps, step_id ? step_id : "");
+      if (s == NULL)
+        {
+          s = g_new0 (StepAgg, 1);
+          s->seconds = g_array_new (FALSE, FALSE, sizeof (gint64));
+          g_hash_table_insert (c->steps, g_strdup (step_id ? step_id : ""), s);
+        }
+      s->reached++;
+      if (l1)
+        s->resolved_l1++;
+      if (handed_off)
+        s->escalated++;
+      if (is_resolved)
+        {
+          gint64 secs = MAX (resolved_at - at, 0) / 1000;
+          g_array_append_val (s->seconds, secs);
+        }
+    }
+  if (rc != SQLITE_DONE)
+    {
+      db_error (self, error, "checklist report");
+      return NULL;
+    }
+
+  g_hash_table_iter_init (&iter, lists);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (sorted, value);
+  g_ptr_array_sort (sorted, compare_checklist_agg);
+
+  json_builder_begin_object (b);
+  add_string (b, "from", from_text);
+  add_string (b, "to", to_text);
+  json_builder_set_member_name (b, "checklists");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      ChecklistAgg *c = g_ptr_array_index (sorted, i);
+      FlChecklist *def = lookup_checklist (self, c->id, c->version, NULL);
+      g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autofree gpointer *rest = NULL;
+      gint64 resolved_l1 = 0, escalated = 0;
+      GHashTableIter ti;
+      guint n_rest = 0;
+
+      g_hash_table_iter_init (&ti, c->tickets);
+      while (g_hash_table_iter_next (&ti, NULL, &value))
+        {
+          int flags = GPOINTER_TO_INT (value) - 1;
+
+          if (flags & 1)
+            resolved_l1++;
+          if (flags & 2)
+            escalated++;
+        }
+
+      json_builder_begin_object (b);
+      add_string (b, "checklist_id", c->id);
+      add_int (b, "checklist_version", c->version);
+      add_string (b, "title", def ? fl_checklist_get_title (def, "en") : c->id);
+      add_int (b, "started", g_hash_table_size (c->tickets));
+      add_int (b, "resolved_l1", resolved_l1);
+      add_int (b, "escalated", escalated);
+      json_builder_set_member_name (b, "steps");
+      json_builder_begin_array (b);
+      for (guint k = 0; def && k < fl_checklist_get_n_steps (def); k++)
+        {
+          const FlChecklistStep *step = fl_checklist_get_nth_step (def, k);
+
+          g_hash_table_add (listed, step->id);
+          build_step (b, step->id, fl_checklist_step_get_text (step, "en"),
+                      g_hash_table_lookup (c->steps, step->id));
+        }
+      /* Steps the definition does not have (it is gone): sorted by id. */
+      rest = g_hash_table_get_keys_as_array (c->steps, &n_rest);
+      qsort (rest, n_rest, sizeof (gpointer), compare_str);
+      for (guint k = 0; k < n_rest; k++)
+        if (!g_hash_table_contains (listed, rest[k]))
+          build_step (b, rest[k], "", g_hash_table_lookup (c->steps, rest[k]));
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -2665,6 +3134,15 @@ sqlite_report (FlServerStore  *store,
   return conn_report (SELF (store)->main, from, to, now, error);
 }
 
+static JsonNode *
+sqlite_report_checklists (FlServerStore  *store,
+                          gint64          from,
+                          gint64          to,
+                          GError        **error)
+{
+  return conn_report_checklists (SELF (store)->main, from, to, error);
+}
+
 static GPtrArray *
 sqlite_apply_batch (FlServerStore       *store,
                     GPtrArray           *ops,
@@ -2822,6 +3300,7 @@ fl_server_store_sqlite_iface_init (FlServerStoreInterface *iface)
   iface->get_changes = sqlite_get_changes;
   iface->query_tickets = sqlite_query_tickets;
   iface->report = sqlite_report;
+  iface->report_checklists = sqlite_report_checklists;
   iface->apply_batch = sqlite_apply_batch;
   iface->apply_batch_async = sqlite_apply_batch_async;
   iface->apply_batch_finish = sqlite_apply_batch_finish;

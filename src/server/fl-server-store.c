@@ -322,6 +322,17 @@ fl_server_store_report (FlServerStore *self,
   return FL_SERVER_STORE_GET_IFACE (self)->report (self, from, to, now, error);
 }
 
+JsonNode *
+fl_server_store_report_checklists (FlServerStore *self,
+                                   gint64         from,
+                                   gint64         to,
+                                   GError       **error)
+{
+  g_return_val_if_fail (FL_IS_SERVER_STORE (self), NULL);
+
+  return FL_SERVER_STORE_GET_IFACE (self)->report_checklists (self, from, to, error);
+}
+
 GPtrArray *
 fl_server_store_apply_batch (FlServerStore      *self,
                              GPtrArray          *ops,

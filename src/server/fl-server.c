@@ -100,6 +100,7 @@ typedef enum
   ROUTE_TICKETS,
   ROUTE_TICKET,
   ROUTE_REPORT,
+  ROUTE_REPORT_CHECKLISTS,
   ROUTE_CHECKLISTS,
   ROUTE_CHECKLIST,
   ROUTE_ME_PASSWORD,
@@ -1198,6 +1199,28 @@ handle_sync (FlServer           *self,
   finish_sync (self, msg, user, request, results, FALSE);
 }
 
+/* The history's keyset cursor, "CREATED_AT_MS:NUMBER" (the last ticket of a page). */
+static gboolean
+parse_page_cursor (const char *text,
+                   gint64     *created_at,
+                   gint64     *number)
+{
+  g_auto(GStrv) parts = NULL;
+  guint64 a, n;
+
+  *created_at = *number = 0;
+  if (text == NULL)
+    return TRUE;
+  parts = g_strsplit (text, ":", -1);
+  if (g_strv_length (parts) != 2 ||
+      !g_ascii_string_to_unsigned (parts[0], 10, 0, G_MAXINT64, &a, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXINT64, &n, NULL))
+    return FALSE;
+  *created_at = (gint64) a;
+  *number = (gint64) n;
+  return TRUE;
+}
+
 static void
 handle_tickets (FlServer          *self,
                 SoupServerMessage *msg,
@@ -1205,6 +1228,8 @@ handle_tickets (FlServer          *self,
 {
   FlTicketQuery q = { 0 };
   g_autoptr(GPtrArray) tickets = NULL;
+  g_autofree char *next = NULL;
+  gint64 limit;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
   JsonObject *obj;
@@ -1261,11 +1286,30 @@ handle_tickets (FlServer          *self,
       return;
     }
 
+  if (!parse_page_cursor (fl_server_param_text (query, "after"),
+                          &q.after_created_at, &q.after_number))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                 _("Parameter 'after' is not a cursor of this list"));
+      return;
+    }
+
+  /* One more than asked: whether a next page exists. */
+  limit = q.limit;
+  q.limit = limit + 1;
   tickets = fl_server_store_query_tickets (self->store, &q, &total, &error);
   if (tickets == NULL)
     {
       set_internal_error (msg, error);
       return;
+    }
+  if ((gint64) tickets->len > limit)
+    {
+      FlTicket *last = g_ptr_array_index (tickets, limit - 1);
+
+      next = g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT,
+                              last->created_at, last->number);
+      g_ptr_array_set_size (tickets, limit);
     }
 
   node = json_node_init_object (json_node_alloc (), json_object_new ());
@@ -1273,6 +1317,8 @@ handle_tickets (FlServer          *self,
   json_object_unref (obj);
   json_object_set_member (obj, "tickets", tickets_array (tickets));
   json_object_set_int_member (obj, "total", total);
+  if (next != NULL)
+    json_object_set_string_member (obj, "next", next);
   set_json (msg, SOUP_STATUS_OK, node);
 }
 
@@ -1311,7 +1357,8 @@ handle_ticket (FlServer          *self,
 static void
 handle_report (FlServer          *self,
                SoupServerMessage *msg,
-               GHashTable        *query)
+               GHashTable        *query,
+               gboolean           checklists)
 {
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
@@ -1336,7 +1383,10 @@ handle_report (FlServer          *self,
       return;
     }
 
-  node = fl_server_store_report (self->store, from, to, now, &error);
+  if (checklists)
+    node = fl_server_store_report_checklists (self->store, from, to, &error);
+  else
+    node = fl_server_store_report (self->store, from, to, now, &error);
   if (node == NULL)
     set_internal_error (msg, error);
   else
@@ -1461,6 +1511,8 @@ match_route (const char  *path,
     *route = ROUTE_TICKETS, *methods = "GET";
   else if (g_str_equal (rest, "reports/summary"))
     *route = ROUTE_REPORT, *methods = "GET";
+  else if (g_str_equal (rest, "reports/checklists"))
+    *route = ROUTE_REPORT_CHECKLISTS, *methods = "GET";
   else if (g_str_equal (rest, "checklists"))
     *route = ROUTE_CHECKLISTS, *methods = "GET";
   else if (g_str_has_prefix (rest, "tickets/") && rest[8] && !strchr (rest + 8, '/'))
@@ -1541,7 +1593,8 @@ on_request_cb (SoupServer        *server,
       return;
     }
 
-  if ((route == ROUTE_REPORT || route == ROUTE_CHECKLIST) && user->role != FL_ROLE_LEAD)
+  if ((route == ROUTE_REPORT || route == ROUTE_REPORT_CHECKLISTS || route == ROUTE_CHECKLIST) &&
+      user->role != FL_ROLE_LEAD)
     {
       set_error (msg, SOUP_STATUS_FORBIDDEN, "forbidden", _("Only a team lead may do this"));
       return;
@@ -1568,7 +1621,10 @@ on_request_cb (SoupServer        *server,
       handle_ticket (self, msg, arg);
       break;
     case ROUTE_REPORT:
-      handle_report (self, msg, query);
+      handle_report (self, msg, query, FALSE);
+      break;
+    case ROUTE_REPORT_CHECKLISTS:
+      handle_report (self, msg, query, TRUE);
       break;
     case ROUTE_CHECKLISTS:
       handle_checklists (self, msg);
