@@ -524,6 +524,80 @@ test_paging (void)
   json_node_unref (expect ("GET", "/tickets?status=open", tok_lee, NULL, 422));
 }
 
+
+/* The total of GET /tickets?@query&from=…&to=… (the summary's range). */
+static gint64
+count_where (const char *query)
+{
+  g_autofree char *from = format_day (day_time (0, 0, 0));
+  g_autofree char *to = format_day (now_ms + DAY_MS);
+  g_autofree char *path = g_strdup_printf ("/tickets?limit=1&from=%s&to=%s&%s", from, to, query);
+  g_autoptr(JsonNode) r = expect ("GET", path, tok_lee, NULL, 200);
+
+  return INT (json_node_get_object (r), "total");
+}
+
+/* Every figure of the summary drills down to exactly the tickets it counts. */
+static void
+test_drilldown (void)
+{
+  g_autofree char *path = range_path ("summary");
+  g_autoptr(JsonNode) r = expect ("GET", path, tok_lee, NULL, 200);
+  JsonObject *o = json_node_get_object (r);
+  gint64 resolved = INT (o, "resolved");
+  JsonArray *aging = json_object_get_array_member (o, "backlog_aging");
+  JsonArray *agents = json_object_get_array_member (o, "by_agent");
+  JsonArray *cats = json_object_get_array_member (o, "by_category");
+
+  g_assert_cmpint (count_where ("kpi=resolved"), ==, resolved);
+  g_assert_cmpint (count_where ("kpi=open"), ==, INT (o, "open"));
+  g_assert_cmpint (count_where ("kpi=escalated"), ==, INT (o, "escalated"));
+  g_assert_cmpint (count_where ("kpi=breached"), ==, INT (o, "sla_breaches"));
+  g_assert_cmpint (count_where ("kpi=first_contact"), ==,
+                   (gint64) (RATE (o, "first_contact_rate") * resolved + 0.5));
+  g_assert_cmpint (count_where ("kpi=level1"), ==,
+                   (gint64) (RATE (o, "level1_resolution_rate") * resolved + 0.5));
+  g_assert_cmpint (count_where ("kpi=reopened"), ==,
+                   (gint64) (RATE (o, "reopen_rate") * resolved + 0.5));
+  for (guint i = 0; i < json_array_get_length (aging); i++)
+    {
+      JsonObject *b = json_array_get_object_element (aging, i);
+      g_autofree char *q = g_strdup_printf ("kpi=%s", json_object_get_string_member (b, "bucket"));
+
+      g_assert_cmpint (count_where (q), ==, INT (b, "open"));
+    }
+  for (guint i = 0; i < json_array_get_length (agents); i++)
+    {
+      JsonObject *a = json_array_get_object_element (agents, i);
+      const char *name = json_object_get_string_member (a, "agent");
+      g_autofree char *q1 = g_strdup_printf ("resolved_by=%s", name);
+      g_autofree char *q2 = g_strdup_printf ("handed_off_by=%s", name);
+      g_autofree char *q3 = g_strdup_printf ("resolved_by=%s&kpi=first_contact", name);
+
+      g_assert_cmpint (count_where (q1), ==, INT (a, "resolved"));
+      g_assert_cmpint (count_where (q2), ==, INT (a, "escalated"));
+      g_assert_cmpint (count_where (q3), ==, INT (a, "first_contact"));
+    }
+  for (guint i = 0; i < json_array_get_length (cats); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cats, i);
+      const char *name = json_object_get_string_member (c, "category");
+      g_autofree char *q1 = g_strdup_printf ("category=%s", name);
+      g_autofree char *q2 = g_strdup_printf ("category=%s&kpi=resolved", name);
+      g_autofree char *q3 = g_strdup_printf ("category=%s&kpi=escalated", name);
+
+      g_assert_cmpint (count_where (q1), ==, INT (c, "created"));
+      g_assert_cmpint (count_where (q2), ==, INT (c, "resolved"));
+      g_assert_cmpint (count_where (q3), ==, INT (c, "escalated"));
+    }
+
+  /* and by hand: C and E resolved late, F, I and K open past due */
+  expect_filter ("kpi=breached", 5, I, K, F, E, C);
+  expect_filter ("kpi=reopened", 1, E);
+  expect_filter ("kpi=4h_24h", 1, H);
+  json_node_unref (expect ("GET", "/tickets?kpi=late", tok_lee, NULL, 422));
+}
+
 /* -------------------------------------------------------------------------- */
 /* firstline-cli export                                                          */
 
@@ -817,6 +891,7 @@ main (int   argc,
   g_test_add_func ("/reports/checklists", test_checklists_report);
   g_test_add_func ("/reports/roles", test_roles);
   g_test_add_func ("/reports/tickets/paging", test_paging);
+  g_test_add_func ("/reports/tickets/drilldown", test_drilldown);
   g_test_add_func ("/reports/export", test_export);
   g_test_add_func ("/reports/export/pages", test_export_pages);
 

@@ -1784,6 +1784,12 @@ fts_query (const char *q)
   return g_string_free (out, FALSE);
 }
 
+/* The summary report's definitions, for the drill-down (conn_report () counts the same). */
+#define KPI_RESOLVED "(resolution_code IS NOT NULL AND resolved_at IS NOT NULL)"
+#define KPI_OPEN "status IN ('new', 'in_progress', 'waiting', 'escalated')"
+#define DAY_MS (24 * 3600 * 1000LL)
+#define HOUR_MS (3600 * 1000LL)
+
 static GPtrArray *
 conn_query_tickets (Conn                *self,
                     const FlTicketQuery *query,
@@ -1823,6 +1829,58 @@ conn_query_tickets (Conn                *self,
     ADD_INT (" AND created_at >= ?", query->from);
   if (query->to)
     ADD_INT (" AND created_at < ?", query->to);
+  if (query->resolved_by)
+    ADD_TEXT (" AND resolved_by = ? AND resolution_code IS NOT NULL", query->resolved_by);
+  if (query->handed_off_by)
+    ADD_TEXT (" AND rowid IN (SELECT ticket FROM report_handoffs WHERE author = ?)",
+              query->handed_off_by);
+  switch (query->kpi)
+    {
+    case FL_REPORT_KPI_NONE:
+      break;
+    case FL_REPORT_KPI_RESOLVED:
+      g_string_append (where, " AND " KPI_RESOLVED);
+      break;
+    case FL_REPORT_KPI_OPEN:
+      g_string_append (where, " AND " KPI_OPEN);
+      break;
+    case FL_REPORT_KPI_ESCALATED:
+      g_string_append (where, " AND handoffs > 0");
+      break;
+    case FL_REPORT_KPI_FIRST_CONTACT:
+      g_string_append (where, " AND " KPI_RESOLVED " AND handoffs = 0"
+                              " AND resolution_code = 'first_contact'");
+      break;
+    case FL_REPORT_KPI_LEVEL1:
+      g_string_append (where, " AND " KPI_RESOLVED " AND handoffs = 0");
+      break;
+    case FL_REPORT_KPI_REOPENED:
+      g_string_append (where, " AND reopened_7d > 0");
+      break;
+    case FL_REPORT_KPI_BREACHED:
+      ADD_INT (" AND due_at IS NOT NULL AND ((" KPI_RESOLVED " AND resolved_at > due_at) OR"
+               " (" KPI_OPEN " AND CASE WHEN status = 'waiting' AND waiting_since IS NOT NULL"
+               " THEN waiting_since > due_at ELSE due_at < ? END))", query->now);
+      break;
+    case FL_REPORT_KPI_AGE_LT_4H:
+    case FL_REPORT_KPI_AGE_4H_24H:
+    case FL_REPORT_KPI_AGE_1D_3D:
+    case FL_REPORT_KPI_AGE_3D_7D:
+    case FL_REPORT_KPI_AGE_GT_7D:
+      {
+        static const gint64 edges[] = { 0, 4 * HOUR_MS, DAY_MS, 3 * DAY_MS, 7 * DAY_MS,
+                                        G_MAXINT64 / 2 };
+        guint k = query->kpi - FL_REPORT_KPI_AGE_LT_4H;
+
+        /* age = now − created_at in [edges[k], edges[k + 1]) */
+        g_string_append (where, " AND " KPI_OPEN);
+        ADD_INT (" AND created_at <= ?", query->now - edges[k]);
+        ADD_INT (" AND created_at > ?", query->now - edges[k + 1]);
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
   if (query->q && *query->q)
     {
       fts = fts_query (query->q);
@@ -1944,9 +2002,6 @@ compare_ptr_int (gconstpointer a,
   gintptr y = GPOINTER_TO_SIZE (*(const gpointer *) b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
-
-#define DAY_MS (24 * 3600 * 1000LL)
-#define HOUR_MS (3600 * 1000LL)
 
 /* by_day keys: the UTC day number since the epoch, plus one (never NULL). */
 static gpointer

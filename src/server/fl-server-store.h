@@ -65,6 +65,29 @@ typedef struct
   char          *error_message;
 } FlApplyResult;
 
+/* The figures of the summary report a history query can narrow to, each exactly as
+ * fl_server_store_report() counts it (docs/api.md): */
+typedef enum
+{
+  FL_REPORT_KPI_NONE,
+  FL_REPORT_KPI_RESOLVED,         /* has a resolution now */
+  FL_REPORT_KPI_OPEN,             /* new, in_progress, waiting, escalated */
+  FL_REPORT_KPI_ESCALATED,        /* handed off at least once */
+  FL_REPORT_KPI_FIRST_CONTACT,    /* resolved first_contact, never handed off */
+  FL_REPORT_KPI_LEVEL1,           /* resolved, never handed off */
+  FL_REPORT_KPI_REOPENED,         /* reopened within FL_REPORT_REOPEN_WINDOW_MS of a resolve */
+  FL_REPORT_KPI_BREACHED,         /* an SLA breach at @now, waiting time excluded */
+  FL_REPORT_KPI_AGE_LT_4H,        /* open, by age at @now: the backlog_aging buckets */
+  FL_REPORT_KPI_AGE_4H_24H,
+  FL_REPORT_KPI_AGE_1D_3D,
+  FL_REPORT_KPI_AGE_3D_7D,
+  FL_REPORT_KPI_AGE_GT_7D,
+} FlReportKpi;
+
+const char *fl_report_kpi_to_string   (FlReportKpi  kpi);
+gboolean    fl_report_kpi_from_string (const char  *text,
+                                       FlReportKpi *kpi);
+
 /* A history query (GET /api/v1/tickets). Every set member narrows the result; matches
  * come newest first: created_at descending, then number descending.
  *
@@ -87,6 +110,11 @@ typedef struct
   gint64      offset;
   gint64      after_created_at;   /* keyset cursor, with after_number */
   gint64      after_number;       /* 0: none */
+  /* Drill-down from the summary report: exactly the tickets a figure counts. */
+  FlReportKpi kpi;
+  gint64      now;                /* for the kpis that depend on the time (breached, aging) */
+  const char *resolved_by;        /* the latest resolve was by this user */
+  const char *handed_off_by;      /* this user handed the ticket off (at least once) */
 } FlTicketQuery;
 
 /* "Reopened within 7 days" in the reports: a reopen at most this long after the resolve

@@ -1235,7 +1235,8 @@ handle_tickets (FlServer          *self,
   JsonObject *obj;
   gint64 total = 0;
   FlStatus status;
-  const char *names[] = { "status", "category", "assignee", "queue", "q" };
+  const char *names[] = { "status", "category", "assignee", "queue", "q", "resolved_by",
+                          "handed_off_by" };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
@@ -1253,7 +1254,18 @@ handle_tickets (FlServer          *self,
   q.assignee = fl_server_param_text (query, "assignee");
   q.queue = fl_server_param_text (query, "queue");
   q.q = fl_server_param_text (query, "q");
+  q.resolved_by = fl_server_param_text (query, "resolved_by");
+  q.handed_off_by = fl_server_param_text (query, "handed_off_by");
+  q.now = fl_time_now ();
   q.limit = 100;
+
+  if (fl_server_param_text (query, "kpi") != NULL &&
+      !fl_report_kpi_from_string (fl_server_param_text (query, "kpi"), &q.kpi))
+    {
+      set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
+                 _("Parameter 'kpi' has an unknown value"));
+      return;
+    }
 
   if (q.status != NULL && !fl_status_from_string (q.status, &status))
     {
