@@ -38,6 +38,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Conn, conn_free)
 
 /* How long a connection waits for another one's write lock. */
 #define BUSY_TIMEOUT_MS 5000
+/* 4 GiB of address space for the mapped database (PRAGMA mmap_size) */
+#define MMAP_BYTES 4294967296
 
 struct _Conn
 {
@@ -48,7 +50,17 @@ struct _Conn
   GHashTable     *checklists;     /* "id/version" → FlChecklist, parsed once */
   gboolean        in_batch;
   gint64          token_idle_ms;
+  GHashTable     *counts;         /* history query → CountEntry */
 };
+
+/* A history total, valid while the database's seq is @seq. */
+typedef struct
+{
+  gint64 seq;
+  gint64 total;
+} CountEntry;
+
+#define COUNT_CACHE_MAX 256
 
 /* Schema migrations: migrations[k] takes a database from schema k to k + 1, inside the
  * opening transaction and with foreign keys off. A new database (schema 0: no meta table)
@@ -425,6 +437,7 @@ conn_open (const char  *dir,
 
   self->path = g_build_filename (dir, "firstline.db", NULL);
   self->checklists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->policy = *fl_policy_get_default ();
   self->token_idle_ms = (gint64) FL_SERVER_STORE_TOKEN_IDLE_DAYS * 24 * 3600 * 1000;
 
@@ -456,6 +469,10 @@ conn_open (const char  *dir,
       /* An acknowledged op survives a power loss: every commit reaches the
        * disk. Pushes commit once per request (conn_begin_batch). */
       !exec (self, "PRAGMA synchronous = FULL", error) ||
+      /* The history and the reports read large ranges of the indexes: map the file
+       * instead of copying every page through read(), and keep more of it cached. */
+      !exec (self, "PRAGMA mmap_size = " G_STRINGIFY (MMAP_BYTES), error) ||
+      !exec (self, "PRAGMA cache_size = -65536", error) ||
       (first &&
        (!exec (self, "PRAGMA foreign_keys = OFF", error) ||
         !exec (self, "BEGIN IMMEDIATE", error) ||
@@ -488,6 +505,7 @@ conn_free (Conn *self)
     }
   g_free (self->path);
   g_clear_pointer (&self->checklists, g_hash_table_unref);
+  g_clear_pointer (&self->counts, g_hash_table_unref);
   g_free (self);
 }
 
@@ -1784,6 +1802,25 @@ fts_query (const char *q)
   return g_string_free (out, FALSE);
 }
 
+/* Full-text matches above this many walk the list's index (see conn_query_tickets). */
+#define FTS_WALK_MIN 2000
+
+static void
+bind_params (sqlite3_stmt *stmt,
+             GPtrArray    *params,
+             GArray       *ints)
+{
+  for (guint i = 0; i < params->len; i++)
+    {
+      const char *text = g_ptr_array_index (params, i);
+
+      if (text != NULL)
+        fl_sqlite_bind_text (stmt, i + 1, text);
+      else
+        sqlite3_bind_int64 (stmt, i + 1, g_array_index (ints, gint64, i));
+    }
+}
+
 /* The summary report's definitions, for the drill-down (conn_report () counts the same). */
 #define KPI_RESOLVED "(resolution_code IS NOT NULL AND resolved_at IS NOT NULL)"
 #define KPI_OPEN "status IN ('new', 'in_progress', 'waiting', 'escalated')"
@@ -1892,31 +1929,72 @@ conn_query_tickets (Conn                *self,
 #undef ADD_INT
 
   sql_count = g_strdup_printf ("SELECT COUNT(*) FROM tickets WHERE %s", where->str);
-  /* The keyset cursor: a row value the indexes on (…, created_at, number) answer directly. */
-  sql = g_strdup_printf ("SELECT json FROM tickets WHERE %s%s "
-                         "ORDER BY created_at DESC, number DESC LIMIT ? OFFSET ?", where->str,
-                         query->after_number > 0 ? " AND (created_at, number) < (?, ?)" : "");
   /* One text per combination of filters: few enough to keep each prepared. */
   count = prepare (self, g_intern_string (sql_count), error);
-  stmt = prepare (self, g_intern_string (sql), error);
-  if (count == NULL || stmt == NULL)
+  if (count == NULL)
     return NULL;
+  bind_params (count, params, ints);
 
-  for (guint i = 0; i < params->len; i++)
-    {
-      const char *text = g_ptr_array_index (params, i);
+  /* The total of one filter is counted once per state of the database: the next pages
+   * of the same history reuse it. */
+  {
+    g_autofree char *key = NULL;
+    gint64 seq = meta_get (self, "seq", 0);
+    GString *k = g_string_new (sql_count);
+    CountEntry *entry;
 
-      if (text != NULL)
-        {
-          fl_sqlite_bind_text (count, i + 1, text);
-          fl_sqlite_bind_text (stmt, i + 1, text);
-        }
-      else
-        {
-          sqlite3_bind_int64 (count, i + 1, g_array_index (ints, gint64, i));
-          sqlite3_bind_int64 (stmt, i + 1, g_array_index (ints, gint64, i));
-        }
-    }
+    for (guint i = 0; i < params->len; i++)
+      {
+        const char *text = g_ptr_array_index (params, i);
+
+        if (text != NULL)
+          g_string_append_printf (k, "\x1f%s", text);
+        else
+          g_string_append_printf (k, "\x1f%" G_GINT64_FORMAT, g_array_index (ints, gint64, i));
+      }
+    key = g_string_free (k, FALSE);
+    entry = g_hash_table_lookup (self->counts, key);
+    if (entry != NULL && entry->seq == seq && query->kpi != FL_REPORT_KPI_BREACHED &&
+        (query->kpi < FL_REPORT_KPI_AGE_LT_4H || query->kpi > FL_REPORT_KPI_AGE_GT_7D))
+      *total = entry->total;
+    else
+      {
+        if (sqlite3_step (count) != SQLITE_ROW)
+          {
+            db_error (self, error, "count");
+            return NULL;
+          }
+        *total = sqlite3_column_int64 (count, 0);
+        if (g_hash_table_size (self->counts) >= COUNT_CACHE_MAX)
+          g_hash_table_remove_all (self->counts);
+        entry = g_new (CountEntry, 1);
+        entry->seq = seq;
+        entry->total = *total;
+        g_hash_table_replace (self->counts, g_steal_pointer (&key), entry);
+      }
+  }
+
+  /* The page's rows are found in an index, only theirs is the json read. A full-text
+   * match with many tickets is checked while walking the index in the list's order
+   * ("+rowid": the first page needs only the newest matches); one with few is looked
+   * up ticket by ticket and sorted. The keyset cursor is a row value the indexes on
+   * (…, created_at, number) answer directly. */
+  {
+    g_autoptr(GString) page_where = g_string_new (where->str);
+
+    if (fts != NULL && *total > FTS_WALK_MIN)
+      g_string_replace (page_where, " AND rowid IN (SELECT rowid FROM tickets_fts",
+                        " AND +rowid IN (SELECT rowid FROM tickets_fts", 1);
+    sql = g_strdup_printf ("SELECT json FROM tickets WHERE rowid IN ("
+                           " SELECT rowid FROM tickets WHERE %s%s"
+                           " ORDER BY created_at DESC, number DESC LIMIT ? OFFSET ?) "
+                           "ORDER BY created_at DESC, number DESC", page_where->str,
+                           query->after_number > 0 ? " AND (created_at, number) < (?, ?)" : "");
+  }
+  stmt = prepare (self, g_intern_string (sql), error);
+  if (stmt == NULL)
+    return NULL;
+  bind_params (stmt, params, ints);
   {
     int next = params->len + 1;
 
@@ -1928,13 +2006,6 @@ conn_query_tickets (Conn                *self,
     sqlite3_bind_int64 (stmt, next++, query->limit);
     sqlite3_bind_int64 (stmt, next, query->offset);
   }
-
-  if (sqlite3_step (count) != SQLITE_ROW)
-    {
-      db_error (self, error, "count");
-      return NULL;
-    }
-  *total = sqlite3_column_int64 (count, 0);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -1976,15 +2047,6 @@ counts_lookup (GHashTable *table,
       g_hash_table_insert (table, g_strdup (key), c);
     }
   return c;
-}
-
-static int
-compare_int64 (gconstpointer a,
-               gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a;
-  gint64 y = *(const gint64 *) b;
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 static int
@@ -2033,23 +2095,63 @@ day_lookup (GHashTable *table,
   return c;
 }
 
-/* Sorts @values; the median (even count: the mean of the middle two). */
+/* The @k-th smallest (from 0) of @v[0..@n), in linear time on average; reorders @v. */
+static gint64
+select_kth (gint64 *v,
+            gssize  n,
+            gssize  k)
+{
+  gssize lo = 0, hi = n - 1;
+
+  while (lo < hi)
+    {
+      gint64 pivot = v[lo + (hi - lo) / 2];
+      gssize i = lo, j = hi;
+
+      while (i <= j)
+        {
+          while (v[i] < pivot)
+            i++;
+          while (v[j] > pivot)
+            j--;
+          if (i <= j)
+            {
+              gint64 t = v[i];
+
+              v[i++] = v[j];
+              v[j--] = t;
+            }
+        }
+      /* [lo, j] ≤ pivot ≤ [i, hi], and what lies between is the pivot */
+      if (k <= j)
+        hi = j;
+      else if (k >= i)
+        lo = i;
+      else
+        return v[k];
+    }
+  return v[k];
+}
+
+/* The median of @values (even count: the mean of the middle two); reorders them. */
 static gint64
 median_of (GArray *values)
 {
+  gint64 *v = (gint64 *) (gpointer) values->data;
   guint n = values->len;
+  gint64 upper;
 
   if (n == 0)
     return 0;
-  g_array_sort (values, compare_int64);
+  upper = select_kth (v, n, n / 2);
   if (n % 2 == 1)
-    return g_array_index (values, gint64, n / 2);
-  return (g_array_index (values, gint64, n / 2 - 1) + g_array_index (values, gint64, n / 2)) / 2;
+    return upper;
+  return (select_kth (v, n, n / 2 - 1) + upper) / 2;
 }
 
-/* Of sorted @values: the 90th percentile, nearest rank (the ⌈0.9 n⌉-th smallest). */
+/* The 90th percentile of @values, nearest rank (the ⌈0.9 n⌉-th smallest); reorders them. */
 static gint64
-p90_of_sorted (GArray *values)
+p90_of (GArray *values)
 {
   guint n = values->len;
   guint rank;
@@ -2057,7 +2159,7 @@ p90_of_sorted (GArray *values)
   if (n == 0)
     return 0;
   rank = (n * 9 + 9) / 10;
-  return g_array_index (values, gint64, MAX (rank, 1) - 1);
+  return select_kth ((gint64 *) (gpointer) values->data, n, MAX (rank, 1) - 1);
 }
 
 static void
@@ -2120,6 +2222,66 @@ build_counts_array (JsonBuilder *b,
   json_builder_end_array (b);
 }
 
+/* A few keys seen last, before the hash table: the report's loop meets the same few
+ * categories and agents a million times. */
+#define KEY_CACHE 16
+
+typedef struct
+{
+  char   *keys[KEY_CACHE];
+  Counts *counts[KEY_CACHE];
+  guint   n;
+  guint   next;
+} KeyCache;
+
+static Counts *
+key_cache_lookup (KeyCache   *cache,
+                  GHashTable *table,
+                  const char *key)
+{
+  Counts *c;
+  guint slot;
+
+  for (guint i = 0; i < cache->n; i++)
+    if (strcmp (cache->keys[i], key) == 0)
+      return cache->counts[i];
+
+  c = counts_lookup (table, key);
+  slot = cache->n < KEY_CACHE ? cache->n++ : (cache->next++ % KEY_CACHE);
+  g_free (cache->keys[slot]);
+  cache->keys[slot] = g_strdup (key);
+  cache->counts[slot] = c;
+  return c;
+}
+
+static void
+key_cache_clear (KeyCache *cache)
+{
+  for (guint i = 0; i < cache->n; i++)
+    g_free (cache->keys[i]);
+  cache->n = 0;
+}
+
+/* by_day without a hash per row: an array from the first day of the range to today's. */
+typedef struct
+{
+  gint64  first_day;
+  guint   n;
+  Counts *days;
+} DayTable;
+
+static Counts *
+day_table_lookup (DayTable   *t,
+                  GHashTable *table,
+                  gint64      ms)
+{
+  gint64 d = ms / DAY_MS - t->first_day;
+
+  if (d >= 0 && d < t->n)
+    return &t->days[d];
+  return day_lookup (table, ms);
+}
+
 static const char * const aging_buckets[] = { "lt_4h", "4h_24h", "1d_3d", "3d_7d", "gt_7d" };
 
 static guint
@@ -2156,7 +2318,8 @@ conn_report (Conn    *self,
   gint64 created = 0, resolved = 0, escalated = 0, open = 0, first_contact = 0;
   gint64 level1 = 0, breaches = 0, reopened = 0, median, p90;
   gint64 aging[G_N_ELEMENTS (aging_buckets)] = { 0 };
-  g_autofree char *last_category = NULL;
+  KeyCache categories = { 0 }, agents = { 0 };
+  DayTable day_table = { 0 };
   Counts *cat = NULL;
   guint n_days = 0;
   int rc;
@@ -2170,6 +2333,11 @@ conn_report (Conn    *self,
     return NULL;
   sqlite3_bind_int64 (stmt, 1, from);
   sqlite3_bind_int64 (stmt, 2, to);
+
+  /* resolves can come up to today */
+  day_table.first_day = MAX (from, 0) / DAY_MS;
+  day_table.n = (guint) CLAMP (MAX (to, now) / DAY_MS - day_table.first_day + 1, 0, 100000);
+  day_table.days = g_new0 (Counts, day_table.n);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -2187,19 +2355,13 @@ conn_report (Conn    *self,
 
       if (category == NULL)
         category = "";
-      /* Rows of one category often come together: look it up only when it changes. */
-      if (cat == NULL || g_strcmp0 (category, last_category) != 0)
-        {
-          cat = counts_lookup (by_category, category);
-          g_free (last_category);
-          last_category = g_strdup (category);
-        }
+      cat = key_cache_lookup (&categories, by_category, category);
 
       fl_status_from_string (fl_sqlite_column_text (stmt, 0), &status);
 
       created++;
       cat->created++;
-      day_lookup (by_day, created_at)->created++;
+      day_table_lookup (&day_table, by_day, created_at)->created++;
 
       if (handed_off)
         {
@@ -2229,7 +2391,7 @@ conn_report (Conn    *self,
 
           resolved++;
           cat->resolved++;
-          day_lookup (by_day, resolved_at)->resolved++;
+          day_table_lookup (&day_table, by_day, resolved_at)->resolved++;
           if (fc)
             first_contact++;
           if (!handed_off)
@@ -2239,13 +2401,19 @@ conn_report (Conn    *self,
           g_array_append_val (durations, secs);
           if (resolved_by != NULL)
             {
-              Counts *agent = counts_lookup (by_agent, resolved_by);
+              Counts *agent = key_cache_lookup (&agents, by_agent, resolved_by);
               agent->resolved++;
               if (fc)
                 agent->first_contact++;
             }
         }
     }
+  key_cache_clear (&categories);
+  key_cache_clear (&agents);
+  for (guint d = 0; d < day_table.n; d++)
+    if (day_table.days[d].created > 0 || day_table.days[d].resolved > 0)
+      *day_lookup (by_day, (day_table.first_day + d) * DAY_MS) = day_table.days[d];
+  g_free (day_table.days);
   if (rc != SQLITE_DONE)
     {
       db_error (self, error, "report");
@@ -2276,7 +2444,7 @@ conn_report (Conn    *self,
     counts_lookup (by_agent, fl_sqlite_column_text (stmt, 0));
 
   median = median_of (durations);
-  p90 = p90_of_sorted (durations);
+  p90 = p90_of (durations);
 
   json_builder_begin_object (b);
   add_string (b, "from", from_text);
@@ -2342,7 +2510,9 @@ typedef struct
 {
   char       *id;
   gint64      version;
-  GHashTable *tickets;            /* rowid → GINT_TO_POINTER (1 + resolved_l1 + 2 × escalated) */
+  gint64      started;
+  gint64      resolved_l1;
+  gint64      escalated;
   GHashTable *steps;              /* step id → StepAgg */
 } ChecklistAgg;
 
@@ -2361,7 +2531,6 @@ checklist_agg_free (gpointer data)
   ChecklistAgg *c = data;
 
   g_free (c->id);
-  g_hash_table_unref (c->tickets);
   g_hash_table_unref (c->steps);
   g_free (c);
 }
@@ -2414,64 +2583,84 @@ conn_report_checklists (Conn    *self,
                   "SELECT s.checklist_id, s.checklist_version, s.step_id, s.ticket, s.at,"
                   " t.resolved_at, t.resolution_code, t.handoffs "
                   "FROM report_steps s JOIN tickets t ON t.rowid = s.ticket "
-                  "WHERE s.created_at >= ? AND s.created_at < ?", error);
+                  "WHERE s.created_at >= ? AND s.created_at < ? "
+                  /* the key's order: no sorting */
+                  "ORDER BY s.created_at, s.ticket, s.checklist_id, s.checklist_version", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, from);
   sqlite3_bind_int64 (stmt, 2, to);
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *id = fl_sqlite_column_text (stmt, 0);
-      gint64 version = sqlite3_column_int64 (stmt, 1);
-      const char *step_id = fl_sqlite_column_text (stmt, 2);
-      gint64 ticket = sqlite3_column_int64 (stmt, 3);
-      gint64 at = sqlite3_column_int64 (stmt, 4);
-      gint64 resolved_at = sqlite3_column_int64 (stmt, 5);
-      gboolean is_resolved = sqlite3_column_type (stmt, 6) != SQLITE_NULL && resolved_at > 0;
-      gboolean handed_off = sqlite3_column_int64 (stmt, 7) > 0;
-      gboolean l1 = is_resolved && !handed_off;
-      g_autofree char *key = g_strdup_printf ("%s/%" G_GINT64_FORMAT, id ? id : "", version);
-      ChecklistAgg *c = g_hash_table_lookup (lists, key);
-      StepAgg *s;
+  /* Rows come in the key's order (created_at, ticket, checklist, version, step): the rows
+   * of one ticket and checklist are next to each other, so a change of either starts the
+   * next ticket of a checklist. */
+  {
+    ChecklistAgg *c = NULL;
+    gint64 last_ticket = -1;
+    ChecklistAgg *last_c = NULL;
 
-      if (c == NULL)
-        {
-          c = g_new0 (ChecklistAgg, 1);
-          c->id = g_strdup (id ? id : "");
-          c->version = version;
-          c->tickets = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-          c->steps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, step_agg_free);
-          g_hash_table_insert (lists, g_steal_pointer (&key), c);
-        }
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        const char *id = fl_sqlite_column_text (stmt, 0);
+        gint64 version = sqlite3_column_int64 (stmt, 1);
+        const char *step_id = fl_sqlite_column_text (stmt, 2);
+        gint64 ticket = sqlite3_column_int64 (stmt, 3);
+        gint64 at = sqlite3_column_int64 (stmt, 4);
+        gint64 resolved_at = sqlite3_column_int64 (stmt, 5);
+        gboolean is_resolved = sqlite3_column_type (stmt, 6) != SQLITE_NULL && resolved_at > 0;
+        gboolean handed_off = sqlite3_column_int64 (stmt, 7) > 0;
+        gboolean l1 = is_resolved && !handed_off;
+        StepAgg *st;
 
-      if (!g_hash_table_contains (c->tickets, &ticket))
-        {
-          gint64 *k = g_new (gint64, 1);
+        if (id == NULL)
+          id = "";
+        if (step_id == NULL)
+          step_id = "";
+        if (c == NULL || c->version != version || strcmp (c->id, id) != 0)
+          {
+            g_autofree char *key = g_strdup_printf ("%s/%" G_GINT64_FORMAT, id, version);
 
-          *k = ticket;
-          g_hash_table_insert (c->tickets, k,
-                               GINT_TO_POINTER (1 + (l1 ? 1 : 0) + (handed_off ? 2 : 0)));
-        }
+            c = g_hash_table_lookup (lists, key);
+            if (c == NULL)
+              {
+                c = g_new0 (ChecklistAgg, 1);
+                c->id = g_strdup (id);
+                c->version = version;
+                c->steps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, step_agg_free);
+                g_hash_table_insert (lists, g_steal_pointer (&key), c);
+              }
+          }
 
-      s = g_hash_table_lookup (c->steps, step_id ? step_id : "");
-      if (s == NULL)
-        {
-          s = g_new0 (StepAgg, 1);
-          s->seconds = g_array_new (FALSE, FALSE, sizeof (gint64));
-          g_hash_table_insert (c->steps, g_strdup (step_id ? step_id : ""), s);
-        }
-      s->reached++;
-      if (l1)
-        s->resolved_l1++;
-      if (handed_off)
-        s->escalated++;
-      if (is_resolved)
-        {
-          gint64 secs = MAX (resolved_at - at, 0) / 1000;
-          g_array_append_val (s->seconds, secs);
-        }
-    }
+        if (ticket != last_ticket || c != last_c)
+          {
+            c->started++;
+            if (l1)
+              c->resolved_l1++;
+            if (handed_off)
+              c->escalated++;
+            last_ticket = ticket;
+            last_c = c;
+          }
+
+        st = g_hash_table_lookup (c->steps, step_id);
+        if (st == NULL)
+          {
+            st = g_new0 (StepAgg, 1);
+            st->seconds = g_array_new (FALSE, FALSE, sizeof (gint64));
+            g_hash_table_insert (c->steps, g_strdup (step_id), st);
+          }
+        st->reached++;
+        if (l1)
+          st->resolved_l1++;
+        if (handed_off)
+          st->escalated++;
+        if (is_resolved)
+          {
+            gint64 secs = MAX (resolved_at - at, 0) / 1000;
+            g_array_append_val (st->seconds, secs);
+          }
+      }
+  }
   if (rc != SQLITE_DONE)
     {
       db_error (self, error, "checklist report");
@@ -2494,28 +2683,15 @@ conn_report_checklists (Conn    *self,
       FlChecklist *def = lookup_checklist (self, c->id, c->version, NULL);
       g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
       g_autofree gpointer *rest = NULL;
-      gint64 resolved_l1 = 0, escalated = 0;
-      GHashTableIter ti;
       guint n_rest = 0;
-
-      g_hash_table_iter_init (&ti, c->tickets);
-      while (g_hash_table_iter_next (&ti, NULL, &value))
-        {
-          int flags = GPOINTER_TO_INT (value) - 1;
-
-          if (flags & 1)
-            resolved_l1++;
-          if (flags & 2)
-            escalated++;
-        }
 
       json_builder_begin_object (b);
       add_string (b, "checklist_id", c->id);
       add_int (b, "checklist_version", c->version);
       add_string (b, "title", def ? fl_checklist_get_title (def, "en") : c->id);
-      add_int (b, "started", g_hash_table_size (c->tickets));
-      add_int (b, "resolved_l1", resolved_l1);
-      add_int (b, "escalated", escalated);
+      add_int (b, "started", c->started);
+      add_int (b, "resolved_l1", c->resolved_l1);
+      add_int (b, "escalated", c->escalated);
       json_builder_set_member_name (b, "steps");
       json_builder_begin_array (b);
       for (guint k = 0; def && k < fl_checklist_get_n_steps (def); k++)
