@@ -63,6 +63,8 @@ get_done_cb (GObject      *source,
   g_autoptr(GError) transport_error = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GTask) parse = NULL;
+  GCancellable *cancellable;
+  gpointer source_object;
 
   body = _fl_sync_engine_send_bounded_finish (result, &msg, &transport_error);
 
@@ -72,8 +74,9 @@ get_done_cb (GObject      *source,
       return;
     }
 
-  parse = g_task_new (g_task_get_source_object (task), g_task_get_cancellable (task),
-                      parse_done_cb, g_steal_pointer (&task));
+  source_object = g_task_get_source_object (task);
+  cancellable = g_task_get_cancellable (task);
+  parse = g_task_new (source_object, cancellable, parse_done_cb, g_steal_pointer (&task));
   g_task_set_task_data (parse, g_bytes_ref (body), (GDestroyNotify) g_bytes_unref);
   g_task_run_in_thread (parse, parse_thread);
 }
@@ -89,6 +92,7 @@ token_ready_cb (GObject      *source,
   const char *path = g_object_get_data (G_OBJECT (task), "path");
   g_autoptr(GError) error = NULL;
   g_autoptr(SoupMessage) msg = NULL;
+  GCancellable *cancellable;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -112,9 +116,9 @@ token_ready_cb (GObject      *source,
     }
 
   g_object_set (_fl_sync_engine_get_session (self), "timeout", GET_DEADLINE_SECONDS, NULL);
+  cancellable = g_task_get_cancellable (task);
   _fl_sync_engine_send_bounded (self, msg, MAX_GET_RESPONSE_BYTES, GET_DEADLINE_SECONDS,
-                                g_task_get_cancellable (task), get_done_cb,
-                                g_steal_pointer (&task));
+                                cancellable, get_done_cb, g_steal_pointer (&task));
 }
 
 void
