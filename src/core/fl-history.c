@@ -34,6 +34,9 @@ fl_history_filter_copy (const FlHistoryFilter *filter)
   copy->level = filter->level;
   copy->queue = g_strdup (filter->queue);
   copy->q = g_strdup (filter->q);
+  copy->kpi = g_strdup (filter->kpi);
+  copy->resolved_by = g_strdup (filter->resolved_by);
+  copy->handed_off_by = g_strdup (filter->handed_off_by);
   return copy;
 }
 
@@ -49,6 +52,9 @@ fl_history_filter_free (FlHistoryFilter *filter)
   g_free (filter->assignee);
   g_free (filter->queue);
   g_free (filter->q);
+  g_free (filter->kpi);
+  g_free (filter->resolved_by);
+  g_free (filter->handed_off_by);
   g_free (filter);
 }
 
@@ -61,7 +67,9 @@ fl_history_filter_equal (const FlHistoryFilter *a,
   return g_strcmp0 (a->from, b->from) == 0 && g_strcmp0 (a->to, b->to) == 0 &&
          g_strcmp0 (a->status, b->status) == 0 && g_strcmp0 (a->category, b->category) == 0 &&
          g_strcmp0 (a->assignee, b->assignee) == 0 && a->level == b->level &&
-         g_strcmp0 (a->queue, b->queue) == 0 && g_strcmp0 (a->q, b->q) == 0;
+         g_strcmp0 (a->queue, b->queue) == 0 && g_strcmp0 (a->q, b->q) == 0 &&
+         g_strcmp0 (a->kpi, b->kpi) == 0 && g_strcmp0 (a->resolved_by, b->resolved_by) == 0 &&
+         g_strcmp0 (a->handed_off_by, b->handed_off_by) == 0;
 }
 
 static void
@@ -96,6 +104,9 @@ fl_history_query_path (const FlHistoryFilter *filter,
     g_string_append_printf (out, "&level=%d", filter->level);
   append_param (out, "queue", filter->queue);
   append_param (out, "q", filter->q);
+  append_param (out, "kpi", filter->kpi);
+  append_param (out, "resolved_by", filter->resolved_by);
+  append_param (out, "handed_off_by", filter->handed_off_by);
   append_param (out, "after", after);
   return g_string_free (out, FALSE);
 }

@@ -27,6 +27,10 @@ typedef struct
   int     level;
   char   *queue;
   char   *q;
+  /* the drill-down filters of GET /api/v1/tickets (docs/api.md) */
+  char   *kpi;
+  char   *resolved_by;
+  char   *handed_off_by;
 } FlHistoryFilter;
 
 FlHistoryFilter *fl_history_filter_new    (void);
