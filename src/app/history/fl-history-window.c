@@ -713,9 +713,11 @@ add_kpi (FlHistoryWindow *self,
         }
       else
         {
+          g_autofree char *change = g_strdup_printf ("%+" G_GINT64_FORMAT, v - p);
+
           value = g_strdup_printf ("%" G_GINT64_FORMAT, v);
           /* Translators: the change against the previous range, e.g. "+12 vs. previous" */
-          delta = g_strdup_printf (_("%+" G_GINT64_FORMAT " vs. previous"), v - p);
+          delta = g_strdup_printf (_("%s vs. previous"), change);
         }
     }
   gtk_flow_box_append (self->kpi_box, figure_button (self, title, value, delta, kpi, NULL, NULL,
