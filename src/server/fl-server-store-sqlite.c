@@ -156,26 +156,35 @@ static const char schema_4[] =
   "CREATE INDEX tickets_report ON tickets (created_at, number, status, category, assignee,"
   "  level, queue, resolved_at, due_at, resolution_code, resolved_by, handoffs, reopened_7d,"
   "  waiting_since);"
-  "CREATE INDEX tickets_status ON tickets (status, created_at, number);"
-  "CREATE INDEX tickets_assignee ON tickets (assignee, created_at, number);"
-  "CREATE INDEX tickets_category ON tickets (category, created_at, number);"
+  /* each with the other filters' columns: a combination of filters is answered from
+   * one index, without reading the (large) table rows */
+  "CREATE INDEX tickets_status ON tickets (status, created_at, number, category, assignee,"
+  "  level, queue);"
+  "CREATE INDEX tickets_assignee ON tickets (assignee, created_at, number, status, category,"
+  "  level, queue);"
+  "CREATE INDEX tickets_category ON tickets (category, created_at, number, status, assignee,"
+  "  level, queue);"
   "CREATE TABLE report_handoffs ("
   "  created_at INTEGER NOT NULL, ticket INTEGER NOT NULL, author TEXT NOT NULL,"
   "  PRIMARY KEY (created_at, ticket, author)) WITHOUT ROWID;"
   "INSERT OR IGNORE INTO report_handoffs (created_at, ticket, author)"
   "  SELECT t.created_at, t.rowid, e.author FROM events e JOIN tickets t ON t.id = e.ticket_id"
   "  WHERE e.type = 'handoff';"
+  /* with the ticket's outcome (resolved_at when resolved now, handoffs), kept current as
+   * ops are applied: the checklist report reads this table alone */
   "CREATE TABLE report_steps ("
   "  created_at INTEGER NOT NULL, ticket INTEGER NOT NULL, checklist_id TEXT NOT NULL,"
   "  checklist_version INTEGER NOT NULL, step_id TEXT NOT NULL, at INTEGER NOT NULL,"
+  "  resolved_at INTEGER, handoffs INTEGER NOT NULL DEFAULT 0,"
   "  PRIMARY KEY (created_at, ticket, checklist_id, checklist_version, step_id)) WITHOUT ROWID;"
   "INSERT OR IGNORE INTO report_steps (created_at, ticket, checklist_id, checklist_version,"
-  "  step_id, at)"
+  "  step_id, at, resolved_at, handoffs)"
   "  SELECT t.created_at, t.rowid, json_extract (e.data, '$.checklist_id'),"
   "    COALESCE (json_extract (e.data, '$.checklist_version'),"
   "              (SELECT c.version FROM checklists c"
   "               WHERE c.id = json_extract (e.data, '$.checklist_id')), 1),"
-  "    json_extract (e.data, '$.step_id'), MIN (e.at)"
+  "    json_extract (e.data, '$.step_id'), MIN (e.at),"
+  "    CASE WHEN t.resolution_code IS NOT NULL THEN t.resolved_at END, t.handoffs"
   "  FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.type = 'checklist'"
   "  GROUP BY 1, 2, 3, 4, 5;";
 
@@ -1162,6 +1171,7 @@ static gboolean
 store_report_rows (Conn       *self,
                    FlTicket   *t,
                    gint64      rowid,
+                   gint64      handoffs,
                    const FlOp *op,
                    gint64      at,
                    const char *author,
@@ -1197,7 +1207,8 @@ store_report_rows (Conn       *self,
 
       stmt = prepare (self,
                       "INSERT OR IGNORE INTO report_steps (created_at, ticket, checklist_id,"
-                      " checklist_version, step_id, at) VALUES (?, ?, ?, ?, ?, ?)", error);
+                      " checklist_version, step_id, at, resolved_at, handoffs)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, t->created_at);
@@ -1206,6 +1217,24 @@ store_report_rows (Conn       *self,
       sqlite3_bind_int64 (stmt, 4, MAX (version, 1));
       fl_sqlite_bind_text (stmt, 5, step);
       sqlite3_bind_int64 (stmt, 6, at);
+      fl_sqlite_bind_time (stmt, 7, t->resolution_code != FL_RESOLUTION_NONE ? t->resolved_at : 0);
+      sqlite3_bind_int64 (stmt, 8, handoffs);
+      return step_done (self, stmt, error);
+    }
+
+  /* The outcome the steps carry. */
+  if (op->type == FL_OP_RESOLVE || op->type == FL_OP_REOPEN || op->type == FL_OP_HANDOFF ||
+      op->type == FL_OP_CLOSE)
+    {
+      stmt = prepare (self,
+                      "UPDATE report_steps SET resolved_at = ?, handoffs = ? "
+                      "WHERE created_at = ? AND ticket = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      fl_sqlite_bind_time (stmt, 1, t->resolution_code != FL_RESOLUTION_NONE ? t->resolved_at : 0);
+      sqlite3_bind_int64 (stmt, 2, handoffs);
+      sqlite3_bind_int64 (stmt, 3, t->created_at);
+      sqlite3_bind_int64 (stmt, 4, rowid);
       return step_done (self, stmt, error);
     }
 
@@ -1228,7 +1257,7 @@ store_ticket (Conn       *self,
   g_autofree char *requester = requester_text (t);
   g_autofree char *notes = NULL;
   gboolean reopened_7d;
-  gint64 rowid;
+  gint64 rowid, handoffs;
 
   reopened_7d = op->type == FL_OP_REOPEN && current != NULL && current->resolved_at > 0 &&
                 at - current->resolved_at <= FL_REPORT_REOPEN_WINDOW_MS;
@@ -1246,7 +1275,7 @@ store_ticket (Conn       *self,
                   "   WHEN ?17 THEN ?14 ELSE resolved_by END,"
                   " handoffs = handoffs + ?15, json = ?16, reopened_7d = reopened_7d + ?18,"
                   " waiting_since = ?19 "
-                  "RETURNING rowid", error);
+                  "RETURNING rowid, handoffs", error);
   if (stmt == NULL)
     return FALSE;
 
@@ -1274,8 +1303,9 @@ store_ticket (Conn       *self,
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return db_error (self, error, "store ticket");
   rowid = sqlite3_column_int64 (stmt, 0);
+  handoffs = sqlite3_column_int64 (stmt, 1);
 
-  if (!store_report_rows (self, t, rowid, op, at, author, error))
+  if (!store_report_rows (self, t, rowid, handoffs, op, at, author, error))
     return FALSE;
 
   if (op->type != FL_OP_CREATE)
@@ -2580,12 +2610,11 @@ conn_report_checklists (Conn    *self,
   int rc;
 
   stmt = prepare (self,
-                  "SELECT s.checklist_id, s.checklist_version, s.step_id, s.ticket, s.at,"
-                  " t.resolved_at, t.resolution_code, t.handoffs "
-                  "FROM report_steps s JOIN tickets t ON t.rowid = s.ticket "
-                  "WHERE s.created_at >= ? AND s.created_at < ? "
+                  "SELECT checklist_id, checklist_version, step_id, ticket, at, resolved_at,"
+                  " resolved_at, handoffs FROM report_steps "
+                  "WHERE created_at >= ? AND created_at < ? "
                   /* the key's order: no sorting */
-                  "ORDER BY s.created_at, s.ticket, s.checklist_id, s.checklist_version", error);
+                  "ORDER BY created_at, ticket, checklist_id, checklist_version", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, from);
