@@ -789,6 +789,20 @@ test_export (void)
                         "--status", "open", "-", NULL), ==, 2);
   g_clear_pointer (&err, g_free);
 
+  /* An agent may not */
+  {
+    g_autofree char *agent_cache = g_build_filename (dir, "agent.db", NULL);
+    g_autofree char *none = g_build_filename (dir, "agent.csv", NULL);
+
+    g_assert_cmpint (cli (agent_cache, PASSWORD "\n", NULL, NULL, "login", server->url, "alex",
+                          NULL), ==, 0);
+    g_assert_cmpint (cli (agent_cache, NULL, NULL, &err, "export", "--from", from, "--to", to,
+                          none, NULL), ==, 1);
+    g_assert_nonnull (strstr (err, "team lead"));
+    g_assert_false (g_file_test (none, G_FILE_TEST_EXISTS));
+    g_clear_pointer (&err, g_free);
+  }
+
   /* Not logged in: an error, and no file */
   {
     g_autofree char *none = g_build_filename (dir, "none.csv", NULL);

@@ -925,6 +925,8 @@ cmd_export (FlCli   *cli,
 
   if (!open_store (cli, &error))
     return fail_with_error (error);
+  if (fl_store_get_username (cli->store) != NULL && fl_store_get_role (cli->store) != FL_ROLE_LEAD)
+    return fail (FL_CLI_EXIT_ERROR, _("Only a team lead may export the history"));
   engine = fl_sync_engine_new (cli->store);
 
   /* A file is replaced only when the whole export made it: until then the old one stays
