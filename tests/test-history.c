@@ -347,6 +347,15 @@ test_lead (void)
   screenshot (GTK_WIDGET (window), "dashboard-dark.png");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 
+  /* A bar drills down too: today's resolved ones */
+  g_signal_emit_by_name (find_widget (GTK_WIDGET (window), FL_TYPE_BAR_CHART), "bar-activated",
+                         0, 1);
+  want = (AtLeast) { model, N_TICKETS / 10 };
+  fl_test_spin_until (has_total, &want, 30);
+  g_assert_cmpstr (fl_history_window_get_filter (window)->resolved_from, ==, today);
+  fl_history_window_show_dashboard (window, from, today);
+  wait_data (window, "dashboard-ready");
+
   /* Every number drills down: the open ones */
   open_card = find_figure (GTK_WIDGET (window), "open");
   g_assert_nonnull (open_card);

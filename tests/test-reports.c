@@ -591,6 +591,23 @@ test_drilldown (void)
       g_assert_cmpint (count_where (q3), ==, INT (c, "escalated"));
     }
 
+  {
+    JsonArray *days = json_object_get_array_member (o, "by_day");
+
+    for (guint i = 0; i < json_array_get_length (days); i++)
+      {
+        JsonObject *d = json_array_get_object_element (days, i);
+        const char *day = json_object_get_string_member (d, "day");
+        g_autofree char *q1 = g_strdup_printf ("from=%s&to=%s", day, day);
+        g_autofree char *q2 = g_strdup_printf ("resolved_from=%s&resolved_to=%s", day, day);
+        g_autofree char *day_path = g_strdup_printf ("/tickets?limit=1&%s", q1);
+        g_autoptr(JsonNode) r1 = expect ("GET", day_path, tok_lee, NULL, 200);
+
+        g_assert_cmpint (INT (json_node_get_object (r1), "total"), ==, INT (d, "created"));
+        g_assert_cmpint (count_where (q2), ==, INT (d, "resolved"));
+      }
+  }
+
   /* and by hand: C and E resolved late, F, I and K open past due */
   expect_filter ("kpi=breached", 5, I, K, F, E, C);
   expect_filter ("kpi=reopened", 1, E);

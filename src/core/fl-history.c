@@ -37,6 +37,8 @@ fl_history_filter_copy (const FlHistoryFilter *filter)
   copy->kpi = g_strdup (filter->kpi);
   copy->resolved_by = g_strdup (filter->resolved_by);
   copy->handed_off_by = g_strdup (filter->handed_off_by);
+  copy->resolved_from = g_strdup (filter->resolved_from);
+  copy->resolved_to = g_strdup (filter->resolved_to);
   return copy;
 }
 
@@ -55,6 +57,8 @@ fl_history_filter_free (FlHistoryFilter *filter)
   g_free (filter->kpi);
   g_free (filter->resolved_by);
   g_free (filter->handed_off_by);
+  g_free (filter->resolved_from);
+  g_free (filter->resolved_to);
   g_free (filter);
 }
 
@@ -69,7 +73,9 @@ fl_history_filter_equal (const FlHistoryFilter *a,
          g_strcmp0 (a->assignee, b->assignee) == 0 && a->level == b->level &&
          g_strcmp0 (a->queue, b->queue) == 0 && g_strcmp0 (a->q, b->q) == 0 &&
          g_strcmp0 (a->kpi, b->kpi) == 0 && g_strcmp0 (a->resolved_by, b->resolved_by) == 0 &&
-         g_strcmp0 (a->handed_off_by, b->handed_off_by) == 0;
+         g_strcmp0 (a->handed_off_by, b->handed_off_by) == 0 &&
+         g_strcmp0 (a->resolved_from, b->resolved_from) == 0 &&
+         g_strcmp0 (a->resolved_to, b->resolved_to) == 0;
 }
 
 static void
@@ -107,6 +113,8 @@ fl_history_query_path (const FlHistoryFilter *filter,
   append_param (out, "kpi", filter->kpi);
   append_param (out, "resolved_by", filter->resolved_by);
   append_param (out, "handed_off_by", filter->handed_off_by);
+  append_param (out, "resolved_from", filter->resolved_from);
+  append_param (out, "resolved_to", filter->resolved_to);
   append_param (out, "after", after);
   return g_string_free (out, FALSE);
 }

@@ -31,6 +31,8 @@ typedef struct
   char   *kpi;
   char   *resolved_by;
   char   *handed_off_by;
+  char   *resolved_from;
+  char   *resolved_to;
 } FlHistoryFilter;
 
 FlHistoryFilter *fl_history_filter_new    (void);

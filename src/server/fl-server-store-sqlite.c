@@ -1898,6 +1898,10 @@ conn_query_tickets (Conn                *self,
     ADD_INT (" AND created_at < ?", query->to);
   if (query->resolved_by)
     ADD_TEXT (" AND resolved_by = ? AND resolution_code IS NOT NULL", query->resolved_by);
+  if (query->resolved_from)
+    ADD_INT (" AND " KPI_RESOLVED " AND resolved_at >= ?", query->resolved_from);
+  if (query->resolved_to)
+    ADD_INT (" AND " KPI_RESOLVED " AND resolved_at < ?", query->resolved_to);
   if (query->handed_off_by)
     ADD_TEXT (" AND rowid IN (SELECT ticket FROM report_handoffs WHERE author = ?)",
               query->handed_off_by);

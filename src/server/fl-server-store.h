@@ -115,6 +115,8 @@ typedef struct
   gint64      now;                /* for the kpis that depend on the time (breached, aging) */
   const char *resolved_by;        /* the latest resolve was by this user */
   const char *handed_off_by;      /* this user handed the ticket off (at least once) */
+  gint64      resolved_from;      /* resolved now, resolved_at ≥ this (0: open) */
+  gint64      resolved_to;        /* resolved now, resolved_at < this (0: open) */
 } FlTicketQuery;
 
 /* "Reopened within 7 days" in the reports: a reopen at most this long after the resolve

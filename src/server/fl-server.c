@@ -1298,6 +1298,15 @@ handle_tickets (FlServer          *self,
       return;
     }
 
+  if (!fl_server_param_time (fl_server_param_text (query, "resolved_from"), FALSE,
+                             &q.resolved_from) ||
+      !fl_server_param_time (fl_server_param_text (query, "resolved_to"), TRUE, &q.resolved_to))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                 _("Parameters 'from' and 'to' must be RFC 3339 times"));
+      return;
+    }
+
   if (!parse_page_cursor (fl_server_param_text (query, "after"),
                           &q.after_created_at, &q.after_number))
     {

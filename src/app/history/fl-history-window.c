@@ -169,6 +169,8 @@ filter_from_widgets (FlHistoryWindow *self)
       f->kpi = g_strdup (self->drill->kpi);
       f->resolved_by = g_strdup (self->drill->resolved_by);
       f->handed_off_by = g_strdup (self->drill->handed_off_by);
+      f->resolved_from = g_strdup (self->drill->resolved_from);
+      f->resolved_to = g_strdup (self->drill->resolved_to);
     }
   return f;
 }
@@ -1008,7 +1010,19 @@ on_day_bar_cb (FlBarChart      *chart,
   if (series == 0)
     drill_down (self, _("Created that day"), NULL, NULL, NULL, NULL, day, day);
   else
-    drill_down (self, _("Resolved, of the range"), "resolved", NULL, NULL, NULL, NULL, NULL);
+    {
+      g_autoptr(FlHistoryFilter) f = fl_history_filter_new ();
+
+      /* the range's tickets resolved that day, as by_day counts them */
+      f->from = g_strdup (self->range_from);
+      f->to = g_strdup (self->range_to);
+      f->resolved_from = g_strdup (day);
+      f->resolved_to = g_strdup (day);
+      fl_history_window_show_history (self, f);
+      g_free (self->drill_label);
+      self->drill_label = g_strdup (_("Resolved that day"));
+      update_count (self);
+    }
 }
 
 static void
@@ -1251,12 +1265,15 @@ fl_history_window_show_history (FlHistoryWindow       *self,
 
   g_clear_pointer (&self->drill, fl_history_filter_free);
   g_clear_pointer (&self->drill_label, g_free);
-  if (filter->kpi || filter->resolved_by || filter->handed_off_by)
+  if (filter->kpi || filter->resolved_by || filter->handed_off_by || filter->resolved_from ||
+      filter->resolved_to)
     {
       self->drill = fl_history_filter_new ();
       self->drill->kpi = g_strdup (filter->kpi);
       self->drill->resolved_by = g_strdup (filter->resolved_by);
       self->drill->handed_off_by = g_strdup (filter->handed_off_by);
+      self->drill->resolved_from = g_strdup (filter->resolved_from);
+      self->drill->resolved_to = g_strdup (filter->resolved_to);
     }
   gtk_widget_set_visible (self->drill_button, self->drill != NULL);
   apply_filter (self);
