@@ -102,7 +102,8 @@ static const Historic historic[] = {
     CHECKLIST_VERSIONS
     USERS_2
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', 2);" },
-  /* schema 3: before the similar-ticket index and the answers */
+  /* schema 3: every checklist version kept (before the similar-ticket index, the
+   * answers, the report indexes and tables) */
   { "3", 3,
     "CREATE TABLE IF NOT EXISTS meta ("
     "  key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
@@ -313,13 +314,19 @@ check_upgrade (const Historic *h,
       db_exec (db, h->sql);
       fill = g_strdup_printf (
         "ATTACH '%s' AS src;"
-        "INSERT INTO tickets SELECT * FROM src.tickets;"
+        /* the columns of schemas 1-3 */
+        "INSERT INTO tickets SELECT id, number, version, seq, status, category, assignee,"
+        "  level, queue, created_at, resolved_at, due_at, resolution_code, resolved_by,"
+        "  handoffs, json FROM src.tickets;"
         "INSERT INTO events SELECT * FROM src.events;"
         "INSERT INTO tickets_fts (rowid, title, description, requester, notes)"
         "  SELECT rowid, title, description, requester, notes FROM src.tickets_fts;"
         "INSERT INTO checklists SELECT * FROM src.checklists;"
+        "%s"
         "UPDATE meta SET value = (SELECT value FROM src.meta WHERE key = 'seq') WHERE key = 'seq';"
-        "DETACH src;", src);
+        "DETACH src;", src,
+        h->version >= 3
+        ? "INSERT INTO checklist_versions SELECT * FROM src.checklist_versions;" : "");
       db_exec (db, fill);
       g_free (fill);
       /* a server of schema 3 kept every checklist version as it stored it */
@@ -464,6 +471,110 @@ test_durable (void)
   fl_test_rm_rf (dir);
 }
 
+static void
+apply_ok (FlServerStore      *store,
+          const FlServerUser *user,
+          const char         *type,
+          const char         *ticket_id,
+          const char         *data_json)
+{
+  g_autoptr(GPtrArray) ops = one_op (type, ticket_id, 0, data_json);
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  FlApplyResult *r;
+
+  results = fl_server_store_apply_batch (store, ops, CLIENT_ID, user, &error);
+  g_assert_no_error (error);
+  r = g_ptr_array_index (results, 0);
+  g_assert_cmpstr (r->error_message, ==, NULL);
+  g_assert_cmpint (r->status, ==, FL_OP_RESULT_APPLIED);
+}
+
+static char *
+reports_text (FlServerStore *store,
+              gint64         now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) summary = fl_server_store_report (store, 0, now + 1000, now, &error);
+  g_autoptr(JsonNode) checklists = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+
+  g_assert_no_error (error);
+  checklists = fl_server_store_report_checklists (store, 0, now + 1000, &error);
+  g_assert_no_error (error);
+  a = json_to_string (summary, TRUE);
+  b = json_to_string (checklists, TRUE);
+  return g_strconcat (a, "\n", b, NULL);
+}
+
+/* A database of schema 3 gets the report tables and columns filled from its events: the
+ * reports read the same before and after. */
+static void
+test_upgrade_reports (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fl-store-XXXXXX", NULL);
+  g_autofree char *checklists = g_build_filename (g_getenv ("FIRSTLINE_SOURCE_DIR"), "data",
+                                                  "checklists", NULL);
+  g_autofree char *t1 = g_uuid_string_random ();
+  g_autofree char *t2 = g_uuid_string_random ();
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(FlServerStore) store = NULL;
+  g_autoptr(FlServerUser) alex = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 now;
+  sqlite3 *db;
+
+  store = fl_server_store_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (fl_server_store_seed_checklists (store, checklists, &error));
+  g_assert_no_error (error);
+  g_assert_true (fl_server_store_add_user (store, "alex", "Alex Berger", FL_ROLE_AGENT, "x",
+                                           &error));
+  alex = user_alex (store);
+
+#define CREATE "{\"title\": \"Passwort\", \"channel\": \"phone\", \"category\": \"password\"," \
+               " \"requester\": {\"name\": \"Jana Krüger\"}}"
+  apply_ok (store, alex, "create", t1, CREATE);
+  apply_ok (store, alex, "checklist", t1,
+            "{\"checklist_id\": \"password-reset\", \"step_id\": \"user-account\","
+            " \"outcome\": \"done\", \"value\": \"jkrueger\"}");
+  apply_ok (store, alex, "handoff", t1, "{\"queue\": \"accounts\", \"summary\": \"s\"}");
+  apply_ok (store, alex, "resolve", t1, "{\"code\": \"solved\", \"summary\": \"s\"}");
+  apply_ok (store, alex, "reopen", t1, "{\"reason\": \"again\"}");
+  apply_ok (store, alex, "resolve", t1, "{\"code\": \"solved\", \"summary\": \"s\"}");
+  apply_ok (store, alex, "create", t2, CREATE);
+  apply_ok (store, alex, "update", t2, "{\"status\": \"waiting\"}");
+#undef CREATE
+
+  now = g_get_real_time () / 1000 + 3600 * 1000;
+  before = reports_text (store, now);
+  g_assert_nonnull (strstr (before, "\"reopen_rate\" : 1.0"));
+  g_assert_nonnull (strstr (before, "\"reached\" : 1"));
+  g_clear_object (&store);
+
+  /* back to schema 3 */
+  db = open_db (dir);
+  db_exec (db,
+           "DROP INDEX tickets_report; DROP INDEX tickets_status; DROP INDEX tickets_assignee;"
+           "DROP INDEX tickets_category;"
+           "ALTER TABLE tickets DROP COLUMN reopened_7d;"
+           "ALTER TABLE tickets DROP COLUMN waiting_since;"
+           "DROP TABLE report_handoffs; DROP TABLE report_steps;"
+           "CREATE INDEX tickets_created ON tickets (created_at);"
+           "UPDATE meta SET value = 3 WHERE key = 'schema';");
+  sqlite3_close (db);
+
+  store = fl_server_store_open (dir, &error);
+  g_assert_no_error (error);
+  after = reports_text (store, now);
+  g_assert_cmpstr (after, ==, before);
+  g_clear_object (&store);
+
+  fl_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -473,6 +584,7 @@ main (int   argc,
   fl_test_add_func ("/server-store/upgrades", test_upgrades);
   fl_test_add_func ("/server-store/too-new", test_too_new);
   fl_test_add_func ("/server-store/durable", test_durable);
+  fl_test_add_func ("/server-store/upgrade-reports", test_upgrade_reports);
 
   return g_test_run ();
 }

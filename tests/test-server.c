@@ -1578,8 +1578,12 @@ test_report (void)
   {
     JsonArray *agents = json_object_get_array_member (o, "by_agent");
     JsonObject *alex = json_array_get_object_element (agents, 0);
-    JsonObject *sam = json_array_get_object_element (agents, 1);
-    g_assert_cmpuint (json_array_get_length (agents), ==, 2);
+    JsonObject *jana = json_array_get_object_element (agents, 1);
+    JsonObject *sam = json_array_get_object_element (agents, 2);
+    /* every agent and specialist, also jana with nothing to count */
+    g_assert_cmpuint (json_array_get_length (agents), ==, 3);
+    g_assert_cmpstr (json_object_get_string_member (jana, "agent"), ==, "jana");
+    g_assert_cmpint (json_object_get_int_member (jana, "resolved"), ==, 0);
     g_assert_cmpstr (json_object_get_string_member (alex, "agent"), ==, "alex");
     g_assert_cmpint (json_object_get_int_member (alex, "resolved"), ==, 2);
     g_assert_cmpint (json_object_get_int_member (alex, "escalated"), ==, 1);

@@ -14,6 +14,7 @@
 #include "fl-checklist-pane.h"
 #include "fl-conflicts-dialog.h"
 #include "fl-handoff-dialog.h"
+#include "fl-history-window.h"
 #include "fl-intake-dialog.h"
 #include "fl-login-dialog.h"
 #include "fl-password-dialog.h"
@@ -721,6 +722,29 @@ on_dark_switch_cb (GtkSwitch  *toggle,
                                                                      : ADW_COLOR_SCHEME_DEFAULT);
 }
 
+/* History and reports: for leads (and specialists, read-only); agents never see it. */
+static void
+update_history_action (FlWindow *self)
+{
+  FlRole role = fl_store_get_role (fl_context_get_store (self->context));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.history",
+                                 fl_store_get_username (fl_context_get_store (self->context)) &&
+                                 fl_history_window_role_allowed (role));
+}
+
+static void
+history_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  FlWindow *self = FL_WINDOW (widget);
+
+  if (!fl_history_window_role_allowed (fl_store_get_role (fl_context_get_store (self->context))))
+    return;
+  gtk_window_present (GTK_WINDOW (fl_history_window_new (GTK_WINDOW (self), self->context)));
+}
+
 static void
 preferences_action (GtkWidget  *widget,
                     const char *action_name,
@@ -918,6 +942,10 @@ fl_window_constructed (GObject *object)
 
   fl_ticket_detail_set_context (self->ticket_detail, self->context);
   fl_sync_indicator_set_engine (self->sync_indicator, fl_context_get_sync_engine (self->context));
+  /* The role is known after a login: follow the engine. */
+  g_signal_connect_object (fl_context_get_sync_engine (self->context), "notify::state",
+                           G_CALLBACK (update_history_action), self, G_CONNECT_SWAPPED);
+  update_history_action (self);
 
   self->checklist_pane = fl_checklist_pane_new (self->context);
   gtk_widget_set_hexpand (self->checklist_pane, TRUE);
@@ -1073,6 +1101,9 @@ fl_window_class_init (FlWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.logout-everywhere", NULL,
                                    logout_everywhere_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_install_action (widget_class, "win.history", NULL, history_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.history", NULL);
   gtk_widget_class_install_action (widget_class, "win.claim", NULL, forward_to_detail_action);
   gtk_widget_class_install_action (widget_class, "win.resolve", NULL, forward_to_detail_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-checklist", NULL, toggle_checklist_action);

@@ -155,6 +155,18 @@ GPtrArray    *fl_sync_engine_list_users_finish (FlSyncEngine        *self,
 /* The users of the last GET /api/v1/users (offline); empty when never fetched. */
 GPtrArray    *fl_sync_engine_dup_cached_users  (FlSyncEngine        *self);
 
+/* GET @path (from "/api/v1/", with its query) with the user's token: the answer's JSON
+ * object, parsed in a worker thread. For what only the server has: the history
+ * (GET /api/v1/tickets), a ticket's server timeline, the reports. Errors as for a sync:
+ * FL_SYNC_ERROR_FORBIDDEN for a role that may not, _UNREACHABLE, _UNAUTHORIZED, … */
+void          fl_sync_engine_get_json_async    (FlSyncEngine         *self,
+                                                const char           *path,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JsonNode     *fl_sync_engine_get_json_finish   (FlSyncEngine         *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
 /* One complete sync: pushes every pending op and pulls until nothing is left
  * (with @wait > 0 the last pull is a long poll of that many seconds). */
 void          fl_sync_engine_sync_async        (FlSyncEngine         *self,

@@ -60,6 +60,8 @@ fts_row_free (gpointer data)
 
 /* How long a connection waits for another one's write lock. */
 #define BUSY_TIMEOUT_MS 5000
+/* 4 GiB of address space for the mapped database (PRAGMA mmap_size) */
+#define MMAP_BYTES 4294967296
 
 struct _Conn
 {
@@ -78,7 +80,17 @@ struct _Conn
   GHashTable     *fts_op;         /* rowid → FtsRow, of the op under way */
   gboolean        in_batch;
   gint64          token_idle_ms;
+  GHashTable     *counts;         /* history query → CountEntry */
 };
+
+/* A history total, valid while the database's seq is @seq. */
+typedef struct
+{
+  gint64 seq;
+  gint64 total;
+} CountEntry;
+
+#define COUNT_CACHE_MAX 256
 
 /* Schema migrations: migrations[k] takes a database from schema k to k + 1, inside the
  * opening transaction and with foreign keys off. A new database (schema 0: no meta table)
@@ -174,6 +186,58 @@ static const char schema_4[] =
   "CREATE TABLE answers ("
   "  id TEXT PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL);"
   "CREATE INDEX answers_seq ON answers (seq);";
+
+/* 4 → 5: what the history and the reports need at a million tickets. Indexes for the
+ * history's filters in its newest-first order, one covering index the summary report
+ * reads instead of the table, and two tables kept as ops are applied: the handoffs per
+ * agent and the checklist steps reached, each keyed by the ticket's created_at so that a
+ * report over a range reads just that range. reopened_7d counts the reopens within 7 days
+ * of the resolve before them; waiting_since is the ticket's, for SLA breaches that do not
+ * count waiting time. Everything is filled from the events of an older database. */
+static const char schema_5[] =
+  "ALTER TABLE tickets ADD COLUMN reopened_7d INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE tickets ADD COLUMN waiting_since INTEGER;"
+  "UPDATE tickets SET waiting_since = CAST (ROUND ((julianday (json_extract (json,"
+  "  '$.waiting_since')) - 2440587.5) * 86400000) AS INTEGER) WHERE json_extract (json, '$.waiting_since') IS NOT NULL;"
+  "UPDATE tickets SET reopened_7d = ("
+  "  SELECT COUNT (*) FROM events r WHERE r.ticket_id = tickets.id AND r.type = 'reopen'"
+  "  AND r.at - (SELECT MAX (s.at) FROM events s WHERE s.ticket_id = r.ticket_id"
+  "              AND s.type = 'resolve' AND s.seq < r.seq) <= 604800000);"
+  "DROP INDEX tickets_created;"
+  "CREATE INDEX tickets_report ON tickets (created_at, number, status, category, assignee,"
+  "  level, queue, resolved_at, due_at, resolution_code, resolved_by, handoffs, reopened_7d,"
+  "  waiting_since);"
+  /* each with the other filters' columns: a combination of filters is answered from
+   * one index, without reading the (large) table rows */
+  "CREATE INDEX tickets_status ON tickets (status, created_at, number, category, assignee,"
+  "  level, queue);"
+  "CREATE INDEX tickets_assignee ON tickets (assignee, created_at, number, status, category,"
+  "  level, queue);"
+  "CREATE INDEX tickets_category ON tickets (category, created_at, number, status, assignee,"
+  "  level, queue);"
+  "CREATE TABLE report_handoffs ("
+  "  created_at INTEGER NOT NULL, ticket INTEGER NOT NULL, author TEXT NOT NULL,"
+  "  PRIMARY KEY (created_at, ticket, author)) WITHOUT ROWID;"
+  "INSERT OR IGNORE INTO report_handoffs (created_at, ticket, author)"
+  "  SELECT t.created_at, t.rowid, e.author FROM events e JOIN tickets t ON t.id = e.ticket_id"
+  "  WHERE e.type = 'handoff';"
+  /* with the ticket's outcome (resolved_at when resolved now, handoffs), kept current as
+   * ops are applied: the checklist report reads this table alone */
+  "CREATE TABLE report_steps ("
+  "  created_at INTEGER NOT NULL, ticket INTEGER NOT NULL, checklist_id TEXT NOT NULL,"
+  "  checklist_version INTEGER NOT NULL, step_id TEXT NOT NULL, at INTEGER NOT NULL,"
+  "  resolved_at INTEGER, handoffs INTEGER NOT NULL DEFAULT 0,"
+  "  PRIMARY KEY (created_at, ticket, checklist_id, checklist_version, step_id)) WITHOUT ROWID;"
+  "INSERT OR IGNORE INTO report_steps (created_at, ticket, checklist_id, checklist_version,"
+  "  step_id, at, resolved_at, handoffs)"
+  "  SELECT t.created_at, t.rowid, json_extract (e.data, '$.checklist_id'),"
+  "    COALESCE (json_extract (e.data, '$.checklist_version'),"
+  "              (SELECT c.version FROM checklists c"
+  "               WHERE c.id = json_extract (e.data, '$.checklist_id')), 1),"
+  "    json_extract (e.data, '$.step_id'), MIN (e.at),"
+  "    CASE WHEN t.resolution_code IS NOT NULL THEN t.resolved_at END, t.handoffs"
+  "  FROM events e JOIN tickets t ON t.id = e.ticket_id WHERE e.type = 'checklist'"
+  "  GROUP BY 1, 2, 3, 4, 5;";
 
 /* -------------------------------------------------------------------------- */
 
@@ -353,6 +417,13 @@ migrate_3_to_4 (Conn    *self,
   return exec (self, schema_4, error);
 }
 
+static gboolean
+migrate_4_to_5 (Conn    *self,
+                GError **error)
+{
+  return exec (self, schema_5, error);
+}
+
 typedef gboolean (*MigrateFunc) (Conn *self, GError **error);
 
 static const MigrateFunc migrations[] = {
@@ -360,6 +431,7 @@ static const MigrateFunc migrations[] = {
   migrate_1_to_2,
   migrate_2_to_3,
   migrate_3_to_4,
+  migrate_4_to_5,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == FL_SERVER_STORE_SQLITE_SCHEMA_VERSION);
 
@@ -437,6 +509,7 @@ conn_open (const char  *dir,
   self->change_tickets = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   self->fts_batch = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, fts_row_free);
   self->fts_op = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, fts_row_free);
+  self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->policy = *fl_policy_get_default ();
   self->token_idle_ms = (gint64) FL_SERVER_STORE_TOKEN_IDLE_DAYS * 24 * 3600 * 1000;
 
@@ -469,6 +542,10 @@ conn_open (const char  *dir,
       /* An acknowledged op survives a power loss: every commit reaches the
        * disk. Pushes commit once per request (conn_begin_batch). */
       !exec (self, "PRAGMA synchronous = FULL", error) ||
+      /* The history and the reports read large ranges of the indexes: map the file
+       * instead of copying every page through read(), and keep more of it cached. */
+      !exec (self, "PRAGMA mmap_size = " G_STRINGIFY (MMAP_BYTES), error) ||
+      !exec (self, "PRAGMA cache_size = -65536", error) ||
       (first &&
        (!exec (self, "PRAGMA foreign_keys = OFF", error) ||
         !exec (self, "BEGIN IMMEDIATE", error) ||
@@ -505,6 +582,7 @@ conn_free (Conn *self)
   g_clear_pointer (&self->change_tickets, g_hash_table_unref);
   g_clear_pointer (&self->fts_batch, g_hash_table_unref);
   g_clear_pointer (&self->fts_op, g_hash_table_unref);
+  g_clear_pointer (&self->counts, g_hash_table_unref);
   g_free (self);
 }
 
@@ -1150,6 +1228,88 @@ requester_text (FlTicket *t)
                     t->requester.department, t->requester.location, t->asset, NULL);
 }
 
+static FlChecklist *lookup_checklist (Conn       *self,
+                                      const char *id,
+                                      gint64      version,
+                                      GError    **error);
+
+/* The report tables kept as ops are applied (schema 4): who handed the ticket off, and
+ * which checklist steps it reached, first when. */
+static gboolean
+store_report_rows (Conn       *self,
+                   FlTicket   *t,
+                   gint64      rowid,
+                   gint64      handoffs,
+                   const FlOp *op,
+                   gint64      at,
+                   const char *author,
+                   GError    **error)
+{
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+
+  if (op->type == FL_OP_HANDOFF)
+    {
+      stmt = prepare (self,
+                      "INSERT OR IGNORE INTO report_handoffs (created_at, ticket, author) "
+                      "VALUES (?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, t->created_at);
+      sqlite3_bind_int64 (stmt, 2, rowid);
+      fl_sqlite_bind_text (stmt, 3, author);
+      return step_done (self, stmt, error);
+    }
+
+  if (op->type == FL_OP_CHECKLIST)
+    {
+      const char *id = json_object_get_string_member_with_default (op->data, "checklist_id", NULL);
+      const char *step = json_object_get_string_member_with_default (op->data, "step_id", NULL);
+      gint64 version = json_object_get_int_member_with_default (op->data, "checklist_version", 0);
+      FlChecklist *checklist;
+
+      if (id == NULL || step == NULL)
+        return TRUE;
+      checklist = lookup_checklist (self, id, version, NULL);
+      if (checklist != NULL)
+        version = fl_checklist_get_version (checklist);
+
+      stmt = prepare (self,
+                      "INSERT OR IGNORE INTO report_steps (created_at, ticket, checklist_id,"
+                      " checklist_version, step_id, at, resolved_at, handoffs)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, t->created_at);
+      sqlite3_bind_int64 (stmt, 2, rowid);
+      fl_sqlite_bind_text (stmt, 3, id);
+      sqlite3_bind_int64 (stmt, 4, MAX (version, 1));
+      fl_sqlite_bind_text (stmt, 5, step);
+      sqlite3_bind_int64 (stmt, 6, at);
+      fl_sqlite_bind_time (stmt, 7, t->resolution_code != FL_RESOLUTION_NONE ? t->resolved_at : 0);
+      sqlite3_bind_int64 (stmt, 8, handoffs);
+      return step_done (self, stmt, error);
+    }
+
+  /* The outcome the steps carry. */
+  if (op->type == FL_OP_RESOLVE || op->type == FL_OP_REOPEN || op->type == FL_OP_HANDOFF ||
+      op->type == FL_OP_CLOSE)
+    {
+      stmt = prepare (self,
+                      "UPDATE report_steps SET resolved_at = ?, handoffs = ? "
+                      "WHERE created_at = ? AND ticket = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      fl_sqlite_bind_time (stmt, 1, t->resolution_code != FL_RESOLUTION_NONE ? t->resolved_at : 0);
+      sqlite3_bind_int64 (stmt, 2, handoffs);
+      sqlite3_bind_int64 (stmt, 3, t->created_at);
+      sqlite3_bind_int64 (stmt, 4, rowid);
+      return step_done (self, stmt, error);
+    }
+
+  return TRUE;
+}
+
+/* @current: the ticket before @op (NULL for a create); @at: the op's effective time. */
 static gboolean
 write_fts_row (Conn        *self,
                gint64       rowid,
@@ -1176,8 +1336,10 @@ write_fts_row (Conn        *self,
 
 static gboolean
 store_ticket (Conn       *self,
+              FlTicket   *current,
               FlTicket   *t,
               const FlOp *op,
+              gint64      at,
               const char *author,
               GError    **error)
 {
@@ -1186,20 +1348,26 @@ store_ticket (Conn       *self,
   g_autofree char *json = fl_ticket_to_string (t);
   g_autofree char *requester = requester_text (t);
   g_autofree char *notes = NULL;
-  gint64 rowid;
+  gboolean reopened_7d;
+  gint64 rowid, handoffs;
+
+  reopened_7d = op->type == FL_OP_REOPEN && current != NULL && current->resolved_at > 0 &&
+                at - current->resolved_at <= FL_REPORT_REOPEN_WINDOW_MS;
 
   stmt = prepare (self,
                   "INSERT INTO tickets (id, number, version, seq, status, category, assignee,"
                   " level, queue, created_at, resolved_at, due_at, resolution_code, resolved_by,"
-                  " handoffs, json) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL, ?15, ?16) "
+                  " handoffs, json, reopened_7d, waiting_since) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL, ?15, ?16,"
+                  " ?18, ?19) "
                   "ON CONFLICT (id) DO UPDATE SET version = ?3, seq = ?4, status = ?5,"
                   " category = ?6, assignee = ?7, level = ?8, queue = ?9, resolved_at = ?11,"
                   " due_at = ?12, resolution_code = ?13,"
                   " resolved_by = CASE WHEN ?13 IS NULL THEN NULL"
                   "   WHEN ?17 THEN ?14 ELSE resolved_by END,"
-                  " handoffs = handoffs + ?15, json = ?16 "
-                  "RETURNING rowid", error);
+                  " handoffs = handoffs + ?15, json = ?16, reopened_7d = reopened_7d + ?18,"
+                  " waiting_since = ?19 "
+                  "RETURNING rowid, handoffs", error);
   if (stmt == NULL)
     return FALSE;
 
@@ -1221,10 +1389,16 @@ store_ticket (Conn       *self,
   sqlite3_bind_int (stmt, 15, op->type == FL_OP_HANDOFF ? 1 : 0);
   fl_sqlite_bind_text (stmt, 16, json);
   sqlite3_bind_int (stmt, 17, op->type == FL_OP_RESOLVE ? 1 : 0);
+  sqlite3_bind_int (stmt, 18, reopened_7d ? 1 : 0);
+  fl_sqlite_bind_time (stmt, 19, t->waiting_since);
 
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return db_error (self, error, "store ticket");
   rowid = sqlite3_column_int64 (stmt, 0);
+  handoffs = sqlite3_column_int64 (stmt, 1);
+
+  if (!store_report_rows (self, t, rowid, handoffs, op, at, author, error))
+    return FALSE;
 
   if (op->type != FL_OP_CREATE)
     {
@@ -1664,7 +1838,7 @@ conn_apply_op (Conn               *self,
   if (!step_done (self, stmt, error))
     goto fail;
 
-  if (!store_ticket (self, next, op, user->username, error) ||
+  if (!store_ticket (self, current, next, eff, eff->at, user->username, error) ||
       !op_commit (self, error))
     goto fail;
 
@@ -1889,6 +2063,31 @@ fts_query (const char *q)
   return g_string_free (out, FALSE);
 }
 
+/* Full-text matches above this many walk the list's index (see conn_query_tickets). */
+#define FTS_WALK_MIN 2000
+
+static void
+bind_params (sqlite3_stmt *stmt,
+             GPtrArray    *params,
+             GArray       *ints)
+{
+  for (guint i = 0; i < params->len; i++)
+    {
+      const char *text = g_ptr_array_index (params, i);
+
+      if (text != NULL)
+        fl_sqlite_bind_text (stmt, i + 1, text);
+      else
+        sqlite3_bind_int64 (stmt, i + 1, g_array_index (ints, gint64, i));
+    }
+}
+
+/* The summary report's definitions, for the drill-down (conn_report () counts the same). */
+#define KPI_RESOLVED "(resolution_code IS NOT NULL AND resolved_at IS NOT NULL)"
+#define KPI_OPEN "status IN ('new', 'in_progress', 'waiting', 'escalated')"
+#define DAY_MS (24 * 3600 * 1000LL)
+#define HOUR_MS (3600 * 1000LL)
+
 static GPtrArray *
 conn_query_tickets (Conn                *self,
                     const FlTicketQuery *query,
@@ -1928,6 +2127,62 @@ conn_query_tickets (Conn                *self,
     ADD_INT (" AND created_at >= ?", query->from);
   if (query->to)
     ADD_INT (" AND created_at < ?", query->to);
+  if (query->resolved_by)
+    ADD_TEXT (" AND resolved_by = ? AND resolution_code IS NOT NULL", query->resolved_by);
+  if (query->resolved_from)
+    ADD_INT (" AND " KPI_RESOLVED " AND resolved_at >= ?", query->resolved_from);
+  if (query->resolved_to)
+    ADD_INT (" AND " KPI_RESOLVED " AND resolved_at < ?", query->resolved_to);
+  if (query->handed_off_by)
+    ADD_TEXT (" AND rowid IN (SELECT ticket FROM report_handoffs WHERE author = ?)",
+              query->handed_off_by);
+  switch (query->kpi)
+    {
+    case FL_REPORT_KPI_NONE:
+      break;
+    case FL_REPORT_KPI_RESOLVED:
+      g_string_append (where, " AND " KPI_RESOLVED);
+      break;
+    case FL_REPORT_KPI_OPEN:
+      g_string_append (where, " AND " KPI_OPEN);
+      break;
+    case FL_REPORT_KPI_ESCALATED:
+      g_string_append (where, " AND handoffs > 0");
+      break;
+    case FL_REPORT_KPI_FIRST_CONTACT:
+      g_string_append (where, " AND " KPI_RESOLVED " AND handoffs = 0"
+                              " AND resolution_code = 'first_contact'");
+      break;
+    case FL_REPORT_KPI_LEVEL1:
+      g_string_append (where, " AND " KPI_RESOLVED " AND handoffs = 0");
+      break;
+    case FL_REPORT_KPI_REOPENED:
+      g_string_append (where, " AND reopened_7d > 0");
+      break;
+    case FL_REPORT_KPI_BREACHED:
+      ADD_INT (" AND due_at IS NOT NULL AND ((" KPI_RESOLVED " AND resolved_at > due_at) OR"
+               " (" KPI_OPEN " AND CASE WHEN status = 'waiting' AND waiting_since IS NOT NULL"
+               " THEN waiting_since > due_at ELSE due_at < ? END))", query->now);
+      break;
+    case FL_REPORT_KPI_AGE_LT_4H:
+    case FL_REPORT_KPI_AGE_4H_24H:
+    case FL_REPORT_KPI_AGE_1D_3D:
+    case FL_REPORT_KPI_AGE_3D_7D:
+    case FL_REPORT_KPI_AGE_GT_7D:
+      {
+        static const gint64 edges[] = { 0, 4 * HOUR_MS, DAY_MS, 3 * DAY_MS, 7 * DAY_MS,
+                                        G_MAXINT64 / 2 };
+        guint k = query->kpi - FL_REPORT_KPI_AGE_LT_4H;
+
+        /* age = now − created_at in [edges[k], edges[k + 1]) */
+        g_string_append (where, " AND " KPI_OPEN);
+        ADD_INT (" AND created_at <= ?", query->now - edges[k]);
+        ADD_INT (" AND created_at > ?", query->now - edges[k + 1]);
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
   if (query->q && *query->q)
     {
       fts = fts_query (query->q);
@@ -1939,38 +2194,83 @@ conn_query_tickets (Conn                *self,
 #undef ADD_INT
 
   sql_count = g_strdup_printf ("SELECT COUNT(*) FROM tickets WHERE %s", where->str);
-  sql = g_strdup_printf ("SELECT json FROM tickets WHERE %s "
-                         "ORDER BY created_at DESC, number DESC LIMIT ? OFFSET ?", where->str);
   /* One text per combination of filters: few enough to keep each prepared. */
   count = prepare (self, g_intern_string (sql_count), error);
-  stmt = prepare (self, g_intern_string (sql), error);
-  if (count == NULL || stmt == NULL)
+  if (count == NULL)
     return NULL;
+  bind_params (count, params, ints);
 
-  for (guint i = 0; i < params->len; i++)
-    {
-      const char *text = g_ptr_array_index (params, i);
+  /* The total of one filter is counted once per state of the database: the next pages
+   * of the same history reuse it. */
+  {
+    g_autofree char *key = NULL;
+    gint64 seq = meta_get (self, "seq", 0);
+    GString *k = g_string_new (sql_count);
+    CountEntry *entry;
 
-      if (text != NULL)
-        {
-          fl_sqlite_bind_text (count, i + 1, text);
-          fl_sqlite_bind_text (stmt, i + 1, text);
-        }
-      else
-        {
-          sqlite3_bind_int64 (count, i + 1, g_array_index (ints, gint64, i));
-          sqlite3_bind_int64 (stmt, i + 1, g_array_index (ints, gint64, i));
-        }
-    }
-  sqlite3_bind_int64 (stmt, params->len + 1, query->limit);
-  sqlite3_bind_int64 (stmt, params->len + 2, query->offset);
+    for (guint i = 0; i < params->len; i++)
+      {
+        const char *text = g_ptr_array_index (params, i);
 
-  if (sqlite3_step (count) != SQLITE_ROW)
-    {
-      db_error (self, error, "count");
-      return NULL;
-    }
-  *total = sqlite3_column_int64 (count, 0);
+        if (text != NULL)
+          g_string_append_printf (k, "\x1f%s", text);
+        else
+          g_string_append_printf (k, "\x1f%" G_GINT64_FORMAT, g_array_index (ints, gint64, i));
+      }
+    key = g_string_free (k, FALSE);
+    entry = g_hash_table_lookup (self->counts, key);
+    if (entry != NULL && entry->seq == seq && query->kpi != FL_REPORT_KPI_BREACHED &&
+        (query->kpi < FL_REPORT_KPI_AGE_LT_4H || query->kpi > FL_REPORT_KPI_AGE_GT_7D))
+      *total = entry->total;
+    else
+      {
+        if (sqlite3_step (count) != SQLITE_ROW)
+          {
+            db_error (self, error, "count");
+            return NULL;
+          }
+        *total = sqlite3_column_int64 (count, 0);
+        if (g_hash_table_size (self->counts) >= COUNT_CACHE_MAX)
+          g_hash_table_remove_all (self->counts);
+        entry = g_new (CountEntry, 1);
+        entry->seq = seq;
+        entry->total = *total;
+        g_hash_table_replace (self->counts, g_steal_pointer (&key), entry);
+      }
+  }
+
+  /* The page's rows are found in an index, only theirs is the json read. A full-text
+   * match with many tickets is checked while walking the index in the list's order
+   * ("+rowid": the first page needs only the newest matches); one with few is looked
+   * up ticket by ticket and sorted. The keyset cursor is a row value the indexes on
+   * (…, created_at, number) answer directly. */
+  {
+    g_autoptr(GString) page_where = g_string_new (where->str);
+
+    if (fts != NULL && *total > FTS_WALK_MIN)
+      g_string_replace (page_where, " AND rowid IN (SELECT rowid FROM tickets_fts",
+                        " AND +rowid IN (SELECT rowid FROM tickets_fts", 1);
+    sql = g_strdup_printf ("SELECT json FROM tickets WHERE rowid IN ("
+                           " SELECT rowid FROM tickets WHERE %s%s"
+                           " ORDER BY created_at DESC, number DESC LIMIT ? OFFSET ?) "
+                           "ORDER BY created_at DESC, number DESC", page_where->str,
+                           query->after_number > 0 ? " AND (created_at, number) < (?, ?)" : "");
+  }
+  stmt = prepare (self, g_intern_string (sql), error);
+  if (stmt == NULL)
+    return NULL;
+  bind_params (stmt, params, ints);
+  {
+    int next = params->len + 1;
+
+    if (query->after_number > 0)
+      {
+        sqlite3_bind_int64 (stmt, next++, query->after_created_at);
+        sqlite3_bind_int64 (stmt, next++, query->after_number);
+      }
+    sqlite3_bind_int64 (stmt, next++, query->limit);
+    sqlite3_bind_int64 (stmt, next, query->offset);
+  }
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -2015,26 +2315,116 @@ counts_lookup (GHashTable *table,
 }
 
 static int
-compare_int64 (gconstpointer a,
-               gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a;
-  gint64 y = *(const gint64 *) b;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-static int
 compare_str (gconstpointer a,
              gconstpointer b)
 {
   return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
-static char *
-day_of (gint64 ms)
+static int
+compare_ptr_int (gconstpointer a,
+                 gconstpointer b)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (ms / 1000);
+  gintptr x = GPOINTER_TO_SIZE (*(const gpointer *) a);
+  gintptr y = GPOINTER_TO_SIZE (*(const gpointer *) b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* by_day keys: the UTC day number since the epoch, plus one (never NULL). */
+static gpointer
+day_key (gint64 ms)
+{
+  return GSIZE_TO_POINTER ((gsize) (ms / DAY_MS + 1));
+}
+
+static char *
+day_text (gpointer key)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (((gint64) GPOINTER_TO_SIZE (key) - 1)
+                                                           * (DAY_MS / 1000));
   return dt ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("1970-01-01");
+}
+
+static Counts *
+day_lookup (GHashTable *table,
+            gint64      ms)
+{
+  gpointer key = day_key (ms);
+  Counts *c = g_hash_table_lookup (table, key);
+
+  if (c == NULL)
+    {
+      c = g_new0 (Counts, 1);
+      g_hash_table_insert (table, key, c);
+    }
+  return c;
+}
+
+/* The @k-th smallest (from 0) of @v[0..@n), in linear time on average; reorders @v. */
+static gint64
+select_kth (gint64 *v,
+            gssize  n,
+            gssize  k)
+{
+  gssize lo = 0, hi = n - 1;
+
+  while (lo < hi)
+    {
+      gint64 pivot = v[lo + (hi - lo) / 2];
+      gssize i = lo, j = hi;
+
+      while (i <= j)
+        {
+          while (v[i] < pivot)
+            i++;
+          while (v[j] > pivot)
+            j--;
+          if (i <= j)
+            {
+              gint64 t = v[i];
+
+              v[i++] = v[j];
+              v[j--] = t;
+            }
+        }
+      /* [lo, j] ≤ pivot ≤ [i, hi], and what lies between is the pivot */
+      if (k <= j)
+        hi = j;
+      else if (k >= i)
+        lo = i;
+      else
+        return v[k];
+    }
+  return v[k];
+}
+
+/* The median of @values (even count: the mean of the middle two); reorders them. */
+static gint64
+median_of (GArray *values)
+{
+  gint64 *v = (gint64 *) (gpointer) values->data;
+  guint n = values->len;
+  gint64 upper;
+
+  if (n == 0)
+    return 0;
+  upper = select_kth (v, n, n / 2);
+  if (n % 2 == 1)
+    return upper;
+  return (select_kth (v, n, n / 2 - 1) + upper) / 2;
+}
+
+/* The 90th percentile of @values, nearest rank (the ⌈0.9 n⌉-th smallest); reorders them. */
+static gint64
+p90_of (GArray *values)
+{
+  guint n = values->len;
+  guint rank;
+
+  if (n == 0)
+    return 0;
+  rank = (n * 9 + 9) / 10;
+  return select_kth ((gint64 *) (gpointer) values->data, n, MAX (rank, 1) - 1);
 }
 
 static void
@@ -2057,6 +2447,15 @@ add_int (JsonBuilder *b,
 }
 
 static void
+add_string (JsonBuilder *b,
+            const char  *name,
+            const char  *value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value);
+}
+
+static void
 build_counts_array (JsonBuilder *b,
                     const char  *array_name,
                     const char  *key_name,
@@ -2076,8 +2475,7 @@ build_counts_array (JsonBuilder *b,
       Counts *c = g_hash_table_lookup (table, keys[i]);
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, key_name);
-      json_builder_add_string_value (b, keys[i]);
+      add_string (b, key_name, keys[i]);
       if (!agent)
         add_int (b, "created", c->created);
       add_int (b, "resolved", c->resolved);
@@ -2089,6 +2487,83 @@ build_counts_array (JsonBuilder *b,
   json_builder_end_array (b);
 }
 
+/* A few keys seen last, before the hash table: the report's loop meets the same few
+ * categories and agents a million times. */
+#define KEY_CACHE 16
+
+typedef struct
+{
+  char   *keys[KEY_CACHE];
+  Counts *counts[KEY_CACHE];
+  guint   n;
+  guint   next;
+} KeyCache;
+
+static Counts *
+key_cache_lookup (KeyCache   *cache,
+                  GHashTable *table,
+                  const char *key)
+{
+  Counts *c;
+  guint slot;
+
+  for (guint i = 0; i < cache->n; i++)
+    if (strcmp (cache->keys[i], key) == 0)
+      return cache->counts[i];
+
+  c = counts_lookup (table, key);
+  slot = cache->n < KEY_CACHE ? cache->n++ : (cache->next++ % KEY_CACHE);
+  g_free (cache->keys[slot]);
+  cache->keys[slot] = g_strdup (key);
+  cache->counts[slot] = c;
+  return c;
+}
+
+static void
+key_cache_clear (KeyCache *cache)
+{
+  for (guint i = 0; i < cache->n; i++)
+    g_free (cache->keys[i]);
+  cache->n = 0;
+}
+
+/* by_day without a hash per row: an array from the first day of the range to today's. */
+typedef struct
+{
+  gint64  first_day;
+  guint   n;
+  Counts *days;
+} DayTable;
+
+static Counts *
+day_table_lookup (DayTable   *t,
+                  GHashTable *table,
+                  gint64      ms)
+{
+  gint64 d = ms / DAY_MS - t->first_day;
+
+  if (d >= 0 && d < t->n)
+    return &t->days[d];
+  return day_lookup (table, ms);
+}
+
+static const char * const aging_buckets[] = { "lt_4h", "4h_24h", "1d_3d", "3d_7d", "gt_7d" };
+
+static guint
+aging_bucket (gint64 age)
+{
+  if (age < 4 * HOUR_MS)
+    return 0;
+  if (age < DAY_MS)
+    return 1;
+  if (age < 3 * DAY_MS)
+    return 2;
+  if (age < 7 * DAY_MS)
+    return 3;
+  return 4;
+}
+
+/* One pass over the covering index tickets_report: the range's rows, no table reads. */
 static JsonNode *
 conn_report (Conn    *self,
              gint64   from,
@@ -2100,22 +2575,34 @@ conn_report (Conn    *self,
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(GHashTable) by_category = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) by_agent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GHashTable) by_day = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) by_day = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_autoptr(GArray) durations = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree char *from_text = fl_time_format (from);
   g_autofree char *to_text = fl_time_format (to);
+  g_autofree gpointer *days = NULL;
   gint64 created = 0, resolved = 0, escalated = 0, open = 0, first_contact = 0;
-  gint64 level1 = 0, breaches = 0, median = 0;
+  gint64 level1 = 0, breaches = 0, reopened = 0, median, p90;
+  gint64 aging[G_N_ELEMENTS (aging_buckets)] = { 0 };
+  KeyCache categories = { 0 }, agents = { 0 };
+  DayTable day_table = { 0 };
+  Counts *cat = NULL;
+  guint n_days = 0;
   int rc;
 
   stmt = prepare (self,
                   "SELECT status, category, created_at, resolved_at, due_at, resolution_code,"
-                  " resolved_by, handoffs FROM tickets WHERE created_at >= ? AND created_at < ?",
+                  " resolved_by, handoffs, reopened_7d, waiting_since FROM tickets"
+                  " WHERE created_at >= ? AND created_at < ?",
                   error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, from);
   sqlite3_bind_int64 (stmt, 2, to);
+
+  /* resolves can come up to today */
+  day_table.first_day = MAX (from, 0) / DAY_MS;
+  day_table.n = (guint) CLAMP (MAX (to, now) / DAY_MS - day_table.first_day + 1, 0, 100000);
+  day_table.days = g_new0 (Counts, day_table.n);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -2127,36 +2614,49 @@ conn_report (Conn    *self,
       const char *code = fl_sqlite_column_text (stmt, 5);
       const char *resolved_by = fl_sqlite_column_text (stmt, 6);
       gboolean handed_off = sqlite3_column_int64 (stmt, 7) > 0;
+      gboolean was_reopened = sqlite3_column_int64 (stmt, 8) > 0;
+      gint64 waiting_since = sqlite3_column_int64 (stmt, 9);
       gboolean is_resolved = code != NULL && resolved_at > 0;
-      Counts *cat = counts_lookup (by_category, category ? category : "");
-      g_autofree char *day = day_of (created_at);
+
+      if (category == NULL)
+        category = "";
+      cat = key_cache_lookup (&categories, by_category, category);
 
       fl_status_from_string (fl_sqlite_column_text (stmt, 0), &status);
 
       created++;
       cat->created++;
-      counts_lookup (by_day, day)->created++;
+      day_table_lookup (&day_table, by_day, created_at)->created++;
 
       if (handed_off)
         {
           escalated++;
           cat->escalated++;
         }
+      if (was_reopened)
+        reopened++;
       if (fl_status_is_open (status))
         {
           open++;
-          if (due_at > 0 && now > due_at)
+          aging[aging_bucket (now - created_at)]++;
+          /* Waiting time does not count: a ticket waiting now breached only when it
+           * passed its due time before it began to wait. */
+          if (status == FL_STATUS_WAITING && waiting_since > 0)
+            {
+              if (due_at > 0 && waiting_since > due_at)
+                breaches++;
+            }
+          else if (due_at > 0 && now > due_at)
             breaches++;
         }
       if (is_resolved)
         {
-          g_autofree char *rday = day_of (resolved_at);
           gint64 secs = (resolved_at - created_at) / 1000;
           gboolean fc = g_strcmp0 (code, "first_contact") == 0 && !handed_off;
 
           resolved++;
           cat->resolved++;
-          counts_lookup (by_day, rday)->resolved++;
+          day_table_lookup (&day_table, by_day, resolved_at)->resolved++;
           if (fc)
             first_contact++;
           if (!handed_off)
@@ -2166,13 +2666,19 @@ conn_report (Conn    *self,
           g_array_append_val (durations, secs);
           if (resolved_by != NULL)
             {
-              Counts *agent = counts_lookup (by_agent, resolved_by);
+              Counts *agent = key_cache_lookup (&agents, by_agent, resolved_by);
               agent->resolved++;
               if (fc)
                 agent->first_contact++;
             }
         }
     }
+  key_cache_clear (&categories);
+  key_cache_clear (&agents);
+  for (guint d = 0; d < day_table.n; d++)
+    if (day_table.days[d].created > 0 || day_table.days[d].resolved > 0)
+      *day_lookup (by_day, (day_table.first_day + d) * DAY_MS) = day_table.days[d];
+  g_free (day_table.days);
   if (rc != SQLITE_DONE)
     {
       db_error (self, error, "report");
@@ -2182,10 +2688,8 @@ conn_report (Conn    *self,
   /* Escalations per agent: each ticket once per agent who handed it off. */
   g_clear_pointer (&stmt, sqlite3_reset);
   stmt = prepare (self,
-                  "SELECT e.author, COUNT (DISTINCT e.ticket_id) FROM events e "
-                  "JOIN tickets t ON t.id = e.ticket_id "
-                  "WHERE e.type = 'handoff' AND t.created_at >= ? AND t.created_at < ? "
-                  "GROUP BY e.author", error);
+                  "SELECT author, COUNT (*) FROM report_handoffs "
+                  "WHERE created_at >= ? AND created_at < ? GROUP BY author", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, from);
@@ -2194,21 +2698,22 @@ conn_report (Conn    *self,
     counts_lookup (by_agent, fl_sqlite_column_text (stmt, 0))->escalated +=
       sqlite3_column_int64 (stmt, 1);
 
-  if (durations->len > 0)
-    {
-      g_array_sort (durations, compare_int64);
-      if (durations->len % 2 == 1)
-        median = g_array_index (durations, gint64, durations->len / 2);
-      else
-        median = (g_array_index (durations, gint64, durations->len / 2 - 1) +
-                  g_array_index (durations, gint64, durations->len / 2)) / 2;
-    }
+  /* Every agent and specialist has a row, also with nothing to count. */
+  g_clear_pointer (&stmt, sqlite3_reset);
+  stmt = prepare (self,
+                  "SELECT username FROM users WHERE disabled = 0"
+                  " AND role IN ('agent', 'specialist')", error);
+  if (stmt == NULL)
+    return NULL;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    counts_lookup (by_agent, fl_sqlite_column_text (stmt, 0));
+
+  median = median_of (durations);
+  p90 = p90_of (durations);
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "from");
-  json_builder_add_string_value (b, from_text);
-  json_builder_set_member_name (b, "to");
-  json_builder_add_string_value (b, to_text);
+  add_string (b, "from", from_text);
+  add_string (b, "to", to_text);
   add_int (b, "created", created);
   add_int (b, "resolved", resolved);
   add_int (b, "escalated", escalated);
@@ -2216,33 +2721,261 @@ conn_report (Conn    *self,
   add_rate (b, "first_contact_rate", first_contact, resolved);
   add_rate (b, "level1_resolution_rate", level1, resolved);
   add_rate (b, "escalation_rate", escalated, created);
+  add_rate (b, "reopen_rate", reopened, resolved);
   add_int (b, "median_resolve_seconds", median);
+  add_int (b, "p90_resolve_seconds", p90);
   add_int (b, "sla_breaches", breaches);
+
+  json_builder_set_member_name (b, "backlog_aging");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (aging_buckets); i++)
+    {
+      json_builder_begin_object (b);
+      add_string (b, "bucket", aging_buckets[i]);
+      add_int (b, "open", aging[i]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
   build_counts_array (b, "by_category", "category", by_category, FALSE);
   build_counts_array (b, "by_agent", "agent", by_agent, TRUE);
 
+  days = g_hash_table_get_keys_as_array (by_day, &n_days);
+  qsort (days, n_days, sizeof (gpointer), compare_ptr_int);
+  json_builder_set_member_name (b, "by_day");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n_days; i++)
+    {
+      Counts *c = g_hash_table_lookup (by_day, days[i]);
+      g_autofree char *day = day_text (days[i]);
+
+      json_builder_begin_object (b);
+      add_string (b, "day", day);
+      add_int (b, "created", c->created);
+      add_int (b, "resolved", c->resolved);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* The checklist report: per checklist version and step. */
+
+typedef struct
+{
+  gint64  reached;
+  gint64  resolved_l1;
+  gint64  escalated;
+  GArray *seconds;                /* gint64: step to resolution, resolved tickets */
+} StepAgg;
+
+typedef struct
+{
+  char       *id;
+  gint64      version;
+  gint64      started;
+  gint64      resolved_l1;
+  gint64      escalated;
+  GHashTable *steps;              /* step id → StepAgg */
+} ChecklistAgg;
+
+static void
+step_agg_free (gpointer data)
+{
+  StepAgg *s = data;
+
+  g_array_unref (s->seconds);
+  g_free (s);
+}
+
+static void
+checklist_agg_free (gpointer data)
+{
+  ChecklistAgg *c = data;
+
+  g_free (c->id);
+  g_hash_table_unref (c->steps);
+  g_free (c);
+}
+
+static int
+compare_checklist_agg (gconstpointer a,
+                       gconstpointer b)
+{
+  const ChecklistAgg *x = *(ChecklistAgg * const *) a;
+  const ChecklistAgg *y = *(ChecklistAgg * const *) b;
+  int c = strcmp (x->id, y->id);
+
+  return c != 0 ? c : x->version < y->version ? -1 : x->version > y->version ? 1 : 0;
+}
+
+static void
+build_step (JsonBuilder *b,
+            const char  *step_id,
+            const char  *text,
+            StepAgg     *s)
+{
+  json_builder_begin_object (b);
+  add_string (b, "step_id", step_id);
+  add_string (b, "text", text ? text : "");
+  add_int (b, "reached", s ? s->reached : 0);
+  add_int (b, "resolved_l1", s ? s->resolved_l1 : 0);
+  add_int (b, "escalated", s ? s->escalated : 0);
+  add_int (b, "median_seconds_to_resolve", s ? median_of (s->seconds) : 0);
+  json_builder_end_object (b);
+}
+
+static JsonNode *
+conn_report_checklists (Conn    *self,
+                        gint64   from,
+                        gint64   to,
+                        GError **error)
+{
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GHashTable) lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       checklist_agg_free);
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  g_autofree char *from_text = fl_time_format (from);
+  g_autofree char *to_text = fl_time_format (to);
+  GHashTableIter iter;
+  gpointer value;
+  int rc;
+
+  stmt = prepare (self,
+                  "SELECT checklist_id, checklist_version, step_id, ticket, at, resolved_at,"
+                  " resolved_at, handoffs FROM report_steps "
+                  "WHERE created_at >= ? AND created_at < ? "
+                  /* the key's order: no sorting */
+                  "ORDER BY created_at, ticket, checklist_id, checklist_version", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, from);
+  sqlite3_bind_int64 (stmt, 2, to);
+
+  /* Rows come in the key's order (created_at, ticket, checklist, version, step): the rows
+   * of one ticket and checklist are next to each other, so a change of either starts the
+   * next ticket of a checklist. */
   {
-    g_autofree gpointer *days = NULL;
-    guint n = 0;
+    ChecklistAgg *c = NULL;
+    gint64 last_ticket = -1;
+    ChecklistAgg *last_c = NULL;
 
-    days = g_hash_table_get_keys_as_array (by_day, &n);
-    qsort (days, n, sizeof (gpointer), compare_str);
-    json_builder_set_member_name (b, "by_day");
-    json_builder_begin_array (b);
-    for (guint i = 0; i < n; i++)
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
       {
-        Counts *c = g_hash_table_lookup (by_day, days[i]);
+        const char *id = fl_sqlite_column_text (stmt, 0);
+        gint64 version = sqlite3_column_int64 (stmt, 1);
+        const char *step_id = fl_sqlite_column_text (stmt, 2);
+        gint64 ticket = sqlite3_column_int64 (stmt, 3);
+        gint64 at = sqlite3_column_int64 (stmt, 4);
+        gint64 resolved_at = sqlite3_column_int64 (stmt, 5);
+        gboolean is_resolved = sqlite3_column_type (stmt, 6) != SQLITE_NULL && resolved_at > 0;
+        gboolean handed_off = sqlite3_column_int64 (stmt, 7) > 0;
+        gboolean l1 = is_resolved && !handed_off;
+        StepAgg *st;
 
-        json_builder_begin_object (b);
-        json_builder_set_member_name (b, "day");
-        json_builder_add_string_value (b, days[i]);
-        add_int (b, "created", c->created);
-        add_int (b, "resolved", c->resolved);
-        json_builder_end_object (b);
+        if (id == NULL)
+          id = "";
+        if (step_id == NULL)
+          step_id = "";
+        if (c == NULL || c->version != version || strcmp (c->id, id) != 0)
+          {
+            g_autofree char *key = g_strdup_printf ("%s/%" G_GINT64_FORMAT, id, version);
+
+            c = g_hash_table_lookup (lists, key);
+            if (c == NULL)
+              {
+                c = g_new0 (ChecklistAgg, 1);
+                c->id = g_strdup (id);
+                c->version = version;
+                c->steps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, step_agg_free);
+                g_hash_table_insert (lists, g_steal_pointer (&key), c);
+              }
+          }
+
+        if (ticket != last_ticket || c != last_c)
+          {
+            c->started++;
+            if (l1)
+              c->resolved_l1++;
+            if (handed_off)
+              c->escalated++;
+            last_ticket = ticket;
+            last_c = c;
+          }
+
+        st = g_hash_table_lookup (c->steps, step_id);
+        if (st == NULL)
+          {
+            st = g_new0 (StepAgg, 1);
+            st->seconds = g_array_new (FALSE, FALSE, sizeof (gint64));
+            g_hash_table_insert (c->steps, g_strdup (step_id), st);
+          }
+        st->reached++;
+        if (l1)
+          st->resolved_l1++;
+        if (handed_off)
+          st->escalated++;
+        if (is_resolved)
+          {
+            gint64 secs = MAX (resolved_at - at, 0) / 1000;
+            g_array_append_val (st->seconds, secs);
+          }
       }
-    json_builder_end_array (b);
   }
+  if (rc != SQLITE_DONE)
+    {
+      db_error (self, error, "checklist report");
+      return NULL;
+    }
 
+  g_hash_table_iter_init (&iter, lists);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (sorted, value);
+  g_ptr_array_sort (sorted, compare_checklist_agg);
+
+  json_builder_begin_object (b);
+  add_string (b, "from", from_text);
+  add_string (b, "to", to_text);
+  json_builder_set_member_name (b, "checklists");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      ChecklistAgg *c = g_ptr_array_index (sorted, i);
+      FlChecklist *def = lookup_checklist (self, c->id, c->version, NULL);
+      g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autofree gpointer *rest = NULL;
+      guint n_rest = 0;
+
+      json_builder_begin_object (b);
+      add_string (b, "checklist_id", c->id);
+      add_int (b, "checklist_version", c->version);
+      add_string (b, "title", def ? fl_checklist_get_title (def, "en") : c->id);
+      add_int (b, "started", c->started);
+      add_int (b, "resolved_l1", c->resolved_l1);
+      add_int (b, "escalated", c->escalated);
+      json_builder_set_member_name (b, "steps");
+      json_builder_begin_array (b);
+      for (guint k = 0; def && k < fl_checklist_get_n_steps (def); k++)
+        {
+          const FlChecklistStep *step = fl_checklist_get_nth_step (def, k);
+
+          g_hash_table_add (listed, step->id);
+          build_step (b, step->id, fl_checklist_step_get_text (step, "en"),
+                      g_hash_table_lookup (c->steps, step->id));
+        }
+      /* Steps the definition does not have (it is gone): sorted by id. */
+      rest = g_hash_table_get_keys_as_array (c->steps, &n_rest);
+      qsort (rest, n_rest, sizeof (gpointer), compare_str);
+      for (guint k = 0; k < n_rest; k++)
+        if (!g_hash_table_contains (listed, rest[k]))
+          build_step (b, rest[k], "", g_hash_table_lookup (c->steps, rest[k]));
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -3078,6 +3811,15 @@ sqlite_report (FlServerStore  *store,
   return conn_report (SELF (store)->main, from, to, now, error);
 }
 
+static JsonNode *
+sqlite_report_checklists (FlServerStore  *store,
+                          gint64          from,
+                          gint64          to,
+                          GError        **error)
+{
+  return conn_report_checklists (SELF (store)->main, from, to, error);
+}
+
 static GPtrArray *
 sqlite_apply_batch (FlServerStore       *store,
                     GPtrArray           *ops,
@@ -3276,6 +4018,7 @@ fl_server_store_sqlite_iface_init (FlServerStoreInterface *iface)
   iface->get_changes = sqlite_get_changes;
   iface->query_tickets = sqlite_query_tickets;
   iface->report = sqlite_report;
+  iface->report_checklists = sqlite_report_checklists;
   iface->apply_batch = sqlite_apply_batch;
   iface->apply_batch_async = sqlite_apply_batch_async;
   iface->apply_batch_finish = sqlite_apply_batch_finish;

@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 
 /* The version of the database schema this build writes (meta key 'schema'). A database
  * of an older version is upgraded when it is opened, one step at a time. */
-#define FL_SERVER_STORE_SQLITE_SCHEMA_VERSION 4
+#define FL_SERVER_STORE_SQLITE_SCHEMA_VERSION 5
 
 #define FL_TYPE_SERVER_STORE_SQLITE (fl_server_store_sqlite_get_type ())
 G_DECLARE_FINAL_TYPE (FlServerStoreSqlite, fl_server_store_sqlite, FL, SERVER_STORE_SQLITE, GObject)

@@ -363,6 +363,44 @@ fl_server_store_report (FlServerStore *self,
   return FL_SERVER_STORE_GET_IFACE (self)->report (self, from, to, now, error);
 }
 
+static const char * const kpi_names[] = {
+  "", "resolved", "open", "escalated", "first_contact", "level1", "reopened", "breached",
+  "lt_4h", "4h_24h", "1d_3d", "3d_7d", "gt_7d",
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (kpi_names) == FL_REPORT_KPI_AGE_GT_7D + 1);
+
+const char *
+fl_report_kpi_to_string (FlReportKpi kpi)
+{
+  g_return_val_if_fail (kpi <= FL_REPORT_KPI_AGE_GT_7D, "");
+
+  return kpi_names[kpi];
+}
+
+gboolean
+fl_report_kpi_from_string (const char  *text,
+                           FlReportKpi *kpi)
+{
+  for (guint i = 1; text != NULL && i < G_N_ELEMENTS (kpi_names); i++)
+    if (g_str_equal (text, kpi_names[i]))
+      {
+        *kpi = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+JsonNode *
+fl_server_store_report_checklists (FlServerStore *self,
+                                   gint64         from,
+                                   gint64         to,
+                                   GError       **error)
+{
+  g_return_val_if_fail (FL_IS_SERVER_STORE (self), NULL);
+
+  return FL_SERVER_STORE_GET_IFACE (self)->report_checklists (self, from, to, error);
+}
+
 GPtrArray *
 fl_server_store_apply_batch (FlServerStore      *self,
                              GPtrArray          *ops,

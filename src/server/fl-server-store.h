@@ -66,6 +66,37 @@ typedef struct
   char          *error_message;
 } FlApplyResult;
 
+/* The figures of the summary report a history query can narrow to, each exactly as
+ * fl_server_store_report() counts it (docs/api.md): */
+typedef enum
+{
+  FL_REPORT_KPI_NONE,
+  FL_REPORT_KPI_RESOLVED,         /* has a resolution now */
+  FL_REPORT_KPI_OPEN,             /* new, in_progress, waiting, escalated */
+  FL_REPORT_KPI_ESCALATED,        /* handed off at least once */
+  FL_REPORT_KPI_FIRST_CONTACT,    /* resolved first_contact, never handed off */
+  FL_REPORT_KPI_LEVEL1,           /* resolved, never handed off */
+  FL_REPORT_KPI_REOPENED,         /* reopened within FL_REPORT_REOPEN_WINDOW_MS of a resolve */
+  FL_REPORT_KPI_BREACHED,         /* an SLA breach at @now, waiting time excluded */
+  FL_REPORT_KPI_AGE_LT_4H,        /* open, by age at @now: the backlog_aging buckets */
+  FL_REPORT_KPI_AGE_4H_24H,
+  FL_REPORT_KPI_AGE_1D_3D,
+  FL_REPORT_KPI_AGE_3D_7D,
+  FL_REPORT_KPI_AGE_GT_7D,
+} FlReportKpi;
+
+const char *fl_report_kpi_to_string   (FlReportKpi  kpi);
+gboolean    fl_report_kpi_from_string (const char  *text,
+                                       FlReportKpi *kpi);
+
+/* A history query (GET /api/v1/tickets). Every set member narrows the result; matches
+ * come newest first: created_at descending, then number descending.
+ *
+ * Paging: @offset skips that many matches. Keyset paging: with @after_number > 0, only
+ * the matches after (@after_created_at, @after_number) in that order count — created_at
+ * < @after_created_at, or equal with number < @after_number — and @offset skips among
+ * those. A backend must answer a keyset page without reading the rows before it (an
+ * index on the order and the filters), so that page 1000 costs what page 1 costs. */
 typedef struct
 {
   const char *status;
@@ -75,10 +106,23 @@ typedef struct
   const char *queue;
   gint64      from;               /* 0: open */
   gint64      to;                 /* 0: open; exclusive */
-  const char *q;
+  const char *q;                  /* full text (words as prefixes), see docs/api.md */
   gint64      limit;
   gint64      offset;
+  gint64      after_created_at;   /* keyset cursor, with after_number */
+  gint64      after_number;       /* 0: none */
+  /* Drill-down from the summary report: exactly the tickets a figure counts. */
+  FlReportKpi kpi;
+  gint64      now;                /* for the kpis that depend on the time (breached, aging) */
+  const char *resolved_by;        /* the latest resolve was by this user */
+  const char *handed_off_by;      /* this user handed the ticket off (at least once) */
+  gint64      resolved_from;      /* resolved now, resolved_at ≥ this (0: open) */
+  gint64      resolved_to;        /* resolved now, resolved_at < this (0: open) */
 } FlTicketQuery;
+
+/* "Reopened within 7 days" in the reports: a reopen at most this long after the resolve
+ * before it. */
+#define FL_REPORT_REOPEN_WINDOW_MS (7 * 24 * 3600 * 1000LL)
 
 FlServerUser *fl_server_user_copy        (const FlServerUser *user);
 void          fl_server_user_free        (FlServerUser    *user);
@@ -165,6 +209,10 @@ struct _FlServerStoreInterface
                                           gint64               from,
                                           gint64               to,
                                           gint64               now,
+                                          GError             **error);
+  JsonNode *     (*report_checklists)    (FlServerStore       *self,
+                                          gint64               from,
+                                          gint64               to,
                                           GError             **error);
 
   /* ops */
@@ -338,14 +386,37 @@ gboolean      fl_server_store_get_changes   (FlServerStore       *self,
                                              gint64              *out_cursor,
                                              gboolean            *more,
                                              GError             **error);
+/* @total: every match of the filters, regardless of limit, offset and the keyset cursor. */
 GPtrArray    *fl_server_store_query_tickets (FlServerStore       *self,
                                              const FlTicketQuery *query,
                                              gint64              *total,
                                              GError             **error);
+/* The summary report (GET /api/v1/reports/summary) over the tickets with created_at in
+ * [@from, @to), at the time @now, as the JSON object docs/api.md defines field by field:
+ * created, resolved, escalated, open, the rates (reopen_rate: tickets with a reopen within
+ * FL_REPORT_REOPEN_WINDOW_MS of the resolve before it, over resolved), median and p90
+ * resolve seconds (nearest rank), sla_breaches with waiting time excluded (a ticket waiting
+ * now breaches only if it passed due_at before it began to wait), backlog_aging (the open
+ * tickets by now − created_at: lt_4h, 4h_24h, 1d_3d, 3d_7d, gt_7d, always all five, in that
+ * order), by_category, by_agent (every enabled agent and specialist, also with nothing to
+ * count, and anyone else who resolved or handed off) and by_day. Must answer in well
+ * under a second at 1,000,000 tickets in the range. */
 JsonNode     *fl_server_store_report        (FlServerStore       *self,
                                              gint64               from,
                                              gint64               to,
                                              gint64               now,
+                                             GError             **error);
+/* The checklist report (GET /api/v1/reports/checklists) over the tickets created in
+ * [@from, @to): per checklist id and version that a ticket reached a step of, sorted by
+ * id then version, "title" (English), "started" (tickets), "resolved_l1" (of those,
+ * resolved now and never handed off), "escalated" (handed off at least once), and
+ * "steps": every step of that version in definition order with "text" (English),
+ * "reached", "resolved_l1", "escalated" as above over the tickets that reached the step,
+ * and "median_seconds_to_resolve" (median of resolved_at − the first time the step was
+ * recorded, over the reached tickets resolved now, not below 0; 0 when none). */
+JsonNode     *fl_server_store_report_checklists (FlServerStore   *self,
+                                             gint64               from,
+                                             gint64               to,
                                              GError             **error);
 
 /* Applies @ops (FlOp) of one request as one group: each op atomic on its own (a rejected

@@ -101,6 +101,7 @@ typedef enum
   ROUTE_TICKETS,
   ROUTE_TICKET,
   ROUTE_REPORT,
+  ROUTE_REPORT_CHECKLISTS,
   ROUTE_CHECKLISTS,
   ROUTE_CHECKLIST,
   ROUTE_SIMILAR,
@@ -1438,6 +1439,28 @@ handle_sync (FlServer           *self,
   finish_sync (self, msg, user, request, results, FALSE);
 }
 
+/* The history's keyset cursor, "CREATED_AT_MS:NUMBER" (the last ticket of a page). */
+static gboolean
+parse_page_cursor (const char *text,
+                   gint64     *created_at,
+                   gint64     *number)
+{
+  g_auto(GStrv) parts = NULL;
+  guint64 a, n;
+
+  *created_at = *number = 0;
+  if (text == NULL)
+    return TRUE;
+  parts = g_strsplit (text, ":", -1);
+  if (g_strv_length (parts) != 2 ||
+      !g_ascii_string_to_unsigned (parts[0], 10, 0, G_MAXINT64, &a, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXINT64, &n, NULL))
+    return FALSE;
+  *created_at = (gint64) a;
+  *number = (gint64) n;
+  return TRUE;
+}
+
 static void
 handle_tickets (FlServer          *self,
                 SoupServerMessage *msg,
@@ -1445,12 +1468,15 @@ handle_tickets (FlServer          *self,
 {
   FlTicketQuery q = { 0 };
   g_autoptr(GPtrArray) tickets = NULL;
+  g_autofree char *next = NULL;
+  gint64 limit;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
   JsonObject *obj;
   gint64 total = 0;
   FlStatus status;
-  const char *names[] = { "status", "category", "assignee", "queue", "q" };
+  const char *names[] = { "status", "category", "assignee", "queue", "q", "resolved_by",
+                          "handed_off_by" };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
@@ -1468,7 +1494,18 @@ handle_tickets (FlServer          *self,
   q.assignee = fl_server_param_text (query, "assignee");
   q.queue = fl_server_param_text (query, "queue");
   q.q = fl_server_param_text (query, "q");
+  q.resolved_by = fl_server_param_text (query, "resolved_by");
+  q.handed_off_by = fl_server_param_text (query, "handed_off_by");
+  q.now = fl_time_now ();
   q.limit = 100;
+
+  if (fl_server_param_text (query, "kpi") != NULL &&
+      !fl_report_kpi_from_string (fl_server_param_text (query, "kpi"), &q.kpi))
+    {
+      set_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unprocessable",
+                 _("Parameter 'kpi' has an unknown value"));
+      return;
+    }
 
   if (q.status != NULL && !fl_status_from_string (q.status, &status))
     {
@@ -1501,11 +1538,39 @@ handle_tickets (FlServer          *self,
       return;
     }
 
+  if (!fl_server_param_time (fl_server_param_text (query, "resolved_from"), FALSE,
+                             &q.resolved_from) ||
+      !fl_server_param_time (fl_server_param_text (query, "resolved_to"), TRUE, &q.resolved_to))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                 _("Parameters 'from' and 'to' must be RFC 3339 times"));
+      return;
+    }
+
+  if (!parse_page_cursor (fl_server_param_text (query, "after"),
+                          &q.after_created_at, &q.after_number))
+    {
+      set_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                 _("Parameter 'after' is not a cursor of this list"));
+      return;
+    }
+
+  /* One more than asked: whether a next page exists. */
+  limit = q.limit;
+  q.limit = limit + 1;
   tickets = fl_server_store_query_tickets (self->store, &q, &total, &error);
   if (tickets == NULL)
     {
       set_internal_error (msg, error);
       return;
+    }
+  if ((gint64) tickets->len > limit)
+    {
+      FlTicket *last = g_ptr_array_index (tickets, limit - 1);
+
+      next = g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT,
+                              last->created_at, last->number);
+      g_ptr_array_set_size (tickets, limit);
     }
 
   node = json_node_init_object (json_node_alloc (), json_object_new ());
@@ -1513,6 +1578,8 @@ handle_tickets (FlServer          *self,
   json_object_unref (obj);
   json_object_set_member (obj, "tickets", tickets_array (tickets));
   json_object_set_int_member (obj, "total", total);
+  if (next != NULL)
+    json_object_set_string_member (obj, "next", next);
   set_json (msg, SOUP_STATUS_OK, node);
 }
 
@@ -1551,7 +1618,8 @@ handle_ticket (FlServer          *self,
 static void
 handle_report (FlServer          *self,
                SoupServerMessage *msg,
-               GHashTable        *query)
+               GHashTable        *query,
+               gboolean           checklists)
 {
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
@@ -1576,7 +1644,10 @@ handle_report (FlServer          *self,
       return;
     }
 
-  node = fl_server_store_report (self->store, from, to, now, &error);
+  if (checklists)
+    node = fl_server_store_report_checklists (self->store, from, to, &error);
+  else
+    node = fl_server_store_report (self->store, from, to, now, &error);
   if (node == NULL)
     set_internal_error (msg, error);
   else
@@ -1826,6 +1897,8 @@ match_route (const char  *path,
     *route = ROUTE_TICKETS, *methods = "GET";
   else if (g_str_equal (rest, "reports/summary"))
     *route = ROUTE_REPORT, *methods = "GET";
+  else if (g_str_equal (rest, "reports/checklists"))
+    *route = ROUTE_REPORT_CHECKLISTS, *methods = "GET";
   else if (g_str_equal (rest, "checklists"))
     *route = ROUTE_CHECKLISTS, *methods = "GET";
   else if (g_str_equal (rest, "tickets/similar"))
@@ -1912,7 +1985,8 @@ on_request_cb (SoupServer        *server,
       return;
     }
 
-  if ((route == ROUTE_REPORT || route == ROUTE_CHECKLIST || route == ROUTE_ANSWER) &&
+  if ((route == ROUTE_REPORT || route == ROUTE_REPORT_CHECKLISTS || route == ROUTE_CHECKLIST ||
+       route == ROUTE_ANSWER) &&
       user->role != FL_ROLE_LEAD)
     {
       set_error (msg, SOUP_STATUS_FORBIDDEN, "forbidden", _("Only a team lead may do this"));
@@ -1940,7 +2014,10 @@ on_request_cb (SoupServer        *server,
       handle_ticket (self, msg, arg);
       break;
     case ROUTE_REPORT:
-      handle_report (self, msg, query);
+      handle_report (self, msg, query, FALSE);
+      break;
+    case ROUTE_REPORT_CHECKLISTS:
+      handle_report (self, msg, query, TRUE);
       break;
     case ROUTE_CHECKLISTS:
       handle_checklists (self, msg);
