@@ -396,9 +396,18 @@ fl_server_store_report_checklists (FlServerStore *self,
                                    gint64         to,
                                    GError       **error)
 {
+  FlServerStoreInterface *iface;
+
   g_return_val_if_fail (FL_IS_SERVER_STORE (self), NULL);
 
-  return FL_SERVER_STORE_GET_IFACE (self)->report_checklists (self, from, to, error);
+  iface = FL_SERVER_STORE_GET_IFACE (self);
+  if (iface->report_checklists == NULL)
+    {
+      g_set_error_literal (error, FL_SERVER_STORE_ERROR, FL_SERVER_STORE_ERROR_FAILED,
+                           "this storage has no checklist report");
+      return NULL;
+    }
+  return iface->report_checklists (self, from, to, error);
 }
 
 GPtrArray *
