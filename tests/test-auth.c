@@ -675,7 +675,7 @@ test_schema_1 (void)
   fl_test_server_stop (s);
 
   db = open_db (dir);
-  g_assert_cmpint (db_int (db, "SELECT value FROM meta WHERE key = 'schema'"), ==, 4);   /* the current schema */
+  g_assert_cmpint (db_int (db, "SELECT value FROM meta WHERE key = 'schema'"), ==, 5);   /* the current schema */
   g_assert_cmpint (db_int (db, "SELECT count(*) FROM users WHERE id > 0"), ==, 2);
   g_assert_cmpint (db_int (db, "SELECT count(*) FROM tokens t JOIN users u ON u.id = t.user_id "
                                "WHERE u.username = 'alex'"), ==, 1);

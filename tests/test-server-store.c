@@ -554,7 +554,7 @@ test_upgrade_reports (void)
   g_assert_nonnull (strstr (before, "\"reached\" : 1"));
   g_clear_object (&store);
 
-  /* back to schema 3 */
+  /* back to schema 4, before the report indexes and tables */
   db = open_db (dir);
   db_exec (db,
            "DROP INDEX tickets_report; DROP INDEX tickets_status; DROP INDEX tickets_assignee;"
@@ -563,7 +563,7 @@ test_upgrade_reports (void)
            "ALTER TABLE tickets DROP COLUMN waiting_since;"
            "DROP TABLE report_handoffs; DROP TABLE report_steps;"
            "CREATE INDEX tickets_created ON tickets (created_at);"
-           "UPDATE meta SET value = 3 WHERE key = 'schema';");
+           "UPDATE meta SET value = 4 WHERE key = 'schema';");
   sqlite3_close (db);
 
   store = fl_server_store_open (dir, &error);
