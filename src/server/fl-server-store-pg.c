@@ -1554,6 +1554,8 @@ build_counts_array (JsonBuilder *b,
   json_builder_end_array (b);
 }
 
+#define HOUR_MS ((gint64) 3600 * 1000)
+
 static JsonNode *
 conn_report (Conn    *self,
              gint64   from,
@@ -1570,7 +1572,9 @@ conn_report (Conn    *self,
   g_autofree char *from_text = fl_time_format (from);
   g_autofree char *to_text = fl_time_format (to);
   gint64 created = 0, resolved = 0, escalated = 0, open = 0, first_contact = 0;
-  gint64 level1 = 0, breaches = 0, median = 0;
+  gint64 level1 = 0, breaches = 0, median = 0, p90 = 0, reopened = 0;
+  gint64 aging[5] = { 0 };
+  static const char * const buckets[] = { "lt_4h", "4h_24h", "1d_3d", "3d_7d", "gt_7d" };
 
   res = query (self, error,
                "SELECT status, category, created_at, resolved_at, due_at, resolution_code,"
@@ -1606,9 +1610,13 @@ conn_report (Conn    *self,
         }
       if (fl_status_is_open (status))
         {
+          gint64 age = now - created_at;
+
           open++;
           if (due_at > 0 && now > due_at)
             breaches++;
+          aging[age < 4 * HOUR_MS ? 0 : age < 24 * HOUR_MS ? 1 : age < 72 * HOUR_MS ? 2
+                : age < 168 * HOUR_MS ? 3 : 4]++;
         }
       if (is_resolved)
         {
@@ -1649,9 +1657,36 @@ conn_report (Conn    *self,
     counts_lookup (by_agent, text_at (res, r, 0))->escalated +=
       int_at (res, r, 1);
 
+  /* Every enabled agent and specialist has a row, also with nothing to count. */
+  g_clear_pointer (&res, PQclear);
+  res = query (self, error,
+               "SELECT username FROM users WHERE role IN ('agent', 'specialist') AND NOT disabled",
+               "");
+  if (res == NULL)
+    return NULL;
+  for (int r = 0; r < PQntuples (res); r++)
+    counts_lookup (by_agent, text_at (res, r, 0));
+
+  /* Reopened at most 7 days after the resolve before the reopen (docs/api.md). */
+  g_clear_pointer (&res, PQclear);
+  res = query (self, error,
+               "SELECT COUNT (DISTINCT o.ticket_id) FROM events o"
+               " JOIN tickets t ON t.id = o.ticket_id"
+               " WHERE o.type = 'reopen' AND t.created_at >= $1 AND t.created_at < $2"
+               " AND o.at - (SELECT MAX (r.at) FROM events r WHERE r.ticket_id = o.ticket_id"
+               "             AND r.type = 'resolve' AND r.seq < o.seq) <= $3",
+               "iii", from, to, (gint64) 7 * 24 * HOUR_MS);
+  if (res == NULL)
+    return NULL;
+  if (PQntuples (res) > 0)
+    reopened = int_at (res, 0, 0);
+
   if (durations->len > 0)
     {
+      guint rank = (guint) ((durations->len * 9 + 9) / 10);   /* ⌈0.9 n⌉ */
+
       g_array_sort (durations, compare_int64);
+      p90 = g_array_index (durations, gint64, MAX (rank, 1) - 1);
       if (durations->len % 2 == 1)
         median = g_array_index (durations, gint64, durations->len / 2);
       else
@@ -1671,8 +1706,21 @@ conn_report (Conn    *self,
   add_rate (b, "first_contact_rate", first_contact, resolved);
   add_rate (b, "level1_resolution_rate", level1, resolved);
   add_rate (b, "escalation_rate", escalated, created);
+  add_rate (b, "reopen_rate", reopened, resolved);
   add_int (b, "median_resolve_seconds", median);
+  add_int (b, "p90_resolve_seconds", p90);
   add_int (b, "sla_breaches", breaches);
+  json_builder_set_member_name (b, "backlog_aging");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (buckets); i++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "bucket");
+      json_builder_add_string_value (b, buckets[i]);
+      add_int (b, "open", aging[i]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   build_counts_array (b, "by_category", "category", by_category, FALSE);
   build_counts_array (b, "by_agent", "agent", by_agent, TRUE);
 
