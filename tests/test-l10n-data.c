@@ -1,4 +1,4 @@
-/* test-l10n-data.c — checklists and categories in languages beyond de and en
+/* test-l10n-data.c — checklists, categories and answers in languages beyond de and en
  *
  * A definition may carry any language code besides "de" and "en"; a language
  * it does not carry comes from the message catalog (po/LANG.po, contexts
@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 #include <locale.h>
 
+#include "fl-answer.h"
 #include "fl-categories.h"
 #include "fl-checklist.h"
 #include "fl-data.h"
@@ -168,6 +169,71 @@ test_catalog (void)
   fl_test_rm_rf (dir);
 }
 
+/* Predefined answers the same way: a language of their own, else the catalog
+ * (context "answer"), else English. */
+static void
+test_answers (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) own = json_from_string (
+    "{\"id\": \"printer-done\", \"category\": \"printer\","
+    " \"title\": {\"de\": \"Drucker geht\", \"en\": \"Printer works\", \"fr\": \"L’imprimante marche\"},"
+    " \"body\": {\"en\": \"Hello {requester.name}\", \"pt_BR\": \"Olá {requester.name}\"}}", NULL);
+  g_autoptr(JsonNode) bad = json_from_string (
+    "{\"id\": \"x\", \"category\": \"printer\", \"title\": {\"FR!\": \"T\"},"
+    " \"body\": {\"en\": \"B\"}}", NULL);
+  g_autoptr(GPtrArray) builtin = NULL;
+  g_autofree char *dir = NULL;
+  JsonObject *done = NULL;
+
+  g_assert_true (fl_answer_validate (own, &error));
+  g_assert_no_error (error);
+  g_assert_false (fl_answer_validate (bad, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  g_assert_cmpstr (fl_answer_get_text (json_node_get_object (own), "title", "fr"), ==,
+                   "L’imprimante marche");
+  g_assert_cmpstr (fl_answer_get_text (json_node_get_object (own), "title", "es"), ==,
+                   "Printer works");
+  g_setenv ("LANGUAGE", "pt_BR:fr", TRUE);
+  g_assert_cmpstr (fl_answer_get_text (json_node_get_object (own), "body", NULL), ==,
+                   "Olá {requester.name}");
+  g_assert_cmpstr (fl_answer_get_text (json_node_get_object (own), "title", NULL), ==,
+                   "L’imprimante marche");
+  g_unsetenv ("LANGUAGE");
+
+  /* a built-in answer through a real French catalog */
+  dir = make_catalog ("msgid \"\"\n"
+                      "msgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n"
+                      "msgctxt \"answer\"\nmsgid \"Password reset done\"\n"
+                      "msgstr \"Mot de passe réinitialisé\"\n");
+  bindtextdomain (GETTEXT_PACKAGE, dir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  g_assert_nonnull (setlocale (LC_ALL, "de_DE.utf8"));
+  g_setenv ("LANGUAGE", "fr", TRUE);
+
+  builtin = fl_answer_load_builtin (&error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < builtin->len; i++)
+    {
+      JsonObject *a = json_node_get_object (g_ptr_array_index (builtin, i));
+
+      if (g_str_equal (json_object_get_string_member (a, "id"), "password-reset-done"))
+        done = a;
+    }
+  g_assert_nonnull (done);
+  g_assert_cmpstr (fl_answer_get_text (done, "title", NULL), ==, "Mot de passe réinitialisé");
+  /* not in the catalog: English */
+  g_assert_true (g_str_has_prefix (fl_answer_get_text (done, "body", NULL), "Hello "));
+  g_setenv ("LANGUAGE", "de", TRUE);
+  g_assert_cmpstr (fl_answer_get_text (done, "title", NULL), ==, "Passwort zurückgesetzt");
+
+  g_unsetenv ("LANGUAGE");
+  setlocale (LC_ALL, "C.UTF-8");
+  fl_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -177,6 +243,7 @@ main (int   argc,
 
   g_test_add_func ("/l10n-data/definition-languages", test_definition_languages);
   g_test_add_func ("/l10n-data/catalog", test_catalog);
+  g_test_add_func ("/l10n-data/answers", test_answers);
 
   return g_test_run ();
 }

@@ -899,8 +899,7 @@ cmd_answer_list (FlCli   *cli,
 {
   g_autoptr(GPtrArray) answers = NULL;
   g_autoptr(GError) error = NULL;
-  const char *lang = g_str_has_prefix (setlocale (LC_MESSAGES, NULL) ? setlocale (LC_MESSAGES, NULL) : "",
-                                       "de") ? "de" : "en";
+  const char *lang = NULL;   /* the user's languages */
 
   if (!open_store (cli, &error) || !(answers = fl_store_list_answers (cli->store, &error)))
     return fail_with_error (error);

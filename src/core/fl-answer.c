@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "fl-answer.h"
@@ -75,6 +76,20 @@ check_identifier (const char *text,
   return TRUE;
 }
 
+/* "de", "en", "fr", "pt_BR", "sr@latin": what g_get_language_names () gives. */
+static gboolean
+is_language_code (const char *lang)
+{
+  gsize len = strlen (lang);
+
+  if (len < 2 || len > 16 || !g_ascii_islower (lang[0]))
+    return FALSE;
+  for (const char *p = lang; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '@')
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 check_localized (JsonObject  *answer,
                  const char  *member,
@@ -90,7 +105,8 @@ check_localized (JsonObject  *answer,
     return invalid (error, "field '%s' must be an object {\"de\": …, \"en\": …}", member);
   o = json_node_get_object (node);
   keys = json_object_get_members (o);
-  if (keys == NULL)
+  /* Another language may be added; German or English is what everyone else reads. */
+  if (keys == NULL || (!json_object_has_member (o, "de") && !json_object_has_member (o, "en")))
     return invalid (error, "field '%s' needs a text in \"de\" or \"en\"", member);
 
   for (GList *l = keys; l; l = l->next)
@@ -98,7 +114,7 @@ check_localized (JsonObject  *answer,
       const char *lang = l->data;
       const char *text = string_member (o, lang);
 
-      if (!g_str_equal (lang, "de") && !g_str_equal (lang, "en"))
+      if (!is_language_code (lang))
         return invalid (error, "field '%s' has an unknown language '%s'", member, lang);
       if (text == NULL || *text == '\0' || !g_utf8_validate (text, -1, NULL))
         return invalid (error, "%s.%s must be a non-empty string", member, lang);
@@ -159,9 +175,11 @@ fl_answer_get_text (JsonObject *answer,
                     const char *member,
                     const char *lang)
 {
+  const char *one[] = { lang, NULL };
+  const char * const *names;
   JsonNode *node;
   JsonObject *o;
-  const char *text;
+  const char *en, *de;
 
   g_return_val_if_fail (answer != NULL && member != NULL, NULL);
 
@@ -169,10 +187,33 @@ fl_answer_get_text (JsonObject *answer,
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return NULL;
   o = json_node_get_object (node);
-  text = string_member (o, lang && g_str_has_prefix (lang, "de") ? "de" : "en");
-  if (text == NULL)
-    text = string_member (o, lang && g_str_has_prefix (lang, "de") ? "en" : "de");
-  return text;
+  en = string_member (o, "en");
+  de = string_member (o, "de");
+
+  /* The first of the user's languages the answer has; one it lacks may be in the
+   * message catalog (po/LANG.po, context "answer", for the built-in answers). */
+  names = lang != NULL ? one : g_get_language_names ();
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      const char *text;
+
+      if (g_str_equal (names[i], "C") || g_str_equal (names[i], "POSIX"))
+        break;
+      if ((text = string_member (o, names[i])) != NULL)
+        return text;
+      if (g_str_has_prefix (names[i], "de") && de != NULL)
+        return de;
+      if (g_str_has_prefix (names[i], "en") && en != NULL)
+        return en;
+      if (lang == NULL && en != NULL && i == 0)
+        {
+          const char *found = g_dpgettext2 (GETTEXT_PACKAGE, "answer", en);
+
+          if (found != en && g_strcmp0 (found, en) != 0)
+            return found;
+        }
+    }
+  return en != NULL ? en : de;
 }
 
 static const char *

@@ -28,14 +28,17 @@ GQuark      fl_answer_error_quark    (void);
 extern const char * const fl_answer_variables[];
 
 /* Whether @answer is an ANSWER: id (1–64 of a-z, 0-9, -), category (a string),
- * title and body ({"de": S, "en": S}, at least one language, no other keys),
+ * title and body ({"de": S, "en": S, LANG: S…}: language codes such as "fr" or
+ * "pt_BR", at least one language),
  * optional keyword (1–32 of a-z, 0-9) and version (a positive integer); a body
  * uses only the known {variables}. The error message names the problem. */
 gboolean    fl_answer_validate       (JsonNode      *answer,
                                       GError       **error);
 
-/* The text of a localized member ("title", "body") in @lang ("de" or "en"),
- * falling back to the other language. */
+/* The text of a localized member ("title", "body") in @lang ("de", "fr", …), or
+ * with @lang NULL in the first of the user's languages (g_get_language_names ())
+ * the answer has or the message catalog translates (context "answer"); else in
+ * English, else in German. */
 const char *fl_answer_get_text       (JsonObject    *answer,
                                       const char    *member,
                                       const char    *lang);

@@ -36,21 +36,6 @@ G_DEFINE_FINAL_TYPE (FlAnswerCompletion, fl_answer_completion, G_TYPE_OBJECT)
 enum { ANSWER_INSERTED, N_SIGNALS };
 static guint signals [N_SIGNALS];
 
-static const char *
-user_language (void)
-{
-  const char * const *langs = g_get_language_names ();
-
-  for (guint i = 0; langs[i]; i++)
-    {
-      if (g_str_has_prefix (langs[i], "de"))
-        return "de";
-      if (g_str_has_prefix (langs[i], "en"))
-        return "en";
-    }
-  return "en";
-}
-
 /* The letters after "::" just before the cursor, and where "::" starts; NULL if none. */
 static char *
 typed_prefix (FlAnswerCompletion *self,
@@ -115,7 +100,7 @@ insert_answer (FlAnswerCompletion *self,
   g_autofree char *text = NULL;
   g_autofree char *id = g_strdup (json_object_get_string_member (answer, "id"));
   GtkTextIter start, end;
-  const char *body = fl_answer_get_text (answer, "body", user_language ());
+  const char *body = fl_answer_get_text (answer, "body", NULL);
   const char *username = fl_store_get_username (self->store);
 
   if (!(prefix = typed_prefix (self, &start)) || body == NULL)
@@ -172,7 +157,7 @@ on_changed_cb (GtkTextBuffer      *buffer,
   GtkTextIter start;
   GdkRectangle rect;
   GtkWidget *child;
-  const char *lang = user_language ();
+  const char *lang = NULL;   /* the user's languages */
 
   if (self->inserting)
     return;
