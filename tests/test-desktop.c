@@ -1,10 +1,11 @@
 /* test-desktop.c — the app among the desktop's parts, on a private session bus
  *
  * firstline://ticket/… links (GApplication open, from a second firstline
- * process), the desktop file's "New Ticket" action, a click on a notification
- * (a notification server on the test bus), tel: and mailto: links (a handler
- * desktop file), and the GNOME Shell search provider (`gdbus call`). Under
- * Xvfb, with a D-Bus daemon of its own (GTestDBus).
+ * process; in a narrow window too, through the folded leaflets), the desktop
+ * file's "New Ticket" action, a click on a notification (a notification server
+ * on the test bus), tel: and mailto: links (a handler desktop file), and the
+ * GNOME Shell search provider (`gdbus call`). Under Xvfb, with a D-Bus daemon
+ * of its own (GTestDBus).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -317,6 +318,110 @@ test_uri_opens_ticket (void)
   fl_test_spin_until (message_dialog_shown, NULL, 10);
   g_assert_nonnull (fl_test_find_message_dialog ());
   assert_ticket_shown (&f, f.ticket->id);
+
+  fixture_close (&f);
+}
+
+static GtkWidget *
+window_part (Fixture    *f,
+             const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (find_main_window (f)), FL_TYPE_WINDOW,
+                                                  name);
+
+  g_assert_nonnull (child);
+  return GTK_WIDGET (child);
+}
+
+/* On screen: mapped, and not slid away to the side of a folded leaflet. */
+static gboolean
+is_shown (gpointer data)
+{
+  GtkWidget *widget = data;
+  GtkNative *native;
+  graphene_rect_t bounds;
+
+  if (!gtk_widget_get_mapped (widget) || !gtk_widget_get_child_visible (widget))
+    return FALSE;
+  native = gtk_widget_get_native (widget);
+  if (!gtk_widget_compute_bounds (widget, GTK_WIDGET (native), &bounds))
+    return FALSE;
+  return bounds.size.width > 0 && bounds.origin.x >= 0 &&
+         bounds.origin.x + bounds.size.width <= gtk_widget_get_width (GTK_WIDGET (native)) + 1;
+}
+
+static gboolean
+is_hidden (gpointer data)
+{
+  return !is_shown (data);
+}
+
+static gboolean
+focus_in_ticket (gpointer data)
+{
+  Fixture *f = data;
+  FlWindow *window = find_main_window (f);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  GtkWidget *content = fl_ticket_detail_get_content (FL_TICKET_DETAIL (window_part (f, "ticket_detail")));
+
+  return focus != NULL && content != NULL && (focus == content || gtk_widget_is_ancestor (focus, content));
+}
+
+/* In a narrow window, where each leaflet is folded and shows one pane, a link
+ * goes through all of them to the ticket, whichever pane was shown before. */
+static void
+test_uri_narrow (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *uri = NULL;
+  GtkWidget *views_pane, *list_pane, *detail_pane;
+
+  fixture_open (&f);
+  g_settings_set_int (f.settings, "window-width", 360);
+  g_settings_set_int (f.settings, "window-height", 700);
+  uri = g_strdup_printf ("firstline://ticket/%" G_GINT64_FORMAT, f.ticket->number);
+
+  /* into a window that the link opens */
+  run_second_instance ((const char *[]) { uri, NULL });
+  assert_ticket_shown (&f, f.ticket->id);
+  views_pane = window_part (&f, "sidebar_pane");
+  list_pane = window_part (&f, "list_pane");
+  detail_pane = window_part (&f, "detail_pane");
+  fl_test_spin_until (is_shown, detail_pane, 10);
+  fl_test_spin_until (is_hidden, list_pane, 10);
+  g_assert_true (adw_leaflet_get_folded (ADW_LEAFLET (window_part (&f, "list_leaflet"))));
+  g_assert_true (is_shown (detail_pane));
+  g_assert_false (is_shown (list_pane));
+  g_assert_false (is_shown (views_pane));
+
+  /* from the views, and from the list, once the window is there */
+  {
+    const char *from[] = { "sidebar_pane", "list_pane" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (from); i++)
+      {
+        GtkWidget *pane = window_part (&f, from[i]);
+
+        g_test_message ("opening %s from %s", uri, from[i]);
+        adw_leaflet_navigate (ADW_LEAFLET (window_part (&f, "list_leaflet")), ADW_NAVIGATION_DIRECTION_BACK);
+        if (pane == views_pane)
+          adw_leaflet_navigate (ADW_LEAFLET (window_part (&f, "leaflet")), ADW_NAVIGATION_DIRECTION_BACK);
+        fl_test_spin_until (is_shown, pane, 10);
+        fl_test_spin_until (is_hidden, detail_pane, 10);
+        g_assert_true (is_shown (pane));
+        g_assert_false (is_shown (detail_pane));
+
+        run_second_instance ((const char *[]) { uri, NULL });
+        fl_test_spin_until (is_shown, detail_pane, 10);
+        fl_test_spin_until (is_hidden, pane, 10);
+        g_assert_true (is_shown (detail_pane));
+        g_assert_false (is_shown (list_pane));
+        g_assert_false (is_shown (views_pane));
+        /* the keyboard goes on in the ticket, not in the list slid away */
+        fl_test_spin_until (focus_in_ticket, &f, 5);
+        g_assert_true (focus_in_ticket (&f));
+      }
+  }
 
   fixture_close (&f);
 }
@@ -853,6 +958,7 @@ main (int   argc,
   adw_init ();
 
   g_test_add_func ("/desktop/uri", test_uri_opens_ticket);
+  g_test_add_func ("/desktop/uri-narrow", test_uri_narrow);
   g_test_add_func ("/desktop/new-ticket-action", test_new_ticket_action);
   g_test_add_func ("/desktop/new-ticket-action-dbus", test_new_ticket_action_dbus);
   g_test_add_func ("/desktop/notification-click", test_notification_click);

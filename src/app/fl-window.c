@@ -329,18 +329,27 @@ fl_window_not (gpointer  instance,
   return !value;
 }
 
+/* Goes to the ticket shown in the detail, as a click on its row or a link
+ * from outside does: through each folded leaflet to the ticket pane. */
+static void
+open_shown_ticket (FlWindow *self)
+{
+  GtkWidget *content;
+
+  reveal_ticket (self);
+  /* With the list slid away, the ticket is where the work goes on: the focus
+   * does not stay behind in a list that is hidden. */
+  if (adw_leaflet_get_folded (self->list_leaflet) &&
+      (content = fl_ticket_detail_get_content (self->ticket_detail)) != NULL)
+    gtk_widget_child_focus (content, GTK_DIR_TAB_FORWARD);
+}
+
 static void
 on_ticket_activated_cb (FlWindow     *self,
                         FlTicket     *ticket,
                         FlTicketList *list)
 {
-  GtkWidget *content;
-
-  reveal_ticket (self);
-  /* From the keyboard, the ticket is where the work goes on. */
-  if (adw_leaflet_get_folded (self->list_leaflet) &&
-      (content = fl_ticket_detail_get_content (self->ticket_detail)) != NULL)
-    gtk_widget_child_focus (content, GTK_DIR_TAB_FORWARD);
+  open_shown_ticket (self);
 }
 
 G_GNUC_UNUSED static void
@@ -1260,7 +1269,7 @@ fl_window_show_ticket (FlWindow   *self,
       if (!fl_ticket_list_select_id (self->ticket_list, ticket->id))
         show_ticket (self, ticket);
     }
-  adw_leaflet_set_visible_child (self->leaflet, self->detail_pane);
+  open_shown_ticket (self);
   return TRUE;
 }
 
