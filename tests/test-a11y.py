@@ -286,7 +286,7 @@ def main():
         })
         env.setdefault("GSETTINGS_SCHEMA_DIR", os.path.join(build_dir, "data"))
 
-        print("1..15", flush=True)
+        print("1..17", flush=True)
 
         server_dir = os.path.join(work, "server")
         subprocess.run([server_bin, "--data-dir", server_dir, "seed-demo"], check=True,
@@ -414,7 +414,18 @@ def main():
         intake = new_frame(app, before, "the intake form")
         if intake is not None:
             check_names(intake, "intake form")
-            close_frame(app, intake, ["Cancel"])
+            # A title like a solved demo ticket's: the similar tickets beside the form
+            # are rows with names too.
+            title = find(intake, "text", pred=lambda a: "Title" in (a.name or ""))
+            if title is not None:
+                title.queryEditableText().setTextContents("VPN verbindet nicht")
+            suggestion = wait_for(lambda: find(intake, "list item",
+                                               pred=lambda a: "VPN" in (a.name or "")),
+                                  "a similar solved ticket beside the intake form")
+            tap(suggestion is not None, "the intake form suggests a similar solved ticket (%r)"
+                % (suggestion.name if suggestion is not None else None))
+            check_names(intake, "intake form with suggestions")
+            close_frame(app, intake, ["Discard", "Cancel"])
         else:
             tap(False, "the intake form opens")
 

@@ -232,12 +232,9 @@ ticket_row (FlSuggestionsPanel *self,
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
-  {
-    /* What a sighted user reads in the row: libadwaita 1.2 names it by nothing. */
-    g_autofree char *name = g_strdup_printf ("%s, %s", title, subtitle);
-
-    gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
-  }
+  /* The row is named by its title; the line below it describes it. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  subtitle, -1);
   if (similar)
     adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                icon_button (self, "edit-copy-symbolic",
