@@ -140,6 +140,32 @@ is_shown (gpointer data)
          bounds.origin.x + bounds.size.width <= gtk_widget_get_width (GTK_WIDGET (native)) + 1;
 }
 
+/* The first FlTicketRow under @list that is on screen, or NULL. */
+static GtkWidget *
+find_shown_row (GtkWidget *list)
+{
+  for (GtkWidget *w = gtk_widget_get_first_child (list); w != NULL; )
+    {
+      if (g_str_equal (G_OBJECT_TYPE_NAME (w), "FlTicketRow") && is_shown (w))
+        return w;
+      if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != NULL && w != list && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w == NULL || w == list ? NULL : gtk_widget_get_next_sibling (w);
+        }
+    }
+  return NULL;
+}
+
+static gboolean
+has_shown_row (gpointer list)
+{
+  return find_shown_row (list) != NULL;
+}
+
 static gboolean
 is_hidden (gpointer data)
 {
@@ -907,20 +933,10 @@ test_labels_de (void)
     g_assert_cmpint (done->priority, <, open_ticket->priority);
   }
 
-  /* The row and the ticket name the category, the level and the queue in German */
-  for (GtkWidget *w = gtk_widget_get_first_child (part (&f, "ticket_list")); w != NULL && row == NULL; )
-    {
-      if (g_str_equal (G_OBJECT_TYPE_NAME (w), "FlTicketRow") && is_shown (w))
-        row = w;
-      else if (gtk_widget_get_first_child (w) != NULL)
-        w = gtk_widget_get_first_child (w);
-      else
-        {
-          while (w != NULL && gtk_widget_get_next_sibling (w) == NULL)
-            w = gtk_widget_get_parent (w);
-          w = w == NULL ? NULL : gtk_widget_get_next_sibling (w);
-        }
-    }
+  /* The row and the ticket name the category, the level and the queue in German;
+   * the list view makes its rows when it lays out, after the model changed. */
+  fl_test_spin_until (has_shown_row, part (&f, "ticket_list"), 5);
+  row = find_shown_row (part (&f, "ticket_list"));
   g_assert_nonnull (row);
   g_assert_nonnull (strstr (label_text (row, G_OBJECT_TYPE (row), "details_label"), "Drucker"));
   g_assert_null (strstr (label_text (row, G_OBJECT_TYPE (row), "details_label"), "printer"));
