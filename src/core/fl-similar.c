@@ -1098,3 +1098,28 @@ fl_similar_text_similarity (const char *a,
 
   return dice (sa, sb);
 }
+
+gboolean
+fl_similar_index_ticket (sqlite3        *db,
+                         FlSqliteCache  *cache,
+                         gint64          rowid,
+                         FlTicket       *t,
+                         GError        **error)
+{
+  FlSimilarDoc doc;
+
+  if (t->status != FL_STATUS_RESOLVED && t->status != FL_STATUS_CLOSED)
+    return fl_similar_index (db, cache, rowid, NULL, error);
+
+  doc = (FlSimilarDoc) {
+    .title = t->title,
+    .description = t->description,
+    .resolution = t->resolution_summary,
+    .category = t->category,
+    .requester = t->requester.name,
+    .department = t->requester.department,
+    .asset = t->asset,
+    .resolved_at = t->resolved_at > 0 ? t->resolved_at : t->updated_at,
+  };
+  return fl_similar_index (db, cache, rowid, &doc, error);
+}

@@ -11,6 +11,8 @@
 #include <glib.h>
 #include <sqlite3.h>
 
+#include "fl-ticket.h"
+
 G_BEGIN_DECLS
 
 /* The two index tables (FTS5 words with diacritics removed, FTS5 trigrams of the
@@ -83,6 +85,14 @@ gboolean   fl_similar_index           (sqlite3              *db,
                                        FlSqliteCache        *cache,
                                        gint64                rowid,
                                        const FlSimilarDoc   *doc,
+                                       GError              **error);
+
+/* fl_similar_index () for @ticket at @rowid: indexed when it is resolved or
+ * closed (only solved tickets are suggested), its rows removed otherwise. */
+gboolean   fl_similar_index_ticket    (sqlite3              *db,
+                                       FlSqliteCache        *cache,
+                                       gint64                rowid,
+                                       FlTicket             *ticket,
                                        GError              **error);
 
 /* The ranked search: an array of FlSimilarHit, best first, at most @q->limit. */

@@ -295,24 +295,7 @@ _fl_store_write_ticket (FlStore   *self,
       return FALSE;
   }
 
-  /* Only solved tickets can be suggested. */
-  if (t->status == FL_STATUS_RESOLVED || t->status == FL_STATUS_CLOSED)
-    {
-      FlSimilarDoc doc = {
-        .title = t->title,
-        .description = t->description,
-        .resolution = t->resolution_summary,
-        .category = t->category,
-        .requester = t->requester.name,
-        .department = t->requester.department,
-        .asset = t->asset,
-        .resolved_at = t->resolved_at > 0 ? t->resolved_at : t->updated_at,
-      };
-
-      return fl_similar_index (self->db, self->stmts, rowid, &doc, error);
-    }
-
-  return fl_similar_index (self->db, self->stmts, rowid, NULL, error);
+  return fl_similar_index_ticket (self->db, self->stmts, rowid, t, error);
 }
 
 gboolean

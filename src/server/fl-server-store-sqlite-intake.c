@@ -73,20 +73,7 @@ GPtrArray *
 _fl_sqlite_conn_list_answers (Conn    *self,
                               GError **error)
 {
-  g_autoptr(FlSqliteStmt) stmt = NULL;
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
-
-  stmt = _fl_sqlite_prepare (self, "SELECT json FROM answers ORDER BY id", error);
-  if (stmt == NULL)
-    return NULL;
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      JsonNode *node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 0));
-
-      if (node != NULL)
-        g_ptr_array_add (list, node);
-    }
-  return g_steal_pointer (&list);
+  return _fl_sqlite_list_json (self, "SELECT json FROM answers ORDER BY id", error);
 }
 
 GPtrArray *

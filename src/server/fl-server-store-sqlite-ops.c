@@ -325,23 +325,7 @@ store_ticket (Conn       *self,
   else if (!write_fts_row (self, rowid, t->title, t->description, requester, notes, error))
     return FALSE;
 
-  /* only solved tickets are suggested */
-  if (t->status == FL_STATUS_RESOLVED || t->status == FL_STATUS_CLOSED)
-    {
-      FlSimilarDoc doc = {
-        .title = t->title,
-        .description = t->description,
-        .resolution = t->resolution_summary,
-        .category = t->category,
-        .requester = t->requester.name,
-        .department = t->requester.department,
-        .asset = t->asset,
-        .resolved_at = t->resolved_at > 0 ? t->resolved_at : t->updated_at,
-      };
-
-      return fl_similar_index (self->db, self->stmts, rowid, &doc, error);
-    }
-  return fl_similar_index (self->db, self->stmts, rowid, NULL, error);
+  return fl_similar_index_ticket (self->db, self->stmts, rowid, t, error);
 }
 
 static FlApplyResult *
@@ -738,19 +722,7 @@ GPtrArray *
 _fl_sqlite_conn_list_checklists (Conn    *self,
                                  GError **error)
 {
-  g_autoptr(FlSqliteStmt) stmt = NULL;
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
-
-  stmt = _fl_sqlite_prepare (self, "SELECT json FROM checklists ORDER BY id", error);
-  if (stmt == NULL)
-    return NULL;
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      JsonNode *node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 0));
-      if (node != NULL)
-        g_ptr_array_add (list, node);
-    }
-  return g_steal_pointer (&list);
+  return _fl_sqlite_list_json (self, "SELECT json FROM checklists ORDER BY id", error);
 }
 
 static JsonNode *

@@ -84,6 +84,11 @@ sqlite3_stmt *
 _fl_sqlite_prepare (Conn       *self,
                     const char *sql,
                     GError    **error);
+/* The parsed JSON of the first column of each row of @sql. */
+GPtrArray *
+_fl_sqlite_list_json (Conn        *self,
+                      const char  *sql,
+                      GError     **error);
 
 gboolean
 _fl_sqlite_exec (Conn       *self,

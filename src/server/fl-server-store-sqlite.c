@@ -127,6 +127,29 @@ _fl_sqlite_next_seq (Conn    *self,
 
 
 
+
+/* The JSON documents in the first column of @sql's rows, parsed; one that does not
+ * parse (never written by us) is left out. */
+GPtrArray *
+_fl_sqlite_list_json (Conn        *self,
+                      const char  *sql,
+                      GError     **error)
+{
+  g_autoptr(FlSqliteStmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  stmt = _fl_sqlite_prepare (self, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      JsonNode *node = fl_sqlite_json_parse (fl_sqlite_column_text (stmt, 0));
+
+      if (node != NULL)
+        g_ptr_array_add (list, node);
+    }
+  return g_steal_pointer (&list);
+}
 /* -------------------------------------------------------------------------- */
 
 /* Makes @path readable and writable by the owner only, when it exists. */
