@@ -1654,16 +1654,17 @@ handle_report (FlServer          *self,
     set_json (msg, SOUP_STATUS_OK, node);
 }
 
+/* Answers {"@member": [...]} with @list (JsonNode, taken), or a 500 for NULL. */
 static void
-handle_checklists (FlServer          *self,
-                   SoupServerMessage *msg)
+set_json_list (SoupServerMessage *msg,
+               const char        *member,
+               GPtrArray         *list,
+               GError            *error)
 {
-  g_autoptr(GPtrArray) list = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) owned = list;
   g_autoptr(JsonNode) node = NULL;
   JsonObject *obj;
 
-  list = fl_server_store_list_checklists (self->store, &error);
   if (list == NULL)
     {
       set_internal_error (msg, error);
@@ -1673,8 +1674,18 @@ handle_checklists (FlServer          *self,
   node = json_node_init_object (json_node_alloc (), json_object_new ());
   obj = json_node_get_object (node);
   json_object_unref (obj);
-  json_object_set_member (obj, "checklists", nodes_array (list));
+  json_object_set_member (obj, member, nodes_array (owned));
   set_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_checklists (FlServer          *self,
+                   SoupServerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *list = fl_server_store_list_checklists (self->store, &error);
+
+  set_json_list (msg, "checklists", list, error);
 }
 
 static void
@@ -1810,23 +1821,10 @@ static void
 handle_answers (FlServer          *self,
                 SoupServerMessage *msg)
 {
-  g_autoptr(GPtrArray) list = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  JsonObject *obj;
+  GPtrArray *list = fl_server_store_list_answers (self->store, &error);
 
-  list = fl_server_store_list_answers (self->store, &error);
-  if (list == NULL)
-    {
-      set_internal_error (msg, error);
-      return;
-    }
-
-  node = json_node_init_object (json_node_alloc (), json_object_new ());
-  obj = json_node_get_object (node);
-  json_object_unref (obj);
-  json_object_set_member (obj, "answers", nodes_array (list));
-  set_json (msg, SOUP_STATUS_OK, node);
+  set_json_list (msg, "answers", list, error);
 }
 
 /* Stored at once on the main connection: a lead publishes an answer now and then. */
